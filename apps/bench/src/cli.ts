@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+/**
+ * `tfseg-bench`: the command-line entry. Each command lives in `commands/<name>.ts` and only parses its
+ * options (zod), calls package functions and prints; errors become one line on stderr and exit code 2.
+ */
+import { Command } from 'commander';
+import { commands } from './commands/index.js';
+import { exitWithError } from './errors.js';
+
+const program = new Command('tfseg-bench')
+  .description('Sweeps, reports and mIoU regression for the Multiplicative Loss paper, on TensorFlow.js')
+  .showHelpAfterError()
+  .exitOverride();
+
+for (const register of commands) register(program);
+
+program.parseAsync(process.argv).catch(exitWithError);

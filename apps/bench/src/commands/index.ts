@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+
+/** Registers one command on the program. */
+export type RegisterCommand = (program: Command) => void;
+
+/**
+ * Every command of `tfseg-bench`. Each file owns one command (or one command group).
+ * Add a command by adding its file and one line here.
+ */
+export const commands: RegisterCommand[] = [];

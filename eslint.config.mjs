@@ -1,0 +1,15 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@tfseg/*/src/*', '@tfseg/*/src'], message: 'Import another package only through its public index.' }, { group: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'], message: 'Libraries never import tfjs-node directly; @tfseg/training loads it dynamically.' }] }],
+    },
+  },
+);

@@ -1,0 +1,88 @@
+/**
+ * The results record: one JSON line per finished (or failed) run in a results `.jsonl` file.
+ * The sweep writes it; `report`, `regress` and `merge` read it. This schema is the single source of
+ * its type; bump `RECORD_VERSION` on any incompatible change.
+ */
+import { z } from 'zod';
+
+/** Version of the record layout written by this bench. */
+export const RECORD_VERSION = 1;
+
+/** A loss as named in configs and reports; mirrors `@tfseg/losses`' `LossSpec` (name + its parameters). */
+export const recordLossSchema = z.object({
+  name: z.enum(['ce', 'dice', 'additive', 'ml', 'caml']),
+  lambda: z.number().min(0).max(1).optional(),
+  r: z.number().positive().optional(),
+});
+
+/** Everything that identifies one run; its canonical JSON hashes to the run id. */
+export const runConfigSchema = z.object({
+  dataset: z.string(),
+  model: z.string(),
+  modelPreset: z.string(),
+  loss: recordLossSchema,
+  /** Training fraction in (0, 1]: 1, 1/2, 1/4, 1/8. */
+  fraction: z.number().gt(0).max(1),
+  fold: z.number().int().nonnegative(),
+  folds: z.number().int().min(2),
+  seed: z.number().int().nonnegative(),
+  imageSize: z.number().int().positive(),
+  epochs: z.number().int().positive(),
+  stepsPerEpoch: z.number().int().positive().optional(),
+  batchSize: z.number().int().positive(),
+  learningRate: z.number().positive(),
+  backend: z.string(),
+  /** Dataset-protocol parameters (patch counts, scale, ...) as given to @tfseg/datasets. */
+  data: z.record(z.string(), z.unknown()).default({}),
+});
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+/** Where and with what the run was computed. */
+export const runEnvironmentSchema = z.object({
+  backend: z.string(),
+  tfjsVersion: z.string(),
+  nodeVersion: z.string(),
+  gitCommit: z.string().nullable(),
+  platform: z.string(),
+});
+
+/** Per-epoch training curves, kept small (one number per epoch). */
+export const runCurvesSchema = z.object({
+  trainLoss: z.array(z.number()),
+  validationMeanIoU: z.array(z.number().nullable()),
+  bestEpoch: z.number().int().nonnegative(),
+});
+
+/** One line of a results file. IoU values are fractions in [0, 1]; null where a class is absent (NaN). */
+export const runRecordSchema = z.object({
+  version: z.literal(RECORD_VERSION),
+  id: z.string(),
+  status: z.enum(['ok', 'failed']),
+  config: runConfigSchema,
+  environment: runEnvironmentSchema,
+  classNames: z.array(z.string()),
+  classIoU: z.array(z.number().nullable()).optional(),
+  meanIoU: z.number().optional(),
+  curves: runCurvesSchema.optional(),
+  /** Path, relative to the results file's folder, of this run's saved qualitative samples (JSON). */
+  samplesFile: z.string().optional(),
+  error: z.string().optional(),
+  wallTimeMs: z.number().nonnegative(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+});
+export type RunRecord = z.infer<typeof runRecordSchema>;
+
+/**
+ * The qualitative samples of one run (for Fig. 3/4-style overlays): a few test patches with the image,
+ * the truth and the prediction. Pixel data are base64 of Uint8 arrays (images quantized to 0..255,
+ * HWC; label maps as class indices).
+ */
+export const runSamplesSchema = z.object({
+  height: z.number().int().positive(),
+  width: z.number().int().positive(),
+  channels: z.number().int().positive(),
+  classNames: z.array(z.string()),
+  samples: z.array(z.object({ image: z.string(), truth: z.string(), prediction: z.string() })),
+});
+export type RunSamples = z.infer<typeof runSamplesSchema>;

@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { LossArgumentError } from './errors';
+
+/** Resolved (defaults filled) options that say how `yTrue` and `yPred` are read. */
+export interface InputOptions {
+  readonly fromLogits: boolean;
+  readonly validateInputs: boolean;
+  readonly epsilon: number;
+}
+
+/**
+ * The loss inputs flattened to pixels × classes. Probabilities and log-probabilities are computed on
+ * first use and then shared, so a loss that needs both (additive, ML, CAML) pays for each once.
+ * Only valid inside the `tf.tidy` of one loss call.
+ */
+export interface PreparedInputs {
+  /** One-hot ground truth y, float32 [P, C]. */
+  readonly oneHot: tf.Tensor2D;
+  /** Number of pixels P = N·H·W (every axis but the last). */
+  readonly pixelCount: number;
+  /** Number of classes C. */
+  readonly classCount: number;
+  /** Predicted probabilities p, [P, C]. */
+  probabilities(): tf.Tensor2D;
+  /** log p, [P, C]: log-softmax of logits, or log of probabilities clipped to [ε, 1]. */
+  logProbabilities(): tf.Tensor2D;
+}
+
+function shapeText(tensor: tf.Tensor): string {
+  return `[${tensor.shape.join(',')}]`;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((size, axis) => size === b[axis]);
+}
+
+/** Checks ranks and shapes (free) and returns whether `yTrue` holds integer labels rather than one-hot rows. */
+function checkShapes(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor): { labels: boolean } {
+  if (!(yTrue instanceof tf.Tensor)) throw new LossArgumentError(`Error in ${caller}: yTrue must be a tf.Tensor, but got ${typeof yTrue}`);
+  if (!(yPred instanceof tf.Tensor)) throw new LossArgumentError(`Error in ${caller}: yPred must be a tf.Tensor, but got ${typeof yPred}`);
+  if (yPred.rank < 2) {
+    throw new LossArgumentError(`Error in ${caller}: yPred must have rank >= 2 ([..., C], e.g. [N,H,W,C]), but got rank ${yPred.rank} with shape ${shapeText(yPred)}`);
+  }
+  const classCount = yPred.shape[yPred.rank - 1] as number;
+  if (classCount < 2) {
+    throw new LossArgumentError(`Error in ${caller}: yPred must have C >= 2 classes in its last axis, but got shape ${shapeText(yPred)}`);
+  }
+  if (yPred.size === 0) throw new LossArgumentError(`Error in ${caller}: yPred must hold at least one pixel, but got shape ${shapeText(yPred)}`);
+  if (yPred.dtype !== 'float32') throw new LossArgumentError(`Error in ${caller}: yPred must be float32, but got ${yPred.dtype}`);
+  if (sameShape(yTrue.shape, yPred.shape)) return { labels: false };
+  if (sameShape(yTrue.shape, yPred.shape.slice(0, -1))) return { labels: true };
+  throw new LossArgumentError(
+    `Error in ${caller}: yTrue must have shape ${shapeText(yPred)} (one-hot) or [${yPred.shape.slice(0, -1).join(',')}] (integer labels) to match yPred ${shapeText(yPred)}, but got ${shapeText(yTrue)}`,
+  );
+}
+
+/**
+ * Value checks that need a data read: NaN/±Infinity anywhere, labels that are not integers in [0, C).
+ * All reductions run on the backend and come back as one 5-number read.
+ */
+function checkValues(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor, labels: boolean, classCount: number): void {
+  const [predictionFinite, oneHotFinite, labelMin, labelMax, labelsIntegral] = tf.tidy(() => {
+    const allFinite = (tensor: tf.Tensor) => tf.cast(tf.all(tf.isFinite(tensor)), 'float32');
+    const flags = labels
+      ? [
+          allFinite(yPred),
+          tf.scalar(1),
+          tf.cast(tf.min(yTrue), 'float32'),
+          tf.cast(tf.max(yTrue), 'float32'),
+          yTrue.dtype === 'int32' ? tf.scalar(1) : tf.cast(tf.all(tf.equal(yTrue, tf.floor(yTrue))), 'float32'),
+        ]
+      : [allFinite(yPred), allFinite(yTrue), tf.scalar(0), tf.scalar(0), tf.scalar(1)];
+    return tf.stack(flags);
+  }).dataSync();
+  if (predictionFinite !== 1) throw new LossArgumentError(`Error in ${caller}: yPred must contain only finite numbers, but it contains NaN or ±Infinity`);
+  if (oneHotFinite !== 1) throw new LossArgumentError(`Error in ${caller}: yTrue must contain only finite numbers, but it contains NaN or ±Infinity`);
+  if (labels && labelsIntegral !== 1) throw new LossArgumentError(`Error in ${caller}: yTrue integer labels must be whole numbers, but it contains a fractional value or NaN`);
+  if (labels && ((labelMin as number) < 0 || (labelMax as number) >= classCount)) {
+    throw new LossArgumentError(`Error in ${caller}: yTrue labels must be integers in [0, ${classCount - 1}] (C = ${classCount}), but got values in [${labelMin}, ${labelMax}]`);
+  }
+}
+
+/**
+ * Validates `(yTrue, yPred)` and flattens them to [P, C]. Call inside `tf.tidy`.
+ * @param caller the public function name used in error messages.
+ */
+export function prepareInputs(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor, options: InputOptions): PreparedInputs {
+  const { labels } = checkShapes(caller, yTrue, yPred);
+  const classCount = yPred.shape[yPred.rank - 1] as number;
+  const pixelCount = yPred.size / classCount;
+  if (options.validateInputs) checkValues(caller, yTrue, yPred, labels, classCount);
+
+  const oneHot = labels
+    ? tf.cast(tf.oneHot(tf.cast(tf.reshape(yTrue, [pixelCount]), 'int32'), classCount), 'float32')
+    : tf.cast(tf.reshape(yTrue, [pixelCount, classCount]), 'float32');
+  const flatPrediction = tf.reshape(yPred, [pixelCount, classCount]) as tf.Tensor2D;
+
+  let probabilities: tf.Tensor2D | undefined;
+  let logProbabilities: tf.Tensor2D | undefined;
+  const logProbabilitiesOnce = (): tf.Tensor2D => {
+    // From logits, log-softmax is exact where log(clip(softmax)) would saturate at log ε.
+    logProbabilities ??= options.fromLogits ? tf.logSoftmax(flatPrediction) : tf.log(tf.clipByValue(flatPrediction, options.epsilon, 1));
+    return logProbabilities;
+  };
+  return {
+    oneHot: oneHot as tf.Tensor2D,
+    pixelCount,
+    classCount,
+    probabilities: () => {
+      probabilities ??= options.fromLogits ? tf.exp(logProbabilitiesOnce()) : flatPrediction;
+      return probabilities;
+    },
+    logProbabilities: logProbabilitiesOnce,
+  };
+}

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { LossArgumentError } from './errors';
+
+/** Default ε: probabilities are clipped to [ε, 1] before the log of eq. 2 (the Keras default ε). */
+export const DEFAULT_EPSILON = 1e-7;
+/** Default smoothing added to the numerator and denominator of eq. 3; only keeps 0/0 finite. */
+export const DEFAULT_SMOOTH = 1e-6;
+/** Default λ of the additive loss (eq. 1): Dice and CE weighted equally. */
+export const DEFAULT_LAMBDA = 0.5;
+
+const inputOptions = {
+  /** `yPred` holds logits: softmax is applied inside, and CE uses log-softmax instead of clipped probabilities. Default false. */
+  fromLogits: z.boolean({ error: 'must be a boolean' }).optional(),
+  /**
+   * Check tensor values (NaN/±Infinity, integer labels in [0, C)) on every call. Costs one small scalar
+   * read per call (see BENCHMARKS.md); shapes are always checked. Default true.
+   */
+  validateInputs: z.boolean({ error: 'must be a boolean' }).optional(),
+};
+const epsilonOption = {
+  /** Probabilities are clipped to [epsilon, 1] before the log of eq. 2 (ignored with `fromLogits`). Default 1e-7. */
+  epsilon: z.number({ error: 'must be a number' }).gt(0, { error: 'must be in (0, 0.5)' }).lt(0.5, { error: 'must be in (0, 0.5)' }).optional(),
+};
+const smoothOption = {
+  /** Added to the numerator and denominator of eq. 3 so an absent, unpredicted class gives Dice 1, not 0/0. Default 1e-6. */
+  smooth: z.number({ error: 'must be a number' }).positive({ error: 'must be a number > 0 (0 would make an absent class 0/0)' }).max(1e6, { error: 'must be a finite number > 0' }).optional(),
+};
+
+/** Spec of the cross-entropy loss, eq. 2. */
+export const crossEntropySpecSchema = z.strictObject({ name: z.literal('ce'), ...inputOptions, ...epsilonOption });
+/** Spec of the Dice loss, eqs. 3–4. */
+export const diceSpecSchema = z.strictObject({ name: z.literal('dice'), ...inputOptions, ...smoothOption });
+/** Spec of the additive loss, eq. 1. */
+export const additiveSpecSchema = z.strictObject({
+  name: z.literal('additive'),
+  /** Weight of the Dice term in eq. 1, λ ∈ [0, 1]; CE gets 1 − λ. Default 0.5. */
+  lambda: z.number({ error: 'must be a number' }).min(0, { error: 'must be a number in [0, 1]' }).max(1, { error: 'must be a number in [0, 1]' }).optional(),
+  ...inputOptions,
+  ...epsilonOption,
+  ...smoothOption,
+});
+/** Spec of the Multiplicative Loss, eq. 5. */
+export const multiplicativeSpecSchema = z.strictObject({ name: z.literal('ml'), ...inputOptions, ...epsilonOption, ...smoothOption });
+/** Spec of the Confidence-Adaptive Multiplicative Loss, Erratum eq. 13. */
+export const camlSpecSchema = z.strictObject({
+  name: z.literal('caml'),
+  /** Table 4 ablation: a constant exponent r > 0 replaces the Dice coefficient D, α = (1 − p̄)^r. */
+  r: z.number({ error: 'must be a number' }).positive({ error: 'must be a number > 0' }).max(1e6, { error: 'must be a finite number > 0' }).optional(),
+  /**
+   * How p̄ in α = (1 − p̄)^D is read. `'true-class'` (default): the batch mean probability of each
+   * pixel's true class, (1/N)·Σᵢ Σ_c y·p. `'mean-probability'`: the literal mean of every softmax output
+   * (always 1/C for softmax inputs, so α is constant).
+   */
+  confidence: z.enum(['true-class', 'mean-probability'], { error: 'must be "true-class" or "mean-probability"' }).optional(),
+  ...inputOptions,
+  ...epsilonOption,
+  ...smoothOption,
+});
+
+/** Every loss this package builds, as a discriminated union on `name` (the one source of the spec types). */
+export const lossSpecSchema = z.discriminatedUnion('name', [crossEntropySpecSchema, diceSpecSchema, additiveSpecSchema, multiplicativeSpecSchema, camlSpecSchema]);
+
+/** A loss spec: `{ name: 'ce' | 'dice' | 'additive' | 'ml' | 'caml', ...options }`. */
+export type LossSpec = z.infer<typeof lossSpecSchema>;
+/** The loss names, in the order of the paper (eqs. 2, 4, 1, 5, 13). */
+export type LossName = LossSpec['name'];
+/** All loss names. */
+export const LOSS_NAMES: readonly LossName[] = lossSpecSchema.options.map((option) => option.shape.name.value);
+
+export type CrossEntropySpec = z.infer<typeof crossEntropySpecSchema>;
+export type DiceSpec = z.infer<typeof diceSpecSchema>;
+export type AdditiveSpec = z.infer<typeof additiveSpecSchema>;
+export type MultiplicativeSpec = z.infer<typeof multiplicativeSpecSchema>;
+export type CamlSpec = z.infer<typeof camlSpecSchema>;
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === undefined || typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return typeof value;
+  }
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value: unknown = input;
+  for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}
+
+/**
+ * Parses `input` with `schema` at a public boundary. Throws a {@link LossArgumentError} naming the
+ * field, the value and the rule (with the ZodError as `cause`) instead of a raw ZodError.
+ * @param caller the public function name used in the message.
+ */
+export function parseSpec<T>(schema: z.ZodType<T>, input: unknown, caller: string): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  let detail: string;
+  if (typeof input !== 'object' || input === null) {
+    detail = `spec must be an object like { name: 'ml' }, but got ${describeValue(input)}`;
+  } else if (issue === undefined) {
+    detail = 'spec is invalid';
+  } else if (issue.code === 'invalid_union' && issue.path.join('.') === 'name') {
+    detail = `name must be one of ${LOSS_NAMES.map((name) => `"${name}"`).join(', ')}, but got ${describeValue(valueAt(input, issue.path))}`;
+  } else if (issue.code === 'unrecognized_keys') {
+    const name = describeValue(valueAt(input, ['name']));
+    detail = `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')} for loss ${name}`;
+  } else {
+    detail = `${issue.path.map(String).join('.')} ${issue.message}, but got ${describeValue(valueAt(input, issue.path))}`;
+  }
+  throw new LossArgumentError(`Error in ${caller}: ${detail}`, { cause: result.error });
+}
+
+/** Parses a loss spec (any name) at the public boundary; see {@link parseSpec} for the errors. */
+export function parseLossSpec(spec: unknown, caller = 'createLoss'): LossSpec {
+  return parseSpec(lossSpecSchema, spec, caller);
+}
+
+function formatNumber(value: number): string {
+  return String(Number(value.toPrecision(6)));
+}
+
+/**
+ * A short human-readable name of a loss for reports and plots, e.g. `"λ·Dice + (1−λ)·CE (λ=0.3)"`,
+ * `"ML"`, `"CAML"`, `"CAML (r=3)"`.
+ */
+export function lossDisplayName(spec: LossSpec): string {
+  const parsed = parseLossSpec(spec, 'lossDisplayName');
+  switch (parsed.name) {
+    case 'ce':
+      return 'CE';
+    case 'dice':
+      return 'Dice';
+    case 'additive':
+      return `λ·Dice + (1−λ)·CE (λ=${formatNumber(parsed.lambda ?? DEFAULT_LAMBDA)})`;
+    case 'ml':
+      return 'ML';
+    case 'caml': {
+      const details = [
+        ...(parsed.r === undefined ? [] : [`r=${formatNumber(parsed.r)}`]),
+        ...(parsed.confidence === 'mean-probability' ? ['p̄=mean probability'] : []),
+      ];
+      return details.length === 0 ? 'CAML' : `CAML (${details.join(', ')})`;
+    }
+  }
+}

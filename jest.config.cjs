@@ -16,6 +16,8 @@ module.exports = {
   moduleNameMapper: {
     '^@tfseg-internal/testing$': '<rootDir>/tools/testing/index.ts',
     '^@tfseg/((?!bench)[a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+    // ESM-style relative imports (`./record.js`) resolve to the TypeScript source.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {
     '^.+\\.(t|j|mj|cj)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],

@@ -18,7 +18,7 @@ export type CrossEntropyLossOptions = Omit<CrossEntropySpec, 'name'>;
 
 /**
  * Categorical cross-entropy, eq. 2, averaged over every pixel of the batch. From probabilities, they are
- * clipped to [ε, 1] (ε = `epsilon`, default 1e-7) before the log; with `fromLogits`, log-softmax is used.
+ * clipped below at ε (`epsilon`, default 1e-7) before the log; with `fromLogits`, log-softmax is used.
  */
 export function crossEntropyLoss(options: CrossEntropyLossOptions = {}): LossFunction {
   return buildCrossEntropyLoss(parseSpec(crossEntropySpecSchema, { ...options, name: 'ce' }, 'crossEntropyLoss'));

@@ -20,8 +20,8 @@ export interface DiceStatistics {
  */
 export function diceStatistics(inputs: PreparedInputs, smooth: number): DiceStatistics {
   const probabilities = inputs.probabilities();
-  const intersections = tf.sum(tf.mul(inputs.oneHot, probabilities), 0) as tf.Tensor1D;
-  const denominators = tf.add(tf.sum(inputs.oneHot, 0), tf.sum(probabilities, 0));
+  const intersections = inputs.sumOverPixels(tf.mul(inputs.oneHot, probabilities));
+  const denominators = tf.add(inputs.sumOverPixels(inputs.oneHot), inputs.sumOverPixels(probabilities));
   const coefficients = tf.div(tf.add(tf.mul(intersections, 2), smooth), tf.add(denominators, smooth)) as tf.Tensor1D;
   return { intersections, coefficients, loss: tf.sub(1, tf.mean(coefficients)) };
 }

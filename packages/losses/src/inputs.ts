@@ -22,8 +22,10 @@ export interface PreparedInputs {
   readonly classCount: number;
   /** Predicted probabilities p, [P, C]. */
   probabilities(): tf.Tensor2D;
-  /** log p, [P, C]: log-softmax of logits, or log of probabilities clipped to [ε, 1]. */
+  /** log p, [P, C]: log-softmax of logits, or log of probabilities clipped below at ε. */
   logProbabilities(): tf.Tensor2D;
+  /** Σᵢ over pixels of a [P, C] tensor, per class: [C]. */
+  sumOverPixels(tensor: tf.Tensor2D): tf.Tensor1D;
 }
 
 function shapeText(tensor: tf.Tensor): string {
@@ -95,11 +97,13 @@ export function prepareInputs(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor
     : tf.cast(tf.reshape(yTrue, [pixelCount, classCount]), 'float32');
   const flatPrediction = tf.reshape(yPred, [pixelCount, classCount]) as tf.Tensor2D;
 
+  let pixelOnes: tf.Tensor2D | undefined;
   let probabilities: tf.Tensor2D | undefined;
   let logProbabilities: tf.Tensor2D | undefined;
   const logProbabilitiesOnce = (): tf.Tensor2D => {
     // From logits, log-softmax is exact where log(clip(softmax)) would saturate at log ε.
-    logProbabilities ??= options.fromLogits ? tf.logSoftmax(flatPrediction) : tf.log(tf.clipByValue(flatPrediction, options.epsilon, 1));
+    // max(p, ε) rather than clipByValue: same value for p ≤ 1 and a cheaper gradient.
+    logProbabilities ??= options.fromLogits ? tf.logSoftmax(flatPrediction) : (tf.log(tf.maximum(flatPrediction, options.epsilon)) as tf.Tensor2D);
     return logProbabilities;
   };
   return {
@@ -111,5 +115,11 @@ export function prepareInputs(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor
       return probabilities;
     },
     logProbabilities: logProbabilitiesOnce,
+    // A [1,P]×[P,C] matMul: on wasm about 1.6× faster (forward + backward) than tf.sum(x, 0), which
+    // transposes first (bench/losses.bench.mjs).
+    sumOverPixels: (tensor) => {
+      pixelOnes ??= tf.ones([1, pixelCount]);
+      return tf.reshape(tf.matMul(pixelOnes, tensor), [classCount]);
+    },
   };
 }

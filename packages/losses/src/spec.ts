@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LossArgumentError } from './errors';
 
-/** Default ε: probabilities are clipped to [ε, 1] before the log of eq. 2 (the Keras default ε). */
+/** Default ε: probabilities are clipped below at ε before the log of eq. 2 (the Keras default ε). */
 export const DEFAULT_EPSILON = 1e-7;
 /** Default smoothing added to the numerator and denominator of eq. 3; only keeps 0/0 finite. */
 export const DEFAULT_SMOOTH = 1e-6;
@@ -18,7 +18,7 @@ const inputOptions = {
   validateInputs: z.boolean({ error: 'must be a boolean' }).optional(),
 };
 const epsilonOption = {
-  /** Probabilities are clipped to [epsilon, 1] before the log of eq. 2 (ignored with `fromLogits`). Default 1e-7. */
+  /** Probabilities are clipped below at epsilon, max(p, ε), before the log of eq. 2 (ignored with `fromLogits`). Default 1e-7. */
   epsilon: z.number({ error: 'must be a number' }).gt(0, { error: 'must be in (0, 0.5)' }).lt(0.5, { error: 'must be in (0, 0.5)' }).optional(),
 };
 const smoothOption = {

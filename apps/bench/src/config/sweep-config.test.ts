@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import { loadPreset, parseConfigText, presetNames } from './load-config';
+import { parseSweepConfig } from './sweep-config';
+
+const presets = join(__dirname, '../../presets');
+const minimal = { datasets: ['synthetic-drosophila'], models: [{ name: 'unet', preset: 'tiny' }], losses: [{ name: 'ml' }], imageSize: 32, epochs: 1 };
+
+describe('sweep config', () => {
+  it('ships smoke, quick and paper presets that all parse', () => {
+    expect(presetNames(presets)).toEqual(expect.arrayContaining(['paper', 'quick', 'smoke']));
+    for (const name of presetNames(presets)) expect(loadPreset(name, presets).name).toBe(name);
+  });
+
+  it('fills the paper defaults (5 folds, batch 4, Adam 1e-3) for omitted fields', () => {
+    const config = parseSweepConfig(minimal);
+    expect(config).toMatchObject({ folds: 5, batchSize: 4, learningRate: 1e-3, fractions: [1], seeds: [0], backend: 'auto' });
+  });
+
+  it('names the bad field with its index and the rule', () => {
+    const losses = [{ name: 'ce' }, { name: 'ml' }, { name: 'additive', lambda: 1.5 }];
+    expect(() => parseSweepConfig({ ...minimal, losses })).toThrow('config.losses[2].lambda: must be ≤ 1');
+    expect(() => parseSweepConfig({ ...minimal, fractions: [1, 0] })).toThrow('config.fractions[1]: must be > 0');
+    expect(() => parseSweepConfig({ ...minimal, foldIndices: [0, 5] })).toThrow('config.foldIndices[1]: must be < folds (5), but got 5');
+  });
+
+  it('rejects unknown keys, unknown backends and unknown loss names', () => {
+    expect(() => parseSweepConfig({ ...minimal, epoch: 3 })).toThrow('config: unknown key "epoch"');
+    expect(() => parseSweepConfig({ ...minimal, backend: 'webgpu' })).toThrow('config.backend: must be one of auto, tensorflow, wasm, cpu, but got "webgpu"');
+    expect(() => parseSweepConfig({ ...minimal, losses: [{ name: 'focal' }] })).toThrow(/^config\.losses\[0\]\.name: /);
+  });
+
+  it('reads YAML and JSON and names a file that does not parse', () => {
+    expect(parseConfigText('datasets: [a]\nmodels: [{name: unet, preset: tiny}]\nlosses: [{name: ce}]\nimageSize: 32\nepochs: 1\n', 'x.yaml').datasets).toEqual(['a']);
+    expect(parseConfigText(JSON.stringify(minimal), 'x.json').epochs).toBe(1);
+    expect(() => parseConfigText('{ "datasets": ', 'broken.json')).toThrow(/^config file broken\.json is not valid JSON: /);
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * The sweep config: the axes of an experiment (datasets × models × losses × fractions × folds × seeds) and
+ * the settings shared by every run. This zod schema is the single source of its type; a config file (JSON
+ * or YAML) or a preset is parsed once here, and the rest of the bench trusts the typed value.
+ */
+import { z } from 'zod';
+
+/** Backends a run may ask for; `auto` lets @tfseg/training pick the fastest one that loads. */
+export const backendNameSchema = z.enum(['auto', 'tensorflow', 'wasm', 'cpu'], {
+  error: (issue) => `must be one of auto, tensorflow, wasm, cpu, but got ${JSON.stringify(issue.input)}`,
+});
+
+const lambdaSchema = z.number().min(0, 'must be ≥ 0').max(1, 'must be ≤ 1');
+
+/**
+ * One entry of `losses`. `additive` takes one λ or a list of them (one run per λ, eq. 1); `caml` takes
+ * an optional constant `r` (or a list) that replaces the Dice coefficient D in its exponent (Table 4
+ * ablation); without `r` it is erratum eq. 13.
+ */
+export const sweepLossSchema = z.discriminatedUnion('name', [
+  z.strictObject({ name: z.literal('ce') }),
+  z.strictObject({ name: z.literal('dice') }),
+  z.strictObject({ name: z.literal('ml') }),
+  z.strictObject({
+    name: z.literal('additive'),
+    lambda: z.union([lambdaSchema, z.array(lambdaSchema).min(1, 'must list at least one λ')]),
+  }),
+  z.strictObject({
+    name: z.literal('caml'),
+    r: z.union([z.number().positive('must be > 0'), z.array(z.number().positive('must be > 0')).min(1)]).optional(),
+  }),
+]);
+export type SweepLoss = z.infer<typeof sweepLossSchema>;
+
+/** A dataset by its @tfseg/datasets name, optionally with the folder its files are in. */
+export const sweepDatasetSchema = z.union([
+  z.string().min(1),
+  z.strictObject({
+    name: z.string().min(1),
+    /** Folder of the dataset's files; not part of a run's identity (the same data may live anywhere). */
+    root: z.string().min(1).optional(),
+  }),
+]);
+
+/** A model by its @tfseg/models name and preset (`paper`, `small`, `tiny`). */
+export const sweepModelSchema = z.strictObject({
+  name: z.string().min(1),
+  preset: z.string().min(1),
+});
+
+/** Parameters of the data protocol, passed to @tfseg/datasets' `prepareFold`. */
+export const dataProtocolSchema = z.strictObject({
+  /** Random training crops per training set (the paper: 48). */
+  trainPatches: z.number().int().positive().optional(),
+  /** Image scale applied before patching (1 = native resolution). */
+  scale: z.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1').optional(),
+});
+
+const fractionSchema = z.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1');
+
+/** A whole sweep. Every list is an axis; the runs are their cartesian product. */
+export const sweepConfigSchema = z
+  .strictObject({
+    /** A name for logs and reports. */
+    name: z.string().min(1).default('sweep'),
+    /** One-line description, shown before the sweep starts. */
+    description: z.string().optional(),
+    datasets: z.array(sweepDatasetSchema).min(1, 'must list at least one dataset'),
+    models: z.array(sweepModelSchema).min(1, 'must list at least one model'),
+    losses: z.array(sweepLossSchema).min(1, 'must list at least one loss'),
+    /** Training fractions in (0, 1] (the paper: 1, 1/2, 1/4, 1/8); nested subsets of the training set. */
+    fractions: z.array(fractionSchema).min(1).default([1]),
+    /** k of the k-fold cross-validation (the paper: 5). */
+    folds: z.number().int().min(2, 'must be ≥ 2').default(5),
+    /** Which folds of the k to run (0-based); all k when omitted. */
+    foldIndices: z.array(z.number().int().nonnegative()).min(1).optional(),
+    /** Seeds; each (fold, seed) is one independent run per setting (the paper: 3 per fold). */
+    seeds: z.array(z.number().int().nonnegative()).min(1).default([0]),
+    /** Square patch size in pixels fed to the model (the paper: 256). */
+    imageSize: z.number().int().positive(),
+    epochs: z.number().int().positive(),
+    /** Caps the optimisation steps per epoch; all training batches when omitted. */
+    stepsPerEpoch: z.number().int().positive().optional(),
+    batchSize: z.number().int().positive().default(4),
+    learningRate: z.number().positive().default(1e-3),
+    backend: backendNameSchema.default('auto'),
+    data: dataProtocolSchema.default({}),
+    /** Test patches saved per run for qualitative overlays (Fig. 3/4 style); 0 saves none. */
+    samplesPerRun: z.number().int().nonnegative().default(4),
+    /** Worker processes by default (`--workers` overrides); not part of any run's identity. */
+    workers: z.number().int().positive().default(1),
+  })
+  .superRefine((config, context) => {
+    config.foldIndices?.forEach((fold, index) => {
+      if (fold >= config.folds) {
+        context.addIssue({
+          code: 'custom',
+          path: ['foldIndices', index],
+          message: `must be < folds (${config.folds}), but got ${fold}`,
+        });
+      }
+    });
+  });
+
+/** A parsed, validated sweep config. */
+export type SweepConfig = z.infer<typeof sweepConfigSchema>;
+/** A sweep config as written in a file (defaults not yet applied). */
+export type SweepConfigInput = z.input<typeof sweepConfigSchema>;
+
+/** Thrown for an invalid config; the message names the field (`config.losses[2].lambda: must be ≤ 1`). */
+export class ConfigError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `['losses', 2, 'lambda']` → `config.losses[2].lambda`. */
+function formatPath(source: string, path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : `${text}.${String(key)}`),
+    source,
+  );
+}
+
+/**
+ * Validates a raw config object (from JSON, YAML or a preset). Throws a {@link ConfigError} whose message
+ * names the first bad field and the rule, with the ZodError as `cause`.
+ */
+export function parseSweepConfig(raw: unknown, source = 'config'): SweepConfig {
+  const result = sweepConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') message = `unknown key ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
+  throw new ConfigError(`${formatPath(source, issue.path)}: ${message}`, { cause: result.error });
+}

@@ -1,0 +1,57 @@
+import fc from 'fast-check';
+import { parseSweepConfig } from '../config/sweep-config';
+import { parseShard, planSweep, selectShard } from './plan';
+
+const config = parseSweepConfig({
+  datasets: ['drosophila', { name: 'synthetic-drosophila', root: '/data/x' }],
+  models: [{ name: 'unet', preset: 'tiny' }],
+  losses: [{ name: 'ce' }, { name: 'additive', lambda: [0.3, 0.5, 0.7] }, { name: 'caml' }, { name: 'caml', r: [1, 2] }],
+  fractions: [1, 0.125],
+  foldIndices: [0, 3],
+  seeds: [0, 1, 2],
+  imageSize: 32,
+  epochs: 1,
+});
+
+describe('planSweep', () => {
+  it('is the cartesian product of the axes, one run per λ and per r, with unique ids', () => {
+    const runs = planSweep(config);
+    // 2 datasets × 1 model × 7 losses × 2 fractions × 2 folds × 3 seeds
+    expect(runs).toHaveLength(2 * 7 * 2 * 2 * 3);
+    expect(new Set(runs.map((run) => run.id)).size).toBe(runs.length);
+    expect(runs.filter((run) => run.config.loss.name === 'additive').map((run) => run.config.loss.lambda)).toEqual(
+      expect.arrayContaining([0.3, 0.5, 0.7]),
+    );
+    expect(runs.find((run) => run.config.dataset === 'synthetic-drosophila')?.datasetRoot).toBe('/data/x');
+  });
+
+  it('gives the same ids for the same config, and keeps a run\'s id when other axes grow', () => {
+    const small = planSweep(parseSweepConfig({ ...config, seeds: [0] }));
+    const ids = new Set(planSweep(config).map((run) => run.id));
+    for (const run of small) expect(ids.has(run.id)).toBe(true);
+    expect(planSweep(config).map((run) => run.id)).toEqual(planSweep(config).map((run) => run.id));
+  });
+
+  it('collapses duplicate axis values into one run', () => {
+    expect(planSweep(parseSweepConfig({ ...config, seeds: [0, 0] }))).toHaveLength(2 * 7 * 2 * 2);
+  });
+});
+
+describe('shards', () => {
+  it('partition the plan: disjoint, and together exactly every run', () => {
+    const runs = planSweep(config);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20 }), (count) => {
+        const shards = Array.from({ length: count }, (_, index) => selectShard(runs, { index, count }).map((run) => run.id));
+        const all = shards.flat();
+        expect(all).toHaveLength(runs.length);
+        expect(new Set(all)).toEqual(new Set(runs.map((run) => run.id)));
+      }),
+    );
+  });
+
+  it('parses i/N and rejects anything else with the value in the message', () => {
+    expect(parseShard('1/4')).toEqual({ index: 1, count: 4 });
+    for (const bad of ['4/4', '1', 'a/b', '0/0', '-1/2']) expect(() => parseShard(bad)).toThrow(`but got "${bad}"`);
+  });
+});

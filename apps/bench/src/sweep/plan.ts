@@ -1,0 +1,95 @@
+/**
+ * Expands a sweep config into its runs (the cartesian product of the axes), each with its id, and takes
+ * deterministic shards of that list for clusters.
+ */
+import type { SweepConfig, SweepLoss } from '../config/sweep-config';
+import type { RunConfig } from '../results/record';
+import { runId } from '../results/run-id';
+
+/** One run of a sweep: its identity (`config`, hashed to `id`) and where its dataset lives. */
+export interface PlannedRun {
+  id: string;
+  config: RunConfig;
+  /** Folder of the dataset's files, when the config gives one; not part of the id. */
+  datasetRoot?: string;
+}
+
+/** One loss entry of a config → the loss specs it stands for (one per λ or r). */
+export function expandLoss(loss: SweepLoss): RunConfig['loss'][] {
+  switch (loss.name) {
+    case 'additive':
+      return (Array.isArray(loss.lambda) ? loss.lambda : [loss.lambda]).map((lambda) => ({ name: 'additive', lambda }));
+    case 'caml':
+      if (loss.r === undefined) return [{ name: 'caml' }];
+      return (Array.isArray(loss.r) ? loss.r : [loss.r]).map((r) => ({ name: 'caml', r }));
+    default:
+      return [{ name: loss.name }];
+  }
+}
+
+/**
+ * Every run of the sweep, in a fixed order: dataset, model, fraction, seed, fold, loss — losses vary
+ * fastest, so a partly finished sweep already compares losses on the same folds. Duplicate axis values
+ * collapse to one run (same id).
+ */
+export function planSweep(config: SweepConfig): PlannedRun[] {
+  const folds = config.foldIndices ?? Array.from({ length: config.folds }, (_, fold) => fold);
+  const losses = config.losses.flatMap(expandLoss);
+  const runs = new Map<string, PlannedRun>();
+  for (const dataset of config.datasets) {
+    const datasetName = typeof dataset === 'string' ? dataset : dataset.name;
+    const datasetRoot = typeof dataset === 'string' ? undefined : dataset.root;
+    for (const model of config.models)
+      for (const fraction of config.fractions)
+        for (const seed of config.seeds)
+          for (const fold of folds)
+            for (const loss of losses) {
+              const runConfig: RunConfig = {
+                dataset: datasetName,
+                model: model.name,
+                modelPreset: model.preset,
+                loss,
+                fraction,
+                fold,
+                folds: config.folds,
+                seed,
+                imageSize: config.imageSize,
+                epochs: config.epochs,
+                ...(config.stepsPerEpoch === undefined ? {} : { stepsPerEpoch: config.stepsPerEpoch }),
+                batchSize: config.batchSize,
+                learningRate: config.learningRate,
+                backend: config.backend,
+                data: { ...config.data },
+              };
+              const id = runId(runConfig);
+              if (!runs.has(id)) runs.set(id, { id, config: runConfig, ...(datasetRoot === undefined ? {} : { datasetRoot }) });
+            }
+  }
+  return [...runs.values()];
+}
+
+/** A `--shard i/N` selection: shard `index` (0-based) of `count`. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** Parses `i/N` (0 ≤ i < N); throws an Error naming the value and the rule. */
+export function parseShard(text: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index >= count) {
+    throw new Error(`--shard must be i/N with 0 ≤ i < N (e.g. 0/4), but got ${JSON.stringify(text)}`);
+  }
+  return { index, count };
+}
+
+/**
+ * The runs of one shard: every N-th run of the plan starting at i. Round-robin (rather than contiguous
+ * blocks) spreads expensive settings (big fractions, big models) evenly over the shards; the union of all N
+ * shards is exactly the plan.
+ */
+export function selectShard(runs: readonly PlannedRun[], shard: Shard): PlannedRun[] {
+  return runs.filter((_, position) => position % shard.count === shard.index);
+}

@@ -1,1 +1,17 @@
-export {};
+/**
+ * @tfseg/metrics — a streaming confusion matrix with class IoU, mIoU, Dice, precision, recall and pixel
+ * accuracy for semantic segmentation (the paper's Sec. 4.1 evaluation), fed by typed-array label maps or
+ * tfjs tensors.
+ */
+export {
+  ConfusionMatrix,
+  confusionMatrixOptionsSchema,
+  confusionMatrixJsonSchema,
+  type ConfusionMatrixOptions,
+  type ConfusionMatrixJson,
+  type ConfusionMatrixReport,
+} from './confusion-matrix.js';
+export { classScoreNames, type ClassScoreName } from './class-scores.js';
+export type { LabelMap } from './count-pairs.js';
+export type { LabelInput } from './tensor-labels.js';
+export { MetricsError } from './errors.js';

@@ -1,1 +1,18 @@
-export {};
+/**
+ * @tfseg/training: backend selection (libtensorflow/CUDA, WASM, CPU), a deterministic, resumable training
+ * loop with validation mIoU and best-weight restore, evaluation helpers and a step timer.
+ */
+export { selectBackend, probeBackends, backendNameSchema, selectBackendOptionsSchema, TENSORFLOW_INSTALL_HINT } from './backend';
+export type { BackendName, BackendCandidate, BackendSelection, BackendProbe, SelectBackendOptions } from './backend';
+export { train, trainOptionsSchema } from './train';
+export type { TrainOptions, TrainResult, TrainingEvent } from './train';
+export { evaluate, predict, predictOptionsSchema } from './evaluate';
+export type { Evaluation, PredictOptions } from './evaluate';
+export { patchSetSchema } from './patch-set';
+export type { PatchSet, ImageSet } from './patch-set';
+export { adamOptionsSchema } from './adam';
+export type { AdamOptions } from './adam';
+export type { LossFunction } from './training-step';
+export { measureTrainingStep, measureTrainingStepOptionsSchema, median } from './measure-training-step';
+export type { MeasureTrainingStepOptions, TrainingStepTiming } from './measure-training-step';
+export { TrainingError, NonFiniteLossError, TrainingAbortedError } from './errors';

@@ -1,0 +1,183 @@
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { TrainingError, optionsError } from './errors';
+
+/** The backends `selectBackend` accepts: `auto` picks the fastest one that works. */
+export const backendNameSchema = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
+/** A backend request: `'auto' | 'tensorflow' | 'wasm' | 'cpu'`. */
+export type BackendName = z.infer<typeof backendNameSchema>;
+
+/**
+ * One thing `auto` tries, in order: libtensorflow with CUDA (`@tensorflow/tfjs-node-gpu`), libtensorflow
+ * on the CPU (`@tensorflow/tfjs-node`), the WASM backend, the pure-JS CPU backend.
+ */
+export type BackendCandidate = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** Options of {@link selectBackend}. */
+export const selectBackendOptionsSchema = z.object({
+  /**
+   * Directories from which `@tensorflow/tfjs-node(-gpu)` are resolved. They are loaded dynamically (never
+   * bundled), so they must be resolvable from the application, not from this library. Default: the
+   * current directory and the directory of the running script.
+   */
+  searchPaths: z.array(z.string().min(1)).optional(),
+});
+/** Options of {@link selectBackend}. */
+export type SelectBackendOptions = z.infer<typeof selectBackendOptionsSchema>;
+
+/** What {@link selectBackend} chose, why, and why each earlier candidate was skipped. */
+export interface BackendSelection {
+  /** The active tfjs backend name (`tf.getBackend()`). */
+  backend: 'tensorflow' | 'wasm' | 'cpu';
+  /** The candidate that won (`tensorflow-gpu` means tfjs-node-gpu, whose libtensorflow uses CUDA). */
+  candidate: BackendCandidate;
+  /** Why this candidate was chosen. */
+  reason: string;
+  /** Candidates tried before it, each with the reason it could not be used. */
+  skipped: { backend: BackendCandidate; reason: string }[];
+}
+
+const nativeModules = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' } as const;
+
+/** The install advice tfjs-node gives, adapted to both packages. */
+export const TENSORFLOW_INSTALL_HINT =
+  'Install `@tensorflow/tfjs-node` (CPU) or `@tensorflow/tfjs-node-gpu` (CUDA 11.2 + cuDNN 8.1) in your application; ' +
+  'their install step downloads libtensorflow 2.9.1, so if it was blocked run `npm rebuild @tensorflow/tfjs-node-gpu --build-addon-from-source` ' +
+  'once storage.googleapis.com (or TFJS_NODE_CDN_STORAGE) is reachable. `tfseg-bench doctor` prints the full steps.';
+
+/** Hook for the WASM training kernels, set by the package index (keeps this file free of wasm imports). */
+let onWasmSelected: (() => void) | undefined;
+
+/** @internal Called once by the package index so that selecting wasm registers the training kernels. */
+export function setWasmSelectedHook(hook: () => void): void {
+  onWasmSelected = hook;
+}
+
+function defaultSearchPaths(): string[] {
+  const paths = [process.cwd()];
+  const script = process.argv[1];
+  if (script) paths.push(path.dirname(path.resolve(script)));
+  return paths;
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]?.trim() ?? message;
+}
+
+/** Loads tfjs-node(-gpu) from the first search path that resolves it; throws a one-line reason otherwise. */
+function loadNative(moduleName: string, searchPaths: readonly string[]): void {
+  for (const directory of searchPaths) {
+    const requireFrom = createRequire(path.join(path.resolve(directory), 'noop.js'));
+    let resolved: string;
+    try {
+      resolved = requireFrom.resolve(moduleName);
+    } catch {
+      continue;
+    }
+    try {
+      requireFrom(resolved);
+    } catch (error) {
+      throw new Error(`${moduleName} is installed but failed to load: ${firstLine(error)}`);
+    }
+    return;
+  }
+  throw new Error(`${moduleName} is not installed (looked from ${searchPaths.join(', ')})`);
+}
+
+async function activate(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<void> {
+  if (!tf.findBackendFactory(name)) {
+    throw new Error(`backend '${name}' is not registered with this copy of @tensorflow/tfjs-core ${tf.version_core}`);
+  }
+  if (!(await tf.setBackend(name))) throw new Error(`backend '${name}' failed to initialise`);
+  await tf.ready();
+}
+
+async function tryCandidate(candidate: BackendCandidate, searchPaths: readonly string[]): Promise<string> {
+  switch (candidate) {
+    case 'tensorflow-gpu':
+    case 'tensorflow': {
+      const moduleName = nativeModules[candidate];
+      loadNative(moduleName, searchPaths);
+      await activate('tensorflow');
+      return candidate === 'tensorflow-gpu'
+        ? `${moduleName} loaded: libtensorflow with CUDA (runs on the GPU when CUDA 11.2 and cuDNN 8.1 libraries are found)`
+        : `${moduleName} loaded: native libtensorflow on the CPU`;
+    }
+    case 'wasm': {
+      try {
+        await import('@tensorflow/tfjs-backend-wasm');
+      } catch (error) {
+        throw new Error(`@tensorflow/tfjs-backend-wasm is not installed: ${firstLine(error)}`);
+      }
+      await activate('wasm');
+      onWasmSelected?.();
+      return 'WebAssembly backend (XNNPACK) with the tfseg training kernels';
+    }
+    case 'cpu':
+      await activate('cpu');
+      return 'pure-JavaScript CPU backend (slowest; for tiny models and tests)';
+  }
+}
+
+const autoOrder: readonly BackendCandidate[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/**
+ * Activates a TensorFlow.js backend for training. `auto` tries libtensorflow with CUDA, libtensorflow on
+ * the CPU, WASM and pure JS, in that order, and reports why each faster one was skipped; a named backend
+ * that cannot be used is an Error saying what is missing and how to install it. Selecting `wasm` also
+ * registers the gradient kernels that the stock wasm backend lacks.
+ */
+export async function selectBackend(name: BackendName | string = 'auto', options: SelectBackendOptions = {}): Promise<BackendSelection> {
+  const parsedName = backendNameSchema.safeParse(name);
+  if (!parsedName.success) {
+    throw new TrainingError(`Error in selectBackend: unknown backend '${String(name)}'; expected one of ${backendNameSchema.options.map((option) => `'${option}'`).join(', ')}`);
+  }
+  const parsedOptions = selectBackendOptionsSchema.safeParse(options);
+  if (!parsedOptions.success) throw optionsError('selectBackend', parsedOptions.error);
+  const searchPaths = parsedOptions.data.searchPaths ?? defaultSearchPaths();
+
+  const candidates: readonly BackendCandidate[] =
+    parsedName.data === 'auto' ? autoOrder : parsedName.data === 'tensorflow' ? ['tensorflow-gpu', 'tensorflow'] : [parsedName.data];
+  const skipped: BackendSelection['skipped'] = [];
+  for (const candidate of candidates) {
+    try {
+      const reason = await tryCandidate(candidate, searchPaths);
+      const backend = candidate === 'tensorflow-gpu' ? 'tensorflow' : candidate;
+      return { backend, candidate, reason: parsedName.data === 'auto' ? `auto: ${reason}` : reason, skipped };
+    } catch (error) {
+      skipped.push({ backend: candidate, reason: firstLine(error) });
+    }
+  }
+  const reasons = skipped.map((entry) => `${entry.backend}: ${entry.reason}`).join('; ');
+  const hint = parsedName.data === 'tensorflow' ? ` ${TENSORFLOW_INSTALL_HINT}` : '';
+  throw new TrainingError(`Error in selectBackend: backend '${parsedName.data}' is not available (${reasons}).${hint}`);
+}
+
+/** Whether one backend candidate works here, and why (not). */
+export interface BackendProbe {
+  backend: BackendCandidate;
+  available: boolean;
+  /** The reason it was (or would be) chosen, or why it cannot be used. */
+  detail: string;
+}
+
+/** Tries every candidate in `auto` order and restores the active backend after; used by `tfseg-bench doctor`. */
+export async function probeBackends(options: SelectBackendOptions = {}): Promise<BackendProbe[]> {
+  const parsedOptions = selectBackendOptionsSchema.safeParse(options);
+  if (!parsedOptions.success) throw optionsError('probeBackends', parsedOptions.error);
+  const searchPaths = parsedOptions.data.searchPaths ?? defaultSearchPaths();
+  const previous = tf.getBackend();
+  const results: BackendProbe[] = [];
+  for (const candidate of autoOrder) {
+    try {
+      results.push({ backend: candidate, available: true, detail: await tryCandidate(candidate, searchPaths) });
+    } catch (error) {
+      results.push({ backend: candidate, available: false, detail: firstLine(error) });
+    }
+  }
+  if (previous) await tf.setBackend(previous);
+  return results;
+}

@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { createLoss, lossSpecSchema } from '@tfseg/losses';
+import { z } from 'zod';
+import { adamOptionsSchema } from './adam';
+import { optionsError } from './errors';
+import { createTrainingStep, type LossFunction } from './training-step';
+
+/** Options of {@link measureTrainingStep}. */
+export const measureTrainingStepOptionsSchema = z.object({
+  /** Model with a fully defined input shape `[null, H, W, C]`; its weights are changed by the steps. */
+  model: z.custom<LayersModel>((value) => typeof value === 'object' && value !== null && 'inputs' in value, 'must be a tf.LayersModel'),
+  loss: z.union([lossSpecSchema, z.custom<LossFunction>((value) => typeof value === 'function', 'must be a loss spec or a function')]),
+  numClasses: z.number().int().min(2),
+  batchSize: z.number().int().positive().default(4),
+  /** Untimed steps first (kernel compilation, allocation). */
+  warmupSteps: z.number().int().nonnegative().default(2),
+  /** Timed steps; the median is reported. */
+  steps: z.number().int().positive().default(10),
+  optimizer: adamOptionsSchema.prefault({}),
+  /** Seed of the synthetic batch. */
+  seed: z.number().int().default(0),
+});
+/** Options of {@link measureTrainingStep}. */
+export type MeasureTrainingStepOptions = z.input<typeof measureTrainingStepOptionsSchema>;
+
+/** Timings of {@link measureTrainingStep}. */
+export interface TrainingStepTiming {
+  /** The tfjs backend that ran the steps. */
+  backend: string;
+  /** Wall time of each timed step (forward, loss, gradients, Adam update, loss read back). */
+  stepTimesMs: number[];
+  medianStepMs: number;
+}
+
+/** Median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** Deterministic uniform [0, 1) values (a 32-bit LCG): the timing must not depend on Math.random. */
+function syntheticPixels(length: number, seed: number): Float32Array {
+  const values = new Float32Array(length);
+  let state = seed >>> 0;
+  for (let index = 0; index < length; index++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    values[index] = state / 2 ** 32;
+  }
+  return values;
+}
+
+/**
+ * Times the training step `train` runs (same code path) on one synthetic batch: `warmupSteps` untimed,
+ * then `steps` timed steps, each ending when the loss is read back (so queued GPU/WASM work is counted).
+ * Labels are the thresholded image, so the loss is meaningful.
+ */
+export async function measureTrainingStep(options: MeasureTrainingStepOptions): Promise<TrainingStepTiming> {
+  const parsed = measureTrainingStepOptionsSchema.safeParse(options);
+  if (!parsed.success) throw optionsError('measureTrainingStep', parsed.error);
+  const { model, numClasses, batchSize, warmupSteps, steps, seed } = parsed.data;
+  const shape = model.inputs[0]?.shape;
+  if (!shape || shape.length !== 4 || shape.slice(1).some((size) => size === null)) {
+    throw new Error(`Error in measureTrainingStep: model input must have shape [null, height, width, channels], but got [${shape?.join(', ') ?? ''}]`);
+  }
+  const [height, width, channels] = shape.slice(1) as [number, number, number];
+  const loss: LossFunction = typeof parsed.data.loss === 'function' ? (parsed.data.loss as LossFunction) : createLoss(parsed.data.loss);
+  const images = tf.tensor4d(syntheticPixels(batchSize * height * width * channels, seed), [batchSize, height, width, channels]);
+  const labels = tf.tidy(() => tf.cast(tf.oneHot(tf.cast(tf.greater(tf.mean(images, -1), 0.5), 'int32'), numClasses), 'float32') as tf.Tensor4D);
+  const step = createTrainingStep(model, loss, parsed.data.optimizer);
+  try {
+    for (let index = 0; index < warmupSteps; index++) await step.run(images, labels);
+    const stepTimesMs: number[] = [];
+    for (let index = 0; index < steps; index++) {
+      const start = performance.now();
+      await step.run(images, labels);
+      stepTimesMs.push(performance.now() - start);
+    }
+    return { backend: tf.getBackend(), stepTimesMs, medianStepMs: median(stepTimesMs) };
+  } finally {
+    step.dispose();
+    tf.dispose([images, labels]);
+  }
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""The U-Net training step of unet-step.mjs in PyTorch CPU, for the side-by-side speed comparison.
+
+Same model (4 down / 4 up, two 3x3 conv+ReLU per level, 2x2 max-pool, 2x2 stride-2 transposed conv,
+skip concat, 1x1 head, no batch norm), ML loss (Dice x CE, Eq. 5), Adam lr 1e-3. Prints one JSON line
+with the median step time. Exits 3 with a message when torch is not installed.
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+
+try:
+    import torch
+    from torch import nn
+except ImportError:
+    print("torch is not installed")
+    sys.exit(3)
+
+
+def conv_relu(in_channels, out_channels):
+    return [nn.Conv2d(in_channels, out_channels, 3, padding=1), nn.ReLU(inplace=True)]
+
+
+class UNet(nn.Module):
+    def __init__(self, width, in_channels=1, num_classes=2):
+        super().__init__()
+        self.down = nn.ModuleList()
+        channels = in_channels
+        for level in range(4):
+            filters = width * 2**level
+            self.down.append(nn.Sequential(*conv_relu(channels, filters), *conv_relu(filters, filters)))
+            channels = filters
+        self.pool = nn.MaxPool2d(2)
+        self.bottleneck = nn.Sequential(*conv_relu(channels, width * 16), *conv_relu(width * 16, width * 16))
+        channels = width * 16
+        self.up = nn.ModuleList()
+        self.up_convs = nn.ModuleList()
+        for level in reversed(range(4)):
+            filters = width * 2**level
+            self.up.append(nn.ConvTranspose2d(channels, filters, 2, stride=2))
+            self.up_convs.append(nn.Sequential(*conv_relu(2 * filters, filters), *conv_relu(filters, filters)))
+            channels = filters
+        self.head = nn.Conv2d(channels, num_classes, 1)
+
+    def forward(self, x):
+        skips = []
+        for block in self.down:
+            x = block(x)
+            skips.append(x)
+            x = self.pool(x)
+        x = self.bottleneck(x)
+        for up, block, skip in zip(self.up, self.up_convs, reversed(skips)):
+            x = block(torch.cat([skip, up(x)], dim=1))
+        return self.head(x)
+
+
+def ml_loss(logits, one_hot):
+    """(1 - mean_c Dice_c) x CE (Eq. 5), over all pixels of the batch."""
+    log_probabilities = torch.log_softmax(logits, dim=1)
+    probabilities = log_probabilities.exp()
+    pixels = logits.numel() / logits.shape[1]
+    cross_entropy = -(one_hot * log_probabilities).sum() / pixels
+    intersection = (one_hot * probabilities).sum(dim=(0, 2, 3))
+    total = one_hot.sum(dim=(0, 2, 3)) + probabilities.sum(dim=(0, 2, 3))
+    dice = (2 * intersection / total).mean()
+    return (1 - dice) * cross_entropy
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=64)
+    parser.add_argument("--width", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    options = parser.parse_args()
+    torch.set_num_threads(options.threads)
+    torch.manual_seed(42)
+    model = UNet(options.width)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    images = torch.rand(options.batch, 1, options.size, options.size)
+    smooth = nn.functional.avg_pool2d(images, 5, stride=1, padding=2, count_include_pad=False)
+    one_hot = nn.functional.one_hot((smooth > 0.5).long()[:, 0], 2).permute(0, 3, 1, 2).float()
+
+    def step():
+        optimizer.zero_grad()
+        loss = ml_loss(model(images), one_hot)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    for _ in range(options.warmup):
+        step()
+    times = []
+    loss = float("nan")
+    for _ in range(options.steps):
+        start = time.perf_counter()
+        loss = step()
+        times.append((time.perf_counter() - start) * 1000)
+    print(json.dumps({"torchVersion": torch.__version__, "threads": torch.get_num_threads(), "medianMs": statistics.median(times), "times": times, "loss": loss}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+/**
+ * Conv2DBackpropFilter for the wasm backend, which has none (so tfjs cannot train a conv net on wasm).
+ *
+ * dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·s + kh − top, ow·s + kw − left, ci] · dy[b, oh, ow, co]
+ * is itself a forward 'valid' convolution once batch and channels trade places: the input
+ * `x` as `[Ci, H, W, B]` (padded by the conv), the filter `dy` as `[OH, OW, B, Co]`, dilated by the
+ * stride, gives `[Ci, KH, KW, Co]`. That runs on XNNPACK's conv at forward-conv speed.
+ * When the kernel equals the stride and nothing is padded (the 2×2/2 transposed convs of a U-Net),
+ * the windows tile the input and one matrix product does it.
+ */
+import {
+  backend_util,
+  Conv2DBackpropFilter,
+  type Conv2DBackpropFilterAttrs,
+  type Conv2DBackpropFilterInputs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { conv2dWasm, disposeIntermediate, matMulWasm, requireInputs, reshapeView, transposeWasm } from './wasm-backend';
+import { cropTopLeft, isTilingConv, toChannelsLast } from './conv-geometry';
+
+function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backend: BackendWasm; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
+  const given = requireInputs(Conv2DBackpropFilter, inputs, ['x', 'dy']);
+  const format = backend_util.convertConv2DDataFormat(dataFormat);
+  const convInfo = backend_util.computeConv2DInfo(
+    given.x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    format,
+  );
+  const x = toChannelsLast(backend, given.x, format);
+  const dy = toChannelsLast(backend, given.dy, format);
+  const result = isTilingConv(convInfo) ? filterGradientOfTiling(backend, x, dy, convInfo) : filterGradientAsConv(backend, x, dy, convInfo);
+  if (x !== given.x) disposeIntermediate(backend, x);
+  if (dy !== given.dy) disposeIntermediate(backend, dy);
+  return result;
+}
+
+/** The general case: one forward conv with batch and channel axes swapped (see the file comment). */
+function filterGradientAsConv(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
+  const xSwapped = transposeWasm(backend, x, [3, 1, 2, 0]);
+  const dySwapped = transposeWasm(backend, dy, [1, 2, 0, 3]);
+  // The padded window the filter sweeps: (O − 1)·s + K rows; a negative bottom/right cuts unused rows.
+  const neededHeight = (outHeight - 1) * strideHeight + filterHeight;
+  const neededWidth = (outWidth - 1) * strideWidth + filterWidth;
+  const padding = {
+    top: padInfo.top,
+    bottom: neededHeight - padInfo.top - inHeight,
+    left: padInfo.left,
+    right: neededWidth - padInfo.left - inWidth,
+  };
+  const swapped = conv2dWasm(backend, xSwapped, dySwapped, padding, [1, 1], [strideHeight, strideWidth]);
+  disposeIntermediate(backend, xSwapped);
+  disposeIntermediate(backend, dySwapped);
+  const dw = transposeWasm(backend, swapped, [1, 2, 0, 3]);
+  disposeIntermediate(backend, swapped);
+  return dw;
+}
+
+/** Kernel = stride, no padding: the windows tile x, so dW = x-patches(KH·KW·Ci × N) · dy(N × Co). */
+function filterGradientOfTiling(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { batchSize, outHeight, outWidth, filterHeight, filterWidth, inChannels, outChannels } = info;
+  const usedHeight = outHeight * filterHeight;
+  const usedWidth = outWidth * filterWidth;
+  const cropped = usedHeight === info.inHeight && usedWidth === info.inWidth ? x : cropTopLeft(backend, x, usedHeight, usedWidth);
+  const patches6d = reshapeView(cropped, [batchSize, outHeight, filterHeight, outWidth, filterWidth, inChannels]);
+  const patches = transposeWasm(backend, patches6d, [2, 4, 5, 0, 1, 3]);
+  if (cropped !== x) disposeIntermediate(backend, cropped);
+  const pixels = batchSize * outHeight * outWidth;
+  const product = matMulWasm(
+    backend,
+    reshapeView(patches, [1, filterHeight * filterWidth * inChannels, pixels]),
+    reshapeView(dy, [1, pixels, outChannels]),
+    false,
+    false,
+  );
+  disposeIntermediate(backend, patches);
+  const dw = reshapeView(product, [filterHeight, filterWidth, inChannels, outChannels]);
+  return dw;
+}
+
+/** Registers as the wasm backend's Conv2DBackpropFilter. */
+export const conv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
+};

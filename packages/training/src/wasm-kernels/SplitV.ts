@@ -1,0 +1,40 @@
+/**
+ * SplitV for the wasm backend, replacing the built-in one (a `Slice` per part, ~1 ms to split the
+ * channels of a 64×64×16 batch of 4). It is the gradient of Concat, so every U-Net skip connection
+ * runs it; a plain indexed copy loop per part is several times faster.
+ */
+import { backend_util, SplitV, util, type KernelConfig, type KernelFunc, type NamedAttrMap, type SplitVAttrs, type SplitVInputs, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapView, requireInputs, runWasmKernelOutputs } from './wasm-backend';
+
+function splitV(args: { inputs: SplitVInputs; backend: BackendWasm; attrs: SplitVAttrs }): TensorInfo[] {
+  const { inputs, backend, attrs } = args;
+  const { x } = requireInputs(SplitV, inputs, ['x']);
+  if (x.dtype === 'string') return runWasmKernelOutputs(backend, SplitV, { x }, attrs as unknown as NamedAttrMap) as TensorInfo[];
+  const axis = util.parseAxisParam(attrs.axis, x.shape)[0] as number;
+  const sizes = backend_util.prepareSplitSize(x as never, attrs.numOrSizeSplits, axis);
+  const outer = util.sizeFromShape(x.shape.slice(0, axis));
+  const inner = util.sizeFromShape(x.shape.slice(axis + 1));
+  const outputs = sizes.map((size) => backend.makeOutput(x.shape.map((dimension, i) => (i === axis ? size : dimension)), x.dtype));
+  const source = heapView(backend, x);
+  const total = (x.shape[axis] as number) * inner;
+  let offset = 0;
+  outputs.forEach((output, index) => {
+    const run = (sizes[index] as number) * inner;
+    const target = heapView(backend, output);
+    for (let row = 0; row < outer; row++) {
+      const from = row * total + offset;
+      const to = row * run;
+      for (let i = 0; i < run; i++) target[to + i] = source[from + i] as number;
+    }
+    offset += run;
+  });
+  return outputs;
+}
+
+/** Registers as the wasm backend's SplitV, replacing the built-in one. */
+export const splitVConfig: KernelConfig = {
+  kernelName: SplitV,
+  backendName: 'wasm',
+  kernelFunc: splitV as unknown as KernelFunc,
+};

@@ -1,0 +1,2 @@
+/** Fast training kernels for tfjs' wasm backend (see register.ts for the list). */
+export { registerWasmTrainingKernels, wasmTrainingKernelConfigs } from './register';

@@ -1,0 +1,39 @@
+/** The wasm training kernels and their registration (like tfjs' register_all_kernels.ts). */
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { batchMatMulConfig } from './BatchMatMul';
+import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
+import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
+import { concatConfig } from './Concat';
+import { maxPoolGradConfig } from './MaxPoolGrad';
+import { splitVConfig } from './SplitV';
+import { rememberBuiltinKernel } from './wasm-backend';
+
+/** Every training kernel this package provides for the wasm backend. */
+export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
+  batchMatMulConfig,
+  concatConfig,
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  maxPoolGradConfig,
+  splitVConfig,
+];
+
+/**
+ * Registers every kernel of {@link wasmTrainingKernelConfigs} for backend `'wasm'`, replacing a built-in
+ * kernel of the same name (which stays callable by the replacement). Idempotent: calling it again changes
+ * nothing. Works before or after `tf.setBackend('wasm')`.
+ *
+ * @returns the registered kernel names.
+ */
+export function registerWasmTrainingKernels(): string[] {
+  for (const config of wasmTrainingKernelConfigs) {
+    const current = getKernel(config.kernelName, 'wasm');
+    if (current?.kernelFunc === config.kernelFunc) continue;
+    const builtin = rememberBuiltinKernel(config.kernelName);
+    if (current !== undefined) unregisterKernel(config.kernelName, 'wasm');
+    // The backend runs setup functions once, at initialisation, for the kernels registered then: keep
+    // the built-in one's, which binds the wasm function the replacement may call.
+    registerKernel(builtin?.setupFunc === undefined ? config : { ...config, setupFunc: builtin.setupFunc });
+  }
+  return wasmTrainingKernelConfigs.map((config) => config.kernelName);
+}

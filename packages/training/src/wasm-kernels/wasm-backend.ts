@@ -1,0 +1,162 @@
+/**
+ * Small tools the training kernels share: calling the wasm backend's own (fast, XNNPACK-backed) kernels
+ * directly on `TensorInfo`s, and freeing intermediates. Calling the kernel functions directly, instead
+ * of `tf.engine().runKernel`, keeps intermediates out of the engine's bookkeeping and the tape.
+ */
+import { getKernel, util, type KernelConfig, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/** The wasm backend's own kernels that a training kernel replaces, kept so the replacement can call them. */
+const builtinKernels = new Map<string, KernelConfig>();
+
+/** Remembers the wasm backend's own `kernelName` kernel (before it is replaced); returns it. */
+export function rememberBuiltinKernel(kernelName: string): KernelConfig | undefined {
+  const remembered = builtinKernels.get(kernelName);
+  if (remembered !== undefined) return remembered;
+  const current = getKernel(kernelName, 'wasm');
+  if (current !== undefined) builtinKernels.set(kernelName, current);
+  return current;
+}
+
+/** Runs the wasm backend's own kernel `kernelName` (the built-in one, even if replaced); returns all its outputs. */
+export function runWasmKernelOutputs(backend: BackendWasm, kernelName: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo | TensorInfo[] {
+  const config = builtinKernels.get(kernelName) ?? getKernel(kernelName, 'wasm');
+  if (config === undefined) throw new Error(`Error in ${kernelName}: kernel '${kernelName}' is not registered for backend 'wasm'`);
+  return config.kernelFunc({ inputs, attrs, backend });
+}
+
+/** Runs the wasm backend's own kernel `kernelName` (the built-in one, even if replaced) and returns its single output. */
+export function runWasmKernel(backend: BackendWasm, kernelName: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
+  const output = runWasmKernelOutputs(backend, kernelName, inputs, attrs);
+  if (Array.isArray(output)) throw new Error(`Error in ${kernelName}: expected one output, got ${output.length}`);
+  return output;
+}
+
+/** Frees an intermediate produced by {@link runWasmKernel} (respects shared data of reshapes). */
+export function disposeIntermediate(backend: BackendWasm, info: TensorInfo): void {
+  backend.disposeData(info.dataId);
+}
+
+/** A view of `info` with another shape of the same size; shares the data, so dispose only the original. */
+export function reshapeView(info: TensorInfo, shape: number[]): TensorInfo {
+  if (util.sizeFromShape(shape) !== util.sizeFromShape(info.shape)) {
+    throw new Error(`reshape: cannot view shape [${info.shape.join(', ')}] as [${shape.join(', ')}]`);
+  }
+  return { dataId: info.dataId, shape, dtype: info.dtype };
+}
+
+/**
+ * Merges runs of axes that stay adjacent and in order under `perm` (e.g. `[B, OH, KH, OW, KW·Ci]` with
+ * perm `[1, 3, 0, 2]`), so the permutation has the lowest rank: the wasm Transpose is fast up to rank 4
+ * and ~100× slower on its generic rank-5/6 path.
+ */
+export function mergeTransposeAxes(shape: readonly number[], perm: readonly number[]): { shape: number[]; perm: number[] } {
+  // Groups of consecutive output axes whose input axes are consecutive too.
+  const groups: number[][] = [];
+  for (const axis of perm) {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && last[last.length - 1] === axis - 1) last.push(axis);
+    else groups.push([axis]);
+  }
+  const byFirstInputAxis = [...groups].sort((a, b) => (a[0] as number) - (b[0] as number));
+  const mergedShape = byFirstInputAxis.map((group) => group.reduce((size, axis) => size * (shape[axis] as number), 1));
+  const mergedPerm = groups.map((group) => byFirstInputAxis.indexOf(group));
+  return { shape: mergedShape, perm: mergedPerm };
+}
+
+/** `Transpose` on the wasm backend, on the lowest-rank equivalent permutation (see {@link mergeTransposeAxes}). */
+export function transposeWasm(backend: BackendWasm, x: TensorInfo, perm: number[]): TensorInfo {
+  const outShape = perm.map((axis) => x.shape[axis] as number);
+  const merged = mergeTransposeAxes(x.shape, perm);
+  const output = runWasmKernel(backend, 'Transpose', { x: reshapeView(x, merged.shape) }, { perm: merged.perm });
+  return reshapeView(output, outShape);
+}
+
+/** `Slice` on the wasm backend. */
+export function sliceWasm(backend: BackendWasm, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+  return runWasmKernel(backend, 'Slice', { x }, { begin, size });
+}
+
+/** `PadV2` (constant 0) on the wasm backend. */
+export function padWasm(backend: BackendWasm, x: TensorInfo, paddings: [number, number][]): TensorInfo {
+  return runWasmKernel(backend, 'PadV2', { x }, { paddings, constantValue: 0 });
+}
+
+/**
+ * `BatchMatMul` on the wasm backend with untransposed operands only: XNNPACK runs `A·B` at ~30 GFLOP/s,
+ * but the built-in kernel's transposed variants fall back to a scalar loop (1–3 GFLOP/s), so a flagged
+ * operand is transposed first (a fast rank-3 transpose). Batch dimensions broadcast as in `tf.matMul`.
+ */
+export function matMulWasm(backend: BackendWasm, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
+  const left = transposeA ? transposeLastTwo(backend, a) : a;
+  const right = transposeB ? transposeLastTwo(backend, b) : b;
+  const product = runWasmKernel(backend, 'BatchMatMul', { a: left, b: right }, { transposeA: false, transposeB: false });
+  if (left !== a) disposeIntermediate(backend, left);
+  if (right !== b) disposeIntermediate(backend, right);
+  return product;
+}
+
+function transposeLastTwo(backend: BackendWasm, x: TensorInfo): TensorInfo {
+  const rank = x.shape.length;
+  const perm = x.shape.map((_, axis) => (axis < rank - 2 ? axis : axis === rank - 2 ? rank - 1 : rank - 2));
+  return transposeWasm(backend, x, perm);
+}
+
+/** Signed explicit padding of a 2-D convolution: a negative side means rows/columns cut off the input. */
+export interface SignedPadding {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/**
+ * Forward NHWC convolution on the wasm backend (XNNPACK) with explicit, possibly negative, padding:
+ * negative sides are cut off the input with a `Slice` first, so callers can express any window.
+ */
+export function conv2dWasm(
+  backend: BackendWasm,
+  x: TensorInfo,
+  filter: TensorInfo,
+  padding: SignedPadding,
+  strides: [number, number],
+  dilations: [number, number],
+): TensorInfo {
+  const [batch, height, width, channels] = x.shape as [number, number, number, number];
+  const cutTop = Math.max(0, -padding.top);
+  const cutBottom = Math.max(0, -padding.bottom);
+  const cutLeft = Math.max(0, -padding.left);
+  const cutRight = Math.max(0, -padding.right);
+  const needsCut = cutTop + cutBottom + cutLeft + cutRight > 0;
+  const input = needsCut
+    ? sliceWasm(backend, x, [0, cutTop, cutLeft, 0], [batch, height - cutTop - cutBottom, width - cutLeft - cutRight, channels])
+    : x;
+  const pad = [
+    [0, 0],
+    [Math.max(0, padding.top), Math.max(0, padding.bottom)],
+    [Math.max(0, padding.left), Math.max(0, padding.right)],
+    [0, 0],
+  ];
+  const output = runWasmKernel(backend, 'Conv2D', { x: input, filter }, { strides, dilations, pad, dataFormat: 'NHWC', dimRoundingMode: undefined } as unknown as NamedAttrMap);
+  if (needsCut) disposeIntermediate(backend, input);
+  return output;
+}
+
+/**
+ * A typed-array view of a tensor's data inside the wasm heap. Take views only after the last
+ * `makeOutput` of a kernel: allocating may grow the heap, which detaches earlier views.
+ */
+export function heapView(backend: BackendWasm, info: TensorInfo): Float32Array | Int32Array | Uint8Array {
+  return backend.typedArrayFromHeap(info);
+}
+
+/** The named inputs of a kernel call, each checked present (tfjs types them as possibly undefined). */
+export function requireInputs<Name extends string>(kernelName: string, inputs: NamedTensorInfoMap, names: readonly Name[]): Record<Name, TensorInfo> {
+  const result = {} as Record<Name, TensorInfo>;
+  for (const name of names) {
+    const input = inputs[name];
+    if (input === undefined) throw new Error(`Error in ${kernelName}: input '${name}' is missing`);
+    result[name] = input;
+  }
+  return result;
+}

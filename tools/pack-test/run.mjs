@@ -11,9 +11,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = resolve(import.meta.dirname, '../..');
+const here = dirname(fileURLToPath(import.meta.url)); // import.meta.dirname needs Node ≥ 20.11
+const root = resolve(here, '../..');
 const keep = process.argv.includes('--keep');
 const TFJS = '@tensorflow/tfjs@4.22.0';
 const started = Date.now();
@@ -84,7 +86,7 @@ try {
   // 3. import + require each package
   for (const entry of packed) {
     const name = entry.manifest.name;
-    const smoke = join(import.meta.dirname, 'smoke', `${entry.short}.cjs`);
+    const smoke = join(here, 'smoke', `${entry.short}.cjs`);
     const smokeLine = existsSync(smoke) ? `await require(${JSON.stringify(smoke)})(pkg, require('@tensorflow/tfjs'));` : '';
     const body = (load) => `
 const pkg = ${load};

@@ -1,6 +1,6 @@
 // Forward + backward time of each loss at [4,256,256,C] on the wasm backend, against the built dist/.
 // Usage (from packages/losses): pnpm build && node --expose-gc bench/losses.bench.mjs [--runs 15] [--classes 2,4,5]
-// Losses are timed round-robin within each run so load drift on a shared machine hits all alike, with a
+// Losses are timed round-robin (in a random order) within each run so load drift on a shared machine hits all alike, with a
 // garbage collection before each timing (when --expose-gc); the table reports medians and the ratio of
 // each loss to the additive loss measured in the same run.
 import * as tf from '@tensorflow/tfjs';
@@ -53,11 +53,15 @@ for (const classes of classCounts) {
   const yPred = tf.tidy(() => tf.softmax(tf.randomNormal([...shape, classes], 0, 2, 'float32', 2)));
   const losses = specs.map((spec) => createLoss(spec));
   const times = specs.map(() => []);
+  let seed = 12345;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   for (let run = -2; run < runs; run++) {
-    losses.forEach((loss, index) => {
-      const elapsed = timeOnce(loss, yTrue, yPred);
+    // A fresh random order each run, so no loss always follows the same neighbour.
+    const order = losses.map((_, index) => index).sort(() => random() - 0.5);
+    for (const index of order) {
+      const elapsed = timeOnce(losses[index], yTrue, yPred);
       if (run >= 0) times[index].push(elapsed); // runs -2, -1 warm up
-    });
+    }
   }
   const medians = times.map(median);
   const additive = medians[specs.findIndex((spec) => spec.name === 'additive')];

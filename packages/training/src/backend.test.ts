@@ -32,6 +32,8 @@ describe('selectBackend', () => {
     expect(tf.getBackend()).toBe('cpu');
     expect(await selectBackend('wasm')).toMatchObject({ backend: 'wasm', skipped: [] });
     expect(tf.getBackend()).toBe('wasm');
+    // The stock wasm backend has no filter gradient; selecting wasm registers the training kernels.
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 
   it('an explicit tensorflow request fails saying what is missing and how to install it', async () => {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { TrainingError, optionsError } from './errors';
+import { registerWasmTrainingKernels } from './wasm-kernels';
 
 /** The backends `selectBackend` accepts: `auto` picks the fastest one that works. */
 export const backendNameSchema = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
@@ -46,14 +47,6 @@ export const TENSORFLOW_INSTALL_HINT =
   'Install `@tensorflow/tfjs-node` (CPU) or `@tensorflow/tfjs-node-gpu` (CUDA 11.2 + cuDNN 8.1) in your application; ' +
   'their install step downloads libtensorflow 2.9.1, so if it was blocked run `npm rebuild @tensorflow/tfjs-node-gpu --build-addon-from-source` ' +
   'once storage.googleapis.com (or TFJS_NODE_CDN_STORAGE) is reachable. `tfseg-bench doctor` prints the full steps.';
-
-/** Hook for the WASM training kernels, set by the package index (keeps this file free of wasm imports). */
-let onWasmSelected: (() => void) | undefined;
-
-/** @internal Called once by the package index so that selecting wasm registers the training kernels. */
-export function setWasmSelectedHook(hook: () => void): void {
-  onWasmSelected = hook;
-}
 
 function defaultSearchPaths(): string[] {
   const paths = [process.cwd()];
@@ -112,9 +105,10 @@ async function tryCandidate(candidate: BackendCandidate, searchPaths: readonly s
       } catch (error) {
         throw new Error(`@tensorflow/tfjs-backend-wasm is not installed: ${firstLine(error)}`);
       }
+      // The stock wasm backend cannot train a conv net (no Conv2DBackpropFilter): add the training kernels.
+      const kernels = registerWasmTrainingKernels();
       await activate('wasm');
-      onWasmSelected?.();
-      return 'WebAssembly backend (XNNPACK) with the tfseg training kernels';
+      return `WebAssembly backend (XNNPACK) with the tfseg training kernels (${kernels.join(', ')})`;
     }
     case 'cpu':
       await activate('cpu');

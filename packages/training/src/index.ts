@@ -4,6 +4,7 @@
  */
 export { selectBackend, probeBackends, backendNameSchema, selectBackendOptionsSchema, TENSORFLOW_INSTALL_HINT } from './backend';
 export type { BackendName, BackendCandidate, BackendSelection, BackendProbe, SelectBackendOptions } from './backend';
+export { registerWasmTrainingKernels, wasmTrainingKernelConfigs } from './wasm-kernels';
 export { train, trainOptionsSchema } from './train';
 export type { TrainOptions, TrainResult, TrainingEvent } from './train';
 export { evaluate, predict, predictOptionsSchema } from './evaluate';

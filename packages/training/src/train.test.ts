@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describeOnBackends } from '@tfseg-internal/testing';
 import { createLoss } from '@tfseg/losses';
 import { NonFiniteLossError, TrainingError } from './errors';
+import { registerWasmTrainingKernels } from './wasm-kernels';
 import { evaluate } from './evaluate';
 import { train, type TrainOptions, type TrainingEvent } from './train';
 import { shuffledBatches, splitPatchSet, syntheticDisks, tinyConvNet } from './__fixtures__/synthetic-disks';
@@ -38,6 +39,10 @@ async function temporaryDirectory(): Promise<string> {
 describeOnBackends(
   'train',
   () => {
+    beforeAll(() => {
+      registerWasmTrainingKernels();
+    });
+
     it('learns the disks: test mIoU clears a bar the untrained model does not reach', async () => {
       const model = tinyConvNet(SIZE, 5);
       const untrained = evaluate(model, test, 2).meanIoU;
@@ -163,5 +168,5 @@ describeOnBackends(
       await expect(train(options({ numClasses: 2, trainBatches: () => [] }))).rejects.toThrow(TrainingError);
     });
   },
-  ['cpu'],
+  ['cpu', 'wasm'],
 );

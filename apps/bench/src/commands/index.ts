@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { registerDoctorCommand } from './doctor.js';
+import { registerReportCommand } from './report.js';
 
 /** Registers one command on the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -7,4 +9,4 @@ export type RegisterCommand = (program: Command) => void;
  * Every command of `tfseg-bench`. Each file owns one command (or one command group).
  * Add a command by adding its file and one line here.
  */
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerReportCommand, registerDoctorCommand];

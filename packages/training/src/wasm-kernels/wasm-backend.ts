@@ -128,8 +128,22 @@ export function conv2dWasm(
   const cutLeft = Math.max(0, -padding.left);
   const cutRight = Math.max(0, -padding.right);
   const needsCut = cutTop + cutBottom + cutLeft + cutRight > 0;
+  const keptHeight = height - cutTop - cutBottom;
+  const keptWidth = width - cutLeft - cutRight;
+  if (keptHeight <= 0 || keptWidth <= 0) {
+    // Every window lies in the zero padding (XNNPACK rejects an empty input): the result is zeros.
+    const [filterHeight, filterWidth, , outChannels] = filter.shape as [number, number, number, number];
+    const outputSize = (kept: number, before: number, after: number, size: number, stride: number, dilation: number) =>
+      Math.floor((Math.max(0, kept) + Math.max(0, before) + Math.max(0, after) - ((size - 1) * dilation + 1)) / stride) + 1;
+    const zeros = backend.makeOutput(
+      [batch, outputSize(keptHeight, padding.top, padding.bottom, filterHeight, strides[0], dilations[0]), outputSize(keptWidth, padding.left, padding.right, filterWidth, strides[1], dilations[1]), outChannels],
+      'float32',
+    );
+    heapView(backend, zeros).fill(0);
+    return zeros;
+  }
   const input = needsCut
-    ? sliceWasm(backend, x, [0, cutTop, cutLeft, 0], [batch, height - cutTop - cutBottom, width - cutLeft - cutRight, channels])
+    ? sliceWasm(backend, x, [0, cutTop, cutLeft, 0], [batch, keptHeight, keptWidth, channels])
     : x;
   const pad = [
     [0, 0],

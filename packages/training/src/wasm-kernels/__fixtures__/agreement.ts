@@ -1,0 +1,107 @@
+/**
+ * Test-only harness: runs one kernel on the cpu backend (the reference) and on wasm with the training
+ * kernels registered, on the same inputs, and checks they agree to 1e-4 relative, with an absolute floor
+ * of 1e-4 × the largest reference magnitude (sums of many products cancel to near zero in places).
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import fc from 'fast-check';
+import { expectAllClose } from '@tfseg-internal/testing';
+import { registerWasmTrainingKernels } from '../register';
+
+/** Reproducible values in [−1, 1) (an LCG), so fast-check only has to shrink a seed. */
+export function seededValues(size: number, seed: number): Float32Array {
+  const values = new Float32Array(size);
+  let state = (seed >>> 0) + 1;
+  for (let i = 0; i < size; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    values[i] = state / 2 ** 31 - 1;
+  }
+  return values;
+}
+
+/** An input of the kernel: its shape and values (float32 unless `dtype` says otherwise). */
+export interface KernelInput {
+  shape: number[];
+  values: Float32Array | Int32Array;
+  dtype?: 'float32' | 'int32';
+}
+
+function runOn(backendName: 'cpu' | 'wasm', kernelName: string, inputs: Record<string, KernelInput>, attrs: object): Float32Array[] {
+  tf.setBackend(backendName);
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const [name, input] of Object.entries(inputs)) tensors[name] = tf.tensor(input.values, input.shape, input.dtype ?? 'float32');
+  const backend = tf.backend();
+  const dataIdsBefore = backend.numDataIds();
+  // Concat takes its inputs as an array (keys '0', '1', ...), like tf.concat passes them.
+  const kernelInputs = Object.keys(tensors).every((key) => /^\d+$/.test(key)) ? Object.values(tensors) : tensors;
+  const output = tf.engine().runKernel(kernelName, kernelInputs as unknown as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor | tf.Tensor[];
+  const outputs = Array.isArray(output) ? output : [output];
+  const values = outputs.map((tensor) => Float32Array.from(tensor.dataSync()));
+  // Every intermediate of the kernel is freed: only its outputs hold backend memory.
+  const dataIdsAfter = backend.numDataIds();
+  const uniqueOutputs = new Set(outputs.map((tensor) => tensor.dataId)).size;
+  outputs.forEach((tensor) => tensor.dispose());
+  Object.values(tensors).forEach((tensor) => tensor.dispose());
+  if (dataIdsAfter - dataIdsBefore > uniqueOutputs) throw new Error(`${kernelName} on ${backendName} leaked ${dataIdsAfter - dataIdsBefore - uniqueOutputs} intermediate(s)`);
+  return values;
+}
+
+/** Asserts the wasm training kernel `kernelName` agrees with the cpu backend on these inputs. */
+export function expectAgreement(kernelName: string, inputs: Record<string, KernelInput>, attrs: object): void {
+  const expected = runOn('cpu', kernelName, inputs, attrs);
+  const actual = runOn('wasm', kernelName, inputs, attrs);
+  expect(actual.length).toBe(expected.length);
+  expected.forEach((reference, index) => {
+    const scale = reference.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
+    expectAllClose(actual[index] as Float32Array, reference, 1e-4, 1e-4 * scale + 1e-7);
+  });
+}
+
+/** Registers the kernels, readies both backends and checks the wasm kernel is ours, for `beforeAll`. */
+export async function prepareBackends(kernelName: string): Promise<void> {
+  registerWasmTrainingKernels();
+  await tf.setBackend('wasm');
+  await tf.ready();
+  await tf.setBackend('cpu');
+  await tf.ready();
+  const names = registerWasmTrainingKernels();
+  expect(names).toContain(kernelName);
+}
+
+/** Property-test settings shared by the agreement tests: few runs each, to stay within the test budget. */
+export const agreementRuns = { numRuns: Number(process.env.AGREEMENT_RUNS ?? 30) } as const;
+
+/** A random 2-D convolution geometry with a non-empty output; `pad` is 'same', 'valid' or [top, bottom, left, right]. */
+export const convGeometry = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 3 }),
+    height: fc.integer({ min: 1, max: 9 }),
+    width: fc.integer({ min: 1, max: 9 }),
+    inChannels: fc.integer({ min: 1, max: 5 }),
+    outChannels: fc.integer({ min: 1, max: 5 }),
+    filterHeight: fc.integer({ min: 1, max: 4 }),
+    filterWidth: fc.integer({ min: 1, max: 4 }),
+    strides: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+    pad: fc.oneof(fc.constant('same' as const), fc.constant('valid' as const), fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2))),
+    channelsFirst: fc.boolean(),
+    seed: fc.nat(),
+  })
+  .filter((g) => g.pad !== 'valid' || (g.height >= g.filterHeight && g.width >= g.filterWidth))
+  .filter((g) => typeof g.pad === 'string' || (g.height + g.pad[0] + g.pad[1] >= g.filterHeight && g.width + g.pad[2] + g.pad[3] >= g.filterWidth));
+
+/** The tfjs `pad` attribute of a {@link convGeometry} for the given layout. */
+export function padAttribute(pad: 'same' | 'valid' | [number, number, number, number], channelsFirst: boolean): 'same' | 'valid' | number[][] {
+  if (typeof pad === 'string') return pad;
+  const [top, bottom, left, right] = pad;
+  return channelsFirst ? [[0, 0], [0, 0], [top, bottom], [left, right]] : [[0, 0], [top, bottom], [left, right], [0, 0]];
+}
+
+/** `[B, H, W, C]` in the given layout. */
+export function inLayout(shape: number[], channelsFirst: boolean): number[] {
+  return channelsFirst ? [shape[0], shape[3], shape[1], shape[2]] as number[] : shape;
+}
+
+export const sizeOf = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+export { fc, tf };

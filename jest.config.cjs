@@ -18,6 +18,8 @@ module.exports = {
     '^@tfseg/((?!bench)[a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
     // ESM-style relative imports (`./record.js`) resolve to the TypeScript source.
     '^(\\.{1,2}/.*)\\.js$': '$1',
+    // vega-canvas probes for `canvas` with a top-level await (not loadable as CommonJS); map it to its no-canvas behaviour.
+    '^vega-canvas$': '<rootDir>/apps/bench/src/report/__fixtures__/vega-canvas-without-canvas.cjs',
   },
   transform: {
     '^.+\\.(t|j|mj|cj)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],

@@ -38,3 +38,11 @@ export function fractionLabel(fraction: number): string {
 export function sameFraction(a: number, b: number): boolean {
   return Math.abs(a - b) < 1e-9;
 }
+
+/**
+ * Compares class names across spellings: `Ground-glass` = `ground glass`, `consolidation` =
+ * `consolidations`, `glia/extracellular` = `glia-extracellular`.
+ */
+export function classKey(name: string): string {
+  return name.toLowerCase().replace(/[^a-z]/g, '').replace(/([^s])s$/, '$1');
+}

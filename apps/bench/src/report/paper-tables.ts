@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import paperTablesJson from '../../data/paper-tables.json';
 import { recordLossSchema } from '../results/record.js';
-import { sameFraction } from './labels.js';
+import { classKey, sameFraction } from './labels.js';
 import type { RecordLoss } from './losses.js';
 import { lossKey } from './losses.js';
 
@@ -73,12 +73,8 @@ export function findPaperRow(dataset: string, model: string, fraction: number, l
 export function paperClassValue(row: PaperRow | undefined, className: string): PaperValue | null {
   if (!row?.classIoU) return null;
   const table = paperTables().tables.find((entry) => entry.table === row.table);
-  const wanted = normalizeClassName(className);
-  const index = table?.classNames.findIndex((name) => normalizeClassName(name) === wanted) ?? -1;
+  const wanted = classKey(className);
+  const index = table?.classNames.findIndex((name) => classKey(name) === wanted) ?? -1;
   return index < 0 ? null : (row.classIoU[index] ?? null);
 }
 
-/** Compares class names across spellings: `Ground-glass` = `ground glass`, `consolidation` = `consolidations`. */
-function normalizeClassName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z]/g, '').replace(/s$/, '');
-}

@@ -1,0 +1,46 @@
+/**
+ * The CSV report: one row per dataset × model × fraction × loss with n, mIoU and per-class IoU
+ * (mean and std, percent) and the paper's mIoU, for spreadsheets and further analysis.
+ */
+import type { Cell, SettingTable } from './aggregate.js';
+
+/** Renders every table as CSV rows; class columns are the union of all datasets' classes (empty where absent). */
+export function renderCsv(tables: readonly SettingTable[]): string {
+  const classNames = [...new Set(tables.flatMap((table) => table.classNames))];
+  const header = [
+    'dataset', 'model', 'fraction', 'loss', 'lambda', 'r', 'n', 'failed',
+    'miou_mean', 'miou_std', 'paper_miou_mean', 'paper_miou_std', 'paper_table',
+    ...classNames.flatMap((name) => [`${name}_mean`, `${name}_std`]),
+  ];
+  const rows = tables.flatMap((table) =>
+    table.rows.map((row) => {
+      const classCells = classNames.flatMap((name) => {
+        const index = table.classNames.indexOf(name);
+        return index < 0 ? ['', ''] : ours(row.classIoU[index]!);
+      });
+      return [
+        table.dataset, table.model, String(table.fraction), row.loss.name,
+        row.loss.lambda === undefined ? '' : String(row.loss.lambda),
+        row.loss.r === undefined ? '' : String(row.loss.r),
+        String(row.runs.length), String(row.failed),
+        ...ours(row.meanIoU),
+        row.meanIoU.paper ? String(row.meanIoU.paper.mean) : '',
+        row.meanIoU.paper ? String(row.meanIoU.paper.std) : '',
+        row.paperRow ? String(row.paperRow.table) : '',
+        ...classCells,
+      ];
+    }),
+  );
+  return [header, ...rows].map((cells) => cells.map(quote).join(',')).join('\n') + '\n';
+}
+
+/** Mean and std with 4 decimals; std is empty for a single run (no spread to estimate). */
+function ours(cell: Cell): [string, string] {
+  if (!cell.ours) return ['', ''];
+  return [cell.ours.mean.toFixed(4), cell.ours.n < 2 ? '' : cell.ours.std.toFixed(4)];
+}
+
+/** RFC 4180 quoting where needed (class names may hold commas or slashes). */
+function quote(text: string): string {
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

@@ -1,0 +1,86 @@
+import { aggregateRecords } from './aggregate';
+import type { ReportContent } from './content';
+import { renderCsv } from './csv';
+import { renderMarkdown } from './markdown';
+import { pairedTests } from './paired';
+import { makeRecord, syntheticSweep } from './__fixtures__/synthetic-records';
+
+function contentOf(records: ReturnType<typeof syntheticSweep>): ReportContent {
+  const tables = aggregateRecords(records);
+  return {
+    title: 'Test report',
+    source: 'results.jsonl',
+    runs: { ok: records.length, failed: 0 },
+    sections: tables.map((table) => ({ table, tests: pairedTests(table), figures: [] })),
+    overviewFigures: [],
+    notes: ['a note'],
+  };
+}
+
+/** Splits a Markdown table row into its cells. */
+const cells = (line: string): string[] => line.split('|').slice(1, -1).map((cell) => cell.trim());
+
+describe('Markdown report', () => {
+  const markdown = renderMarkdown(contentOf(syntheticSweep()));
+  const lines = markdown.split('\n');
+
+  it('has one table per setting laid out like the paper: loss rows, mIoU then classes, ours beside the paper', () => {
+    expect(lines.filter((line) => line.startsWith('## '))).toEqual(['## Drosophila · U-Net · Full data', '## Drosophila · U-Net · 1/8 training data']);
+    const header = lines.find((line) => line.startsWith('| Loss |'))!;
+    expect(cells(header)).toEqual([
+      'Loss', 'n', 'mIoU', 'mIoU (paper)', 'membrane', 'membrane (paper)', 'mitochondria', 'mitochondria (paper)',
+      'synapse', 'synapse (paper)', 'glia/extracellular', 'glia/extracellular (paper)', 'intracellular', 'intracellular (paper)',
+    ]);
+    const headerIndex = lines.indexOf(header);
+    expect(cells(lines[headerIndex + 1]!)).toEqual(['---', ...Array<string>(13).fill('---:')]);
+    const body = lines.slice(headerIndex + 2, headerIndex + 9).map(cells);
+    expect(body.map((row) => row[0])).toEqual(['CE', 'Dice', 'λ Dice + (1−λ) CE (λ = 0.3)', 'λ Dice + (1−λ) CE (λ = 0.5)', 'λ Dice + (1−λ) CE (λ = 0.7)', 'ML', 'CAML']);
+    expect(body.every((row) => row.length === 14)).toBe(true);
+    expect(body[0]![1]).toBe('6');
+    expect(body[0]![3]).toBe('68.20 ± 0.69');
+    // CAML is the best mIoU of ours; ML the best of the paper's (69.40).
+    expect(body[6]![2]).toMatch(/^\*\*\d+\.\d\d ± \d+\.\d\d\*\*$/);
+    expect(body[5]![3]).toBe('**69.40 ± 0.20**');
+    expect(body[0]![2]).not.toContain('**');
+  });
+
+  it('shows — where the paper has no such row, and the paired tests', () => {
+    const eighth = lines.slice(lines.indexOf('## Drosophila · U-Net · 1/8 training data'));
+    const lambda03 = cells(eighth.find((line) => line.startsWith('| λ Dice + (1−λ) CE (λ = 0.3)'))!);
+    expect(lambda03[3]).toBe('—');
+    expect(markdown).toContain('| ML − λ Dice + (1−λ) CE (λ = 0.5) | 6 |');
+    expect(markdown).toContain('> a note');
+  });
+
+  it('says "n too small" instead of a p-value for a single pair', () => {
+    const records = [
+      makeRecord({ loss: { name: 'additive', lambda: 0.5 }, classIoU: [0.5, 0.5, 0.5, 0.5, 0.5] }),
+      makeRecord({ loss: { name: 'ml' }, classIoU: [0.6, 0.6, 0.6, 0.6, 0.6] }),
+    ];
+    const row = renderMarkdown(contentOf(records)).split('\n').find((line) => line.startsWith('| ML − '))!;
+    expect(cells(row)).toEqual(['ML − λ Dice + (1−λ) CE (λ = 0.5)', '1', '—', '—', 'n too small', 'n too small']);
+  });
+});
+
+describe('CSV report', () => {
+  it('has one row per dataset × model × fraction × loss with n, mean/std per class and mIoU, and the paper’s mIoU', () => {
+    const records = [
+      ...syntheticSweep(),
+      makeRecord({ dataset: 'chase-db1', loss: { name: 'ml' }, classIoU: [0.9, 0.3], classNames: ['background', 'retinal vessel'] }),
+    ];
+    const [header, ...rows] = renderCsv(aggregateRecords(records)).trimEnd().split('\n').map((line) => line.split(','));
+    expect(header!.slice(0, 13)).toEqual(['dataset', 'model', 'fraction', 'loss', 'lambda', 'r', 'n', 'failed', 'miou_mean', 'miou_std', 'paper_miou_mean', 'paper_miou_std', 'paper_table']);
+    // Class columns: the union over datasets, each with mean and std.
+    expect(header!.slice(13)).toEqual(['background_mean', 'background_std', 'retinal vessel_mean', 'retinal vessel_std', 'membrane_mean', 'membrane_std', 'mitochondria_mean', 'mitochondria_std', 'synapse_mean', 'synapse_std', 'glia/extracellular_mean', 'glia/extracellular_std', 'intracellular_mean', 'intracellular_std']);
+    expect(rows).toHaveLength(2 * 7 + 1);
+    expect(rows.every((row) => row.length === header!.length)).toBe(true);
+    const chase = rows[0]!;
+    expect(chase.slice(0, 8)).toEqual(['chase-db1', 'unet', '1', 'ml', '', '', '1', '0']);
+    expect(chase.slice(8, 13)).toEqual(['60.0000', '', '62.8', '0.87', '2']);
+    expect(chase.slice(13, 17)).toEqual(['90.0000', '', '30.0000', '']);
+    expect(chase.slice(17).every((cell) => cell === '')).toBe(true);
+    const lambda = rows.find((row) => row[3] === 'additive' && row[4] === '0.3' && row[2] === '1')!;
+    expect(lambda[6]).toBe('6');
+    expect(Number(lambda[9])).toBeGreaterThan(0);
+  });
+});

@@ -73,6 +73,12 @@ describeOnBackends('bad tensors', () => {
     tf.dispose([yTrue, yPred]);
   });
 
+  it('finite logits whose sum overflows float32 are not mistaken for ±Infinity', () => {
+    const loss = createLoss({ name: 'ce', fromLogits: true });
+    const value = tf.tidy(() => loss(tf.tensor1d([0, 1], 'int32'), tf.tensor2d([[3e38, 3e38], [3e38, 3e38]])).dataSync()[0]);
+    expect(value).toBeCloseTo(Math.log(2), 5);
+  });
+
   it('validateInputs: false skips the value checks (shapes are still checked)', () => {
     const unchecked = createLoss({ name: 'ml', validateInputs: false });
     const value = tf.tidy(() => unchecked(tf.tensor2d([[1, 0]]), tf.tensor2d([[NaN, 0.5]])).dataSync()[0]);

@@ -56,28 +56,39 @@ function checkShapes(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor): { labe
   );
 }
 
+/** True when every entry is finite; exact, used only to confirm a non-finite sum. */
+function allFinite(tensor: tf.Tensor): boolean {
+  return tf.tidy(() => tf.all(tf.isFinite(tensor)).dataSync()[0] === 1);
+}
+
 /**
  * Value checks that need a data read: NaN/±Infinity anywhere, labels that are not integers in [0, C).
- * All reductions run on the backend and come back as one 5-number read.
+ * A NaN or ±Infinity anywhere makes a tensor's sum non-finite, so one sum per tensor (and min/max of
+ * labels) come back as a single small read; only a non-finite sum triggers the exact element check
+ * (which also clears a finite tensor whose sum merely overflowed).
  */
 function checkValues(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor, labels: boolean, classCount: number): void {
-  const [predictionFinite, oneHotFinite, labelMin, labelMax, labelsIntegral] = tf.tidy(() => {
-    const allFinite = (tensor: tf.Tensor) => tf.cast(tf.all(tf.isFinite(tensor)), 'float32');
-    const flags = labels
+  const [predictionSum, trueSum, labelMin, labelMax, labelsIntegral] = tf.tidy(() => {
+    const sum = (tensor: tf.Tensor) => tf.cast(tf.sum(tensor), 'float32');
+    const values = labels
       ? [
-          allFinite(yPred),
-          tf.scalar(1),
+          sum(yPred),
+          tf.scalar(0),
           tf.cast(tf.min(yTrue), 'float32'),
           tf.cast(tf.max(yTrue), 'float32'),
           yTrue.dtype === 'int32' ? tf.scalar(1) : tf.cast(tf.all(tf.equal(yTrue, tf.floor(yTrue))), 'float32'),
         ]
-      : [allFinite(yPred), allFinite(yTrue), tf.scalar(0), tf.scalar(0), tf.scalar(1)];
-    return tf.stack(flags);
-  }).dataSync();
-  if (predictionFinite !== 1) throw new LossArgumentError(`Error in ${caller}: yPred must contain only finite numbers, but it contains NaN or ±Infinity`);
-  if (oneHotFinite !== 1) throw new LossArgumentError(`Error in ${caller}: yTrue must contain only finite numbers, but it contains NaN or ±Infinity`);
+      : [sum(yPred), sum(yTrue), tf.scalar(0), tf.scalar(0), tf.scalar(1)];
+    return tf.stack(values);
+  }).dataSync() as unknown as [number, number, number, number, number];
+  if (!Number.isFinite(predictionSum) && !allFinite(yPred)) {
+    throw new LossArgumentError(`Error in ${caller}: yPred must contain only finite numbers, but it contains NaN or ±Infinity`);
+  }
+  if (!Number.isFinite(trueSum) && !allFinite(yTrue)) {
+    throw new LossArgumentError(`Error in ${caller}: yTrue must contain only finite numbers, but it contains NaN or ±Infinity`);
+  }
   if (labels && labelsIntegral !== 1) throw new LossArgumentError(`Error in ${caller}: yTrue integer labels must be whole numbers, but it contains a fractional value or NaN`);
-  if (labels && ((labelMin as number) < 0 || (labelMax as number) >= classCount)) {
+  if (labels && (labelMin < 0 || labelMax >= classCount)) {
     throw new LossArgumentError(`Error in ${caller}: yTrue labels must be integers in [0, ${classCount - 1}] (C = ${classCount}), but got values in [${labelMin}, ${labelMax}]`);
   }
 }

@@ -143,7 +143,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const { model, numClasses, batchSize, checkpointDir, signal } = settings;
   if (settings.validation) checkPatchSet(settings.validation, numClasses, 'train', 'validation');
   if (settings.test) checkPatchSet(settings.test, numClasses, 'train', 'test');
-  const loss: LossFunction = typeof settings.loss === 'function' ? (settings.loss as LossFunction) : createLoss(settings.loss);
+  if (!tf.getGradient('Conv2D')) {
+    throw new TrainingError("Error in train: no gradient functions are registered; import '@tensorflow/tfjs' (or @tensorflow/tfjs-node) once in your program, @tensorflow/tfjs-core alone cannot train");
+  }
+  // The loop checks label ranges and the loss' finiteness itself, so the loss' own per-call value check
+  // (one extra GPU/WASM read per step) is off unless the spec asks for it.
+  const loss: LossFunction = typeof settings.loss === 'function' ? (settings.loss as LossFunction) : createLoss({ ...settings.loss, validateInputs: settings.loss.validateInputs ?? false });
   const emit = (event: TrainingEvent): void => settings.onProgress?.(event);
   const weightShapes = model.getWeights().map((weight) => [...weight.shape]);
   const step = createTrainingStep(model, loss, settings.optimizer);

@@ -220,6 +220,24 @@ describe('properties on random label maps', () => {
     );
   });
 
+  it('names the first bad label anywhere in a long map and leaves the counts unchanged', () => {
+    fc.assert(
+      fc.property(labelMaps, fc.nat(), fc.constantFrom(-1, 6, 255), fc.boolean(), ([numClasses, pairs], position, badLabel, inTruth) => {
+        fc.pre(pairs.length > 0);
+        const truth = Int32Array.from(pairs, ([t]) => t);
+        const prediction = Int32Array.from(pairs, ([, p]) => p);
+        const index = position % pairs.length;
+        (inTruth ? truth : prediction)[index] = badLabel;
+        const matrix = new ConfusionMatrix(numClasses).update(Int32Array.of(0), Int32Array.of(0));
+        const before = matrix.counts;
+        expect(() => matrix.update(truth, prediction)).toThrow(`${inTruth ? 'truth' : 'prediction'}[${index}] = ${badLabel} is not a class label`);
+        expect(matrix.counts).toEqual(before);
+        expect(matrix.imageCount).toBe(1);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('gives the same counts for Uint8Array and Int32Array inputs', () => {
     fc.assert(
       fc.property(labelMaps, ([numClasses, pairs]) => {

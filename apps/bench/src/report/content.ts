@@ -52,7 +52,7 @@ export function tableLegend(): string {
   return (
     'IoU in %, mean ± std over folds × seeds (n = runs). With each of our values, "paper" is the ' +
     "paper's own number for the same dataset, model, training fraction and loss (— where the paper has none). " +
-    'Bold: best of the column (ours and the paper separately). Paired tests pair runs by (fold, seed); ' +
+    'Bold: best of the column (ours and the paper separately). Paired tests pair runs by (fold, seed); bold p < 0.05; ' +
     `pp = percentage points of mIoU. The paper's numbers are transcribed in apps/bench/data/paper-tables.json (${paperTables().notes.length} anomalies of the text noted there).`
   );
 }

@@ -51,7 +51,7 @@ export async function fractionPlots(tables: readonly SettingTable[]): Promise<Fi
 
 /** Fig. 1 and Fig. 2/5 from the real loss code. */
 export async function lossCurveFigures(): Promise<Figure[]> {
-  const curves = traceLossCurves();
+  const curves = await traceLossCurves();
   return [
     { id: 'figure-1', title: 'Fig. 1 — loss value and gradient magnitude against p', caption: curves.setup, file: 'plots/figure-1.svg', kind: 'svg', data: await renderSvg(figureOneSpec(curves)) },
     { id: 'figure-5', title: 'Fig. 2/5 — ML against CAML', caption: `CAML as corrected in the Erratum (Eq. 13, Fig. 5). ${curves.setup}`, file: 'plots/figure-5.svg', kind: 'svg', data: await renderSvg(figureFiveSpec(curves)) },

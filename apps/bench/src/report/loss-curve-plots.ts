@@ -4,12 +4,17 @@
  */
 // The union package registers the cpu backend and the gradients that lossCurves' tf.grad needs.
 import '@tensorflow/tfjs';
+import { ready } from '@tensorflow/tfjs-core';
 import type { LossCurves } from '@tfseg/losses';
 import { lossCurves } from '@tfseg/losses';
 import type { TopLevelSpec } from 'vega-lite';
 
-/** Traces the default losses (CE, Dice, additive λ 0.3/0.5/0.7, ML, CAML) once for both figures. */
-export function traceLossCurves(): LossCurves {
+/**
+ * Traces the default losses (CE, Dice, additive λ 0.3/0.5/0.7, ML, CAML) once for both figures, on the
+ * best backend that initializes (a registered wasm or native backend must finish loading first).
+ */
+export async function traceLossCurves(): Promise<LossCurves> {
+  await ready();
   return lossCurves({ points: 66, from: 0.01, to: 0.99 });
 }
 

@@ -154,6 +154,18 @@ describeOnBackends(
       expect(steps.every((event) => event.type === 'step' && event.epoch === 0 && event.imagesPerSecond > 0 && (event.etaMs ?? -1) >= 0)).toBe(true);
       expect(result.history.trainLoss).toHaveLength(1);
       expect(result.bestEpoch).toBe(0);
+
+      // With epochs, an array of sets gives the ETA from the first step; a generator only after epoch 0.
+      const etaKnown = async (trainBatches: TrainOptions['trainBatches']): Promise<boolean[]> => {
+        const known: boolean[] = [];
+        const run = await train(options({ epochs: 2, trainBatches, validation: undefined, onProgress: (event) => event.type === 'step' && known.push(event.etaMs !== undefined) }));
+        run.model.dispose();
+        return known;
+      };
+      expect(await etaKnown(batches)).toEqual(new Array(12).fill(true));
+      expect(await etaKnown(function* (epoch) {
+        yield* batches(epoch);
+      })).toEqual([...new Array(6).fill(false), ...new Array(6).fill(true)]);
       result.model.dispose();
     });
 

@@ -183,7 +183,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         return total === undefined || stepInEpoch === 0 ? undefined : ((Date.now() - epochStart) / stepInEpoch) * (total - state.globalStep);
       };
 
-      batches: for (const set of settings.trainBatches(epoch)) {
+      const sets = settings.trainBatches(epoch);
+      // An array tells the steps per epoch up front, so the ETA is known from the first step.
+      if (Array.isArray(sets)) stepsPerEpoch ??= sets.reduce((sum: number, set: PatchSet) => sum + Math.ceil(set.count / batchSize), 0);
+      batches: for (const set of sets) {
         checkPatchSet(set, numClasses, 'train', `trainBatches(${epoch})`);
         for (let start = 0; start < set.count; start += batchSize) {
           if (signal?.aborted) throw new TrainingAbortedError(epoch);

@@ -7,7 +7,7 @@ import { readCheckpoint, writeCheckpoint, type TrainingCheckpoint } from './chec
 import { NonFiniteLossError, TrainingAbortedError, TrainingError, optionsError } from './errors';
 import { evaluate, type Evaluation } from './evaluate';
 import { checkPatchSet, imagesTensor, oneHotLabelsTensor, patchSetSchema, type PatchSet } from './patch-set';
-import { createTrainingStep, type LossFunction } from './training-step';
+import { createTrainingStep, type LossFunction, type TrainingStep } from './training-step';
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 
@@ -109,23 +109,165 @@ function writeWeights(model: LayersModel, values: readonly Float32Array[]): void
   tf.dispose(tensors);
 }
 
-function freshState(options: ParsedTrainOptions, weightShapes: number[][]): Omit<TrainingCheckpoint, 'weights' | 'optimizer'> {
-  return {
-    seed: options.seed,
-    completedEpochs: 0,
-    globalStep: 0,
-    history: { trainLoss: [], validationMeanIoU: [] },
-    bestEpoch: -1,
-    bestValidationMeanIoU: -1,
-    epochsWithoutImprovement: 0,
-    elapsedMs: 0,
-    weightShapes,
-    bestWeights: undefined,
-  };
-}
-
 function sameShapes(a: number[][], b: number[][]): boolean {
   return a.length === b.length && a.every((shape, index) => shape.join(',') === b[index]?.join(','));
+}
+
+type State = Omit<TrainingCheckpoint, 'weights' | 'optimizer'>;
+
+/** One call of {@link train}: its settings, the mutable run state, and one method per phase. */
+class TrainingRun {
+  private readonly model: LayersModel;
+  private readonly step: TrainingStep;
+  private readonly weightShapes: number[][];
+  private readonly evaluationOptions: { batchSize: number; classNames?: string[] };
+  private readonly startTime = Date.now();
+  private state: State;
+  private stepsPerEpoch: number | undefined;
+  private peakRssBytes = process.memoryUsage.rss();
+
+  constructor(private readonly settings: ParsedTrainOptions, loss: LossFunction) {
+    this.model = settings.model;
+    this.step = createTrainingStep(this.model, loss, settings.optimizer);
+    this.weightShapes = this.model.getWeights().map((weight) => [...weight.shape]);
+    this.evaluationOptions = { batchSize: settings.evaluationBatchSize, ...(settings.classNames ? { classNames: settings.classNames } : {}) };
+    this.state = {
+      seed: settings.seed,
+      completedEpochs: 0,
+      globalStep: 0,
+      history: { trainLoss: [], validationMeanIoU: [] },
+      bestEpoch: -1,
+      bestValidationMeanIoU: -1,
+      epochsWithoutImprovement: 0,
+      elapsedMs: 0,
+      weightShapes: this.weightShapes,
+      bestWeights: undefined,
+    };
+  }
+
+  private emit(event: TrainingEvent): void {
+    this.settings.onProgress?.(event);
+  }
+
+  /** Loads the checkpoint in `checkpointDir`, if any: weights, Adam state, history and counters. */
+  async resume(): Promise<void> {
+    const directory = this.settings.checkpointDir;
+    const checkpoint = directory ? await readCheckpoint(directory) : undefined;
+    if (!checkpoint || !directory) return;
+    if (checkpoint.seed !== this.settings.seed) throw new TrainingError(`Error in train: checkpoint in ${directory} was written with seed ${checkpoint.seed}, but seed is ${this.settings.seed}; use another checkpointDir or the same seed`);
+    if (!sameShapes(checkpoint.weightShapes, this.weightShapes)) throw new TrainingError(`Error in train: checkpoint in ${directory} belongs to a model with other weight shapes`);
+    writeWeights(this.model, checkpoint.weights);
+    this.step.optimizer.setState(checkpoint.optimizer);
+    const { weights: _weights, optimizer: _optimizer, ...state } = checkpoint;
+    this.state = state;
+    this.emit({ type: 'resumed', epoch: state.completedEpochs, step: state.globalStep, checkpointDir: directory });
+  }
+
+  private finished(epoch: number): boolean {
+    const { epochs, steps } = this.settings;
+    return (epochs !== undefined && epoch >= epochs) || (steps !== undefined && this.state.globalStep >= steps);
+  }
+
+  /** Estimated time left, from the mean step time so far; undefined while the total is unknown. */
+  private eta(msPerStep: number): number | undefined {
+    const { epochs, steps } = this.settings;
+    const total = steps ?? (this.stepsPerEpoch === undefined ? undefined : this.stepsPerEpoch * (epochs as number));
+    return total === undefined ? undefined : msPerStep * (total - this.state.globalStep);
+  }
+
+  /** Runs the optimisation steps of one epoch; returns the mean loss and the steps' mean time. */
+  private async trainEpoch(epoch: number): Promise<{ meanLoss: number; msPerStep: number }> {
+    const { settings, state } = this;
+    const { numClasses, batchSize, signal } = settings;
+    const epochStart = Date.now();
+    let lossSum = 0;
+    let stepInEpoch = 0;
+    let images = 0;
+    const sets = settings.trainBatches(epoch);
+    // An array tells the steps per epoch up front, so the ETA is known from the first step.
+    if (Array.isArray(sets)) this.stepsPerEpoch ??= sets.reduce((sum: number, set: PatchSet) => sum + Math.ceil(set.count / batchSize), 0);
+    batches: for (const set of sets) {
+      checkPatchSet(set, numClasses, 'train', `trainBatches(${epoch})`);
+      for (let start = 0; start < set.count; start += batchSize) {
+        if (signal?.aborted) throw new TrainingAbortedError(epoch);
+        if (this.finished(epoch)) break batches;
+        const end = Math.min(set.count, start + batchSize);
+        const x = imagesTensor(set, start, end);
+        const y = oneHotLabelsTensor(set, start, end, numClasses);
+        const loss = await this.step.run(x, y).finally(() => tf.dispose([x, y]));
+        if (!Number.isFinite(loss)) throw new NonFiniteLossError(epoch, state.globalStep, loss);
+        lossSum += loss;
+        stepInEpoch += 1;
+        images += end - start;
+        state.globalStep += 1;
+        this.peakRssBytes = Math.max(this.peakRssBytes, process.memoryUsage.rss());
+        const elapsed = Math.max(1, Date.now() - epochStart);
+        this.emit({ type: 'step', epoch, step: state.globalStep - 1, stepInEpoch: stepInEpoch - 1, loss, imagesPerSecond: (images * 1000) / elapsed, etaMs: this.eta(elapsed / stepInEpoch) });
+      }
+    }
+    if (stepInEpoch === 0) throw new TrainingError(`Error in train: trainBatches(${epoch}) yielded no patches`);
+    this.stepsPerEpoch ??= stepInEpoch;
+    return { meanLoss: lossSum / stepInEpoch, msPerStep: (Date.now() - epochStart) / stepInEpoch };
+  }
+
+  /** Scores validation, keeps the best weights, updates the early-stopping count; true when it says stop. */
+  private async validate(epoch: number): Promise<{ validationMeanIoU: number | undefined; isBest: boolean; stop: boolean }> {
+    const { settings, state } = this;
+    if (!settings.validation) {
+      state.bestEpoch = epoch;
+      return { validationMeanIoU: undefined, isBest: false, stop: false };
+    }
+    const validationMeanIoU = evaluate(this.model, settings.validation, settings.numClasses, this.evaluationOptions).meanIoU;
+    state.history.validationMeanIoU.push(validationMeanIoU);
+    const isBest = validationMeanIoU > state.bestValidationMeanIoU;
+    const improved = validationMeanIoU > state.bestValidationMeanIoU + (settings.earlyStopping?.minDelta ?? 0);
+    state.epochsWithoutImprovement = improved ? 0 : state.epochsWithoutImprovement + 1;
+    if (isBest) {
+      state.bestValidationMeanIoU = validationMeanIoU;
+      state.bestEpoch = epoch;
+      state.bestWeights = await readWeights(this.model);
+    }
+    const stop = settings.earlyStopping !== undefined && state.epochsWithoutImprovement >= settings.earlyStopping.patience;
+    return { validationMeanIoU, isBest, stop };
+  }
+
+  /** Trains epoch after epoch until `epochs`/`steps` or early stopping, checkpointing after each. */
+  async run(): Promise<void> {
+    const { state } = this;
+    for (let epoch = state.completedEpochs; !this.finished(epoch); epoch++) {
+      const { meanLoss, msPerStep } = await this.trainEpoch(epoch);
+      state.history.trainLoss.push(meanLoss);
+      const { validationMeanIoU, isBest, stop } = await this.validate(epoch);
+      state.completedEpochs = epoch + 1;
+      const elapsedMs = state.elapsedMs + (Date.now() - this.startTime);
+      if (this.settings.checkpointDir) {
+        await writeCheckpoint(this.settings.checkpointDir, { ...state, elapsedMs, weights: await readWeights(this.model), optimizer: await this.step.optimizer.getState() });
+      }
+      this.emit({ type: 'epoch', epoch, trainLoss: meanLoss, validationMeanIoU, isBest, elapsedMs, etaMs: this.eta(msPerStep) });
+      if (stop) {
+        this.emit({ type: 'early-stopped', epoch, bestEpoch: state.bestEpoch });
+        break;
+      }
+    }
+  }
+
+  /** Restores the best weights, scores the test set and assembles the result. */
+  finish(): TrainResult {
+    const { state, settings } = this;
+    if (state.bestWeights) writeWeights(this.model, state.bestWeights);
+    return {
+      history: state.history,
+      bestEpoch: state.bestEpoch,
+      test: settings.test ? evaluate(this.model, settings.test, settings.numClasses, this.evaluationOptions) : undefined,
+      model: this.model,
+      wallTimeMs: state.elapsedMs + (Date.now() - this.startTime),
+      peakRssBytes: this.peakRssBytes,
+    };
+  }
+
+  dispose(): void {
+    this.step.dispose();
+  }
 }
 
 /**
@@ -140,111 +282,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const parsed = trainOptionsSchema.safeParse(options);
   if (!parsed.success) throw optionsError('train', parsed.error);
   const settings = parsed.data;
-  const { model, numClasses, batchSize, checkpointDir, signal } = settings;
-  if (settings.validation) checkPatchSet(settings.validation, numClasses, 'train', 'validation');
-  if (settings.test) checkPatchSet(settings.test, numClasses, 'train', 'test');
+  if (settings.validation) checkPatchSet(settings.validation, settings.numClasses, 'train', 'validation');
+  if (settings.test) checkPatchSet(settings.test, settings.numClasses, 'train', 'test');
   if (!tf.getGradient('Conv2D')) {
     throw new TrainingError("Error in train: no gradient functions are registered; import '@tensorflow/tfjs' (or @tensorflow/tfjs-node) once in your program, @tensorflow/tfjs-core alone cannot train");
   }
   // The loop checks label ranges and the loss' finiteness itself, so the loss' own per-call value check
   // (one extra GPU/WASM read per step) is off unless the spec asks for it.
   const loss: LossFunction = typeof settings.loss === 'function' ? (settings.loss as LossFunction) : createLoss({ ...settings.loss, validateInputs: settings.loss.validateInputs ?? false });
-  const emit = (event: TrainingEvent): void => settings.onProgress?.(event);
-  const weightShapes = model.getWeights().map((weight) => [...weight.shape]);
-  const step = createTrainingStep(model, loss, settings.optimizer);
-  const startTime = Date.now();
-  let peakRssBytes = process.memoryUsage.rss();
-
+  const run = new TrainingRun(settings, loss);
   try {
-    let state = freshState(settings, weightShapes);
-    const checkpoint = checkpointDir ? await readCheckpoint(checkpointDir) : undefined;
-    if (checkpoint && checkpointDir) {
-      if (checkpoint.seed !== settings.seed) throw new TrainingError(`Error in train: checkpoint in ${checkpointDir} was written with seed ${checkpoint.seed}, but seed is ${settings.seed}; use another checkpointDir or the same seed`);
-      if (!sameShapes(checkpoint.weightShapes, weightShapes)) throw new TrainingError(`Error in train: checkpoint in ${checkpointDir} belongs to a model with other weight shapes`);
-      writeWeights(model, checkpoint.weights);
-      step.optimizer.setState(checkpoint.optimizer);
-      state = checkpoint;
-      emit({ type: 'resumed', epoch: state.completedEpochs, step: state.globalStep, checkpointDir });
-    }
-    const evaluationOptions = { batchSize: settings.evaluationBatchSize, ...(settings.classNames ? { classNames: settings.classNames } : {}) };
-    let stepsPerEpoch: number | undefined;
-    let stopEarly = false;
-
-    for (let epoch = state.completedEpochs; !stopEarly; epoch++) {
-      if (settings.epochs !== undefined && epoch >= settings.epochs) break;
-      if (settings.steps !== undefined && state.globalStep >= settings.steps) break;
-      const epochStart = Date.now();
-      let lossSum = 0;
-      let stepInEpoch = 0;
-      let images = 0;
-      const totalSteps = (): number | undefined => settings.steps ?? (stepsPerEpoch === undefined ? undefined : stepsPerEpoch * (settings.epochs as number));
-      const eta = (): number | undefined => {
-        const total = totalSteps();
-        return total === undefined || stepInEpoch === 0 ? undefined : ((Date.now() - epochStart) / stepInEpoch) * (total - state.globalStep);
-      };
-
-      const sets = settings.trainBatches(epoch);
-      // An array tells the steps per epoch up front, so the ETA is known from the first step.
-      if (Array.isArray(sets)) stepsPerEpoch ??= sets.reduce((sum: number, set: PatchSet) => sum + Math.ceil(set.count / batchSize), 0);
-      batches: for (const set of sets) {
-        checkPatchSet(set, numClasses, 'train', `trainBatches(${epoch})`);
-        for (let start = 0; start < set.count; start += batchSize) {
-          if (signal?.aborted) throw new TrainingAbortedError(epoch);
-          if (settings.steps !== undefined && state.globalStep >= settings.steps) break batches;
-          const end = Math.min(set.count, start + batchSize);
-          const x = imagesTensor(set, start, end);
-          const y = oneHotLabelsTensor(set, start, end, numClasses);
-          const lossValue = await step.run(x, y).finally(() => tf.dispose([x, y]));
-          if (!Number.isFinite(lossValue)) throw new NonFiniteLossError(epoch, state.globalStep, lossValue);
-          lossSum += lossValue;
-          stepInEpoch += 1;
-          images += end - start;
-          state.globalStep += 1;
-          peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss());
-          emit({ type: 'step', epoch, step: state.globalStep - 1, stepInEpoch: stepInEpoch - 1, loss: lossValue, imagesPerSecond: (images * 1000) / Math.max(1, Date.now() - epochStart), etaMs: eta() });
-        }
-      }
-      if (stepInEpoch === 0) throw new TrainingError(`Error in train: trainBatches(${epoch}) yielded no patches`);
-      stepsPerEpoch ??= stepInEpoch;
-
-      state.history.trainLoss.push(lossSum / stepInEpoch);
-      let validationMeanIoU: number | undefined;
-      let isBest = false;
-      if (settings.validation) {
-        validationMeanIoU = evaluate(model, settings.validation, numClasses, evaluationOptions).meanIoU;
-        state.history.validationMeanIoU.push(validationMeanIoU);
-        isBest = validationMeanIoU > state.bestValidationMeanIoU;
-        const improved = validationMeanIoU > state.bestValidationMeanIoU + (settings.earlyStopping?.minDelta ?? 0);
-        state.epochsWithoutImprovement = improved ? 0 : state.epochsWithoutImprovement + 1;
-        if (isBest) {
-          state.bestValidationMeanIoU = validationMeanIoU;
-          state.bestEpoch = epoch;
-          state.bestWeights = await readWeights(model);
-        }
-        stopEarly = settings.earlyStopping !== undefined && state.epochsWithoutImprovement >= settings.earlyStopping.patience;
-      } else {
-        state.bestEpoch = epoch;
-      }
-      state.completedEpochs = epoch + 1;
-      const elapsedMs = state.elapsedMs + (Date.now() - startTime);
-      if (checkpointDir) {
-        await writeCheckpoint(checkpointDir, { ...state, elapsedMs, weights: await readWeights(model), optimizer: await step.optimizer.getState() });
-      }
-      emit({ type: 'epoch', epoch, trainLoss: lossSum / stepInEpoch, validationMeanIoU, isBest, elapsedMs, etaMs: eta() });
-      if (stopEarly) emit({ type: 'early-stopped', epoch, bestEpoch: state.bestEpoch });
-    }
-
-    if (state.bestWeights) writeWeights(model, state.bestWeights);
-    const test = settings.test ? evaluate(model, settings.test, numClasses, evaluationOptions) : undefined;
-    return {
-      history: state.history,
-      bestEpoch: state.bestEpoch,
-      test,
-      model,
-      wallTimeMs: state.elapsedMs + (Date.now() - startTime),
-      peakRssBytes,
-    };
+    await run.resume();
+    await run.run();
+    return run.finish();
   } finally {
-    step.dispose();
+    run.dispose();
   }
 }

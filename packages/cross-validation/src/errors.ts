@@ -30,7 +30,9 @@ export function parseOptions<Schema extends z.ZodType>(where: string, schema: Sc
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => {
     const field = issue.path.length > 0 ? issue.path.join('.') : 'options';
-    const received = 'input' in issue && issue.input !== undefined ? `, but got ${preview(issue.input)}` : '';
+    // An unknown key or a cross-field rule is about the whole object, whose value would only repeat the input.
+    const showsValue = issue.code !== 'unrecognized_keys' && issue.code !== 'custom' && 'input' in issue && issue.input !== undefined;
+    const received = showsValue ? `, but got ${preview(issue.input)}` : '';
     return `${field}: ${issue.message}${received}`;
   });
   throw new CrossValidationError(`Error in ${where}: ${issues.join('; ')}`, { cause: result.error });

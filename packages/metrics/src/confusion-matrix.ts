@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { classScoreNames, classScores, meanOfDefined, pixelAccuracyOf, type ClassScoreName } from './class-scores.js';
 import { countPairs, type LabelMap } from './count-pairs.js';
-import { MetricsError, optionsError } from './errors.js';
+import { MetricsError, parseOptions } from './errors.js';
 import { toLabelMap, type LabelInput } from './tensor-labels.js';
 
 /** Options of {@link ConfusionMatrix}; parsed once by its constructor. */
@@ -91,20 +91,19 @@ export class ConfusionMatrix {
     if (!Number.isInteger(numClasses) || numClasses < 1) {
       throw new MetricsError(`Error in ConfusionMatrix: numClasses must be a positive integer, but got ${numClasses}`);
     }
-    const parsed = confusionMatrixOptionsSchema.safeParse(options);
-    if (!parsed.success) throw optionsError('ConfusionMatrix', parsed.error);
-    const classNames = parsed.data.classNames ?? Array.from({ length: numClasses }, (_, c) => `class ${c}`);
+    const parsed = parseOptions('ConfusionMatrix', confusionMatrixOptionsSchema, options);
+    const classNames = parsed.classNames ?? Array.from({ length: numClasses }, (_, c) => `class ${c}`);
     if (classNames.length !== numClasses) {
       throw new MetricsError(`Error in ConfusionMatrix: classNames must have numClasses = ${numClasses} entries, but got ${classNames.length}`);
     }
     this.numClasses = numClasses;
     this.classNames = Object.freeze([...classNames]);
-    this.options = parsed.data;
-    this.absentValue = absentValues[parsed.data.absentClass];
+    this.options = parsed;
+    this.absentValue = absentValues[parsed.absentClass];
     this.matrix = new Float64Array(numClasses * numClasses);
-    this.imageMatrix = new Float64Array(parsed.data.perImage ? numClasses * numClasses : 0);
-    this.perImageSums = perScore(() => new Float64Array(parsed.data.perImage ? numClasses : 0));
-    this.perImageDefined = perScore(() => new Float64Array(parsed.data.perImage ? numClasses : 0));
+    this.imageMatrix = new Float64Array(parsed.perImage ? numClasses * numClasses : 0);
+    this.perImageSums = perScore(() => new Float64Array(parsed.perImage ? numClasses : 0));
+    this.perImageDefined = perScore(() => new Float64Array(parsed.perImage ? numClasses : 0));
   }
 
   /** The ignored truth label, if any. */
@@ -258,9 +257,7 @@ export class ConfusionMatrix {
 
   /** Rebuilds a matrix from {@link ConfusionMatrix.toJSON} output (validated; throws naming the bad field). */
   static fromJSON(json: unknown): ConfusionMatrix {
-    const parsed = confusionMatrixJsonSchema.safeParse(json);
-    if (!parsed.success) throw optionsError('ConfusionMatrix.fromJSON', parsed.error);
-    const data = parsed.data;
+    const data = parseOptions('ConfusionMatrix.fromJSON', confusionMatrixJsonSchema, json);
     const matrix = new ConfusionMatrix(data.numClasses, {
       classNames: data.classNames,
       absentClass: data.absentClass,

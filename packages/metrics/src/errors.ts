@@ -1,4 +1,4 @@
-import type { ZodError } from 'zod';
+import type { z } from 'zod';
 
 const marker = Symbol.for('tfseg.metrics.error');
 
@@ -20,8 +20,24 @@ export class MetricsError extends Error {
   }
 }
 
-/** Wraps a zod failure into a {@link MetricsError} whose message names each field and its rule. */
-export function optionsError(where: string, error: ZodError): MetricsError {
-  const issues = error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'value'}: ${issue.message}`);
-  return new MetricsError(`Error in ${where}: invalid options (${issues.join('; ')})`, { cause: error });
+/**
+ * Parses `value` with `schema` or throws a {@link MetricsError} that names each bad field, its rule and the
+ * value received (the ZodError is kept as `cause`).
+ */
+export function parseOptions<Schema extends z.ZodType>(where: string, schema: Schema, value: unknown): z.output<Schema> {
+  const result = schema.safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => {
+    const field = issue.path.length > 0 ? issue.path.join('.') : 'options';
+    // An unknown key or a cross-field rule is about the whole object, whose value would only repeat the input.
+    const showsValue = issue.code !== 'unrecognized_keys' && issue.code !== 'custom' && 'input' in issue && issue.input !== undefined;
+    const received = showsValue ? `, but got ${preview(issue.input)}` : '';
+    return `${field}: ${issue.message}${received}`;
+  });
+  throw new MetricsError(`Error in ${where}: ${issues.join('; ')}`, { cause: result.error });
+}
+
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -40,7 +40,7 @@ function curvesSpec(curves: LossCurves, include: (lossName: string) => boolean, 
     data: { values },
     hconcat: [
       { width: 260, height: 200, mark: 'line', encoding: { x, y: { field: 'value', type: 'quantitative', title: 'loss value' }, color } },
-      { width: 260, height: 200, mark: 'line', encoding: { x, y: { field: 'gradient', type: 'quantitative', title: '|dL/dp| (symlog scale)', scale: { type: 'symlog' } }, color } },
+      { width: 260, height: 200, mark: 'line', encoding: { x, y: { field: 'gradient', type: 'quantitative', title: '|dL/dp| (symlog scale)', scale: { type: 'symlog' }, axis: { values: [0, 0.5, 1, 2, 5, 10, 20, 50, 100], format: '~r' } }, color } },
     ],
   } as TopLevelSpec;
 }

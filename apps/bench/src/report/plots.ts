@@ -10,7 +10,13 @@ import { isProposedLoss, lossLabel } from './losses.js';
 
 const OURS = 'ours';
 const PAPER = 'paper';
-const SOURCE_DASH = { field: 'source', type: 'nominal', title: 'numbers', scale: { domain: [OURS, PAPER], range: [[1, 0], [5, 3]] }, legend: { symbolType: 'stroke', symbolStrokeColor: '#333' } } as const;
+const SOURCE_DASH = { field: 'source', type: 'nominal', title: 'numbers', scale: { domain: [OURS, PAPER], range: [[1, 0], [5, 3]] }, legend: {
+    symbolType: 'stroke',
+    symbolSize: 400,
+    // Layers with filled points would otherwise draw these stroke-only symbols invisible.
+    encode: { symbols: { update: { stroke: { value: '#333' }, strokeWidth: { value: 2 }, fill: { value: 'transparent' } } } },
+  },
+} as const;
 
 /**
  * mIoU against the additive weight λ (Eq. 1), with ML and CAML as horizontal lines; undefined when the

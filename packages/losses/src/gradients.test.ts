@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describeOnBackends, expectAllClose, expectNoTensorLeak } from '@tfseg-internal/testing';
 import { finiteDifferenceGradient, referenceLoss, referenceTerms, type Matrix } from './__fixtures__/reference-losses';
 import { everyLossCase } from './__fixtures__/specs';
-import { createLoss, type LossSpec } from './index';
+import { createLoss, stopGradient, type LossSpec } from './index';
 
 // Six pixels, three classes, every class present; probabilities are a fixed softmax of these logits.
 const labels = [0, 1, 2, 0, 2, 1];
@@ -32,6 +32,16 @@ function autogradAt(spec: LossSpec, input: Matrix): Matrix {
 const meanDiceAt = (p: Matrix) => 1 - referenceTerms(oneHot, p).diceLoss;
 
 describeOnBackends('gradients', () => {
+  it('stopGradient: identity forward, no gradient backward (d/dx of x·stop(x) is x)', () => {
+    const [value, gradient] = tf.tidy(() => {
+      const x = tf.tensor1d([2, -3]);
+      const { value, grad } = tf.valueAndGrad((t: tf.Tensor) => tf.sum(tf.mul(t, stopGradient(t))))(x);
+      return [value.dataSync()[0] as number, Array.from(grad.dataSync())];
+    });
+    expect(value).toBe(13);
+    expectAllClose(gradient, [2, -3]);
+  });
+
   it.each(everyLossCase())('%s: tf.grad w.r.t. probabilities matches finite differences', async (_, spec) => {
     const frozenDice = meanDiceAt(probabilities);
     const expected = finiteDifferenceGradient((p) => referenceLoss(spec, oneHot, p, frozenDice), probabilities);

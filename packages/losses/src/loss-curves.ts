@@ -52,6 +52,18 @@ const SETUP =
   '(yTrue = [[1,0],[0,1]], yPred = [[p,1−p],[1−p,p]]). Then L_CE = −log p, Dice_c = p, L_Dice = 1 − p, ' +
   'p̄ = p and D = p. Values come from the real loss functions; |dL/dp| from tf.grad through them.';
 
+/** Runs `compute`, turning tfjs' "gradient function not found" (tfjs-core alone) into an actionable message. */
+function gradientOrExplain<T>(compute: () => T): T {
+  try {
+    return compute();
+  } catch (error) {
+    if (error instanceof Error && /gradient function not found/i.test(error.message)) {
+      throw new Error(`Error in lossCurves: ${error.message} Import '@tensorflow/tfjs' (or '@tensorflow/tfjs-node') once in your program: '@tensorflow/tfjs-core' alone registers no gradients.`, { cause: error });
+    }
+    throw error;
+  }
+}
+
 /**
  * Loss value and gradient magnitude |dL/dp| against the true-class probability p for each loss, in the
  * binary setup described by the returned `setup` (the paper's Fig. 1 and Figs. 2/5). Needs a tfjs
@@ -74,7 +86,7 @@ export function lossCurves(options: LossCurvesOptions = {}): LossCurves {
           const q = tf.sub(1, probability);
           return loss(yTrue, tf.stack([tf.stack([probability, q]), tf.stack([q, probability])]));
         };
-        const { value, grad } = tf.valueAndGrad(lossOfP)(tf.scalar(p));
+        const { value, grad } = gradientOrExplain(() => tf.valueAndGrad(lossOfP)(tf.scalar(p)));
         values.push(value.dataSync()[0] as number);
         gradients.push(Math.abs(grad.dataSync()[0] as number));
       });

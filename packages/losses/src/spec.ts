@@ -67,10 +67,15 @@ export type LossName = LossSpec['name'];
 /** All loss names. */
 export const LOSS_NAMES: readonly LossName[] = lossSpecSchema.options.map((option) => option.shape.name.value);
 
+/** `{ name: 'ce', ... }` (eq. 2). */
 export type CrossEntropySpec = z.infer<typeof crossEntropySpecSchema>;
+/** `{ name: 'dice', ... }` (eqs. 3–4). */
 export type DiceSpec = z.infer<typeof diceSpecSchema>;
+/** `{ name: 'additive', lambda?, ... }` (eq. 1). */
 export type AdditiveSpec = z.infer<typeof additiveSpecSchema>;
+/** `{ name: 'ml', ... }` (eq. 5). */
 export type MultiplicativeSpec = z.infer<typeof multiplicativeSpecSchema>;
+/** `{ name: 'caml', r?, confidence?, ... }` (Erratum eq. 13). */
 export type CamlSpec = z.infer<typeof camlSpecSchema>;
 
 function describeValue(value: unknown): string {

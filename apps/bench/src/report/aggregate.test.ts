@@ -73,6 +73,19 @@ describe('aggregateRecords', () => {
     expect(full.rows.filter((row) => row.meanIoU.paperBest).map((row) => row.key)).toEqual(['ml']);
   });
 
+  it('takes the constant-r CAML ablation’s paper mIoU from Table 4 (no per-class values there)', () => {
+    const classNames = ['background', 'retinal vessel'];
+    const records = [
+      makeRecord({ dataset: 'chase-db1', fraction: 0.25, loss: { name: 'caml', r: 3 }, classIoU: [0.9, 0.3], classNames }),
+      makeRecord({ dataset: 'chase-db1', fraction: 0.25, loss: { name: 'caml' }, classIoU: [0.9, 0.3], classNames }),
+    ];
+    const rows = aggregateRecords(records)[0]!.rows;
+    expect(rows.map((row) => [row.label, row.paperRow?.table])).toEqual([['CAML', 2], ['CAML (r = 3)', 4]]);
+    expect(rows[1]!.meanIoU.paper).toEqual({ mean: 62.6, std: 0.4 });
+    expect(rows[1]!.classIoU.map((cell) => cell.paper)).toEqual([null, null]);
+    expect(rows[0]!.classIoU[1]!.paper).toEqual({ mean: 29.86, std: 1.1 });
+  });
+
   it('orders tables by paper table, model, then largest fraction first', () => {
     const record = (dataset: string, model: string, fraction: number) => makeRecord({ dataset, model, fraction, loss: { name: 'ce' }, classIoU: [0.5, 0.5], classNames: CLASSES });
     const tables = aggregateRecords([

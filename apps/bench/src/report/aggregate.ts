@@ -6,7 +6,6 @@
 import type { Summary } from '@tfseg/cross-validation';
 import { summarize } from '@tfseg/cross-validation';
 import type { RunRecord } from '../results/record.js';
-import { sameFraction } from './labels.js';
 import type { RecordLoss } from './losses.js';
 import { compareLosses, lossKey, lossLabel } from './losses.js';
 import type { PaperRow, PaperValue } from './paper-tables.js';
@@ -125,7 +124,3 @@ function markBest(column: Cell[]): void {
   }
 }
 
-/** True when a table holds runs of the given setting (used to look a table up by its parts). */
-export function isSetting(table: SettingTable, dataset: string, model: string, fraction: number): boolean {
-  return table.dataset === dataset && table.model === model && sameFraction(table.fraction, fraction);
-}

@@ -6,6 +6,7 @@ import type { Figure, ReportContent } from './content.js';
 import { paperTableName, settingTitle, tableLegend } from './content.js';
 import type { Grid, GridCell } from './grid.js';
 import { pairedGrid, settingGrid } from './grid.js';
+import { paperTables } from './paper-tables.js';
 
 const STYLE = `
 body { font: 14px/1.45 Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1280px; padding: 0 16px; color: #222; }
@@ -46,6 +47,11 @@ export function renderHtml(content: ReportContent): string {
     body.push(...section.figures.map(figureToHtml), '</section>');
   }
   if (content.overviewFigures.length) body.push('<section id="across-settings"><h2>Across settings</h2>', ...content.overviewFigures.map(figureToHtml), '</section>');
+  body.push(
+    `<details id="paper-notes"><summary>About the paper's numbers (${paperTables().notes.length} notes on the transcription)</summary><ul>`,
+    ...paperTables().notes.map((note) => `<li>${escapeHtml(note)}</li>`),
+    '</ul></details>',
+  );
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',

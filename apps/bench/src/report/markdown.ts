@@ -3,6 +3,7 @@ import type { Grid } from './grid.js';
 import { pairedGrid, settingGrid } from './grid.js';
 import type { Figure, ReportContent } from './content.js';
 import { paperTableName, settingTitle, tableLegend } from './content.js';
+import { paperTables } from './paper-tables.js';
 
 /** Renders the report as GitHub-flavoured Markdown. */
 export function renderMarkdown(content: ReportContent): string {
@@ -14,6 +15,7 @@ export function renderMarkdown(content: ReportContent): string {
     lines.push(...section.figures.flatMap(figureLink));
   }
   if (content.overviewFigures.length) lines.push('## Across settings', '', ...content.overviewFigures.flatMap(figureLink));
+  lines.push("## About the paper's numbers", '', ...paperTables().notes.map((note) => `- ${note}`), '');
   return lines.join('\n').replace(/\n{3,}/g, '\n\n') + '\n';
 }
 

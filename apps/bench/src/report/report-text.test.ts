@@ -25,7 +25,7 @@ describe('Markdown report', () => {
   const lines = markdown.split('\n');
 
   it('has one table per setting laid out like the paper: loss rows, mIoU then classes, ours beside the paper', () => {
-    expect(lines.filter((line) => line.startsWith('## '))).toEqual(['## Drosophila · U-Net · Full data', '## Drosophila · U-Net · 1/8 training data']);
+    expect(lines.filter((line) => line.startsWith('## '))).toEqual(['## Drosophila · U-Net · Full data', '## Drosophila · U-Net · 1/8 training data', "## About the paper's numbers"]);
     const header = lines.find((line) => line.startsWith('| Loss |'))!;
     expect(cells(header)).toEqual([
       'Loss', 'n', 'mIoU', 'mIoU (paper)', 'membrane', 'membrane (paper)', 'mitochondria', 'mitochondria (paper)',
@@ -50,6 +50,8 @@ describe('Markdown report', () => {
     expect(lambda03[3]).toBe('—');
     expect(markdown).toContain('| ML − λ Dice + (1−λ) CE (λ = 0.5) | 6 |');
     expect(markdown).toContain('> a note');
+    expect(markdown).toContain("## About the paper's numbers");
+    expect(markdown).toContain('- Table 4 does not print the training fraction');
   });
 
   it('says "n too small" instead of a p-value for a single pair', () => {

@@ -13,6 +13,7 @@ import { shuffledBatches, splitPatchSet, syntheticDisks, tinyConvNet } from './_
 const SIZE = 16;
 const trainingSet = syntheticDisks(24, SIZE, 1);
 const batches = shuffledBatches(splitPatchSet(trainingSet, 8), 3);
+const smallBatches = shuffledBatches(splitPatchSet(syntheticDisks(8, SIZE, 4), 4), 3);
 const validation = syntheticDisks(8, SIZE, 2);
 const test = syntheticDisks(8, SIZE, 3);
 
@@ -57,15 +58,6 @@ describeOnBackends(
       model.dispose();
     });
 
-    it('is deterministic: the same seed gives the same losses and test mIoU twice in a row', async () => {
-      const first = await train(options());
-      const second = await train(options());
-      expect(second.history).toEqual(first.history);
-      expect(second.test?.meanIoU).toBe(first.test?.meanIoU);
-      first.model.dispose();
-      second.model.dispose();
-    });
-
     it('leaks no tensor: the tensor count is the same after every epoch and after the run', async () => {
       const model = tinyConvNet(SIZE, 5);
       const before = tf.memory().numTensors;
@@ -75,30 +67,6 @@ describeOnBackends(
       expect(new Set(counts).size).toBe(1);
       expect(tf.memory().numTensors).toBe(before);
       model.dispose();
-    });
-
-    it('resumes a killed run from its checkpoint and ends exactly where an uninterrupted run ends', async () => {
-      const uninterrupted = await train(options({ epochs: 4 }));
-      const directory = await temporaryDirectory();
-      try {
-        const controller = new AbortController();
-        const killed = train(
-          options({ epochs: 4, checkpointDir: directory, signal: controller.signal, onProgress: (event) => event.type === 'epoch' && event.epoch === 1 && controller.abort() }),
-        );
-        await expect(killed).rejects.toThrow(/aborted during epoch 2/);
-        const events: TrainingEvent[] = [];
-        const resumed = await train(options({ epochs: 4, checkpointDir: directory, onProgress: (event) => events.push(event) }));
-        expect(events[0]).toEqual({ type: 'resumed', epoch: 2, step: 12, checkpointDir: directory });
-        expect(resumed.history).toEqual(uninterrupted.history);
-        expect(resumed.bestEpoch).toBe(uninterrupted.bestEpoch);
-        expect(resumed.test?.meanIoU).toBe(uninterrupted.test?.meanIoU);
-        const resumedWeights = resumed.model.getWeights().map((weight) => Array.from(weight.dataSync()));
-        expect(resumedWeights).toEqual(uninterrupted.model.getWeights().map((weight) => Array.from(weight.dataSync())));
-        resumed.model.dispose();
-      } finally {
-        uninterrupted.model.dispose();
-        await fs.rm(directory, { recursive: true, force: true });
-      }
     });
 
     it('refuses to resume a checkpoint written with another seed', async () => {
@@ -178,6 +146,53 @@ describeOnBackends(
         /trainBatches\(0\)\.labels holds class 3, but numClasses is 2/,
       );
       await expect(train(options({ numClasses: 2, trainBatches: () => [] }))).rejects.toThrow(TrainingError);
+    });
+  },
+  ['wasm'],
+);
+
+// Bit-exact reproducibility depends on the backend's kernels, so it is checked on both.
+describeOnBackends(
+  'train reproducibility',
+  () => {
+    beforeAll(() => {
+      registerWasmTrainingKernels();
+    });
+
+    // 8 patches in batches of 4: 2 steps per epoch keeps the cpu backend quick.
+    const reproducible = (overrides: Partial<TrainOptions>): TrainOptions => options({ trainBatches: smallBatches, ...overrides });
+
+    it('is deterministic: the same seed gives the same losses and test mIoU twice in a row', async () => {
+      const first = await train(reproducible({}));
+      const second = await train(reproducible({}));
+      expect(second.history).toEqual(first.history);
+      expect(second.test?.meanIoU).toBe(first.test?.meanIoU);
+      first.model.dispose();
+      second.model.dispose();
+    });
+
+    it('resumes a killed run from its checkpoint and ends exactly where an uninterrupted run ends', async () => {
+      const uninterrupted = await train(reproducible({ epochs: 4 }));
+      const directory = await temporaryDirectory();
+      try {
+        const controller = new AbortController();
+        const killed = train(
+          reproducible({ epochs: 4, checkpointDir: directory, signal: controller.signal, onProgress: (event) => event.type === 'epoch' && event.epoch === 1 && controller.abort() }),
+        );
+        await expect(killed).rejects.toThrow(/aborted during epoch 2/);
+        const events: TrainingEvent[] = [];
+        const resumed = await train(reproducible({ epochs: 4, checkpointDir: directory, onProgress: (event) => events.push(event) }));
+        expect(events[0]).toEqual({ type: 'resumed', epoch: 2, step: 4, checkpointDir: directory });
+        expect(resumed.history).toEqual(uninterrupted.history);
+        expect(resumed.bestEpoch).toBe(uninterrupted.bestEpoch);
+        expect(resumed.test?.meanIoU).toBe(uninterrupted.test?.meanIoU);
+        const resumedWeights = resumed.model.getWeights().map((weight) => Array.from(weight.dataSync()));
+        expect(resumedWeights).toEqual(uninterrupted.model.getWeights().map((weight) => Array.from(weight.dataSync())));
+        resumed.model.dispose();
+      } finally {
+        uninterrupted.model.dispose();
+        await fs.rm(directory, { recursive: true, force: true });
+      }
     });
   },
   ['cpu', 'wasm'],

@@ -148,7 +148,10 @@ export class ConfusionMatrix {
     return this;
   }
 
-  /** Per-class IoU (Jaccard index) = TP / (TP + FP + FN); NaN (or the `absentClass` value) for a class absent from both truth and prediction. */
+  /**
+   * Per-class IoU (Jaccard index) = TP / (TP + FP + FN), the paper's evaluation metric (Sec. 4.1, after PASCAL
+   * VOC [3]); NaN (or the `absentClass` value) for a class absent from both truth and prediction.
+   */
   iou(): number[] {
     return this.scores('iou');
   }
@@ -158,7 +161,10 @@ export class ConfusionMatrix {
     return meanOfDefined(this.iou(), this.ignoredClass());
   }
 
-  /** Per-class Dice coefficient (= F1) = 2·TP / (2·TP + FP + FN); absent classes as for {@link ConfusionMatrix.iou}. */
+  /**
+   * Per-class Dice coefficient (= F1) = 2·TP / (2·TP + FP + FN): the paper's Eq. (3) with hard one-hot
+   * predictions in place of probabilities. Absent classes as for {@link ConfusionMatrix.iou}.
+   */
   dice(): number[] {
     return this.scores('dice');
   }

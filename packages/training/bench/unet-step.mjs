@@ -1,40 +1,49 @@
 #!/usr/bin/env node
 /**
  * The U-Net training step on tfjs-wasm (with @tfseg/training's wasm kernels) against the same step in
- * PyTorch CPU (unet_step_torch.py), side by side in one run. Run after `pnpm --filter @tfseg/training build`:
+ * PyTorch CPU (unet_step_torch.py), side by side in one run. Build first (`pnpm build`), then:
  *
- *   node packages/training/bench/unet-step.mjs [--steps 10] [--warmup 3] [--sizes 64:8,128:16] [--threads 2] [--profile]
+ *   node packages/training/bench/unet-step.mjs [--steps 10] [--warmup 3] [--sizes 64:8,128:16]
+ *                                              [--torch-threads 2,1] [--profile] [--no-torch] [--json]
  *
- * Step: plain U-Net (4 down / 4 up, two 3×3 conv+ReLU per level, 2×2 max-pool, 2×2 stride-2 transposed
- * conv up, skip concat, 1×1 head, no batch norm), 1 input channel, 2 classes, batch 4, ML loss
- * (Dice × CE, Eq. 5), Adam lr 1e-3. Prints the median step time of each side, their ratio, and with
- * --profile the time and GFLOP/s of each kernel of one wasm step.
+ * Step: @tfseg/models' plain U-Net (4 down / 4 up, two 3×3 conv+ReLU per level, 2×2 max-pool, 2×2
+ * stride-2 transposed conv up, skip concat, 1×1 head, no batch norm), 1 input channel, 2 classes,
+ * batch 4, @tfseg/losses' ML loss (Dice × CE, Eq. 5) on logits, Adam lr 1e-3. Prints the median step
+ * time of each side and their ratio; --profile adds the time and GFLOP/s of each wasm kernel.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { buildUnet, mlLoss, syntheticBatch } from './unet-step-model.mjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { buildModel } from '@tfseg/models';
+import { createLoss } from '@tfseg/losses';
 import { formatKernelProfile, kernelProfile } from './kernel-profile.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const kernelsModule = process.env.TFSEG_TRAINING_MODULE ?? join(here, '..', 'dist', 'index.js');
+// The built package; TFSEG_TRAINING_MODULE points elsewhere while developing the kernels.
+const trainingModule = process.env.TFSEG_TRAINING_MODULE ?? join(here, '..', 'dist', 'index.js');
 
 function parseArguments(argv) {
-  const options = { steps: 10, warmup: 3, sizes: [[64, 8], [128, 16]], threads: 2, profile: false, torch: true, batch: 4 };
+  const options = { steps: 10, warmup: 3, sizes: [[64, 8], [128, 16]], torchThreads: [2, 1], profile: false, torch: true, batch: 4, json: false };
+  const number = (flag, value) => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`unet-step: ${flag} must be a positive integer, but got ${value}`);
+    return parsed;
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
-    if (flag === '--steps') options.steps = Number(value), i++;
-    else if (flag === '--warmup') options.warmup = Number(value), i++;
-    else if (flag === '--batch') options.batch = Number(value), i++;
-    else if (flag === '--threads') options.threads = Number(value), i++;
-    else if (flag === '--sizes') options.sizes = value.split(',').map((pair) => pair.split(':').map(Number)), i++;
+    if (flag === '--steps') (options.steps = number(flag, value)), i++;
+    else if (flag === '--warmup') (options.warmup = number(flag, value)), i++;
+    else if (flag === '--batch') (options.batch = number(flag, value)), i++;
+    else if (flag === '--torch-threads') (options.torchThreads = String(value).split(',').map((threads) => number(flag, threads))), i++;
+    else if (flag === '--sizes') (options.sizes = String(value).split(',').map((pair) => pair.split(':').map((part) => number(flag, part)))), i++;
     else if (flag === '--profile') options.profile = true;
     else if (flag === '--no-torch') options.torch = false;
-    else throw new Error(`unet-step: unknown argument ${flag}`);
+    else if (flag === '--json') options.json = true;
+    else throw new Error(`unet-step: unknown argument ${flag} (see the comment at the top of the script)`);
   }
   return options;
 }
@@ -45,20 +54,30 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-/** Builds the model, loss and optimizer and returns a function that runs one training step. */
+/** A reproducible batch: uniform images and one-hot labels of a thresholded, smoothed copy (as in the .py). */
+function syntheticBatch(batch, size) {
+  return tf.tidy(() => {
+    const images = tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 42);
+    const smooth = tf.avgPool(images, 5, 1, 'same');
+    const classes = tf.cast(tf.greater(smooth, 0.5), 'int32').reshape([batch, size, size]);
+    return { images, labels: tf.oneHot(classes, 2).toFloat() };
+  });
+}
+
+/** Builds model, loss and optimizer; returns one training step (returns the loss) and a disposer. */
 function makeStep(size, width, batch) {
-  const model = buildUnet({ size, width });
+  const model = buildModel({ name: 'unet', preset: 'tiny', inChannels: 1, numClasses: 2, inputSize: size, baseWidth: width, batchNorm: false, output: 'logits', seed: 1 });
+  const loss = createLoss({ name: 'ml', fromLogits: true, validateInputs: false });
   const optimizer = tf.train.adam(1e-3);
-  const { images, labels } = syntheticBatch(batch, size, 1);
+  const { images, labels } = syntheticBatch(batch, size);
   const step = () => {
-    const loss = optimizer.minimize(() => mlLoss(labels, model.apply(images, { training: true })), true);
-    const value = loss.dataSync()[0];
-    loss.dispose();
-    return value;
+    const value = optimizer.minimize(() => loss(labels, model.apply(images, { training: true })), true);
+    const result = value.dataSync()[0];
+    value.dispose();
+    return result;
   };
   const dispose = () => {
-    images.dispose();
-    labels.dispose();
+    tf.dispose([images, labels]);
     optimizer.dispose();
     model.dispose();
   };
@@ -69,7 +88,7 @@ async function timeWasm(size, width, options) {
   const { step, dispose } = makeStep(size, width, options.batch);
   for (let i = 0; i < options.warmup; i++) step();
   const times = [];
-  let loss = NaN;
+  let loss = Number.NaN;
   for (let i = 0; i < options.steps; i++) {
     const start = performance.now();
     loss = step();
@@ -80,39 +99,39 @@ async function timeWasm(size, width, options) {
   return { medianMs: median(times), times, loss, profile };
 }
 
-function timeTorch(size, width, options) {
-  const script = join(here, 'unet_step_torch.py');
+function timeTorch(size, width, threads, options) {
   const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
-  const args = [script, '--size', String(size), '--width', String(width), '--batch', String(options.batch), '--steps', String(options.steps), '--warmup', String(options.warmup), '--threads', String(options.threads)];
+  const args = [join(here, 'unet_step_torch.py'), '--size', size, '--width', width, '--batch', options.batch, '--steps', options.steps, '--warmup', options.warmup, '--threads', threads].map(String);
   const run = spawnSync(python, args, { encoding: 'utf8' });
-  if (run.error) return { skipped: `PyTorch side skipped: cannot run ${python} (${run.error.message})` };
-  if (run.status === 3) return { skipped: `PyTorch side skipped: ${run.stdout.trim() || 'torch is not installed'} (apt-get install -y python3-torch)` };
-  if (run.status !== 0) return { skipped: `PyTorch side failed: ${run.stderr.trim().split('\n').pop()}` };
+  if (run.error) return { threads, skipped: `PyTorch side skipped: cannot run ${python} (${run.error.message})` };
+  if (run.status === 3) return { threads, skipped: `PyTorch side skipped: ${run.stdout.trim()} (Debian: apt-get install -y python3-torch)` };
+  if (run.status !== 0) return { threads, skipped: `PyTorch side failed: ${run.stderr.trim().split('\n').pop()}` };
   return JSON.parse(run.stdout.trim().split('\n').pop());
 }
 
 async function main() {
   const options = parseArguments(process.argv.slice(2));
-  await import('@tensorflow/tfjs-backend-wasm');
-  if (options.threads > 1) setThreadsCount(options.threads);
-  const { registerWasmTrainingKernels } = await import(kernelsModule);
+  const { registerWasmTrainingKernels } = await import(trainingModule);
   const kernels = registerWasmTrainingKernels();
   await tf.setBackend('wasm');
   await tf.ready();
-  console.log(`tfjs ${tf.version.tfjs} wasm (${kernels.length} training kernels: ${kernels.join(', ')}); batch ${options.batch}, ${options.warmup} warm-up + ${options.steps} timed steps`);
+  const log = options.json ? () => {} : console.log;
+  log(`tfjs ${tf.version.tfjs} wasm + ${kernels.length} training kernels (${kernels.join(', ')}); batch ${options.batch}, ${options.warmup} warm-up + ${options.steps} timed steps`);
   const rows = [];
   for (const [size, width] of options.sizes) {
     const wasm = await timeWasm(size, width, options);
-    const torch = options.torch ? timeTorch(size, width, options) : { skipped: 'PyTorch side skipped: --no-torch' };
-    const ratio = torch.medianMs ? wasm.medianMs / torch.medianMs : undefined;
-    rows.push({ size, width, wasmMs: wasm.medianMs, torchMs: torch.medianMs, ratio });
-    console.log(`\n${size}×${size}, base width ${width}: wasm median ${wasm.medianMs.toFixed(1)} ms (loss ${wasm.loss.toFixed(4)}; steps ${wasm.times.map((t) => t.toFixed(0)).join(' ')})`);
-    if (torch.skipped) console.log(`  ${torch.skipped}`);
-    else console.log(`  PyTorch ${torch.torchVersion} CPU, ${torch.threads} threads: median ${torch.medianMs.toFixed(1)} ms (loss ${torch.loss.toFixed(4)}) → wasm / PyTorch = ${ratio.toFixed(2)}×`);
-    if (wasm.profile) console.log(formatKernelProfile(wasm.profile));
+    const torch = options.torch ? options.torchThreads.map((threads) => timeTorch(size, width, threads, options)) : [];
+    const reference = torch[0]?.medianMs;
+    rows.push({ size, width, batch: options.batch, wasmMs: wasm.medianMs, torch: torch.map(({ threads, medianMs, skipped }) => ({ threads, medianMs, skipped })), ratio: reference ? wasm.medianMs / reference : undefined });
+    log(`\n${size}×${size}, base width ${width}: tfjs wasm median ${wasm.medianMs.toFixed(1)} ms (steps ${wasm.times.map((t) => t.toFixed(0)).join(' ')}; loss ${wasm.loss.toFixed(4)})`);
+    if (!options.torch) log('  PyTorch side skipped: --no-torch');
+    for (const side of torch) {
+      if (side.skipped) log(`  ${side.skipped}`);
+      else log(`  PyTorch ${side.torchVersion} CPU, ${side.threads} thread(s): median ${side.medianMs.toFixed(1)} ms (loss ${side.loss.toFixed(4)}) → wasm / PyTorch = ${(wasm.medianMs / side.medianMs).toFixed(2)}×`);
+    }
+    if (wasm.profile) log(formatKernelProfile(wasm.profile));
   }
-  console.log(`\n${JSON.stringify(rows)}`);
-  console.log(`wasm threads: ${tf.backend().wasm?.tfjs ? 'see --threads' : ''} ${options.threads}`);
+  if (options.json) console.log(JSON.stringify(rows));
 }
 
 await main();

@@ -57,7 +57,7 @@ class UNet(nn.Module):
 
 
 def ml_loss(logits, one_hot):
-    """(1 - mean_c Dice_c) x CE (Eq. 5), over all pixels of the batch."""
+    """(1 - mean_c Dice_c) x CE (Eq. 5) over all pixels of the batch, from logits (as @tfseg/losses' ml)."""
     log_probabilities = torch.log_softmax(logits, dim=1)
     probabilities = log_probabilities.exp()
     pixels = logits.numel() / logits.shape[1]

@@ -1,1 +1,18 @@
-export {};
+/**
+ * @tfseg/models: U-Net, TransUNet and ConvFormer+U-Net for semantic segmentation in TensorFlow.js layers,
+ * from the paper's sizes down to presets a CPU trains in minutes; analytic parameter and FLOP counts;
+ * saving and loading to a directory.
+ */
+export { buildModel, describeModel, estimateFlops, countParameters, listModels, listModelsOptionsSchema, OUTPUT_STRIDES } from './build-model';
+export type { ModelDescription, ListModelsOptions } from './build-model';
+export { modelOptionsSchema, MODEL_NAMES, PRESET_NAMES } from './options';
+export type { ModelOptions, ModelOptionsInput, ModelName, PresetName } from './options';
+export { UNET_PRESETS } from './architectures/unet';
+export { TRANSUNET_PRESETS } from './architectures/transunet';
+export type { TransUnetPreset } from './architectures/transunet';
+export { CONVFORMER_UNET_PRESETS } from './architectures/convformer-unet';
+export type { ConvFormerUnetPreset } from './architectures/convformer-unet';
+export { registerCustomLayers, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu } from './layers';
+export type { GroupNormalizationArgs, MultiHeadSelfAttentionArgs, StarReluArgs } from './layers';
+export { saveModel, loadModel, directoryHandler } from './model-files';
+export { ModelArgumentError } from './errors';

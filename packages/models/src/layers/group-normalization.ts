@@ -1,0 +1,61 @@
+import type { serialization} from '@tensorflow/tfjs-core';
+import { add, moments, mul, reshape, rsqrt, sub, tidy, type Tensor } from '@tensorflow/tfjs-core';
+import { initializers, layers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
+import { singleInput, type LayerArgs } from './layer-args';
+
+/** Arguments of {@link GroupNormalization}. */
+export interface GroupNormalizationArgs extends LayerArgs {
+  /** Number of channel groups; must divide the channel count. */
+  groups: number;
+  /** Added to the variance (default 1e-5, PyTorch's). */
+  epsilon?: number;
+}
+
+/**
+ * Group normalization (Wu & He 2018) of a `[B, H, W, C]` tensor: each image's channels are split into
+ * `groups` groups, normalised by their mean and variance over height, width and the group's channels, then
+ * scaled and shifted per channel (2C parameters). TransUNet's ResNet uses it; tfjs-layers has none.
+ */
+export class GroupNormalization extends layers.Layer {
+  /** Name under which the class is registered for serialization. */
+  static className = 'GroupNormalization';
+  private readonly groups: number;
+  private readonly epsilon: number;
+  private gamma?: LayerVariable;
+  private beta?: LayerVariable;
+
+  constructor(args: GroupNormalizationArgs) {
+    super(args);
+    this.groups = args.groups;
+    this.epsilon = args.epsilon ?? 1e-5;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const channels = shape[3];
+    if (shape.length !== 4 || typeof channels !== 'number') {
+      throw new Error(`Error in GroupNormalization: input must be rank 4 with known channels, but got shape [${shape.join(',')}]`);
+    }
+    if (channels % this.groups !== 0) {
+      throw new Error(`Error in GroupNormalization: groups ${this.groups} must divide the ${channels} channels`);
+    }
+    this.gamma = this.addWeight('gamma', [channels], 'float32', initializers.ones());
+    this.beta = this.addWeight('beta', [channels], 'float32', initializers.zeros());
+    this.built = true;
+  }
+
+  override call(inputs: Tensor | Tensor[]): Tensor {
+    return tidy(() => {
+      const x = singleInput(inputs, 'GroupNormalization');
+      const [, height, width, channels] = x.shape as [number, number, number, number];
+      const grouped = reshape(x, [-1, height, width, this.groups, channels / this.groups]);
+      const { mean, variance } = moments(grouped, [1, 2, 4], true);
+      const normalized = reshape(mul(sub(grouped, mean), rsqrt(add(variance, this.epsilon))), [-1, height, width, channels]);
+      return add(mul(normalized, (this.gamma as LayerVariable).read()), (this.beta as LayerVariable).read());
+    });
+  }
+
+  override getConfig(): serialization.ConfigDict {
+    return { ...super.getConfig(), groups: this.groups, epsilon: this.epsilon };
+  }
+}

@@ -1,0 +1,26 @@
+import { serialization } from '@tensorflow/tfjs-core';
+import { GroupNormalization } from './group-normalization';
+import { MultiHeadSelfAttention } from './multi-head-self-attention';
+import { PositionEmbedding } from './position-embedding';
+import { ChannelScale } from './scale';
+import { StarRelu } from './star-relu';
+
+export { GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu };
+export type { GroupNormalizationArgs } from './group-normalization';
+export type { MultiHeadSelfAttentionArgs } from './multi-head-self-attention';
+export type { StarReluArgs } from './star-relu';
+
+let registered = false;
+
+/**
+ * Registers this package's custom layers with tfjs serialization, so `tf.loadLayersModel` can rebuild
+ * them. `buildModel` and `loadModel` call it; call it yourself only before loading a saved model with
+ * tfjs' own loaders. Idempotent. (Not done at import, so the package stays free of side effects.)
+ */
+export function registerCustomLayers(): void {
+  if (registered) return;
+  for (const layer of [GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu]) {
+    serialization.registerClass(layer);
+  }
+  registered = true;
+}

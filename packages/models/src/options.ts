@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { ModelArgumentError } from './errors';
+
+/** The architectures this package builds. */
+export const MODEL_NAMES = ['unet', 'transunet', 'convformer-unet'] as const;
+/** Sizes of every architecture: `paper` as published (GPU), `small` and `tiny` for CPU training. */
+export const PRESET_NAMES = ['paper', 'small', 'tiny'] as const;
+
+/** Name of an architecture. */
+export type ModelName = (typeof MODEL_NAMES)[number];
+/** Name of a preset. */
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+/** Options of {@link buildModel}, {@link describeModel} and {@link estimateFlops}. */
+export const modelOptionsSchema = z
+  .object({
+    /** Architecture: U-Net (Ronneberger 2015), TransUNet (Chen 2021) or a ConvFormer-S18 encoder + U-Net decoder. */
+    name: z.enum(MODEL_NAMES),
+    /** Size preset; `small` by default. */
+    preset: z.enum(PRESET_NAMES).default('small'),
+    /** Channels of the input image (1 for grey, 3 for RGB). */
+    inChannels: z.number().int().min(1),
+    /** Classes of the output, background included (at least 2: the output is a softmax over classes). */
+    numClasses: z.number().int().min(2),
+    /** Height and width of the square input in pixels; must be a multiple of the model's output stride. */
+    inputSize: z.number().int().min(1),
+    /** `softmax` probabilities (default) or raw `logits` (for losses with `fromLogits`). */
+    output: z.enum(['softmax', 'logits']).default('softmax'),
+    /** Seeds every initializer (a distinct seed per layer), so one seed always gives the same weights. */
+    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    /** Overrides the preset's base width: U-Net's first level width, the decoder's narrowest width otherwise. */
+    baseWidth: z.number().int().min(1).optional(),
+    /** Overrides the preset's batch normalization after decoder (U-Net: every) 3×3 convolution. */
+    batchNorm: z.boolean().optional(),
+  })
+  .strict();
+
+/** Options as the caller writes them (defaults may be left out). */
+export type ModelOptionsInput = z.input<typeof modelOptionsSchema>;
+/** Options after parsing (defaults filled in). */
+export type ModelOptions = z.infer<typeof modelOptionsSchema>;
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/**
+ * Parses options at a public entry point; a failure becomes a {@link ModelArgumentError} naming the
+ * function, the field, the value and the rule (the ZodError is its `cause`).
+ */
+export function parseOptions<S extends z.ZodType>(schema: S, options: unknown, caller: string): z.infer<S> {
+  const result = schema.safeParse(options);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path ?? [];
+  const field = ['options', ...path.map(String)].join('.');
+  const value = valueAt(options, path);
+  throw new ModelArgumentError(`Error in ${caller}: ${field} is ${JSON.stringify(value) ?? String(value)}: ${issue?.message ?? 'invalid'}`, {
+    cause: result.error,
+  });
+}

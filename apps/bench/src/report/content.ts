@@ -14,6 +14,8 @@ export interface Figure {
   file: string;
   kind: 'svg' | 'png';
   data: string | Uint8Array;
+  /** For an image grid: the title of each column, shown above it in the HTML. */
+  columnTitles?: string[];
 }
 
 /** One dataset × model × fraction: its table, its paired tests and its figures. */

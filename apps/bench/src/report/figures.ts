@@ -97,6 +97,7 @@ export async function overlayFigure(table: SettingTable, resultsDir: string): Pr
       file: `overlays/${stem}.png`,
       kind: 'png',
       data: overlayPng(base, images, columns),
+      columnTitles: ['image', ...columns.map((column) => column.title)],
     };
   } catch (error) {
     return `Overlay for ${settingTitle(table)} skipped: ${error instanceof Error ? error.message : String(error)}`;

@@ -66,6 +66,7 @@ describe('report.html in headless Chromium', () => {
     expect(await images.count()).toBe(2);
     const decoded = await images.evaluateAll((elements) => elements.map((element) => [(element as HTMLImageElement).src.slice(0, 22), (element as HTMLImageElement).naturalWidth]));
     expect(decoded).toEqual([['data:image/png;base64,', 4 * 128 + 4 * 4 + 128], ['data:image/png;base64,', 4 * 128 + 4 * 4 + 128]]);
+    expect(await page.locator('figure.png .columns').first().locator('span').allTextContents()).toEqual(['image', 'truth', 'λ Dice + (1−λ) CE (λ = 0.5)', 'ML', 'CAML']);
 
     expect(requests.filter((url) => !url.startsWith('file:') && !url.startsWith('data:'))).toEqual([]);
   });

@@ -19,7 +19,10 @@ span.paper { color: #8a6d1f; font-size: 12px; }
 .note { background: #fff7d6; border-left: 4px solid #e0b000; padding: 6px 10px; }
 .legend { color: #555; max-width: 960px; }
 figure { margin: 12px 0 24px; } figcaption { color: #555; max-width: 960px; font-size: 12px; }
-figure img { image-rendering: pixelated; max-width: 100%; }
+figure img { image-rendering: pixelated; max-width: 100%; display: block; }
+.image-grid { display: inline-block; width: min-content; }
+.image-grid img { max-width: none; }
+.columns { display: grid; column-gap: 4px; font-size: 12px; text-align: center; color: #333; margin-bottom: 2px; }
 .scroll { overflow-x: auto; }
 nav ul { columns: 2; }
 `;
@@ -90,8 +93,14 @@ function figureToHtml(figure: Figure): string {
   const media =
     figure.kind === 'svg'
       ? scopeSvgIds(String(figure.data), figure.id)
-      : `<img alt="${escapeHtml(figure.title)}" src="data:image/png;base64,${Buffer.from(figure.data as Uint8Array).toString('base64')}">`;
+      : `<div class="image-grid">${columnHeads(figure.columnTitles)}<img alt="${escapeHtml(figure.title)}" src="data:image/png;base64,${Buffer.from(figure.data as Uint8Array).toString('base64')}"></div>`;
   return `<figure id="${anchor(figure.id)}" class="${figure.kind}">${media}<figcaption><strong>${escapeHtml(figure.title)}.</strong> ${escapeHtml(figure.caption)}</figcaption></figure>`;
+}
+
+/** Column titles over an image grid; the grid's columns are equal with 4 px gaps, like the PNG's tiles. */
+function columnHeads(titles: readonly string[] | undefined): string {
+  if (!titles?.length) return '';
+  return `<div class="columns" style="grid-template-columns: repeat(${titles.length}, minmax(0, 1fr))">${titles.map((title) => `<span>${escapeHtml(title)}</span>`).join('')}</div>`;
 }
 
 /** Several inline SVGs share one id space; prefix each SVG's ids (clip paths, gradients) with its figure id. */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { TrainingError } from './errors';
 import { z } from 'zod';
 
 /** Adam's settings; the defaults are the paper's (lr 1e-3, section 4) and Keras' (β₁ 0.9, β₂ 0.999, ε 1e-7). */
@@ -83,13 +84,13 @@ export class Adam {
       targets.forEach((target, index) => {
         const value = values[index];
         if (!value || value.length !== target.size) {
-          throw new Error(`Adam state: ${what}[${index}] has ${value?.length ?? 0} values, but variable '${this.variables[index]?.name}' has ${target.size}`);
+          throw new TrainingError(`Adam state: ${what}[${index}] has ${value?.length ?? 0} values, but variable '${this.variables[index]?.name}' has ${target.size}`);
         }
         tf.tidy(() => target.assign(tf.tensor(value, target.shape)));
       });
     };
     if (state.firstMoments.length !== this.variables.length || state.secondMoments.length !== this.variables.length) {
-      throw new Error(`Adam state: holds moments for ${state.firstMoments.length} variables, but the model has ${this.variables.length} trainable weights`);
+      throw new TrainingError(`Adam state: holds moments for ${state.firstMoments.length} variables, but the model has ${this.variables.length} trainable weights`);
     }
     write(this.firstMoments, state.firstMoments, 'firstMoments');
     write(this.secondMoments, state.secondMoments, 'secondMoments');

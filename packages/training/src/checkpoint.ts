@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { TrainingError } from './errors';
 import * as path from 'node:path';
 import type { AdamState } from './adam';
 
@@ -76,12 +77,12 @@ export async function readCheckpoint(directory: string): Promise<TrainingCheckpo
   }
   const manifest = JSON.parse(text) as Manifest;
   if (manifest.format !== FORMAT || manifest.version !== 1) {
-    throw new Error(`checkpoint ${path.join(directory, MANIFEST)} is not a tfseg training checkpoint (format ${String(manifest.format)}, version ${String(manifest.version)})`);
+    throw new TrainingError(`checkpoint ${path.join(directory, MANIFEST)} is not a tfseg training checkpoint (format ${String(manifest.format)}, version ${String(manifest.version)})`);
   }
   const bytes = await fs.readFile(path.join(directory, manifest.dataFile));
   const total = manifest.arrayLengths.reduce((sum, length) => sum + length, 0);
   if (bytes.byteLength !== total * 4) {
-    throw new Error(`checkpoint data ${manifest.dataFile} has ${bytes.byteLength} bytes, but its manifest describes ${total * 4}`);
+    throw new TrainingError(`checkpoint data ${manifest.dataFile} has ${bytes.byteLength} bytes, but its manifest describes ${total * 4}`);
   }
   const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   let offset = 0;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { ConfusionMatrix } from '@tfseg/metrics';
 import { z } from 'zod';
-import { optionsError } from './errors';
+import { TrainingError, optionsError } from './errors';
 import { checkPatchSet, imagesTensor, type ImageSet, type PatchSet } from './patch-set';
 
 /** Options of {@link predict} and {@link evaluate}. */
@@ -32,7 +32,7 @@ export function predict(model: LayersModel, set: ImageSet, options: PredictOptio
   if (!parsed.success) throw optionsError('predict', parsed.error);
   const expectedLength = set.count * set.height * set.width * set.channels;
   if (!(set.images instanceof Float32Array) || set.images.length !== expectedLength) {
-    throw new Error(`Error in predict: set.images must be a Float32Array of count·height·width·channels = ${expectedLength} values, but got ${set.images instanceof Float32Array ? set.images.length : typeof set.images}`);
+    throw new TrainingError(`Error in predict: set.images must be a Float32Array of count·height·width·channels = ${expectedLength} values, but got ${set.images instanceof Float32Array ? set.images.length : typeof set.images}`);
   }
   const pixels = set.height * set.width;
   const labels = new Uint8Array(set.count * pixels);
@@ -50,7 +50,7 @@ export function predict(model: LayersModel, set: ImageSet, options: PredictOptio
 
 /** Predicts `set` and scores it against its labels with @tfseg/metrics' ConfusionMatrix. */
 export function evaluate(model: LayersModel, set: PatchSet, numClasses: number, options: PredictOptions & { classNames?: string[] } = {}): Evaluation {
-  if (!Number.isInteger(numClasses) || numClasses < 2) throw new Error(`Error in evaluate: numClasses must be an integer ≥ 2, but got ${numClasses}`);
+  if (!Number.isInteger(numClasses) || numClasses < 2) throw new TrainingError(`Error in evaluate: numClasses must be an integer ≥ 2, but got ${numClasses}`);
   checkPatchSet(set, numClasses, 'evaluate', 'set');
   const { classNames, ...predictOptions } = options;
   const prediction = predict(model, set, predictOptions);

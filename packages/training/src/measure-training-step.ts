@@ -3,7 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { createLoss, lossSpecSchema } from '@tfseg/losses';
 import { z } from 'zod';
 import { adamOptionsSchema } from './adam';
-import { optionsError } from './errors';
+import { TrainingError, optionsError } from './errors';
 import { createTrainingStep, type LossFunction } from './training-step';
 
 /** Options of {@link measureTrainingStep}. */
@@ -62,7 +62,7 @@ export async function measureTrainingStep(options: MeasureTrainingStepOptions): 
   const { model, numClasses, batchSize, warmupSteps, steps, seed } = parsed.data;
   const shape = model.inputs[0]?.shape;
   if (!shape || shape.length !== 4 || shape.slice(1).some((size) => size === null)) {
-    throw new Error(`Error in measureTrainingStep: model input must have shape [null, height, width, channels], but got [${shape?.map(String).join(', ') ?? ''}]`);
+    throw new TrainingError(`Error in measureTrainingStep: model input must have shape [null, height, width, channels], but got [${shape?.map(String).join(', ') ?? ''}]`);
   }
   const [height, width, channels] = shape.slice(1) as [number, number, number];
   const loss: LossFunction = typeof parsed.data.loss === 'function' ? (parsed.data.loss as LossFunction) : createLoss(parsed.data.loss);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { TrainingError } from './errors';
 import { z } from 'zod';
 
 /**
@@ -33,12 +34,12 @@ export function checkPatchSet(set: PatchSet, numClasses: number, where: string, 
   const parsed = patchSetSchema.safeParse(set);
   if (!parsed.success) {
     const details = parsed.error.issues.map((issue) => `${[argument, ...issue.path].join('.')}: ${issue.message}`).join('; ');
-    throw new Error(`Error in ${where}: ${details}`);
+    throw new TrainingError(`Error in ${where}: ${details}`);
   }
   let maxLabel = 0;
   for (const label of set.labels) if (label > maxLabel) maxLabel = label;
   if (set.count > 0 && maxLabel >= numClasses) {
-    throw new Error(`Error in ${where}: ${argument}.labels holds class ${maxLabel}, but numClasses is ${numClasses} (classes are 0..${numClasses - 1})`);
+    throw new TrainingError(`Error in ${where}: ${argument}.labels holds class ${maxLabel}, but numClasses is ${numClasses} (classes are 0..${numClasses - 1})`);
   }
 }
 

@@ -6,6 +6,7 @@ import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { concatConfig } from './Concat';
 import { maxPoolGradConfig } from './MaxPoolGrad';
 import { splitVConfig } from './SplitV';
+import { tileConfig } from './Tile';
 import { rememberBuiltinKernel } from './wasm-backend';
 
 /** Every training kernel this package provides for the wasm backend. */
@@ -16,6 +17,7 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   conv2DBackpropInputConfig,
   maxPoolGradConfig,
   splitVConfig,
+  tileConfig,
 ];
 
 /**

@@ -49,11 +49,13 @@ describeOnBackends('predict and evaluate', () => {
     expect(() => evaluate(model, { ...set, labels: set.labels.fill(2) }, 2)).toThrow('Error in evaluate: set.labels holds class 2, but numClasses is 2 (classes are 0..1)');
     expect(() => evaluate(model, set, 1)).toThrow('Error in evaluate: numClasses must be an integer ≥ 2, but got 1');
     expect(() => evaluate(model, set, 1)).toThrow(TrainingError);
+    let caught: unknown;
     try {
       predict(model, set, { batchSize: -1 });
     } catch (error) {
-      expect(TrainingError.isInstance(error)).toBe(true);
+      caught = error;
     }
+    expect(TrainingError.isInstance(caught)).toBe(true);
     expect(TrainingError.isInstance(new Error('other'))).toBe(false);
     expect(() => predict(model, { ...set, count: 2 })).toThrow(/Error in predict: set.images must be a Float32Array of count·height·width·channels = 32 values, but got 16/);
     expect(() => predict(model, set, { batchSize: 0 })).toThrow(/Error in predict: invalid options: batchSize: /);

@@ -4,6 +4,7 @@
  */
 import type { Cell, SettingTable } from './aggregate.js';
 import { formatDifference, formatPaperValue, formatPValue, formatSummary, MISSING } from './format.js';
+import { datasetLabel, fractionRatio, modelLabel } from './labels.js';
 import type { PairedTest } from './paired.js';
 
 /** One cell: its text, whether it is its column's best (bold), and whether it is the paper's number. */
@@ -58,4 +59,40 @@ export function pairedGrid(tests: readonly PairedTest[]): Grid {
     ];
   });
   return { header, rows };
+}
+
+/**
+ * The constant-r ablation laid out like the paper's Table 4: rows r = 1, 2, … then CAML with the Dice
+ * exponent; one column per setting that has constant-r runs (mIoU, ours and the paper's), best of each
+ * column among these rows bold. Undefined when no run used a constant r.
+ */
+export function ablationGrid(tables: readonly SettingTable[]): Grid | undefined {
+  const settings = tables.filter((table) => table.rows.some((row) => row.loss.name === 'caml' && row.loss.r !== undefined));
+  if (settings.length === 0) return undefined;
+  const camlRows = settings.flatMap((table) => table.rows.filter((row) => row.loss.name === 'caml'));
+  const keys = [...new Set(camlRows.map((row) => row.key))].sort((a, b) => rOf(a) - rOf(b));
+  const header = [plain('r'), ...settings.flatMap((table) => {
+    const name = `${datasetLabel(table.dataset)} · ${modelLabel(table.model)} · ${fractionRatio(table.fraction)}`;
+    return [plain(name), { ...plain(`${name} (paper)`), paper: true }];
+  })];
+  const columns = settings.map((table) => keys.map((key) => table.rows.find((row) => row.key === key)?.meanIoU));
+  const rows = keys.map((key, index) => [
+    plain(key === 'caml' ? 'CAML (D)' : String(rOf(key))),
+    ...columns.flatMap((column) => {
+      const cell = column[index];
+      const bestOurs = Math.max(...column.map((entry) => entry?.ours?.mean ?? -Infinity));
+      const bestPaper = Math.max(...column.map((entry) => entry?.paper?.mean ?? -Infinity));
+      return [
+        { text: formatSummary(cell?.ours ?? null), bold: cell?.ours?.mean === bestOurs, paper: false },
+        { text: formatPaperValue(cell?.paper ?? null), bold: cell?.paper?.mean === bestPaper, paper: true },
+      ];
+    }),
+  ]);
+  return { header, rows };
+}
+
+/** The r of a `caml:r=2` key; the dynamic CAML (`caml`) sorts last, as in Table 4. */
+function rOf(key: string): number {
+  const match = /r=([\d.]+)$/.exec(key);
+  return match ? Number(match[1]) : Infinity;
 }

@@ -5,7 +5,7 @@
 import type { Figure, ReportContent } from './content.js';
 import { paperTableName, settingTitle, tableLegend } from './content.js';
 import type { Grid, GridCell } from './grid.js';
-import { pairedGrid, settingGrid } from './grid.js';
+import { ablationGrid, pairedGrid, settingGrid } from './grid.js';
 import { paperTables } from './paper-tables.js';
 
 const STYLE = `
@@ -29,6 +29,7 @@ nav ul { columns: 2; }
 
 /** Renders the report as one HTML document. */
 export function renderHtml(content: ReportContent): string {
+  const ablation = ablationGrid(content.sections.map((section) => section.table));
   const body: string[] = [
     `<h1>${escapeHtml(content.title)}</h1>`,
     `<p>Source: <code>${escapeHtml(content.source)}</code> — ${content.runs.ok} runs ok, ${content.runs.failed} failed.</p>`,
@@ -36,6 +37,7 @@ export function renderHtml(content: ReportContent): string {
     ...content.notes.map((note) => `<p class="note">${escapeHtml(note)}</p>`),
     '<nav><ul>',
     ...content.sections.map((section) => `<li><a href="#${anchor(section.table.id)}">${escapeHtml(settingTitle(section.table))}</a></li>`),
+    ablation ? '<li><a href="#ablation">Ablation: constant r (Table 4)</a></li>' : '',
     content.overviewFigures.length ? '<li><a href="#across-settings">Across settings</a></li>' : '',
     '</ul></nav>',
   ];
@@ -49,6 +51,7 @@ export function renderHtml(content: ReportContent): string {
     if (section.tests.length) body.push('<p>Paired tests against the best additive λ:</p>', gridToHtml(pairedGrid(section.tests), 'paired'));
     body.push(...section.figures.map(figureToHtml), '</section>');
   }
+  if (ablation) body.push('<section id="ablation"><h2>Ablation: constant r instead of the Dice score D (Table 4)</h2><p>mIoU in %.</p>', gridToHtml(ablation, 'ablation'), '</section>');
   if (content.overviewFigures.length) body.push('<section id="across-settings"><h2>Across settings</h2>', ...content.overviewFigures.map(figureToHtml), '</section>');
   body.push(
     `<details id="paper-notes"><summary>About the paper's numbers (${paperTables().notes.length} notes on the transcription)</summary><ul>`,

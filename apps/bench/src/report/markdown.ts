@@ -1,6 +1,6 @@
 /** The Markdown report: the same tables as the HTML page, with links to the saved figures. */
 import type { Grid } from './grid.js';
-import { pairedGrid, settingGrid } from './grid.js';
+import { ablationGrid, pairedGrid, settingGrid } from './grid.js';
 import type { Figure, ReportContent } from './content.js';
 import { paperTableName, settingTitle, tableLegend } from './content.js';
 import { paperTables } from './paper-tables.js';
@@ -14,6 +14,8 @@ export function renderMarkdown(content: ReportContent): string {
     if (section.tests.length) lines.push('Paired tests against the best additive λ:', '', ...gridToMarkdown(pairedGrid(section.tests)), '');
     lines.push(...section.figures.flatMap(figureLink));
   }
+  const ablation = ablationGrid(content.sections.map((section) => section.table));
+  if (ablation) lines.push('## Ablation: constant r instead of the Dice score D (Table 4)', '', 'mIoU in %.', '', ...gridToMarkdown(ablation), '');
   if (content.overviewFigures.length) lines.push('## Across settings', '', ...content.overviewFigures.flatMap(figureLink));
   lines.push("## About the paper's numbers", '', ...paperTables().notes.map((note) => `- ${note}`), '');
   return lines.join('\n').replace(/\n{3,}/g, '\n\n') + '\n';

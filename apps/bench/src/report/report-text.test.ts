@@ -64,6 +64,23 @@ describe('Markdown report', () => {
   });
 });
 
+describe('Table 4 ablation', () => {
+  it('lays out constant-r CAML like the paper’s Table 4: r rows then CAML, one column per setting, ours beside the paper', () => {
+    const classNames = ['background', 'retinal vessel'];
+    const records = [3, 1, 2].flatMap((r) => [0, 1].map((fold) => makeRecord({ dataset: 'chase-db1', fraction: 0.25, fold, loss: { name: 'caml', r }, classIoU: [0.9, 0.2 + r / 100 + fold / 100], classNames })));
+    records.push(makeRecord({ dataset: 'chase-db1', fraction: 0.25, loss: { name: 'caml' }, classIoU: [0.9, 0.3], classNames }));
+    const lines = renderMarkdown(contentOf(records)).split('\n');
+    const start = lines.indexOf('## Ablation: constant r instead of the Dice score D (Table 4)');
+    expect(start).toBeGreaterThan(0);
+    const table = lines.slice(start + 4, start + 10).map(cells);
+    expect(table[0]).toEqual(['r', 'CHASE · U-Net · 1/4', 'CHASE · U-Net · 1/4 (paper)']);
+    expect(table.slice(2).map((row) => row[0])).toEqual(['1', '2', '3', 'CAML (D)']);
+    // r = 3: (90 + 23) / 2 and (90 + 24) / 2 → 56.75 ± 0.35; the paper's best is r = 3 (62.60), ours CAML (60).
+    expect(table[4]).toEqual(['3', '56.75 ± 0.35', '**62.60 ± 0.40**']);
+    expect(table[5]).toEqual(['CAML (D)', '**60.00**', '61.40 ± 0.40']);
+  });
+});
+
 describe('CSV report', () => {
   it('has one row per dataset × model × fraction × loss with n, mean/std per class and mIoU, and the paper’s mIoU', () => {
     const records = [

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { TrainingError } from './errors';
 import { z } from 'zod';
 
+// z.custom, not z.instanceof: the type must be plain Float32Array (any buffer), as datasets produce it.
 /**
  * A set of image patches with their label maps, channels last. Structural on purpose: training does not
  * depend on @tfseg/datasets, whose `trainingBatches(...)` yields exactly this shape.
@@ -9,9 +10,9 @@ import { z } from 'zod';
 export const patchSetSchema = z
   .object({
     /** Pixel values, `[count, height, width, channels]` row-major. */
-    images: z.instanceof(Float32Array),
+    images: z.custom<Float32Array>((value) => value instanceof Float32Array, 'must be a Float32Array'),
     /** Class index per pixel, `[count, height, width]` row-major. */
-    labels: z.instanceof(Uint8Array),
+    labels: z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'must be a Uint8Array'),
     count: z.number().int().nonnegative(),
     height: z.number().int().positive(),
     width: z.number().int().positive(),

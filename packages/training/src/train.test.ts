@@ -146,6 +146,7 @@ describeOnBackends(
         /trainBatches\(0\)\.labels holds class 3, but numClasses is 2/,
       );
       await expect(train(options({ numClasses: 2, trainBatches: () => [] }))).rejects.toThrow(TrainingError);
+      await expect(train(options({ validation: { ...validation, images: Array.from(validation.images) as unknown as Float32Array } }))).rejects.toThrow(/validation\.images: must be a Float32Array/);
     });
   },
   ['wasm'],

@@ -3,7 +3,7 @@
  * GPU is visible, and the exact steps to enable CUDA training with @tensorflow/tfjs-node-gpu.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -66,7 +66,7 @@ function tfjsNodeGpuStatus(): DoctorReport['tfjsNodeGpu'] {
     version: manifest.version,
     directory,
     libtensorflow: existsSync(path.join(directory, 'deps', 'lib', `libtensorflow.so.${LIBTENSORFLOW.version}`)),
-    addon: existsSync(path.join(directory, 'lib')) && run('find', [path.join(directory, 'lib'), '-name', 'tfjs_binding.node'])?.trim() !== '',
+    addon: existsSync(path.join(directory, 'lib')) && readdirSync(path.join(directory, 'lib'), { recursive: true }).some((file) => String(file).endsWith('tfjs_binding.node')),
   };
 }
 

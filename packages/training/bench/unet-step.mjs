@@ -23,7 +23,7 @@ import { formatKernelProfile, kernelProfile } from './kernel-profile.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // The built package; TFSEG_TRAINING_MODULE points elsewhere while developing the kernels.
-const trainingModule = process.env.TFSEG_TRAINING_MODULE ?? join(here, '..', 'dist', 'index.js');
+const trainingModule = process.env.TFSEG_TRAINING_MODULE || join(here, '..', 'dist', 'index.js');
 
 function parseArguments(argv) {
   const options = { steps: 10, warmup: 3, sizes: [[64, 8], [128, 16]], torchThreads: [2, 1], profile: false, torch: true, batch: 4, json: false };

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console, performance */
 /**
  * The U-Net training step on tfjs-wasm (with @tfseg/training's wasm kernels) against the same step in
  * PyTorch CPU (unet_step_torch.py), side by side in one run. Build first (`pnpm build`), then:
@@ -35,18 +36,19 @@ function parseArguments(argv) {
     if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`unet-step: ${flag} must be a positive integer, but got ${value}`);
     return parsed;
   };
+  const valued = {
+    '--steps': (value) => (options.steps = number('--steps', value)),
+    '--warmup': (value) => (options.warmup = number('--warmup', value)),
+    '--batch': (value) => (options.batch = number('--batch', value)),
+    '--wasm-threads': (value) => (options.wasmThreads = number('--wasm-threads', value)),
+    '--torch-threads': (value) => (options.torchThreads = String(value).split(',').map((threads) => number('--torch-threads', threads))),
+    '--sizes': (value) => (options.sizes = String(value).split(',').map((pair) => pair.split(':').map((part) => number('--sizes', part)))),
+  };
+  const switches = { '--profile': () => (options.profile = true), '--no-torch': () => (options.torch = false), '--json': () => (options.json = true) };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    const value = argv[i + 1];
-    if (flag === '--steps') (options.steps = number(flag, value)), i++;
-    else if (flag === '--warmup') (options.warmup = number(flag, value)), i++;
-    else if (flag === '--batch') (options.batch = number(flag, value)), i++;
-    else if (flag === '--torch-threads') (options.torchThreads = String(value).split(',').map((threads) => number(flag, threads))), i++;
-    else if (flag === '--sizes') (options.sizes = String(value).split(',').map((pair) => pair.split(':').map((part) => number(flag, part)))), i++;
-    else if (flag === '--wasm-threads') (options.wasmThreads = number(flag, value)), i++;
-    else if (flag === '--profile') options.profile = true;
-    else if (flag === '--no-torch') options.torch = false;
-    else if (flag === '--json') options.json = true;
+    if (flag in valued) valued[flag](argv[++i]);
+    else if (flag in switches) switches[flag]();
     else throw new Error(`unet-step: unknown argument ${flag} (see the comment at the top of the script)`);
   }
   return options;

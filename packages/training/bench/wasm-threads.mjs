@@ -1,3 +1,4 @@
+/* global process, URL */
 /**
  * Experiment (benchmarks only, not shipped): starts tfjs-backend-wasm's threaded SIMD build in Node.
  *

@@ -1,12 +1,10 @@
-import { agreementRuns, expectAgreement, fc, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
+import { agreementRuns, itIsTheRegisteredKernel, expectAgreement, fc, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
 import { batchMatMulConfig } from './BatchMatMul';
 
 describe('BatchMatMul (wasm training kernel)', () => {
   beforeAll(() => prepareBackends('BatchMatMul'));
 
-  it('replaces the built-in wasm kernel', () => {
-    expect(tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc).toBe(batchMatMulConfig.kernelFunc);
-  });
+  itIsTheRegisteredKernel(batchMatMulConfig);
 
   it('agrees with the cpu backend for every transpose combination and broadcast batches', () => {
     const product = fc.record({

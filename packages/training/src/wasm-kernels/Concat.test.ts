@@ -1,12 +1,10 @@
-import { agreementRuns, expectAgreement, fc, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
+import { agreementRuns, itIsTheRegisteredKernel, expectAgreement, fc, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
 import { concatConfig } from './Concat';
 
 describe('Concat (wasm training kernel)', () => {
   beforeAll(() => prepareBackends('Concat'));
 
-  it('replaces the built-in wasm kernel', () => {
-    expect(tf.getKernel('Concat', 'wasm')?.kernelFunc).toBe(concatConfig.kernelFunc);
-  });
+  itIsTheRegisteredKernel(concatConfig);
 
   it('agrees with the cpu backend on random ranks, axes and part sizes, float32 and int32', () => {
     const concatenation = fc.record({

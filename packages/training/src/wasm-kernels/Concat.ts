@@ -6,7 +6,7 @@
  */
 import { backend_util, Concat, util, type ConcatAttrs, type ConcatInputs, type KernelConfig, type KernelFunc, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapView, runWasmKernel } from './wasm-backend';
+import { copyRuns, heapView, runWasmKernel } from './wasm-backend';
 
 function concat(args: { inputs: ConcatInputs; backend: BackendWasm; attrs: ConcatAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -31,11 +31,7 @@ function concat(args: { inputs: ConcatInputs; backend: BackendWasm; attrs: Conca
   parts.forEach((part, index) => {
     const source = heapView(backend, part);
     const run = runs[index] as number;
-    for (let row = 0; row < outer; row++) {
-      const from = row * run;
-      const to = row * total + offset;
-      for (let i = 0; i < run; i++) target[to + i] = source[from + i] as number;
-    }
+    copyRuns(source, 0, run, target, offset, total, outer, run);
     offset += run;
   });
   return out;

@@ -1,28 +1,18 @@
-import { agreementRuns, convGeometry, expectAgreement, fc, inLayout, padAttribute, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
+import { agreementRuns, convGeometry, convolutionCase, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 
 describe('Conv2DBackpropFilter (wasm training kernel)', () => {
   beforeAll(() => prepareBackends('Conv2DBackpropFilter'));
 
-  it('is the registered wasm kernel', () => {
-    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')?.kernelFunc).toBe(conv2DBackpropFilterConfig.kernelFunc);
-  });
+  itIsTheRegisteredKernel(conv2DBackpropFilterConfig);
 
   it('agrees with the cpu backend on random shapes, strides and paddings (NHWC and NCHW)', () => {
     fc.assert(
       fc.property(convGeometry, (g) => {
-        const filterShape: [number, number, number, number] = [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels];
-        const xShape: [number, number, number, number] = [g.batch, g.height, g.width, g.inChannels];
-        const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, g.strides, 1, padAttribute(g.pad, false) as 'same');
-        const dyShape = [g.batch, info.outHeight, info.outWidth, g.outChannels];
-        expectAgreement(
-          'Conv2DBackpropFilter',
-          {
-            x: { shape: inLayout(xShape, g.channelsFirst), values: seededValues(sizeOf(xShape), g.seed) },
-            dy: { shape: inLayout(dyShape, g.channelsFirst), values: seededValues(sizeOf(dyShape), g.seed + 1) },
-          },
-          { strides: g.strides, pad: padAttribute(g.pad, g.channelsFirst), dataFormat: g.channelsFirst ? 'NCHW' : 'NHWC', filterShape },
-        );
+        const { xShape, dyShape, filterShape, attributes } = convolutionCase(g);
+        const x = { shape: xShape, values: seededValues(sizeOf(xShape), g.seed) };
+        const dy = { shape: dyShape, values: seededValues(sizeOf(dyShape), g.seed + 1) };
+        expectAgreement('Conv2DBackpropFilter', { x, dy }, { ...attributes, filterShape });
       }),
       agreementRuns,
     );

@@ -8,8 +8,9 @@
  * When the kernel equals the stride and nothing is padded (the 2×2/2 transposed convs of a U-Net),
  * the windows tile the input and one matrix product does it.
  */
+import type {
+  backend_util} from '@tensorflow/tfjs-core';
 import {
-  backend_util,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
   type Conv2DBackpropFilterInputs,
@@ -19,23 +20,12 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dWasm, disposeIntermediate, matMulWasm, requireInputs, reshapeView, transposeWasm } from './wasm-backend';
-import { cropTopLeft, isTilingConv, toChannelsLast } from './conv-geometry';
+import { cropTopLeft, forwardConvolutionInfo, isTilingConv, toChannelsLast } from './conv-geometry';
 
 function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backend: BackendWasm; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
   const given = requireInputs(Conv2DBackpropFilter, inputs, ['x', 'dy']);
-  const format = backend_util.convertConv2DDataFormat(dataFormat);
-  const convInfo = backend_util.computeConv2DInfo(
-    given.x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    format,
-  );
+  const { info: convInfo, format } = forwardConvolutionInfo(given.x.shape, attrs.filterShape, attrs);
   const x = toChannelsLast(backend, given.x, format);
   const dy = toChannelsLast(backend, given.dy, format);
   const result = isTilingConv(convInfo) ? filterGradientOfTiling(backend, x, dy, convInfo) : filterGradientAsConv(backend, x, dy, convInfo);

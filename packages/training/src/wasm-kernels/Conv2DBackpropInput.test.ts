@@ -1,28 +1,18 @@
-import { agreementRuns, convGeometry, expectAgreement, fc, inLayout, padAttribute, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
+import { agreementRuns, convGeometry, convolutionCase, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 
 describe('Conv2DBackpropInput (wasm training kernel)', () => {
   beforeAll(() => prepareBackends('Conv2DBackpropInput'));
 
-  it('replaces the built-in wasm kernel', () => {
-    expect(tf.getKernel('Conv2DBackpropInput', 'wasm')?.kernelFunc).toBe(conv2DBackpropInputConfig.kernelFunc);
-  });
+  itIsTheRegisteredKernel(conv2DBackpropInputConfig);
 
   it('agrees with the cpu backend on random shapes, strides and paddings (NHWC and NCHW)', () => {
     fc.assert(
       fc.property(convGeometry, (g) => {
-        const filterShape: [number, number, number, number] = [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels];
-        const xShape: [number, number, number, number] = [g.batch, g.height, g.width, g.inChannels];
-        const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, g.strides, 1, padAttribute(g.pad, false) as 'same');
-        const dyShape = [g.batch, info.outHeight, info.outWidth, g.outChannels];
-        expectAgreement(
-          'Conv2DBackpropInput',
-          {
-            dy: { shape: inLayout(dyShape, g.channelsFirst), values: seededValues(sizeOf(dyShape), g.seed) },
-            filter: { shape: filterShape, values: seededValues(sizeOf(filterShape), g.seed + 1) },
-          },
-          { strides: g.strides, pad: padAttribute(g.pad, g.channelsFirst), dataFormat: g.channelsFirst ? 'NCHW' : 'NHWC', inputShape: inLayout(xShape, g.channelsFirst) },
-        );
+        const { xShape, dyShape, filterShape, attributes } = convolutionCase(g);
+        const dy = { shape: dyShape, values: seededValues(sizeOf(dyShape), g.seed) };
+        const filter = { shape: filterShape, values: seededValues(sizeOf(filterShape), g.seed + 1) };
+        expectAgreement('Conv2DBackpropInput', { dy, filter }, { ...attributes, inputShape: xShape });
       }),
       agreementRuns,
     );

@@ -7,8 +7,9 @@
  * XNNPACK's conv. When the kernel equals the stride and nothing is padded (the 2×2/2 up-sampling of a
  * U-Net), every dx pixel comes from exactly one dy pixel and one matrix product does it.
  */
+import type {
+  backend_util} from '@tensorflow/tfjs-core';
 import {
-  backend_util,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
   type Conv2DBackpropInputInputs,
@@ -17,24 +18,13 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { fromChannelsLast, isTilingConv, toChannelsLast } from './conv-geometry';
+import { forwardConvolutionInfo, fromChannelsLast, isTilingConv, toChannelsLast } from './conv-geometry';
 import { conv2dWasm, disposeIntermediate, heapView, requireInputs, matMulWasm, padWasm, reshapeView, transposeWasm } from './wasm-backend';
 
 function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend: BackendWasm; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs;
   const given = requireInputs(Conv2DBackpropInput, inputs, ['dy', 'filter']);
-  const format = backend_util.convertConv2DDataFormat(dataFormat);
-  const convInfo = backend_util.computeConv2DInfo(
-    inputShape,
-    given.filter.shape as [number, number, number, number],
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    format,
-  );
+  const { info: convInfo, format } = forwardConvolutionInfo(attrs.inputShape, given.filter.shape, attrs);
   const dy = toChannelsLast(backend, given.dy, format);
   const dx = isTilingConv(convInfo) ? inputGradientOfTiling(backend, dy, given.filter, convInfo) : inputGradientAsConv(backend, dy, given.filter, convInfo);
   if (dy !== given.dy) disposeIntermediate(backend, dy);

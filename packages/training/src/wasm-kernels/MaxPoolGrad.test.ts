@@ -1,12 +1,10 @@
-import { agreementRuns, expectAgreement, fc, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
+import { agreementRuns, itIsTheRegisteredKernel, expectAgreement, fc, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
 import { maxPoolGradConfig } from './MaxPoolGrad';
 
 describe('MaxPoolGrad (wasm training kernel)', () => {
   beforeAll(() => prepareBackends('MaxPoolGrad'));
 
-  it('replaces the built-in wasm kernel', () => {
-    expect(tf.getKernel('MaxPoolGrad', 'wasm')?.kernelFunc).toBe(maxPoolGradConfig.kernelFunc);
-  });
+  itIsTheRegisteredKernel(maxPoolGradConfig);
 
   it('agrees with the cpu backend on random pools, strides and paddings, ties included', () => {
     const pool = fc

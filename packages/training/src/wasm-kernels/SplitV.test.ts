@@ -1,12 +1,10 @@
-import { agreementRuns, expectAgreement, fc, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
+import { agreementRuns, itIsTheRegisteredKernel, expectAgreement, fc, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
 import { splitVConfig } from './SplitV';
 
 describe('SplitV (wasm training kernel)', () => {
   beforeAll(() => prepareBackends('SplitV'));
 
-  it('replaces the built-in wasm kernel', () => {
-    expect(tf.getKernel('SplitV', 'wasm')?.kernelFunc).toBe(splitVConfig.kernelFunc);
-  });
+  itIsTheRegisteredKernel(splitVConfig);
 
   it('agrees with the cpu backend on random ranks, axes and split sizes', () => {
     const split = fc.record({

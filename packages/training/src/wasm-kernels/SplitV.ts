@@ -5,7 +5,7 @@
  */
 import { backend_util, SplitV, util, type KernelConfig, type KernelFunc, type NamedAttrMap, type SplitVAttrs, type SplitVInputs, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapView, requireInputs, runWasmKernelOutputs } from './wasm-backend';
+import { copyRuns, heapView, requireInputs, runWasmKernelOutputs } from './wasm-backend';
 
 function splitV(args: { inputs: SplitVInputs; backend: BackendWasm; attrs: SplitVAttrs }): TensorInfo[] {
   const { inputs, backend, attrs } = args;
@@ -21,12 +21,7 @@ function splitV(args: { inputs: SplitVInputs; backend: BackendWasm; attrs: Split
   let offset = 0;
   outputs.forEach((output, index) => {
     const run = (sizes[index] as number) * inner;
-    const target = heapView(backend, output);
-    for (let row = 0; row < outer; row++) {
-      const from = row * total + offset;
-      const to = row * run;
-      for (let i = 0; i < run; i++) target[to + i] = source[from + i] as number;
-    }
+    copyRuns(source, offset, total, heapView(backend, output), 0, run, outer, run);
     offset += run;
   });
   return outputs;

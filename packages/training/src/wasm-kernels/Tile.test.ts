@@ -1,12 +1,10 @@
-import { agreementRuns, expectAgreement, fc, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
+import { agreementRuns, itIsTheRegisteredKernel, expectAgreement, fc, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
 import { tileConfig } from './Tile';
 
 describe('Tile (wasm training kernel)', () => {
   beforeAll(() => prepareBackends('Tile'));
 
-  it('replaces the built-in wasm kernel', () => {
-    expect(tf.getKernel('Tile', 'wasm')?.kernelFunc).toBe(tileConfig.kernelFunc);
-  });
+  itIsTheRegisteredKernel(tileConfig);
 
   it('agrees with the cpu backend on random ranks and repetitions, float32 and int32', () => {
     const tiling = fc.record({

@@ -1,5 +1,5 @@
 /** Layout and shape helpers shared by the convolution gradient kernels. */
-import { type backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, type Conv2DBackpropFilterAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { sliceWasm, transposeWasm } from './wasm-backend';
 
@@ -40,4 +40,27 @@ export function isTilingConv(info: backend_util.Conv2DInfo): boolean {
 export function cropTopLeft(backend: BackendWasm, x: TensorInfo, height: number, width: number): TensorInfo {
   const [batch, , , channels] = x.shape as [number, number, number, number];
   return sliceWasm(backend, x, [0, 0, 0, 0], [batch, height, width, channels]);
+}
+
+/** The convolution attributes the two gradient kernels share (no dilations: tfjs' conv gradients have none). */
+export type ConvolutionAttributes = Pick<Conv2DBackpropFilterAttrs, 'strides' | 'pad' | 'dataFormat' | 'dimRoundingMode'>;
+
+/** The geometry of the forward convolution `xShape * filterShape` whose gradient is computed, and its layout. */
+export function forwardConvolutionInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attributes: ConvolutionAttributes,
+): { info: backend_util.Conv2DInfo; format: 'channelsLast' | 'channelsFirst' } {
+  const format = backend_util.convertConv2DDataFormat(attributes.dataFormat);
+  const info = backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attributes.strides,
+    1,
+    attributes.pad,
+    attributes.dimRoundingMode,
+    false,
+    format,
+  );
+  return { info, format };
 }

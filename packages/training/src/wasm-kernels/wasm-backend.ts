@@ -160,7 +160,7 @@ export function conv2dWasm(
  * A typed-array view of a tensor's data inside the wasm heap. Take views only after the last
  * `makeOutput` of a kernel: allocating may grow the heap, which detaches earlier views.
  */
-export function heapView(backend: BackendWasm, info: TensorInfo): Float32Array | Int32Array | Uint8Array {
+export function heapView(backend: BackendWasm, info: TensorInfo): HeapArray {
   return backend.typedArrayFromHeap(info);
 }
 
@@ -173,4 +173,29 @@ export function requireInputs<Name extends string>(kernelName: string, inputs: N
     result[name] = input;
   }
   return result;
+}
+
+/** A typed array of the wasm heap (float32, int32 or bool data). */
+export type HeapArray = Float32Array | Int32Array | Uint8Array;
+
+/**
+ * Copies `rows` runs of `run` values: row r from `source[sourceOffset + r·sourceStride …]` to
+ * `target[targetOffset + r·targetStride …]`. A plain indexed loop: for the short runs of channel
+ * concatenation it beats `subarray().set()`, which allocates per run.
+ */
+export function copyRuns(
+  source: HeapArray,
+  sourceOffset: number,
+  sourceStride: number,
+  target: HeapArray,
+  targetOffset: number,
+  targetStride: number,
+  rows: number,
+  run: number,
+): void {
+  for (let row = 0; row < rows; row++) {
+    const from = sourceOffset + row * sourceStride;
+    const to = targetOffset + row * targetStride;
+    for (let i = 0; i < run; i++) target[to + i] = source[from + i] as number;
+  }
 }

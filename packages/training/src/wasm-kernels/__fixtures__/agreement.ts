@@ -104,4 +104,29 @@ export function inLayout(shape: number[], channelsFirst: boolean): number[] {
 
 export const sizeOf = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
+/** The shapes and attributes of one {@link convGeometry} case: x and dy in the case's layout, the filter HWIO. */
+export function convolutionCase(g: typeof convGeometry extends fc.Arbitrary<infer T> ? T : never): {
+  xShape: number[];
+  dyShape: number[];
+  filterShape: [number, number, number, number];
+  attributes: { strides: [number, number]; pad: 'same' | 'valid' | number[][]; dataFormat: 'NHWC' | 'NCHW' };
+} {
+  const filterShape: [number, number, number, number] = [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels];
+  const xShape = [g.batch, g.height, g.width, g.inChannels];
+  const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape, g.strides, 1, padAttribute(g.pad, false) as 'same');
+  return {
+    xShape: inLayout(xShape, g.channelsFirst),
+    dyShape: inLayout([g.batch, info.outHeight, info.outWidth, g.outChannels], g.channelsFirst),
+    filterShape,
+    attributes: { strides: g.strides, pad: padAttribute(g.pad, g.channelsFirst), dataFormat: g.channelsFirst ? 'NCHW' : 'NHWC' },
+  };
+}
+
+/** Declares the test that `config` is what tfjs runs for its kernel on wasm (after {@link prepareBackends}). */
+export function itIsTheRegisteredKernel(config: tf.KernelConfig): void {
+  it(`is the registered wasm ${config.kernelName} kernel`, () => {
+    expect(tf.getKernel(config.kernelName, 'wasm')?.kernelFunc).toBe(config.kernelFunc);
+  });
+}
+
 export { fc, tf };

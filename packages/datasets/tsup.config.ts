@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
+  // __dirname in the ESM build: the data folder is found relative to this package.
+  shims: true,
 });

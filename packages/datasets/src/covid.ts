@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Protocol, Sample } from './dataset.js';
+import { fileError } from './errors.js';
+import { readNifti, type NiftiVolume } from './nifti.js';
+import { readDataFile, type DatasetSource } from './source.js';
+
+/** COVID-19 CT classes in the order of the paper's Table 1. */
+export const COVID_CLASS_NAMES = ['background', 'consolidations', 'ground glass', 'pleural effusions'];
+
+/**
+ * Mask value in `tr_mask` (0 background, 1 ground-glass, 2 consolidation, 3 pleural effusion, as published
+ * by MedicalSegmentation.com) → class index in Table 1 order.
+ */
+export const COVID_MASK_VALUES: readonly number[] = [0, 2, 1, 3];
+
+/** The first of `names` that exists in `root`, or the first name (so the missing-file message names it). */
+function firstExisting(root: string, names: string[]): string {
+  const found = names.find((name) => existsSync(join(root, name)));
+  return join(root, found ?? (names[0] as string));
+}
+
+/** Slices along the third axis as samples: pixel (row r, column c) of slice k is voxel (x = c, y = r, z = k). */
+function volumeSlices(image: NiftiVolume, mask: NiftiVolume, maskFile: string, huWindow: [number, number]): Sample[] {
+  const [width, height, depth] = image.dims as [number, number, number];
+  const [low, high] = huWindow;
+  const sliceSize = width * height;
+  const samples: Sample[] = [];
+  for (let k = 0; k < depth; k++) {
+    const pixels = new Float32Array(sliceSize);
+    const classes = new Uint8Array(sliceSize);
+    const base = k * sliceSize;
+    for (let i = 0; i < sliceSize; i++) {
+      const hounsfield = image.data[base + i] as number;
+      pixels[i] = Math.min(1, Math.max(0, (hounsfield - low) / (high - low)));
+      const value = mask.data[base + i] as number;
+      const index = Number.isInteger(value) ? COVID_MASK_VALUES[value] : undefined;
+      if (index === undefined) {
+        throw fileError(maskFile, `unexpected mask value ${value} at voxel (x ${i % width}, y ${Math.floor(i / width)}, z ${k}); expected 0, 1, 2 or 3`);
+      }
+      classes[i] = index;
+    }
+    const id = `slice-${String(k).padStart(3, '0')}`;
+    samples.push({ id, group: id, height, width, channels: 1, image: pixels, mask: classes });
+  }
+  return samples;
+}
+
+function readVolumes(imageFile: string, maskFile: string): { image: NiftiVolume; mask: NiftiVolume } {
+  const image = readNifti(readDataFile(imageFile), imageFile);
+  const mask = readNifti(readDataFile(maskFile), maskFile);
+  for (const [file, volume] of [[imageFile, image], [maskFile, mask]] as const) {
+    const extra = volume.dims.slice(3);
+    if (volume.dims.length < 3 || extra.some((size) => size !== 1)) {
+      throw fileError(file, `expected a 3-D volume (x, y, slices), but dims are ${volume.dims.join('x')}`);
+    }
+  }
+  if (image.dims.slice(0, 3).join('x') !== mask.dims.slice(0, 3).join('x')) {
+    throw fileError(maskFile, `wrong size: mask is ${mask.dims.slice(0, 3).join('x')} but image ${imageFile} is ${image.dims.slice(0, 3).join('x')}`);
+  }
+  return { image, mask };
+}
+
+/** COVID-19 CT segmentation (MedicalSegmentation.com): `tr_im.nii[.gz]` and `tr_mask.nii[.gz]` in one folder. */
+export function covidSource(options: { name: string; title: string; defaultRoot?: () => string; protocol: (samples: Sample[]) => Protocol }): DatasetSource {
+  return {
+    name: options.name,
+    title: options.title,
+    classNames: COVID_CLASS_NAMES,
+    inputChannels: 1,
+    nativeSize: { height: 512, width: 512 },
+    ...(options.defaultRoot ? { defaultRoot: options.defaultRoot } : {}),
+    protocol: options.protocol,
+    list(root) {
+      const imageFile = firstExisting(root, ['tr_im.nii.gz', 'tr_im.nii']);
+      const maskFile = firstExisting(root, ['tr_mask.nii.gz', 'tr_mask.nii']);
+      const problems = [imageFile, maskFile].filter((file) => !existsSync(file)).map((file) => `${file}: file is missing (or the .nii variant)`);
+      const entries = problems.length > 0 ? [] : [{
+        files: [imageFile, maskFile],
+        read: ({ huWindow }: { huWindow: [number, number] }) => {
+          const { image, mask } = readVolumes(imageFile, maskFile);
+          return volumeSlices(image, mask, maskFile, huWindow);
+        },
+      }];
+      return { entries, problems };
+    },
+  };
+}
+
+/** The real dataset, user-supplied: 100 axial slices of 512², 70/10/20 per fold, resized to 256². */
+export const covid = covidSource({
+  name: 'covid19-ct',
+  title: 'COVID-19 CT segmentation (MedicalSegmentation.com, Jenssen 2020)',
+  protocol: (samples) => ({ resizeTo: 256, patchSize: 256, validationGroups: Math.round(samples.length / 10), folds: 5 }),
+});

@@ -1,0 +1,179 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { z } from 'zod';
+import { DatasetError, fileError, parseOptions } from './errors.js';
+
+/** NIfTI-1 voxel datatypes this package reads and writes: code, bytes per voxel, DataView getter/setter. */
+const datatypes = {
+  uint8: { code: 2, bytes: 1 },
+  int16: { code: 4, bytes: 2 },
+  int32: { code: 8, bytes: 4 },
+  float32: { code: 16, bytes: 4 },
+  float64: { code: 64, bytes: 8 },
+  int8: { code: 256, bytes: 1 },
+  uint16: { code: 512, bytes: 2 },
+  uint32: { code: 768, bytes: 4 },
+} as const;
+
+/** A NIfTI-1 voxel datatype name. */
+export type NiftiDatatype = keyof typeof datatypes;
+const datatypeNames = Object.keys(datatypes) as NiftiDatatype[];
+
+const headerBytes = 348;
+
+/** A NIfTI-1 volume after scaling: `data[i + j·nx + k·nx·ny] = scl_slope · stored + scl_inter`. */
+export interface NiftiVolume {
+  /** dim[1..dim[0]]: the size along each axis (x fastest). */
+  dims: number[];
+  /** Voxel spacing pixdim[1..dim[0]]. */
+  spacing: number[];
+  datatype: NiftiDatatype;
+  littleEndian: boolean;
+  /** Scaled voxel values, x fastest, then y, then z. */
+  data: Float32Array;
+}
+
+/**
+ * Reads a single-file NIfTI-1 volume (`.nii`, or `.nii.gz` detected by its gzip magic): either byte order,
+ * datatypes uint8/int8/int16/uint16/int32/uint32/float32/float64, `scl_slope`/`scl_inter` applied (a slope
+ * of 0 or NaN means unscaled, as the standard says). Truncated data, a corrupt gzip stream, NIfTI-2 and
+ * `.hdr/.img` pairs throw a DatasetError naming `file`.
+ */
+export function readNifti(buffer: Uint8Array, file = 'NIfTI'): NiftiVolume {
+  let bytes = buffer;
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (error) {
+      throw fileError(file, 'corrupt or truncated gzip stream', error);
+    }
+  }
+  if (bytes.length < headerBytes) throw fileError(file, `truncated NIfTI: ${bytes.length} bytes, shorter than the ${headerBytes}-byte header`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const littleEndian = view.getInt32(0, true) === headerBytes;
+  if (!littleEndian && view.getInt32(0, false) !== headerBytes) {
+    const nifti2 = view.getInt32(0, true) === 540 || view.getInt32(0, false) === 540;
+    throw fileError(file, nifti2 ? 'NIfTI-2 is not supported (expected NIfTI-1)' : 'not a NIfTI-1 file (sizeof_hdr is not 348)');
+  }
+  const magic = String.fromCharCode(bytes[344] ?? 0, bytes[345] ?? 0, bytes[346] ?? 0);
+  if (magic !== 'n+1') throw fileError(file, magic === 'ni1' ? 'header-only NIfTI (.hdr/.img pair) is not supported; use a single .nii file' : `bad NIfTI magic "${magic}" (expected "n+1")`);
+  const rank = view.getInt16(40, littleEndian);
+  if (rank < 1 || rank > 7) throw fileError(file, `dim[0] must be in 1..7, but is ${rank}`);
+  const dims: number[] = [];
+  const spacing: number[] = [];
+  for (let axis = 1; axis <= rank; axis++) {
+    const size = view.getInt16(40 + 2 * axis, littleEndian);
+    if (size < 1) throw fileError(file, `dim[${axis}] must be positive, but is ${size}`);
+    dims.push(size);
+    spacing.push(view.getFloat32(76 + 4 * axis, littleEndian));
+  }
+  const code = view.getInt16(70, littleEndian);
+  const datatype = datatypeNames.find((name) => datatypes[name].code === code);
+  if (datatype === undefined) throw fileError(file, `NIfTI datatype ${code} is not supported (expected one of ${datatypeNames.join(', ')})`);
+  const offset = Math.floor(view.getFloat32(108, littleEndian));
+  const count = dims.reduce((product, size) => product * size, 1);
+  const needed = offset + count * datatypes[datatype].bytes;
+  if (offset < headerBytes || bytes.length < needed) {
+    throw fileError(file, `truncated NIfTI: ${dims.join('x')} ${datatype} voxels need ${needed} bytes from vox_offset ${offset}, but the data has ${bytes.length}`);
+  }
+  const rawSlope = view.getFloat32(112, littleEndian);
+  const slope = rawSlope === 0 || Number.isNaN(rawSlope) ? 1 : rawSlope;
+  const intercept = rawSlope === 0 || Number.isNaN(rawSlope) ? 0 : view.getFloat32(116, littleEndian) || 0;
+  const data = decodeVoxels(view, offset, count, datatype, littleEndian);
+  if (slope !== 1 || intercept !== 0) for (let i = 0; i < count; i++) data[i] = slope * (data[i] as number) + intercept;
+  return { dims, spacing, datatype, littleEndian, data };
+}
+
+function decodeVoxels(view: DataView, offset: number, count: number, datatype: NiftiDatatype, littleEndian: boolean): Float32Array {
+  const out = new Float32Array(count);
+  const bytes = datatypes[datatype].bytes;
+  const read: (position: number) => number = {
+    uint8: (p: number) => view.getUint8(p),
+    int8: (p: number) => view.getInt8(p),
+    int16: (p: number) => view.getInt16(p, littleEndian),
+    uint16: (p: number) => view.getUint16(p, littleEndian),
+    int32: (p: number) => view.getInt32(p, littleEndian),
+    uint32: (p: number) => view.getUint32(p, littleEndian),
+    float32: (p: number) => view.getFloat32(p, littleEndian),
+    float64: (p: number) => view.getFloat64(p, littleEndian),
+  }[datatype];
+  for (let i = 0, position = offset; i < count; i++, position += bytes) out[i] = read(position);
+  return out;
+}
+
+/** Options of {@link writeNifti}. */
+export const writeNiftiOptionsSchema = z.object({
+  /** Stored voxel type. */
+  datatype: z.enum(datatypeNames as [NiftiDatatype, ...NiftiDatatype[]]).default('float32'),
+  littleEndian: z.boolean().default(true),
+  /** Gzip the file (`.nii.gz`). */
+  gzip: z.boolean().default(false),
+  /** scl_slope written to the header (readers compute slope · stored + intercept); 0 = unscaled. */
+  slope: z.number().default(0),
+  intercept: z.number().default(0),
+  /** Voxel spacing per axis (pixdim); 1 when omitted. */
+  spacing: z.array(z.number().positive()).optional(),
+});
+/** Options accepted by {@link writeNifti}. */
+export type WriteNiftiOptions = z.input<typeof writeNiftiOptionsSchema>;
+
+/**
+ * Writes a single-file NIfTI-1 volume. `stored` holds the values as stored (x fastest), before the header's
+ * slope/intercept; integer datatypes round them and reject values out of range.
+ */
+export function writeNifti(dims: readonly number[], stored: ArrayLike<number>, options: WriteNiftiOptions = {}): Uint8Array {
+  const { datatype, littleEndian, gzip, slope, intercept, spacing } = parseOptions(writeNiftiOptionsSchema, options, 'writeNifti');
+  if (dims.length < 1 || dims.length > 7 || dims.some((size) => !Number.isInteger(size) || size < 1 || size > 32767)) {
+    throw new DatasetError(`Error in writeNifti: dims must be 1 to 7 integers in 1..32767, but got [${dims.join(', ')}]`);
+  }
+  const count = dims.reduce((product, size) => product * size, 1);
+  if (stored.length !== count) throw new DatasetError(`Error in writeNifti: stored must have ${count} values for dims [${dims.join(', ')}], but got ${stored.length}`);
+  const { code, bytes } = datatypes[datatype];
+  const offset = 352; // header + 4-byte empty extension flag
+  const out = new Uint8Array(offset + count * bytes);
+  const view = new DataView(out.buffer);
+  view.setInt32(0, headerBytes, littleEndian);
+  view.setInt16(40, dims.length, littleEndian);
+  dims.forEach((size, axis) => {
+    view.setInt16(42 + 2 * axis, size, littleEndian);
+    view.setFloat32(80 + 4 * axis, spacing?.[axis] ?? 1, littleEndian);
+  });
+  for (let axis = dims.length; axis < 7; axis++) view.setInt16(42 + 2 * axis, 1, littleEndian);
+  view.setInt16(70, code, littleEndian);
+  view.setInt16(72, 8 * bytes, littleEndian);
+  view.setFloat32(76, 1, littleEndian); // qfac
+  view.setFloat32(108, offset, littleEndian);
+  view.setFloat32(112, slope, littleEndian);
+  view.setFloat32(116, intercept, littleEndian);
+  out.set([0x6e, 0x2b, 0x31, 0], 344); // "n+1\0"
+  encodeVoxels(view, offset, stored, datatype, littleEndian);
+  return gzip ? gzipSync(out) : out;
+}
+
+const integerRanges: Partial<Record<NiftiDatatype, [number, number]>> = {
+  uint8: [0, 255], int8: [-128, 127], int16: [-32768, 32767], uint16: [0, 65535], int32: [-(2 ** 31), 2 ** 31 - 1], uint32: [0, 2 ** 32 - 1],
+};
+
+function encodeVoxels(view: DataView, offset: number, stored: ArrayLike<number>, datatype: NiftiDatatype, littleEndian: boolean): void {
+  const bytes = datatypes[datatype].bytes;
+  const range = integerRanges[datatype];
+  const write: (position: number, value: number) => void = {
+    uint8: (p: number, v: number) => view.setUint8(p, v),
+    int8: (p: number, v: number) => view.setInt8(p, v),
+    int16: (p: number, v: number) => view.setInt16(p, v, littleEndian),
+    uint16: (p: number, v: number) => view.setUint16(p, v, littleEndian),
+    int32: (p: number, v: number) => view.setInt32(p, v, littleEndian),
+    uint32: (p: number, v: number) => view.setUint32(p, v, littleEndian),
+    float32: (p: number, v: number) => view.setFloat32(p, v, littleEndian),
+    float64: (p: number, v: number) => view.setFloat64(p, v, littleEndian),
+  }[datatype];
+  for (let i = 0; i < stored.length; i++) {
+    let value = stored[i] as number;
+    if (range) {
+      value = Math.round(value);
+      if (!(value >= range[0] && value <= range[1])) {
+        throw new DatasetError(`Error in writeNifti: stored[${i}] = ${stored[i]} does not fit ${datatype} (${range[0]}..${range[1]})`);
+      }
+    }
+    write(offset + i * bytes, value);
+  }
+}

@@ -1,0 +1,14 @@
+/** The part of UTIF.js (no bundled types) that this package uses. */
+declare module 'utif' {
+  /** One TIFF image file directory: tags as `t<number>` arrays plus decoded fields. */
+  export interface IFD {
+    [tag: `t${number}`]: number[] | string[] | undefined;
+    width?: number;
+    height?: number;
+    isLE?: boolean;
+    data?: Uint8Array;
+  }
+  export function decode(buffer: ArrayBuffer | Uint8Array): IFD[];
+  export function decodeImage(buffer: ArrayBuffer | Uint8Array, ifd: IFD, ifds?: IFD[]): void;
+  export function encode(ifds: Record<string, number[] | string[]>[]): ArrayBuffer;
+}

@@ -18,8 +18,8 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { forwardConvolutionInfo, fromChannelsLast, isTilingConv, toChannelsLast } from './conv-geometry';
-import { conv2dWasm, disposeIntermediate, heapView, requireInputs, matMulWasm, padWasm, reshapeView, transposeWasm } from './wasm-backend';
+import { flipFilter, forwardConvolutionInfo, fromChannelsLast, isTilingConv, spreadByStride, toChannelsLast, transposedConvolutionPadding } from './conv-geometry';
+import { conv2dWasm, disposeIntermediate, requireInputs, matMulWasm, padWasm, reshapeView, transposeWasm } from './wasm-backend';
 
 function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend: BackendWasm; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -33,55 +33,13 @@ function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend:
 
 /** The general case: zero-spread dy (stride > 1), then a forward conv with the flipped, swapped filter. */
 function inputGradientAsConv(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
-  const { batchSize, inHeight, inWidth, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
-  const swapped = flipAndSwapFilter(backend, filter);
-  const strided = strideHeight > 1 || strideWidth > 1;
-  const spread = strided
-    ? reshapeView(
-        padWasm(backend, reshapeView(dy, [batchSize, outHeight, 1, outWidth, 1, outChannels]), [
-          [0, 0],
-          [0, 0],
-          [0, strideHeight - 1],
-          [0, 0],
-          [0, strideWidth - 1],
-          [0, 0],
-        ]),
-        [batchSize, outHeight * strideHeight, outWidth * strideWidth, outChannels],
-      )
-    : dy;
-  const top = filterHeight - 1 - padInfo.top;
-  const left = filterWidth - 1 - padInfo.left;
-  const padding = {
-    top,
-    bottom: inHeight - outHeight * strideHeight - top + filterHeight - 1,
-    left,
-    right: inWidth - outWidth * strideWidth - left + filterWidth - 1,
-  };
+  const swapped = flipFilter(backend, filter, true);
+  const spread = spreadByStride(backend, dy, info.strideHeight, info.strideWidth);
+  const padding = transposedConvolutionPadding(info);
   const dx = conv2dWasm(backend, spread, swapped, padding, [1, 1], [1, 1]);
   disposeIntermediate(backend, swapped);
-  if (strided) disposeIntermediate(backend, spread);
+  if (spread !== dy) disposeIntermediate(backend, spread);
   return dx;
-}
-
-/**
- * W[KH, KW, Ci, Co] → W'[kh, kw, co, ci] = W[KH−1−kh, KW−1−kw, ci, co], in one pass over the wasm heap
- * (the built-in Reverse + Transpose take ~10 ms for a 3×3×128×128 filter, more than the conv itself).
- */
-function flipAndSwapFilter(backend: BackendWasm, filter: TensorInfo): TensorInfo {
-  const [height, width, inChannels, outChannels] = filter.shape as [number, number, number, number];
-  const out = backend.makeOutput([height, width, outChannels, inChannels], 'float32');
-  const source = heapView(backend, filter);
-  const target = heapView(backend, out);
-  for (let row = 0; row < height; row++) {
-    for (let column = 0; column < width; column++) {
-      const from = ((height - 1 - row) * width + (width - 1 - column)) * inChannels * outChannels;
-      const to = (row * width + column) * outChannels * inChannels;
-      for (let ci = 0; ci < inChannels; ci++) {
-        for (let co = 0; co < outChannels; co++) target[to + co * inChannels + ci] = source[from + ci * outChannels + co] as number;
-      }
-    }
-  }
-  return out;
 }
 
 /** Kernel = stride, no padding: dx tiles = dy(N × Co) · Wᵀ(Co × KH·KW·Ci), then tiles back into place. */

@@ -4,6 +4,8 @@ import { batchMatMulConfig } from './BatchMatMul';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { concatConfig } from './Concat';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
+import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
 import { maxPoolGradConfig } from './MaxPoolGrad';
 import { splitVConfig } from './SplitV';
 import { tileConfig } from './Tile';
@@ -15,6 +17,8 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   concatConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
   maxPoolGradConfig,
   splitVConfig,
   tileConfig,

@@ -111,7 +111,8 @@ export interface SignedPadding {
 }
 
 /**
- * Forward NHWC convolution on the wasm backend (XNNPACK) with explicit, possibly negative, padding:
+ * Forward NHWC convolution (or, with `depthwise`, depthwise convolution) on the wasm backend (XNNPACK)
+ * with explicit, possibly negative, padding:
  * negative sides are cut off the input with a `Slice` first, so callers can express any window.
  */
 export function conv2dWasm(
@@ -121,6 +122,7 @@ export function conv2dWasm(
   padding: SignedPadding,
   strides: [number, number],
   dilations: [number, number],
+  depthwise = false,
 ): TensorInfo {
   const [batch, height, width, channels] = x.shape as [number, number, number, number];
   const cutTop = Math.max(0, -padding.top);
@@ -132,11 +134,17 @@ export function conv2dWasm(
   const keptWidth = width - cutLeft - cutRight;
   if (keptHeight <= 0 || keptWidth <= 0) {
     // Every window lies in the zero padding (XNNPACK rejects an empty input): the result is zeros.
-    const [filterHeight, filterWidth, , outChannels] = filter.shape as [number, number, number, number];
-    const outputSize = (kept: number, before: number, after: number, size: number, stride: number, dilation: number) =>
-      Math.floor((Math.max(0, kept) + Math.max(0, before) + Math.max(0, after) - ((size - 1) * dilation + 1)) / stride) + 1;
+    const [filterHeight, filterWidth, filterIn, filterOut] = filter.shape as [number, number, number, number];
+    const outChannels = depthwise ? filterIn * filterOut : filterOut;
+    // The signed sizes: input + padding (cuts count negative) is the extent the windows sweep.
+    const outputSize = (extent: number, size: number, stride: number, dilation: number) => Math.floor((extent - ((size - 1) * dilation + 1)) / stride) + 1;
     const zeros = backend.makeOutput(
-      [batch, outputSize(keptHeight, padding.top, padding.bottom, filterHeight, strides[0], dilations[0]), outputSize(keptWidth, padding.left, padding.right, filterWidth, strides[1], dilations[1]), outChannels],
+      [
+        batch,
+        outputSize(height + padding.top + padding.bottom, filterHeight, strides[0], dilations[0]),
+        outputSize(width + padding.left + padding.right, filterWidth, strides[1], dilations[1]),
+        outChannels,
+      ],
       'float32',
     );
     heapView(backend, zeros).fill(0);
@@ -151,7 +159,7 @@ export function conv2dWasm(
     [Math.max(0, padding.left), Math.max(0, padding.right)],
     [0, 0],
   ];
-  const output = runWasmKernel(backend, 'Conv2D', { x: input, filter }, { strides, dilations, pad, dataFormat: 'NHWC', dimRoundingMode: undefined } as unknown as NamedAttrMap);
+  const output = runWasmKernel(backend, depthwise ? 'DepthwiseConv2dNative' : 'Conv2D', { x: input, filter }, { strides, dilations, pad, dataFormat: 'NHWC', dimRoundingMode: undefined } as unknown as NamedAttrMap);
   if (needsCut) disposeIntermediate(backend, input);
   return output;
 }

@@ -122,6 +122,34 @@ export function convolutionCase(g: typeof convGeometry extends fc.Arbitrary<infe
   };
 }
 
+/**
+ * A random depthwise convolution (channel multiplier 1–3) and its shapes. Dilation stays 1: tfjs'
+ * depthwise gradients refuse dilations, and the cpu reference kernels ignore them.
+ */
+export const depthwiseCase = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 3 }),
+    height: fc.integer({ min: 1, max: 9 }),
+    width: fc.integer({ min: 1, max: 9 }),
+    channels: fc.integer({ min: 1, max: 4 }),
+    multiplier: fc.integer({ min: 1, max: 3 }),
+    filterHeight: fc.integer({ min: 1, max: 4 }),
+    filterWidth: fc.integer({ min: 1, max: 4 }),
+    strides: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+    pad: fc.oneof(fc.constant('same' as const), fc.constant('valid' as const), fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2))),
+    seed: fc.nat(),
+  })
+  .filter((g) => g.pad !== 'valid' || (g.height >= g.filterHeight && g.width >= g.filterWidth))
+  .filter((g) => typeof g.pad === 'string' || (g.height + g.pad[0] + g.pad[1] >= g.filterHeight && g.width + g.pad[2] + g.pad[3] >= g.filterWidth))
+  .map((g) => {
+    const filterShape: [number, number, number, number] = [g.filterHeight, g.filterWidth, g.channels, g.multiplier];
+    const xShape: [number, number, number, number] = [g.batch, g.height, g.width, g.channels];
+    const pad = padAttribute(g.pad, false);
+    const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, g.strides, 1, pad as 'same', undefined, true);
+    const dyShape = [g.batch, info.outHeight, info.outWidth, g.channels * g.multiplier];
+    return { xShape, dyShape, filterShape, attributes: { strides: g.strides, dilations: 1, pad }, seed: g.seed };
+  });
+
 /** Declares the test that `config` is what tfjs runs for its kernel on wasm (after {@link prepareBackends}). */
 export function itIsTheRegisteredKernel(config: tf.KernelConfig): void {
   it(`is the registered wasm ${config.kernelName} kernel`, () => {

@@ -1,6 +1,6 @@
 import { initializers, layers, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { GraphBuilder } from './graph-builder';
-import { ChannelScale, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, StarRelu } from './layers';
+import { ChannelLayerNormalization, ChannelScale, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, StarRelu } from './layers';
 import { seedArgument } from './layers/layer-args';
 
 type Layer = InstanceType<typeof layers.Layer>;
@@ -94,7 +94,9 @@ export class TfjsGraphBuilder implements GraphBuilder<SymbolicTensor> {
   }
 
   layerNorm(x: SymbolicTensor, options: { center: boolean; epsilon: number; name: string }): SymbolicTensor {
-    return this.apply(layers.layerNormalization({ axis: -1, center: options.center, epsilon: options.epsilon, name: options.name }), x);
+    // tfjs' own layer for the usual LayerNorm; ours where there is no bias (tfjs' breaks gradients then).
+    if (options.center) return this.apply(layers.layerNormalization({ axis: -1, epsilon: options.epsilon, name: options.name }), x);
+    return this.apply(new ChannelLayerNormalization({ center: false, epsilon: options.epsilon, name: options.name }), x);
   }
 
   relu(x: SymbolicTensor, name: string): SymbolicTensor {

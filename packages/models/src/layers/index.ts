@@ -1,11 +1,13 @@
 import { serialization } from '@tensorflow/tfjs-core';
+import { ChannelLayerNormalization } from './channel-layer-normalization';
 import { GroupNormalization } from './group-normalization';
 import { MultiHeadSelfAttention } from './multi-head-self-attention';
 import { PositionEmbedding } from './position-embedding';
 import { ChannelScale } from './scale';
 import { StarRelu } from './star-relu';
 
-export { GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu };
+export { ChannelLayerNormalization, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu };
+export type { ChannelLayerNormalizationArgs } from './channel-layer-normalization';
 export type { GroupNormalizationArgs } from './group-normalization';
 export type { MultiHeadSelfAttentionArgs } from './multi-head-self-attention';
 export type { StarReluArgs } from './star-relu';
@@ -19,7 +21,7 @@ let registered = false;
  */
 export function registerCustomLayers(): void {
   if (registered) return;
-  for (const layer of [GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu]) {
+  for (const layer of [ChannelLayerNormalization, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu]) {
     serialization.registerClass(layer);
   }
   registered = true;

@@ -1,4 +1,4 @@
-import type { serialization} from '@tensorflow/tfjs-core';
+import type { serialization } from '@tensorflow/tfjs-core';
 import { add, tidy, type Tensor } from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
 import { seedArgument, singleInput, withSeed, type SeededLayerArgs } from './layer-args';

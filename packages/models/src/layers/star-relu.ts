@@ -1,4 +1,4 @@
-import type { serialization} from '@tensorflow/tfjs-core';
+import type { serialization } from '@tensorflow/tfjs-core';
 import { add, mul, relu, square, tidy, type Tensor } from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
 import { singleInput, type LayerArgs } from './layer-args';

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerDoctorCommand } from './doctor.js';
 import { registerReportCommand } from './report.js';
 import { registerSpeedCommand } from './speed.js';
+import { registerModelsCommand } from './models.js';
 
 /** Registers one command on the program. */
 export type RegisterCommand = (program: Command) => void;
@@ -10,4 +11,4 @@ export type RegisterCommand = (program: Command) => void;
  * Every command of `tfseg-bench`. Each file owns one command (or one command group).
  * Add a command by adding its file and one line here.
  */
-export const commands: RegisterCommand[] = [registerReportCommand, registerDoctorCommand, registerSpeedCommand];
+export const commands: RegisterCommand[] = [registerReportCommand, registerDoctorCommand, registerSpeedCommand, registerModelsCommand];

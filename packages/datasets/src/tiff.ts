@@ -1,4 +1,4 @@
-import * as UTIF from 'utif';
+import UTIF, { type IFD } from 'utif';
 import { DatasetError, fileError } from './errors.js';
 import type { Raster } from './raster.js';
 
@@ -22,7 +22,7 @@ export function readTiff(buffer: Uint8Array, file = 'TIFF'): Raster {
   if (buffer.length < 8 || !((buffer[0] === 0x49 && buffer[1] === 0x49) || (buffer[0] === 0x4d && buffer[1] === 0x4d))) {
     throw fileError(file, 'not a TIFF file (missing II/MM byte-order mark)');
   }
-  let ifd: UTIF.IFD;
+  let ifd: IFD;
   try {
     const ifds = UTIF.decode(buffer);
     if (!ifds[0]) throw new Error('no image directory');
@@ -54,13 +54,13 @@ export function readTiff(buffer: Uint8Array, file = 'TIFF'): Raster {
   return { height, width, channels, data };
 }
 
-function numberTag(ifd: UTIF.IFD, name: `t${number}`): number | undefined {
+function numberTag(ifd: IFD, name: `t${number}`): number | undefined {
   const value = ifd[name]?.[0];
   return typeof value === 'number' ? value : undefined;
 }
 
 /** UTIF silently decodes short strips; a strip that runs past the end of the file is a truncated file. */
-function checkStrips(ifd: UTIF.IFD, fileLength: number, file: string): void {
+function checkStrips(ifd: IFD, fileLength: number, file: string): void {
   const offsets = ifd[tag.stripOffsets] ?? [];
   const counts = ifd[tag.stripByteCounts] ?? [];
   for (let i = 0; i < offsets.length; i++) {

@@ -8,7 +8,11 @@ declare module 'utif' {
     isLE?: boolean;
     data?: Uint8Array;
   }
-  export function decode(buffer: ArrayBuffer | Uint8Array): IFD[];
-  export function decodeImage(buffer: ArrayBuffer | Uint8Array, ifd: IFD, ifds?: IFD[]): void;
-  export function encode(ifds: Record<string, number[] | string[]>[]): ArrayBuffer;
+  /** UTIF is a CommonJS object built at run time, so Node's ESM loader sees only a default export. */
+  const UTIF: {
+    decode(buffer: ArrayBuffer | Uint8Array): IFD[];
+    decodeImage(buffer: ArrayBuffer | Uint8Array, ifd: IFD, ifds?: IFD[]): void;
+    encode(ifds: Record<string, number[] | string[]>[]): ArrayBuffer;
+  };
+  export default UTIF;
 }

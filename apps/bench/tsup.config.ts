@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
+  // import.meta.url (presets, baselines next to dist/) also works in the CJS build.
+  shims: true,
 });

@@ -3,3 +3,39 @@
  * can call without going through the CLI.
  */
 export { formatZodError, EXIT_BAD_INPUT } from './errors.js';
+export {
+  sweepConfigSchema,
+  sweepLossSchema,
+  parseSweepConfig,
+  ConfigError,
+  type SweepConfig,
+  type SweepConfigInput,
+  type SweepLoss,
+} from './config/sweep-config';
+export { loadConfigFile, loadPreset, parseConfigText, presetNames } from './config/load-config';
+export { planSweep, expandLoss, parseShard, selectShard, type PlannedRun, type Shard } from './sweep/plan';
+export { executeRun, type ExecuteRunOptions, type RunProgress } from './sweep/execute-run';
+export { runSweep, pendingRuns, type RunSweepOptions, type SweepEvents, type WorkerCommand } from './sweep/run-sweep';
+export { runId, canonicalJson } from './results/run-id';
+export { readResults, appendRecord, repairResultsFile, writeResults, latestRecords, finishedRunIds, type ResultsFile } from './results/store';
+export { mergeResultFiles, type MergedResults } from './results/merge';
+export {
+  baselineSchema,
+  readBaseline,
+  createBaseline,
+  compareWithBaseline,
+  formatRegressions,
+  DEFAULT_TOLERANCE,
+  type Baseline,
+  type Regression,
+} from './results/baseline';
+export {
+  runRecordSchema,
+  runConfigSchema,
+  runSamplesSchema,
+  RECORD_VERSION,
+  type RunRecord,
+  type RunConfig,
+  type RunSamples,
+} from './results/record';
+export { writeReport, writeReportOptionsSchema, type WriteReportOptions } from './report/index.js';

@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { registerMerge } from './merge.js';
+import { registerRegress } from './regress.js';
+import { registerRun } from './run.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerReportCommand } from './report.js';
 import { registerSpeedCommand } from './speed.js';
@@ -11,4 +14,4 @@ export type RegisterCommand = (program: Command) => void;
  * Every command of `tfseg-bench`. Each file owns one command (or one command group).
  * Add a command by adding its file and one line here.
  */
-export const commands: RegisterCommand[] = [registerReportCommand, registerDoctorCommand, registerSpeedCommand, registerModelsCommand];
+export const commands: RegisterCommand[] = [registerRun, registerMerge, registerRegress, registerReportCommand, registerDoctorCommand, registerSpeedCommand, registerModelsCommand];

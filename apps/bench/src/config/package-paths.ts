@@ -14,3 +14,8 @@ export function presetsDirectory(): string {
 export function defaultBaselineFile(): string {
   return fileURLToPath(new URL('../baselines/smoke.json', import.meta.url));
 }
+
+/** The bench package folder (`apps/bench`): its git checkout is the code that computes the runs. */
+export function benchDirectory(): string {
+  return fileURLToPath(new URL('..', import.meta.url));
+}

@@ -3,6 +3,7 @@
  * the settings shared by every run. This zod schema is the single source of its type; a config file (JSON
  * or YAML) or a preset is parsed once here, and the rest of the bench trusts the typed value.
  */
+import { MODEL_NAMES, PRESET_NAMES } from '@tfseg/models';
 import { z } from 'zod';
 
 /** Backends a run may ask for; `auto` lets @tfseg/training pick the fastest one that loads. */
@@ -44,8 +45,8 @@ export const sweepDatasetSchema = z.union([
 
 /** A model by its @tfseg/models name and preset (`paper`, `small`, `tiny`). */
 export const sweepModelSchema = z.strictObject({
-  name: z.string().min(1),
-  preset: z.string().min(1),
+  name: z.enum(MODEL_NAMES, { error: (issue) => `must be one of ${MODEL_NAMES.join(', ')}, but got ${JSON.stringify(issue.input)}` }),
+  preset: z.enum(PRESET_NAMES, { error: (issue) => `must be one of ${PRESET_NAMES.join(', ')}, but got ${JSON.stringify(issue.input)}` }),
 });
 
 /** Parameters of the data protocol, passed to @tfseg/datasets' `prepareFold`. */
@@ -54,6 +55,8 @@ export const dataProtocolSchema = z.strictObject({
   trainPatches: z.number().int().positive().optional(),
   /** Image scale applied before patching (1 = native resolution). */
   scale: z.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1').optional(),
+  /** Groups (images, slices, subjects) carved from each fold's training part for validation. */
+  validationGroups: z.number().int().nonnegative().optional(),
 });
 
 const fractionSchema = z.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1');

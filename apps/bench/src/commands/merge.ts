@@ -1,0 +1,30 @@
+/** `tfseg-bench merge`: joins results files (e.g. the shards of a cluster sweep) into one, one record per run. */
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { formatZodError } from '../errors';
+import { mergeResultFiles } from '../results/merge';
+import { writeResults } from '../results/store';
+import type { RegisterCommand } from './index';
+import { existsSync } from 'node:fs';
+
+const mergeOptionsSchema = z.object({ out: z.string().min(1, 'is required') });
+
+export const registerMerge: RegisterCommand = (program) => {
+  program
+    .command('merge')
+    .description('join results files into one (one record per run id; an ok record beats a failed one)')
+    .argument('<files...>', 'results files (JSONL) to join')
+    .requiredOption('--out <file>', 'merged results file to write')
+    .action((files: string[], rawOptions: unknown) => {
+      const parsed = mergeOptionsSchema.safeParse(rawOptions);
+      if (!parsed.success) throw new Error(formatZodError(parsed.error, 'merge'));
+      const missing = files.filter((file) => !existsSync(file));
+      if (missing.length > 0) throw new Error(`merge: results file ${missing.join(', ')} does not exist`);
+      const out = resolve(parsed.data.out);
+      const merged = mergeResultFiles(files.map((file) => resolve(file)), dirname(out));
+      for (const warning of merged.warnings) process.stderr.write(`merge: ${warning}\n`);
+      writeResults(out, merged.records);
+      const ok = merged.records.filter((record) => record.status === 'ok').length;
+      process.stdout.write(`merged ${files.length} files into ${out}: ${merged.records.length} runs (${ok} ok, ${merged.records.length - ok} failed)\n`);
+    });
+};

@@ -1,0 +1,86 @@
+/**
+ * `tfseg-bench regress`: reruns the `smoke` sweep (or another) from scratch and compares every run's test
+ * mIoU with a committed baseline; exits 1 with a table of the runs that moved more than the tolerance.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { loadConfigFile, loadPreset } from '../config/load-config';
+import { defaultBaselineFile, presetsDirectory } from '../config/package-paths';
+import { formatZodError } from '../errors';
+import { compareWithBaseline, createBaseline, DEFAULT_TOLERANCE, formatRegressions, readBaseline } from '../results/baseline';
+import { planSweep } from '../sweep/plan';
+import { preflightSweep } from '../sweep/preflight';
+import { createProgressDisplay } from '../sweep/progress';
+import { runSweep } from '../sweep/run-sweep';
+import type { RegisterCommand } from './index';
+import { WORKER_COMMAND } from './run';
+
+/** Flags of `regress`. */
+export const regressOptionsSchema = z
+  .object({
+    baseline: z.string().min(1).optional(),
+    tolerance: z.coerce.number().nonnegative('must be ≥ 0').default(DEFAULT_TOLERANCE),
+    update: z.boolean().default(false),
+    preset: z.string().min(1).optional(),
+    config: z.string().min(1).optional(),
+    workers: z.coerce.number().int('must be a whole number').positive('must be ≥ 1').optional(),
+  })
+  .refine((options) => !(options.preset && options.config), { message: 'give --preset or --config, not both' });
+
+export const registerRegress: RegisterCommand = (program) => {
+  program
+    .command('regress')
+    .description('rerun the smoke sweep and compare every run\'s mIoU with a committed baseline (exit 1 if any moved)')
+    .option('--baseline <file>', 'baseline JSON (default: apps/bench/baselines/smoke.json)')
+    .option('--tolerance <t>', `allowed |ΔmIoU|, absolute (default ${DEFAULT_TOLERANCE}: wasm runs are bit-reproducible)`)
+    .option('--update', 'rewrite the baseline from this run, on purpose')
+    .option('--preset <name>', 'sweep to run (default: smoke)')
+    .option('--config <file>', 'sweep config file instead of a preset')
+    .option('--workers <k>', 'parallel worker processes (default: the config\'s workers)')
+    .action(async (rawOptions: unknown) => {
+      const parsed = regressOptionsSchema.safeParse(rawOptions);
+      if (!parsed.success) throw new Error(formatZodError(parsed.error, 'regress'));
+      const options = parsed.data;
+      const config = options.config ? loadConfigFile(options.config) : loadPreset(options.preset ?? 'smoke', presetsDirectory());
+      const sweepName = options.config ? config.name : (options.preset ?? 'smoke');
+      const baselineFile = resolve(options.baseline ?? defaultBaselineFile());
+      const baseline = options.update ? undefined : readBaseline(baselineFile);
+      if (baseline && baseline.sweep !== sweepName) {
+        throw new Error(`baseline ${baselineFile} was made from sweep ${JSON.stringify(baseline.sweep)}, but this is ${JSON.stringify(sweepName)}`);
+      }
+      const runs = planSweep(config);
+      await preflightSweep(runs);
+      // Always recompute from scratch: a regression check must never reuse earlier results.
+      const directory = mkdtempSync(join(tmpdir(), 'tfseg-regress-'));
+      try {
+        const workers = options.workers ?? config.workers;
+        const display = createProgressDisplay(runs.length, workers);
+        const records = await runSweep({
+          runs,
+          resultsFile: join(directory, `${sweepName}.jsonl`),
+          samplesPerRun: 0,
+          workers,
+          workerCommand: { script: process.argv[1] ?? '', args: [WORKER_COMMAND] },
+          events: display,
+        }).finally(() => display.stop());
+        if (options.update) {
+          const failed = records.filter((record) => record.status !== 'ok');
+          if (failed.length > 0) throw new Error(`not updating the baseline: ${failed.length} runs failed, first: ${(failed[0]?.error ?? '').split('\n')[0]}`);
+          writeFileSync(baselineFile, JSON.stringify(createBaseline(sweepName, records), null, 2) + '\n');
+          process.stdout.write(`baseline ${baselineFile} updated with ${records.length} runs\n`);
+          return;
+        }
+        const regressions = compareWithBaseline(baseline!, records, options.tolerance);
+        if (regressions.length === 0) {
+          process.stdout.write(`regress: all ${records.length} runs of ${sweepName} match ${baselineFile} within ${options.tolerance}\n`);
+          return;
+        }
+        process.stdout.write(`regress: ${regressions.length} of ${records.length} runs differ from ${baselineFile} (tolerance ${options.tolerance}):\n\n${formatRegressions(regressions)}\n`);
+        process.exitCode = 1;
+      } finally {
+        rmSync(directory, { recursive: true, force: true });
+      }
+    });
+};

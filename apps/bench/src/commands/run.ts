@@ -1,0 +1,140 @@
+/**
+ * `tfseg-bench run`: runs a sweep (a preset or a config file), appending one record per finished run to a
+ * JSONL results file, resuming where an earlier call stopped, then writes the report.
+ */
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { loadConfigFile, loadPreset } from '../config/load-config';
+import { presetsDirectory } from '../config/package-paths';
+import type { SweepConfig } from '../config/sweep-config';
+import { formatZodError } from '../errors';
+import { writeReport } from '../report/index';
+import { latestRecords, readResults } from '../results/store';
+import { planSweep, parseShard, selectShard, type PlannedRun } from '../sweep/plan';
+import { preflightSweep } from '../sweep/preflight';
+import { createProgressDisplay, formatDuration } from '../sweep/progress';
+import { formatSweepSummary } from '../sweep/summary';
+import { pendingRuns, runSweep, stopAllWorkers } from '../sweep/run-sweep';
+import { runWorker } from '../sweep/worker';
+import type { RegisterCommand } from './index';
+
+/** The hidden command that `--workers K` forks K times. */
+export const WORKER_COMMAND = 'sweep-worker';
+
+/** Flags of `run`, as commander hands them over. */
+export const runOptionsSchema = z
+  .object({
+    preset: z.string().min(1).optional(),
+    config: z.string().min(1).optional(),
+    out: z.string().min(1).optional(),
+    workers: z.coerce.number().int('must be a whole number').positive('must be ≥ 1').optional(),
+    shard: z.string().optional(),
+    reportDir: z.string().min(1).optional(),
+    report: z.boolean().default(true),
+    dryRun: z.boolean().default(false),
+  })
+  .refine((options) => !(options.preset && options.config), { message: 'give --preset or --config, not both' });
+export type RunOptions = z.infer<typeof runOptionsSchema>;
+
+/** The default preset: the README's main job. */
+export const DEFAULT_PRESET = 'quick';
+
+/** A sweep ready to run: its config, the runs of this shard, and where results go. */
+export interface PreparedSweep {
+  name: string;
+  config: SweepConfig;
+  runs: PlannedRun[];
+  resultsFile: string;
+}
+
+/** Parses flags, loads the config and plans the runs (no I/O beyond reading the config). */
+export function prepareSweep(rawOptions: unknown): { options: RunOptions; sweep: PreparedSweep } {
+  const parsed = runOptionsSchema.safeParse(rawOptions);
+  if (!parsed.success) throw new Error(formatZodError(parsed.error, 'run'));
+  const options = parsed.data;
+  const config = options.config ? loadConfigFile(options.config) : loadPreset(options.preset ?? DEFAULT_PRESET, presetsDirectory());
+  const name = options.config ? config.name : (options.preset ?? DEFAULT_PRESET);
+  let runs = planSweep(config);
+  if (options.shard !== undefined) runs = selectShard(runs, parseShard(options.shard));
+  const shardSuffix = options.shard === undefined ? '' : `.shard-${options.shard.replace('/', '-of-')}`;
+  const resultsFile = resolve(options.out ?? `results/${name}${shardSuffix}.jsonl`);
+  return { options, sweep: { name, config, runs, resultsFile } };
+}
+
+export const registerRun: RegisterCommand = (program) => {
+  program
+    .command('run')
+    .description(`run a sweep (default preset: ${DEFAULT_PRESET}); resumes from --out, then writes the report`)
+    .option('--preset <name>', 'a preset from apps/bench/presets: smoke, quick, paper')
+    .option('--config <file>', 'a sweep config file (JSON or YAML)')
+    .option('--out <file>', 'results file (JSONL); default results/<preset>.jsonl')
+    .option('--workers <k>', 'parallel worker processes (default: the config\'s workers)')
+    .option('--shard <i/N>', 'run only shard i of N (0-based), for cluster arrays')
+    .option('--report-dir <dir>', 'report folder; default <results file without .jsonl>-report')
+    .option('--no-report', 'do not write the report at the end')
+    .option('--dry-run', 'print the plan (run count, runs to do) and exit')
+    .action(async (rawOptions: unknown) => {
+      const { options, sweep } = prepareSweep(rawOptions);
+      process.exitCode = await runCommand(options, sweep);
+    });
+  program
+    .command(WORKER_COMMAND, { hidden: true })
+    .description('internal: executes runs sent by `run --workers K` over IPC')
+    .action(() => runWorker());
+};
+
+async function runCommand(options: RunOptions, sweep: PreparedSweep): Promise<number> {
+  const workers = Math.min(options.workers ?? sweep.config.workers, availableParallelism());
+  const todo = pendingRuns(sweep.runs, sweep.resultsFile);
+  const log = (line: string): void => void process.stderr.write(line + '\n');
+  log(
+    `${sweep.name}: ${sweep.runs.length} runs${options.shard ? ` in shard ${options.shard}` : ''}, ` +
+      `${sweep.runs.length - todo.length} already done, ${todo.length} to run on ${workers} worker${workers === 1 ? '' : 's'} ` +
+      `(backend ${sweep.config.backend}); results: ${sweep.resultsFile}`,
+  );
+  if (sweep.config.description) log(sweep.config.description);
+  if (options.dryRun) return 0;
+  // Fail before writing anything when the data or the backend is not there.
+  await preflightSweep(todo);
+
+  const display = createProgressDisplay(todo.length, workers);
+  const interrupt = (signal: NodeJS.Signals): void => {
+    display.stop();
+    stopAllWorkers();
+    log(`\n${signal}: stopped; every finished run is saved in ${sweep.resultsFile} — rerun the same command to resume`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  const started = Date.now();
+  let written;
+  try {
+    written = await runSweep({
+      runs: todo,
+      resultsFile: sweep.resultsFile,
+      samplesPerRun: sweep.config.samplesPerRun,
+      workers,
+      workerCommand: { script: process.argv[1] ?? '', args: [WORKER_COMMAND] },
+      events: display,
+    });
+  } finally {
+    display.stop();
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+  const failed = written.filter((record) => record.status === 'failed');
+  log(`${sweep.name}: ${written.length - failed.length} runs ok, ${failed.length} failed in ${formatDuration(Date.now() - started)}`);
+  for (const record of failed) log(`  failed ${record.id}: ${(record.error ?? '').split('\n')[0]} (rerun to retry)`);
+
+  if (options.report) {
+    const planned = new Set(sweep.runs.map((run) => run.id));
+    const results = readResults(sweep.resultsFile);
+    const records = latestRecords(results.records).filter((record) => planned.has(record.id));
+    const outDir = resolve(options.reportDir ?? sweep.resultsFile.replace(/\.jsonl$/, '') + '-report');
+    const notes = results.invalidLines.length > 0 ? [`skipped invalid lines ${results.invalidLines.join(', ')} of ${sweep.resultsFile}`] : [];
+    await writeReport({ records, outDir, resultsDir: dirname(sweep.resultsFile), source: sweep.resultsFile, title: `tfseg-bench: ${sweep.name}`, notes });
+    process.stdout.write(`${formatSweepSummary(records)}\n\nreport: ${join(outDir, 'report.html')} (also report.md, report.csv)\n`);
+  }
+  return failed.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,209 @@
+/**
+ * One run, start to finish, in the current process: select the backend, load and split the dataset,
+ * build the model and the loss, train, evaluate on the test fold, save a few qualitative samples, and
+ * return the record. A run that throws becomes a `failed` record; it never stops the sweep.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getDataset, prepareFold, trainingBatches, type DatasetName } from '@tfseg/datasets';
+import { createLoss } from '@tfseg/losses';
+import { buildModel, type ModelName, type PresetName } from '@tfseg/models';
+import { predict, selectBackend, train, type TrainingEvent } from '@tfseg/training';
+import { RECORD_VERSION, type RunRecord, type RunSamples } from '../results/record';
+import { runEnvironment } from './environment';
+import { injectLossFault } from './fault-injection';
+import type { PlannedRun } from './plan';
+
+/** What a run reports while it trains (drives the progress bar). */
+export interface RunProgress {
+  /** Epochs finished so far (0 while the first one trains). */
+  epoch: number;
+  epochs: number;
+  /** Latest training loss, when known. */
+  loss?: number;
+}
+
+/** Where a run writes its side files and whom it tells about progress. */
+export interface ExecuteRunOptions {
+  /** Folder of the results file; `samplesFile` paths are relative to it. */
+  resultsDirectory: string;
+  /** Sub-folder (relative to `resultsDirectory`) for the per-run sample files. */
+  samplesFolder: string;
+  /** Test patches to save for qualitative overlays; 0 saves none. */
+  samplesPerRun: number;
+  onProgress?: (progress: RunProgress) => void;
+}
+
+type LoadedDataset = Awaited<ReturnType<ReturnType<typeof getDataset>['load']>>;
+
+const datasets = new Map<string, Promise<LoadedDataset>>();
+let activeBackend: string | undefined;
+
+/** Loads a dataset once per process (every run of a sweep reuses it). Throws if its folder is missing. */
+export function loadDataset(name: string, root?: string): Promise<LoadedDataset> {
+  const key = `${name}\0${root ?? ''}`;
+  const cached = datasets.get(key);
+  if (cached) return cached;
+  const loading = getDataset(name as DatasetName).load(root === undefined ? {} : { root });
+  datasets.set(key, loading);
+  // A failed load is not cached: the next run (or a rerun after fixing the folder) tries again.
+  loading.catch(() => datasets.delete(key));
+  return loading;
+}
+
+/** Activates the run's backend once per process; throws when it cannot be loaded. */
+export async function ensureBackend(name: string): Promise<void> {
+  if (activeBackend === name) return;
+  await selectBackend(name);
+  activeBackend = name;
+}
+
+/** Executes one planned run and returns its record (`ok` or `failed`); never throws for a failing run. */
+export async function executeRun(run: PlannedRun, options: ExecuteRunOptions): Promise<RunRecord> {
+  const started = new Date();
+  let classNames: string[] = [];
+  const finish = (outcome: Pick<RunRecord, 'status' | 'classIoU' | 'meanIoU' | 'curves' | 'samplesFile' | 'error'>): RunRecord => {
+    const finished = new Date();
+    return {
+      version: RECORD_VERSION,
+      id: run.id,
+      config: run.config,
+      environment: runEnvironment(),
+      classNames,
+      ...outcome,
+      wallTimeMs: finished.getTime() - started.getTime(),
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+    };
+  };
+  try {
+    await ensureBackend(run.config.backend);
+    const result = await trainAndTest(run, options, (names) => (classNames = names));
+    return finish({ status: 'ok', ...result });
+  } catch (error) {
+    return finish({ status: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  }
+}
+
+async function trainAndTest(
+  run: PlannedRun,
+  options: ExecuteRunOptions,
+  reportClassNames: (names: string[]) => void,
+): Promise<Pick<RunRecord, 'classIoU' | 'meanIoU' | 'curves' | 'samplesFile'>> {
+  const { config } = run;
+  const dataset = await loadDataset(config.dataset, run.datasetRoot);
+  const split = prepareFold(dataset, {
+    fold: config.fold,
+    folds: config.folds,
+    seed: config.seed,
+    fraction: config.fraction,
+    patchSize: config.imageSize,
+    // Validated by the sweep config's `data` schema (dataProtocolSchema).
+    ...(config.data as { trainPatches?: number; scale?: number; validationGroups?: number }),
+  });
+  reportClassNames(split.classNames);
+  const numClasses = split.classNames.length;
+  const model = buildModel({
+    // The sweep config validated these names; buildModel checks them again.
+    name: config.model as ModelName,
+    preset: config.modelPreset as PresetName,
+    inChannels: split.train.channels,
+    numClasses,
+    inputSize: config.imageSize,
+    seed: config.seed,
+  });
+  try {
+    const batches = trainingBatches(split.train, { batchSize: config.batchSize, seed: config.seed, flip: true });
+    const steps = config.stepsPerEpoch;
+    const result = await train({
+      model,
+      loss: injectLossFault(createLoss(config.loss)),
+      trainBatches: steps === undefined ? batches : (epoch: number) => take(batches(epoch), steps),
+      validation: split.validation,
+      test: split.test,
+      numClasses,
+      classNames: split.classNames,
+      epochs: config.epochs,
+      seed: config.seed,
+      batchSize: config.batchSize,
+      optimizer: { learningRate: config.learningRate },
+      onProgress: (event: TrainingEvent) => {
+        if (event.type !== 'step' && event.type !== 'epoch') return;
+        const loss = event.type === 'step' ? event.loss : event.trainLoss;
+        options.onProgress?.({ epoch: event.epoch + (event.type === 'epoch' ? 1 : 0), epochs: config.epochs, loss });
+      },
+    });
+    if (!result.test) throw new Error('training returned no test scores');
+    const samplesFile = saveSamples(run, result.model, split.test, split.classNames, options);
+    return {
+      classIoU: result.test.classIoU.map((iou: number) => (Number.isFinite(iou) ? iou : null)),
+      meanIoU: result.test.meanIoU,
+      curves: {
+        trainLoss: result.history.trainLoss,
+        validationMeanIoU: result.history.validationMeanIoU.map((iou: number) => (Number.isFinite(iou) ? iou : null)),
+        bestEpoch: result.bestEpoch,
+      },
+      ...(samplesFile === undefined ? {} : { samplesFile }),
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+function* take<T>(items: Iterable<T>, count: number): Generator<T> {
+  if (count <= 0) return;
+  let taken = 0;
+  for (const item of items) {
+    yield item;
+    if (++taken >= count) return;
+  }
+}
+
+type PatchSet = Parameters<typeof predict>[1] & { labels: Uint8Array };
+
+/** Saves the first few test patches (image, truth, prediction) as the run's samples file. */
+function saveSamples(
+  run: PlannedRun,
+  model: Parameters<typeof predict>[0],
+  test: PatchSet,
+  classNames: string[],
+  options: ExecuteRunOptions,
+): string | undefined {
+  const count = Math.min(options.samplesPerRun, test.count);
+  if (count === 0) return undefined;
+  const { height, width, channels } = test;
+  const pixels = height * width;
+  const images = test.images.subarray(0, count * pixels * channels);
+  const prediction = predict(model, { images, count, height, width, channels });
+  const samples: RunSamples = {
+    height,
+    width,
+    channels,
+    classNames,
+    samples: Array.from({ length: count }, (_, index) => ({
+      image: toBase64(quantize(images.subarray(index * pixels * channels, (index + 1) * pixels * channels))),
+      truth: toBase64(test.labels.subarray(index * pixels, (index + 1) * pixels)),
+      prediction: toBase64(prediction.subarray(index * pixels, (index + 1) * pixels)),
+    })),
+  };
+  const relative = join(options.samplesFolder, `${run.id}.json`);
+  mkdirSync(join(options.resultsDirectory, options.samplesFolder), { recursive: true });
+  writeFileSync(join(options.resultsDirectory, relative), JSON.stringify(samples));
+  return relative;
+}
+
+/** Min-max stretches one image to 0..255 (the patches may be normalised to any range). */
+function quantize(values: Float32Array): Uint8Array {
+  let low = Infinity;
+  let high = -Infinity;
+  for (const value of values) {
+    if (value < low) low = value;
+    if (value > high) high = value;
+  }
+  const range = high - low || 1;
+  return Uint8Array.from(values, (value) => Math.round(((value - low) / range) * 255));
+}
+
+function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}

@@ -1,0 +1,183 @@
+/**
+ * Runs the to-do part of a sweep and appends each finished run to the results file the moment it
+ * finishes. With `workers > 1` it forks that many worker processes (each with its own tfjs backend); the
+ * parent stays the only writer of the file, so records never interleave.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { basename, dirname } from 'node:path';
+import { RECORD_VERSION, type RunRecord } from '../results/record';
+import { appendRecord, finishedRunIds, readResults, repairResultsFile } from '../results/store';
+import { runEnvironment } from './environment';
+import { executeRun, type ExecuteRunOptions, type RunProgress } from './execute-run';
+import type { PlannedRun } from './plan';
+import type { WorkerReply, WorkerRequest } from './worker';
+
+/** Callbacks that follow a sweep (the progress display). `slot` is the worker index, 0-based. */
+export interface SweepEvents {
+  onRunStart?(slot: number, run: PlannedRun): void;
+  onRunProgress?(slot: number, run: PlannedRun, progress: RunProgress): void;
+  onRunFinish?(slot: number, record: RunRecord): void;
+}
+
+/** How to start a worker process: a script that runs {@link runWorker} when given `args`. */
+export interface WorkerCommand {
+  script: string;
+  args: string[];
+}
+
+/** Options of {@link runSweep}. */
+export interface RunSweepOptions {
+  runs: readonly PlannedRun[];
+  /** The JSONL results file (created on the first finished run). */
+  resultsFile: string;
+  samplesPerRun: number;
+  /** Parallel worker processes; 1 runs in this process. */
+  workers: number;
+  /** Required when `workers > 1`. */
+  workerCommand?: WorkerCommand;
+  events?: SweepEvents;
+}
+
+/** The runs still to do: those without an `ok` record in the results file. Failed runs are retried. */
+export function pendingRuns(runs: readonly PlannedRun[], resultsFile: string): PlannedRun[] {
+  const finished = finishedRunIds(readResults(resultsFile).records);
+  return runs.filter((run) => !finished.has(run.id));
+}
+
+/** Side-file locations for runs writing next to `resultsFile`. */
+export function executeOptionsFor(resultsFile: string, samplesPerRun: number): ExecuteRunOptions {
+  return {
+    resultsDirectory: dirname(resultsFile),
+    samplesFolder: `${basename(resultsFile).replace(/\.jsonl$/, '')}.samples`,
+    samplesPerRun,
+  };
+}
+
+/**
+ * Runs every pending run of `runs` (skipping those already `ok` in the results file), appending each
+ * record as it finishes. Returns the records written by this call.
+ */
+export async function runSweep(options: RunSweepOptions): Promise<RunRecord[]> {
+  repairResultsFile(options.resultsFile);
+  const queue = pendingRuns(options.runs, options.resultsFile);
+  const written: RunRecord[] = [];
+  const save = (slot: number, record: RunRecord): void => {
+    appendRecord(options.resultsFile, record);
+    written.push(record);
+    options.events?.onRunFinish?.(slot, record);
+  };
+  const executeOptions = executeOptionsFor(options.resultsFile, options.samplesPerRun);
+  const workers = Math.min(options.workers, queue.length);
+  if (workers <= 1) {
+    for (const run of queue) {
+      options.events?.onRunStart?.(0, run);
+      const record = await executeRun(run, {
+        ...executeOptions,
+        onProgress: (progress) => options.events?.onRunProgress?.(0, run, progress),
+      });
+      save(0, record);
+    }
+    return written;
+  }
+  if (!options.workerCommand) throw new Error('runSweep: workerCommand is required when workers > 1');
+  const workerCommand = options.workerCommand;
+  await Promise.all(
+    Array.from({ length: workers }, (_, slot) => drainWithWorker(slot, queue, workerCommand, executeOptions, options.events, save)),
+  );
+  return written;
+}
+
+/** One worker slot: keeps a worker process busy with runs from the shared queue until it is empty. */
+async function drainWithWorker(
+  slot: number,
+  queue: PlannedRun[],
+  command: WorkerCommand,
+  executeOptions: ExecuteRunOptions,
+  events: SweepEvents | undefined,
+  save: (slot: number, record: RunRecord) => void,
+): Promise<void> {
+  let worker: WorkerHandle | undefined;
+  try {
+    for (let run = queue.shift(); run; run = queue.shift()) {
+      worker ??= startWorker(command);
+      events?.onRunStart?.(slot, run);
+      const current = run;
+      const outcome = await worker.execute({ type: 'run', run, options: executeOptions }, (progress) =>
+        events?.onRunProgress?.(slot, current, progress),
+      );
+      if ('record' in outcome) {
+        save(slot, outcome.record);
+      } else {
+        // The process died mid-run (out of memory, a native crash): record it and start a fresh one.
+        save(slot, crashedRecord(run, outcome.crash));
+        worker = undefined;
+      }
+    }
+  } finally {
+    worker?.stop();
+  }
+}
+
+function crashedRecord(run: PlannedRun, reason: string): RunRecord {
+  const now = new Date().toISOString();
+  return {
+    version: RECORD_VERSION,
+    id: run.id,
+    status: 'failed',
+    config: run.config,
+    environment: runEnvironment(),
+    classNames: [],
+    error: reason,
+    wallTimeMs: 0,
+    startedAt: now,
+    finishedAt: now,
+  };
+}
+
+interface WorkerHandle {
+  execute(request: WorkerRequest, onProgress: (progress: RunProgress) => void): Promise<{ record: RunRecord } | { crash: string }>;
+  stop(): void;
+}
+
+/** All live workers, so an interrupted sweep can end them. */
+const liveWorkers = new Set<ChildProcess>();
+
+/** Kills every worker this process started (on Ctrl-C or SIGTERM of the sweep). */
+export function stopAllWorkers(): void {
+  for (const child of liveWorkers) child.kill('SIGTERM');
+}
+
+function startWorker(command: WorkerCommand): WorkerHandle {
+  const child = fork(command.script, command.args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  liveWorkers.add(child);
+  let stderrTail = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderrTail = (stderrTail + chunk.toString('utf8')).slice(-4000);
+  });
+  let pending: { resolve: (outcome: { record: RunRecord } | { crash: string }) => void; onProgress: (progress: RunProgress) => void } | undefined;
+  child.on('message', (message: WorkerReply) => {
+    if (message.type === 'progress') pending?.onProgress(message.progress);
+    if (message.type === 'record') {
+      const current = pending;
+      pending = undefined;
+      current?.resolve({ record: message.record });
+    }
+  });
+  child.on('exit', (code, signal) => {
+    liveWorkers.delete(child);
+    const current = pending;
+    pending = undefined;
+    current?.resolve({ crash: `worker process exited (${signal ?? `code ${code}`}) during the run${stderrTail ? `: ${stderrTail.trim()}` : ''}` });
+  });
+  return {
+    execute(request, onProgress) {
+      return new Promise((resolve) => {
+        pending = { resolve, onProgress };
+        child.send(request);
+      });
+    },
+    stop() {
+      if (child.connected) child.send({ type: 'stop' } satisfies WorkerRequest);
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * The few lines `run` prints when a sweep ends: per dataset × model × fraction, each loss's test mIoU
+ * (mean ± std over folds × seeds) beside the paper's. The full report (per-class IoU, paired tests,
+ * plots) is in the report files.
+ */
+import { aggregateRecords } from '../report/index';
+import { formatPaperValue, formatSummary } from '../report/format';
+import { fractionLabel } from '../results/describe';
+import type { RunRecord } from '../results/record';
+
+/** A plain-text mIoU table of `records` (percent), one block per setting. */
+export function formatSweepSummary(records: readonly RunRecord[]): string {
+  const blocks = aggregateRecords(records).map((table) => {
+    const rows = table.rows.map((row) => [row.label, String(row.runs.length), formatSummary(row.meanIoU.ours), formatPaperValue(row.meanIoU.paper)]);
+    const header = ['loss', 'n', 'mIoU %', 'paper'];
+    const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+    const line = (cells: string[]): string => '  ' + cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+    return [`${table.dataset} · ${table.model} · fraction ${fractionLabel(table.fraction)}`, line(header), ...rows.map(line)].join('\n');
+  });
+  return blocks.join('\n\n');
+}

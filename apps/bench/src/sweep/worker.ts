@@ -1,0 +1,39 @@
+/**
+ * The worker side of `runSweep` with `workers > 1`: a child process that executes the runs its parent
+ * sends over IPC, one at a time, and sends back progress and the finished record. The parent writes the
+ * results file; a worker writes only its runs' sample files.
+ */
+import type { RunRecord } from '../results/record';
+import { executeRun, type ExecuteRunOptions, type RunProgress } from './execute-run';
+import type { PlannedRun } from './plan';
+
+/** Parent → worker. */
+export type WorkerRequest = { type: 'run'; run: PlannedRun; options: ExecuteRunOptions } | { type: 'stop' };
+/** Worker → parent. */
+export type WorkerReply = { type: 'progress'; progress: RunProgress } | { type: 'record'; record: RunRecord };
+
+/** Serves run requests from the parent process until told to stop or disconnected. */
+export function runWorker(): Promise<void> {
+  if (!process.send) throw new Error('the sweep worker must be started by `tfseg-bench run --workers K` (it needs an IPC channel)');
+  const send = (reply: WorkerReply): void => {
+    process.send?.(reply);
+  };
+  return new Promise((resolve) => {
+    let queue = Promise.resolve();
+    process.on('disconnect', () => process.exit(0));
+    process.on('message', (request: WorkerRequest) => {
+      if (request.type === 'stop') {
+        process.disconnect();
+        resolve();
+        return;
+      }
+      queue = queue.then(async () => {
+        const record = await executeRun(request.run, {
+          ...request.options,
+          onProgress: (progress) => send({ type: 'progress', progress }),
+        });
+        send({ type: 'record', record });
+      });
+    });
+  });
+}

@@ -102,16 +102,18 @@ export function resizeImage(data: Float32Array, height: number, width: number, c
 
 /**
  * Resizes a label mask (HW class indices) by nearest neighbour with half-pixel centres (source index
- * `floor((o + 0.5) · source / target)`, as tf.image.resizeNearestNeighbor with halfPixelCenters), so no
+ * `floor(source / target · (o + 0.5))`, as tf.image.resizeNearestNeighbor with halfPixelCenters), so no
  * new class values appear.
  */
 export function resizeMask(mask: Uint8Array, height: number, width: number, targetHeight: number, targetWidth: number): Uint8Array {
   checkSize('resizeMask', height, width, 1, mask.length, targetHeight, targetWidth);
   const out = new Uint8Array(targetHeight * targetWidth);
   const columnIndex = new Int32Array(targetWidth);
-  for (let x = 0; x < targetWidth; x++) columnIndex[x] = Math.min(width - 1, Math.floor(((x + 0.5) * width) / targetWidth));
+  const columnRatio = width / targetWidth;
+  const rowRatio = height / targetHeight;
+  for (let x = 0; x < targetWidth; x++) columnIndex[x] = Math.min(width - 1, Math.floor(columnRatio * (x + 0.5)));
   for (let y = 0; y < targetHeight; y++) {
-    const source = Math.min(height - 1, Math.floor(((y + 0.5) * height) / targetHeight)) * width;
+    const source = Math.min(height - 1, Math.floor(rowRatio * (y + 0.5))) * width;
     for (let x = 0; x < targetWidth; x++) out[y * targetWidth + x] = mask[source + (columnIndex[x] as number)] as number;
   }
   return out;

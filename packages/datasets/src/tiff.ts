@@ -35,6 +35,7 @@ export function readTiff(buffer: Uint8Array, file = 'TIFF'): Raster {
   }
   const width = ifd.width ?? 0;
   const height = ifd.height ?? 0;
+  if (width < 1 || height < 1) throw fileError(file, 'corrupt TIFF: the image directory has no width or height');
   const channels = numberTag(ifd, tag.samplesPerPixel) ?? 1;
   const bits = numberTag(ifd, tag.bitsPerSample) ?? 1;
   if (bits !== 8 && bits !== 16) throw fileError(file, `${bits}-bit samples are not supported (expected 8 or 16)`);
@@ -43,7 +44,7 @@ export function readTiff(buffer: Uint8Array, file = 'TIFF'): Raster {
   }
   const bytes = ifd.data;
   const expected = width * height * channels * (bits / 8);
-  if (!bytes || width < 1 || height < 1 || bytes.length < expected) {
+  if (!bytes || bytes.length < expected) {
     throw fileError(file, `truncated TIFF: image data has ${bytes?.length ?? 0} bytes, expected ${expected} for ${width}x${height}x${channels} at ${bits} bits`);
   }
   const data = bits === 8 ? bytes.slice(0, expected) : readUint16(bytes, expected / 2, ifd.isLE ?? false);

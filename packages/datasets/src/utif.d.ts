@@ -13,6 +13,7 @@ declare module 'utif' {
     decode(buffer: ArrayBuffer | Uint8Array): IFD[];
     decodeImage(buffer: ArrayBuffer | Uint8Array, ifd: IFD, ifds?: IFD[]): void;
     encode(ifds: Record<string, number[] | string[]>[]): ArrayBuffer;
+    encodeImage(rgba: Uint8Array, width: number, height: number): ArrayBuffer;
   };
   export default UTIF;
 }

@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
+import { toTensors, trainingBatches, type PatchSet } from '@tfseg/datasets';
+
+/** Patches whose intensity encodes (patch, row, column), so every output pixel tells where it came from. */
+function codedPatches(count: number, height: number, width: number): PatchSet {
+  const pixels = count * height * width;
+  const images = Float32Array.from({ length: pixels }, (_, i) => i);
+  const labels = Uint8Array.from({ length: pixels }, (_, i) => ((i % width) * 3 + Math.floor(i / width)) % 5);
+  return { images, labels, count, height, width, channels: 1, sourceIds: Array.from({ length: count }, (_, i) => `p${i}`) };
+}
+
+describe('trainingBatches', () => {
+  it('flips and crops image and mask identically; every patch once per epoch; windows are whole crops of one patch', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 2, max: 7 }), fc.boolean(), fc.integer(), fc.nat(5), (count, batchSize, side, crop, seed, epoch) => {
+        const train = codedPatches(count, side, side + 1);
+        const size = crop ? side - 1 : undefined;
+        const batches = [...trainingBatches(train, { batchSize, seed, ...(size ? { crop: { size } } : {}) })(epoch)];
+        expect(batches.map((batch) => batch.count)).toEqual(Array.from({ length: Math.ceil(count / batchSize) }, (_, b) => Math.min(batchSize, count - b * batchSize)));
+        const seen: number[] = [];
+        for (const batch of batches) {
+          for (let p = 0; p < batch.count; p++) {
+            const base = p * batch.height * batch.width;
+            const origin = batch.images[base] as number;
+            const source = Math.floor(origin / (side * (side + 1)));
+            seen.push(source);
+            expect(batch.sourceIds[p]).toBe(`p${source}`);
+            const top = Math.floor((origin % (side * (side + 1))) / (side + 1));
+            const firstColumn = origin % (side + 1);
+            const next = batch.width > 1 ? (batch.images[base + 1] as number) - origin : 1;
+            const flipped = next === -1;
+            const left = flipped ? firstColumn - (batch.width - 1) : firstColumn;
+            for (let y = 0; y < batch.height; y++) {
+              for (let x = 0; x < batch.width; x++) {
+                const sourceIndex = source * side * (side + 1) + (top + y) * (side + 1) + left + (flipped ? batch.width - 1 - x : x);
+                expect(batch.images[base + y * batch.width + x]).toBe(sourceIndex);
+                expect(batch.labels[base + y * batch.width + x]).toBe(train.labels[sourceIndex]);
+              }
+            }
+          }
+        }
+        expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('is deterministic for (seed, epoch), differs between epochs, and flips about half of the patches', () => {
+    const train = codedPatches(64, 4, 4);
+    const batches = trainingBatches(train, { batchSize: 4, seed: 9 });
+    const firstPixels = (epoch: number): number[] => [...batches(epoch)].flatMap((batch) => Array.from({ length: batch.count }, (_, p) => batch.images[p * 16] as number));
+    expect(firstPixels(3)).toEqual(firstPixels(3));
+    expect(firstPixels(3)).not.toEqual(firstPixels(4));
+    const flipped = firstPixels(0).filter((value) => value % 4 === 3).length; // a flipped patch starts at its last column
+    expect(flipped).toBeGreaterThan(16);
+    expect(flipped).toBeLessThan(48);
+    const unflipped = [...trainingBatches(train, { batchSize: 4, seed: 9, flip: false })(0)].flatMap((batch) => Array.from({ length: batch.count }, (_, p) => batch.images[p * 16] as number));
+    expect(unflipped.every((value) => value % 4 === 0)).toBe(true);
+    expect(train.images[17]).toBe(17); // the training set itself is untouched
+  });
+
+  it('drops the last smaller batch on request and names bad arguments', () => {
+    const train = codedPatches(5, 4, 4);
+    expect([...trainingBatches(train, { batchSize: 2, seed: 1, dropLast: true })(0)].map((batch) => batch.count)).toEqual([2, 2]);
+    expect(() => trainingBatches(train, { batchSize: 2, seed: 1, crop: { size: 5 } })).toThrow('Error in trainingBatches: options.crop.size 5 is larger than the 4x4 patches');
+    expect(() => trainingBatches(train, { batchSize: 0, seed: 1 })).toThrow(/Error in trainingBatches: options\.batchSize: Too small/);
+    expect(() => trainingBatches(train, { seed: 1 })(-1)).toThrow('Error in trainingBatches: epoch must be an integer ≥ 0, but got -1');
+  });
+});
+
+describe('toTensors', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('gives x [B,H,W,Cin] and one-hot y [B,H,W,C] whose argmax is the mask, and leaks nothing', () => {
+    const batch = codedPatches(2, 3, 4);
+    const before = tf.memory().numTensors;
+    const { x, y } = toTensors(batch, 5);
+    expect(x.shape).toEqual([2, 3, 4, 1]);
+    expect(y.shape).toEqual([2, 3, 4, 5]);
+    expect(Array.from(x.dataSync())).toEqual(Array.from(batch.images));
+    const labels = tf.tidy(() => y.argMax(-1).dataSync());
+    expect(Array.from(labels)).toEqual(Array.from(batch.labels));
+    expect(tf.tidy(() => y.sum(-1).min().dataSync()[0])).toBe(1);
+    expect(tf.memory().numTensors).toBe(before + 2);
+    x.dispose();
+    y.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('names a label outside the classes', () => {
+    expect(() => toTensors(codedPatches(1, 2, 2), 3)).toThrow(/Error in toTensors: label 3 at pixel 1 is not below numClasses \(3\)/);
+  });
+});

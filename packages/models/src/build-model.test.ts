@@ -175,6 +175,11 @@ describe('estimateFlops and listModels', () => {
     expect(at(128)).toBe(4 * at(64));
   });
 
+  it('matches the TransUNet paper\'s 105.28 M parameters (R50-ViT-B/16, 224 px, 3 channels, 9 classes)', () => {
+    const transUnet = describeModel({ name: 'transunet', preset: 'paper', inChannels: 3, numClasses: 9, inputSize: 224 });
+    expect(Math.round(transUnet.trainableParameters / 1e4) / 100).toBe(105.28);
+  });
+
   it('lists every model and preset, paper presets largest', () => {
     const list = listModels({ inChannels: 1, numClasses: 2, inputSize: 256 });
     expect(list.map((entry) => `${entry.name}/${entry.preset}`)).toEqual(MODEL_NAMES.flatMap((name) => PRESET_NAMES.map((preset) => `${name}/${preset}`)));

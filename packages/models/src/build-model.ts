@@ -114,7 +114,7 @@ export function describeModel(options: ModelOptionsInput): ModelDescription {
 /**
  * Forward FLOPs per image, computed from the architecture: every convolution (regular, transposed,
  * depthwise), linear layer and attention product counts 2 FLOPs per multiply-add; element-wise operations,
- * normalizations, pooling, resizing and softmax are left out (under 2 % of the total).
+ * normalizations, pooling, resizing and softmax are left out (a few FLOPs per element each).
  */
 export function estimateFlops(options: ModelOptionsInput): number {
   return describeModel(options).flops;

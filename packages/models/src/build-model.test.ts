@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { expectNoTensorLeak } from '@tfseg-internal/testing';
+import { expectAllClose, expectNoTensorLeak } from '@tfseg-internal/testing';
 import { buildModel, countParameters, describeModel, estimateFlops, listModels } from './build-model';
 import { ModelArgumentError } from './errors';
 import { MODEL_NAMES, PRESET_NAMES } from './options';
@@ -134,6 +134,20 @@ describe('buildModel options', () => {
     expect(() => model.predict(image)).toThrow(/expected image to have shape \[null,32,32,1\].*\[1,32,32,3\]/);
     image.dispose();
     model.dispose();
+  });
+
+  it('predicts the same on the wasm backend as on cpu, for every tiny preset', async () => {
+    for (const name of MODEL_NAMES) {
+      const model = buildModel({ ...base, name, numClasses: 3, seed: 2 });
+      const image = tf.randomUniform([2, 32, 32, 1], 0, 1, 'float32', 4);
+      const onCpu = tf.tidy(() => (model.predict(image) as tf.Tensor).dataSync());
+      await tf.setBackend('wasm');
+      const onWasm = tf.tidy(() => (model.predict(image) as tf.Tensor).dataSync());
+      await tf.setBackend('cpu');
+      expectAllClose(onWasm, onCpu, 1e-3, 1e-5);
+      image.dispose();
+      model.dispose();
+    }
   });
 
   it('predicts without leaking tensors', async () => {

@@ -140,6 +140,11 @@ describe('drosophila folder errors', () => {
     await expect(getDataset('drosophila').load({ root })).rejects.toThrow(/2 problem\(s\).*03\.tif.*labels00000011\.png/);
   });
 
+  it('a load error shows the first five problems and points to check() for the rest', async () => {
+    writeSyntheticDrosophila(root, { images: 2, size: 16 });
+    await expect(getDataset('drosophila').load({ root })).rejects.toThrow(/drosophila: 36 problem\(s\) in .*02\.tif: file is missing.*; … and 31 more \(check\(\) or `tfseg-bench datasets check` lists them all\)$/);
+  });
+
   it('an image without its label file is an error, never a smaller dataset', async () => {
     writeSyntheticDrosophila(root, { images: 3, size: 32 });
     rmSync(join(root, 'stack1', 'labels', 'labels00000001.png'));

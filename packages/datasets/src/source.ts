@@ -69,7 +69,11 @@ export function createDescriptor(source: DatasetSource): DatasetDescriptor {
       const root = rootOf(parsed.root);
       requireFolder(root, source.name);
       const { entries, problems } = list(root);
-      if (problems.length > 0) throw new DatasetError(`${source.name}: ${problems.length} problem(s) in ${root}: ${problems.join('; ')}`);
+      if (problems.length > 0) {
+        const shown = problems.slice(0, 5).join('; ');
+        const more = problems.length > 5 ? `; … and ${problems.length - 5} more (check() or \`tfseg-bench datasets check\` lists them all)` : '';
+        throw new DatasetError(`${source.name}: ${problems.length} problem(s) in ${root}: ${shown}${more}`);
+      }
       const readOptions: ReadOptions = { huWindow: parsed.huWindow ?? defaultReadOptions.huWindow };
       const samples = entries.flatMap((entry) => entry.read(readOptions));
       requireConsistentSamples(source.name, samples, source.inputChannels);

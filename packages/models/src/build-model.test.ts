@@ -194,6 +194,22 @@ describe('estimateFlops and listModels', () => {
     expect(Math.round(transUnet.trainableParameters / 1e4) / 100).toBe(105.28);
   });
 
+  it('has a ConvFormer-S18 encoder of timm\'s size: 26.77 M with its classification head', () => {
+    const model = describeModel({ name: 'convformer-unet', preset: 'paper', inChannels: 3, numClasses: 2, inputSize: 224 });
+    // Our decoder by hand: per block two 3×3 convs without bias, each followed by batch norm (4 weights per channel).
+    let decoder = 0;
+    let channels = 512;
+    const skips = [320, 128, 64, 0, 0];
+    [256, 128, 64, 32, 16].forEach((width, index) => {
+      decoder += 9 * (channels + (skips[index] as number)) * width + 4 * width + 9 * width * width + 4 * width;
+      channels = width;
+    });
+    decoder += 9 * 16 * 2 + 2;
+    // timm's head: LayerNorm(512) with bias, then MlpHead 512 → 2048 (bias), LayerNorm(2048), 2048 → 1000 (bias).
+    const timmHead = 2 * 512 + (512 * 2048 + 2048) + 2 * 2048 + (2048 * 1000 + 1000);
+    expect(Math.round((model.parameters - decoder + timmHead) / 1e4) / 100).toBe(26.77);
+  });
+
   it('lists every model and preset, paper presets largest', () => {
     const list = listModels({ inChannels: 1, numClasses: 2, inputSize: 256 });
     expect(list.map((entry) => `${entry.name}/${entry.preset}`)).toEqual(MODEL_NAMES.flatMap((name) => PRESET_NAMES.map((preset) => `${name}/${preset}`)));

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { expectAllClose, expectNoTensorLeak } from '@tfseg-internal/testing';
+import fc from 'fast-check';
 import { buildModel, countParameters, describeModel, estimateFlops, listModels } from './build-model';
 import { ModelArgumentError } from './errors';
 import { MODEL_NAMES, PRESET_NAMES } from './options';
@@ -182,6 +183,26 @@ describe('estimateFlops and listModels', () => {
     }
     conv(size, 1, channels, 3);
     expect(estimateFlops({ name: 'unet', preset: 'tiny', inChannels: 1, numClasses: 3, inputSize: size })).toBe(flops);
+  });
+
+  it('counts any U-Net width, channel and class count like the hand formula (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 96 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 2, max: 12 }), (baseWidth, inChannels, numClasses) => {
+        const counted = describeModel({ name: 'unet', preset: 'paper', baseWidth, inChannels, numClasses, inputSize: 16 });
+        expect(counted.parameters).toBe(unetParametersByHand(baseWidth, inChannels, numClasses));
+      }),
+    );
+  });
+
+  it('keeps every model\'s output at the input size for any multiple of its stride (property)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...MODEL_NAMES), fc.constantFrom(...PRESET_NAMES), fc.integer({ min: 1, max: 24 }), fc.integer({ min: 2, max: 9 }), (name, preset, multiple, numClasses) => {
+        const stride = name === 'convformer-unet' ? 32 : 16;
+        const inputSize = stride * multiple;
+        expect(describeModel({ name, preset, inChannels: 1, numClasses, inputSize }).outputShape).toEqual([inputSize, inputSize, numClasses]);
+        expect(() => describeModel({ name, preset, inChannels: 1, numClasses, inputSize: inputSize + stride / 2 })).toThrow(/must be a multiple of/);
+      }),
+    );
   });
 
   it('grows FLOPs with the square of the input size for convolutional models', () => {

@@ -93,7 +93,10 @@ export interface ModelDescription {
  * (instant even for the 100M-parameter TransUNet). Equals `buildModel(options).countParams()`.
  */
 export function describeModel(options: ModelOptionsInput): ModelDescription {
-  const parsed = parseAndCheck(options, 'describeModel');
+  return describeParsed(parseAndCheck(options, 'describeModel'));
+}
+
+function describeParsed(parsed: ModelOptions): ModelDescription {
   const counter = new CountingGraphBuilder();
   const logits = architecture(parsed)(counter, [parsed.inputSize, parsed.inputSize, parsed.inChannels]);
   const output = parsed.output === 'softmax' ? counter.softmax(logits) : logits;
@@ -117,7 +120,7 @@ export function describeModel(options: ModelOptionsInput): ModelDescription {
  * normalizations, pooling, resizing and softmax are left out (a few FLOPs per element each).
  */
 export function estimateFlops(options: ModelOptionsInput): number {
-  return describeModel(options).flops;
+  return describeParsed(parseAndCheck(options, 'estimateFlops')).flops;
 }
 
 /** Number of weights of a built model (trainable and not, as `model.countParams()`). */
@@ -143,5 +146,5 @@ export type ListModelsOptions = z.input<typeof listModelsOptionsSchema>;
 /** Every architecture and preset with its parameter count and forward FLOPs, to pick a preset for a machine. */
 export function listModels(options: ListModelsOptions = {}): ModelDescription[] {
   const parsed = parseOptions(listModelsOptionsSchema, options, 'listModels');
-  return MODEL_NAMES.flatMap((name) => PRESET_NAMES.map((preset) => describeModel({ ...parsed, name, preset })));
+  return MODEL_NAMES.flatMap((name) => PRESET_NAMES.map((preset) => describeParsed(parseAndCheck({ ...parsed, name, preset }, 'listModels'))));
 }

@@ -39,6 +39,6 @@ describe('models', () => {
   it('names a bad flag and its rule, and passes the model package error for a bad size', () => {
     expect(() => runModelsCommand({ classes: '1' })).toThrow(/^models\.classes: /);
     expect(() => runModelsCommand({ size: 'big' })).toThrow(/^models\.size: /);
-    expect(() => runModelsCommand({ size: '48' })).toThrow(/inputSize 48 must be a multiple of 32 for convformer-unet/);
+    expect(() => runModelsCommand({ size: '48' })).toThrow(/Error in listModels: options.inputSize 48 must be a multiple of 32 for convformer-unet/);
   });
 });

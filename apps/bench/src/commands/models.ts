@@ -17,6 +17,7 @@ export const modelsCommandOptionsSchema = z.object({
   size: z.coerce.number().int().positive().default(256),
   json: z.boolean().default(false),
 });
+/** Options of the `models` command as commander passes them (strings). */
 export type ModelsCommandOptions = z.input<typeof modelsCommandOptionsSchema>;
 
 /** One line of the listing. */
@@ -54,6 +55,7 @@ export function formatModelsTable(rows: ModelsRow[]): string {
   return [format(header), ...cells.map(format)].join('\n');
 }
 
+/** Registers `tfseg-bench models`. */
 export const registerModelsCommand: RegisterCommand = (program) => {
   program
     .command('models')

@@ -3,8 +3,10 @@
  * It is also the forward pass of a transposed convolution (`tf.layers.conv2dTranspose`).
  *
  * dx is a forward convolution of dy with the spatially flipped filter whose in/out channels are swapped,
- * padded by K − 1 − pad; a stride s first spreads dy out with s − 1 zeros between pixels. That runs on
- * XNNPACK's conv. When the kernel equals the stride and nothing is padded (the 2×2/2 up-sampling of a
+ * padded by K − 1 − pad, on XNNPACK's conv. With a stride s, the dx pixels of each phase
+ * (h mod s, w mod s) see only the filter taps of one residue: one such conv per phase with that
+ * sub-filter, interleaved into dx (rather than spreading dy with zeros, which multiplies s² times as
+ * many zeros as values). When the kernel equals the stride and nothing is padded (the 2×2/2 up-sampling of a
  * U-Net), every dx pixel comes from exactly one dy pixel and one matrix product does it.
  */
 import type {
@@ -18,15 +20,20 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { flipFilter, forwardConvolutionInfo, fromChannelsLast, isTilingConv, spreadByStride, toChannelsLast, transposedConvolutionPadding } from './conv-geometry';
-import { conv2dWasm, disposeIntermediate, requireInputs, matMulWasm, padWasm, reshapeView, transposeWasm } from './wasm-backend';
+import { flipFilter, forwardConvolutionInfo, fromChannelsLast, isTilingConv, toChannelsLast, transposedConvolutionPadding } from './conv-geometry';
+import { conv2dWasm, copyRuns, disposeIntermediate, heapView, matMulWasm, padWasm, requireInputs, reshapeView, transposeWasm } from './wasm-backend';
 
 function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend: BackendWasm; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const given = requireInputs(Conv2DBackpropInput, inputs, ['dy', 'filter']);
   const { info: convInfo, format } = forwardConvolutionInfo(attrs.inputShape, given.filter.shape, attrs);
   const dy = toChannelsLast(backend, given.dy, format);
-  const dx = isTilingConv(convInfo) ? inputGradientOfTiling(backend, dy, given.filter, convInfo) : inputGradientAsConv(backend, dy, given.filter, convInfo);
+  const strided = convInfo.strideHeight > 1 || convInfo.strideWidth > 1;
+  const dx = isTilingConv(convInfo)
+    ? inputGradientOfTiling(backend, dy, given.filter, convInfo)
+    : strided
+      ? inputGradientByPhases(backend, dy, given.filter, convInfo)
+      : inputGradientAsConv(backend, dy, given.filter, convInfo);
   if (dy !== given.dy) disposeIntermediate(backend, dy);
   return fromChannelsLast(backend, dx, format);
 }
@@ -34,12 +41,82 @@ function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend:
 /** The general case: zero-spread dy (stride > 1), then a forward conv with the flipped, swapped filter. */
 function inputGradientAsConv(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const swapped = flipFilter(backend, filter, true);
-  const spread = spreadByStride(backend, dy, info.strideHeight, info.strideWidth);
-  const padding = transposedConvolutionPadding(info);
-  const dx = conv2dWasm(backend, spread, swapped, padding, [1, 1], [1, 1]);
+  const dx = conv2dWasm(backend, dy, swapped, transposedConvolutionPadding(info), [1, 1], [1, 1]);
   disposeIntermediate(backend, swapped);
-  if (spread !== dy) disposeIntermediate(backend, spread);
   return dx;
+}
+
+/**
+ * The filter taps that reach the dx rows of phase p (h ≡ p mod s): kh = first, first + s, …
+ * (`count` of them), and the dy row offset of the first one (oh = i + offset − t for the t-th).
+ */
+function phaseTaps(phase: number, padBefore: number, stride: number, size: number): { first: number; count: number; offset: number } {
+  const first = (((phase + padBefore) % stride) + stride) % stride;
+  const count = first < size ? Math.ceil((size - first) / stride) : 0;
+  return { first, count, offset: (phase + padBefore - first) / stride };
+}
+
+/** Strided case: one stride-1 conv per output phase with that phase's flipped, swapped sub-filter. */
+function inputGradientByPhases(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth, padInfo } = info;
+  const phases: { row: number; column: number; result: TensorInfo }[] = [];
+  for (let row = 0; row < Math.min(strideHeight, inHeight); row++) {
+    for (let column = 0; column < Math.min(strideWidth, inWidth); column++) {
+      const rows = phaseTaps(row, padInfo.top, strideHeight, info.filterHeight);
+      const columns = phaseTaps(column, padInfo.left, strideWidth, info.filterWidth);
+      if (rows.count === 0 || columns.count === 0) continue; // no tap reaches this phase: it stays zero
+      const phaseHeight = Math.ceil((inHeight - row) / strideHeight);
+      const phaseWidth = Math.ceil((inWidth - column) / strideWidth);
+      const subFilter = phaseFilter(backend, filter, rows, columns, strideHeight, strideWidth);
+      const top = rows.count - 1 - rows.offset;
+      const left = columns.count - 1 - columns.offset;
+      const padding = { top, bottom: phaseHeight - 1 + rows.count - outHeight - top, left, right: phaseWidth - 1 + columns.count - outWidth - left };
+      phases.push({ row, column, result: conv2dWasm(backend, dy, subFilter, padding, [1, 1], [1, 1]) });
+      disposeIntermediate(backend, subFilter);
+    }
+  }
+  const dx = backend.makeOutput([batchSize, inHeight, inWidth, inChannels], 'float32');
+  const target = heapView(backend, dx);
+  target.fill(0);
+  for (const { row, column, result } of phases) {
+    const [, phaseHeight, phaseWidth] = result.shape as [number, number, number, number];
+    const source = heapView(backend, result);
+    for (let b = 0; b < batchSize; b++) {
+      for (let i = 0; i < phaseHeight; i++) {
+        // One phase row: pixels `strideWidth` apart in dx, contiguous in the phase result.
+        copyRuns(source, (b * phaseHeight + i) * phaseWidth * inChannels, inChannels, target, ((b * inHeight + row + i * strideHeight) * inWidth + column) * inChannels, strideWidth * inChannels, phaseWidth, inChannels);
+      }
+    }
+    disposeIntermediate(backend, result);
+  }
+  return dx;
+}
+
+/** V[t, u, co, ci] = W[firstRow + s·(T−1−t), firstColumn + s·(U−1−u), ci, co]: a phase's taps, flipped and swapped. */
+function phaseFilter(
+  backend: BackendWasm,
+  filter: TensorInfo,
+  rows: { first: number; count: number },
+  columns: { first: number; count: number },
+  strideHeight: number,
+  strideWidth: number,
+): TensorInfo {
+  const [, width, inChannels, outChannels] = filter.shape as [number, number, number, number];
+  const out = backend.makeOutput([rows.count, columns.count, outChannels, inChannels], 'float32');
+  const source = heapView(backend, filter);
+  const target = heapView(backend, out);
+  for (let t = 0; t < rows.count; t++) {
+    for (let u = 0; u < columns.count; u++) {
+      const kh = rows.first + strideHeight * (rows.count - 1 - t);
+      const kw = columns.first + strideWidth * (columns.count - 1 - u);
+      const from = (kh * width + kw) * inChannels * outChannels;
+      const to = (t * columns.count + u) * outChannels * inChannels;
+      for (let ci = 0; ci < inChannels; ci++) {
+        for (let co = 0; co < outChannels; co++) target[to + co * inChannels + ci] = source[from + ci * outChannels + co] as number;
+      }
+    }
+  }
+  return out;
 }
 
 /** Kernel = stride, no padding: dx tiles = dy(N × Co) · Wᵀ(Co × KH·KW·Ci), then tiles back into place. */

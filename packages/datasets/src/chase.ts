@@ -1,10 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Protocol, Sample } from './dataset.js';
+import type { Sample } from './dataset.js';
 import { fileError } from './errors.js';
 import { readJpeg } from './jpeg.js';
 import { greyChannel, readPng } from './png.js';
-import { readDataFile, requireSameSize, type DatasetSource, type SourceEntry } from './source.js';
+import { readDataFile, requireSameSize, type DatasetSource, type SourceOptions, sourceIdentity, type SourceEntry } from './source.js';
 
 /** CHASE_DB1 classes in the order of the paper's Table 2. */
 export const CHASE_CLASS_NAMES = ['background', 'retinal vessel'];
@@ -35,15 +35,12 @@ export function readChaseSample(imageFile: string, maskFile: string, id: string)
 }
 
 /** CHASE_DB1 as distributed: `Image_NNX.jpg` with `Image_NNX_1stHO.png` (the first observer, used as truth). */
-export function chaseSource(options: { name: string; title: string; children?: number; defaultRoot?: () => string; protocol: (samples: Sample[]) => Protocol }): DatasetSource {
+export function chaseSource(options: SourceOptions & { children?: number }): DatasetSource {
   return {
-    name: options.name,
-    title: options.title,
+    ...sourceIdentity(options),
     classNames: CHASE_CLASS_NAMES,
     inputChannels: 3,
     nativeSize: { height: 960, width: 999 },
-    ...(options.defaultRoot ? { defaultRoot: options.defaultRoot } : {}),
-    protocol: options.protocol,
     list(root) {
       const problems: string[] = [];
       const ids = options.children !== undefined

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Protocol, Sample } from './dataset.js';
+import type { Sample } from './dataset.js';
 import { fileError } from './errors.js';
 import { readNifti, type NiftiVolume } from './nifti.js';
-import { readDataFile, type DatasetSource } from './source.js';
+import { readDataFile, type DatasetSource, type SourceOptions, sourceIdentity } from './source.js';
 
 /** COVID-19 CT classes in the order of the paper's Table 1. */
 export const COVID_CLASS_NAMES = ['background', 'consolidations', 'ground glass', 'pleural effusions'];
@@ -62,15 +62,12 @@ function readVolumes(imageFile: string, maskFile: string): { image: NiftiVolume;
 }
 
 /** COVID-19 CT segmentation (MedicalSegmentation.com): `tr_im.nii[.gz]` and `tr_mask.nii[.gz]` in one folder. */
-export function covidSource(options: { name: string; title: string; defaultRoot?: () => string; protocol: (samples: Sample[]) => Protocol }): DatasetSource {
+export function covidSource(options: SourceOptions): DatasetSource {
   return {
-    name: options.name,
-    title: options.title,
+    ...sourceIdentity(options),
     classNames: COVID_CLASS_NAMES,
     inputChannels: 1,
     nativeSize: { height: 512, width: 512 },
-    ...(options.defaultRoot ? { defaultRoot: options.defaultRoot } : {}),
-    protocol: options.protocol,
     list(root) {
       const imageFile = firstExisting(root, ['tr_im.nii.gz', 'tr_im.nii']);
       const maskFile = firstExisting(root, ['tr_mask.nii.gz', 'tr_mask.nii']);

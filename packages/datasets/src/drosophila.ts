@@ -1,10 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Protocol, Sample } from './dataset.js';
+import type { Sample } from './dataset.js';
 import { fileError } from './errors.js';
 import { findDataFolder } from './data-root.js';
 import { greyChannel, readPng } from './png.js';
-import { readDataFile, requireSameSize, type DatasetSource, type SourceEntry } from './source.js';
+import { readDataFile, requireSameSize, type DatasetSource, type SourceOptions, sourceIdentity, type SourceEntry } from './source.js';
 import { readTiff } from './tiff.js';
 
 /** Drosophila classes in the order of the paper's Table 3. */
@@ -59,15 +59,12 @@ export function readDrosophilaSample(imageFile: string, labelFile: string, id: s
  * The Drosophila ssTEM stack (Gerhard et al. 2013) in its published layout. With `count`, exactly images
  * 0..count-1 are expected (each missing file is a problem); without, the images found in `raw/` are used.
  */
-export function drosophilaSource(options: { name: string; title: string; count?: number; defaultRoot?: () => string; protocol: (samples: Sample[]) => Protocol }): DatasetSource {
+export function drosophilaSource(options: SourceOptions & { count?: number }): DatasetSource {
   return {
-    name: options.name,
-    title: options.title,
+    ...sourceIdentity(options),
     classNames: DROSOPHILA_CLASS_NAMES,
     inputChannels: 1,
     nativeSize: { height: 1024, width: 1024 },
-    ...(options.defaultRoot ? { defaultRoot: options.defaultRoot } : {}),
-    protocol: options.protocol,
     list(root) {
       const stack = stackFolder(root);
       const problems: string[] = [];

@@ -33,6 +33,19 @@ export interface DatasetSource extends Omit<DatasetDescriptor, 'load' | 'check' 
   protocol(samples: Sample[]): Protocol;
 }
 
+/** What every dataset source is configured with: its name, title, default location and protocol. */
+export interface SourceOptions {
+  name: string;
+  title: string;
+  defaultRoot?: () => string;
+  protocol: (samples: Sample[]) => Protocol;
+}
+
+/** The fields of a {@link DatasetSource} that come straight from its {@link SourceOptions}. */
+export function sourceIdentity(options: SourceOptions): Pick<DatasetSource, 'name' | 'title' | 'protocol' | 'defaultRoot'> {
+  return { name: options.name, title: options.title, protocol: options.protocol, ...(options.defaultRoot ? { defaultRoot: options.defaultRoot } : {}) };
+}
+
 const defaultReadOptions: ReadOptions = { huWindow: [-1250, 250] };
 
 /** Reads a whole file, turning a missing or unreadable file into a DatasetError that names it. */

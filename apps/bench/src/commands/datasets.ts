@@ -4,6 +4,7 @@
  * counts at native resolution.
  */
 import { getDataset, listDatasets, type CheckReport, type DatasetName, type DatasetStats } from '@tfseg/datasets';
+import type { Command } from 'commander';
 import { z } from 'zod';
 import { exitWithError, formatZodError } from '../errors.js';
 import type { RegisterCommand } from './index.js';
@@ -48,6 +49,11 @@ export function formatDatasetStats(stats: DatasetStats): string {
   return [`${stats.name}: ${stats.images} images of ${stats.width}x${stats.height}`, ...lines].join('\n');
 }
 
+/** The flags `check` and `stats` share. */
+function withDatasetFlags(command: Command, json: string): Command {
+  return command.option('--root <dir>', "dataset folder (default: the dataset's own location)").option('--json', json);
+}
+
 export const registerDatasetsCommand: RegisterCommand = (program) => {
   const datasets = program.command('datasets').description('List, check and count the datasets of @tfseg/datasets');
   datasets
@@ -56,11 +62,8 @@ export const registerDatasetsCommand: RegisterCommand = (program) => {
     .action(() => {
       process.stdout.write(`${listDatasets().join('\n')}\n`);
     });
-  datasets
-    .command('check <name>')
+  withDatasetFlags(datasets.command('check <name>'), 'print the report as JSON')
     .description('Validate a dataset folder, naming every missing or unreadable file (exit 2 if any)')
-    .option('--root <dir>', 'dataset folder (default: the dataset\'s own location)')
-    .option('--json', 'print the report as JSON')
     .action(async (name: string, flags: { root?: string; json?: boolean }) => {
       try {
         const report = await runDatasetsCheck({ name, ...flags });
@@ -74,11 +77,8 @@ export const registerDatasetsCommand: RegisterCommand = (program) => {
         exitWithError(error);
       }
     });
-  datasets
-    .command('stats <name>')
+  withDatasetFlags(datasets.command('stats <name>'), 'print JSON: {name, images, height, width, classes, pixelCounts}')
     .description('Image count, native size and per-class pixel counts at native resolution')
-    .option('--root <dir>', 'dataset folder (default: the dataset\'s own location)')
-    .option('--json', 'print JSON: {name, images, height, width, classes, pixelCounts}')
     .action(async (name: string, flags: { root?: string; json?: boolean }) => {
       try {
         const stats = await runDatasetsStats({ name, ...flags });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getDataset, readJpeg, writePng, writeSyntheticChase } from '@tfseg/datasets';
-import { decode } from 'fast-png';
+import { decode, encode } from 'fast-png';
 
 describe('chase-db1 from synthetic JPEG + 1stHO PNG files', () => {
   let root: string;
@@ -24,6 +24,16 @@ describe('chase-db1 from synthetic JPEG + 1stHO PNG files', () => {
       const rgb = readJpeg(readFileSync(join(root, `${sample.id}.jpg`))).data;
       expect(sample.image).toEqual(Float32Array.from(rgb, (value) => value / 255));
     }
+  });
+
+  it('reads 1-bit masks (packed rows) as well as 8-bit ones', async () => {
+    writeSyntheticChase(root, { children: 1, height: 16, width: 17 });
+    // Row 0: vessel at columns 0, 2 and 16; row 1: vessel at column 9; rows 2–15 empty. Each row is 3 bytes, MSB first.
+    const packed = new Uint8Array(16 * 3);
+    packed.set([0b10100000, 0, 0b10000000, 0, 0b01000000, 0]);
+    writeFileSync(join(root, 'Image_01L_1stHO.png'), encode({ width: 17, height: 16, data: packed, depth: 1, channels: 1 }));
+    const mask = (await chase.load({ root })).samples[0]?.mask as Uint8Array;
+    expect([...mask.keys()].filter((i) => mask[i] === 1)).toEqual([0, 2, 16, 17 + 9]);
   });
 
   it('keeps the orientation: the vessel marker is at the top left, wider than tall', async () => {

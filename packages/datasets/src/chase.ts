@@ -22,7 +22,7 @@ export function readChaseSample(imageFile: string, maskFile: string, id: string)
   const maskRaster = readPng(readDataFile(maskFile), maskFile);
   requireSameSize(imageFile, raster, maskFile, maskRaster);
   const values = greyChannel(maskRaster, maskFile);
-  const vessel = maskRaster.depth === 16 ? 65535 : maskRaster.depth === 8 ? 255 : 1;
+  const vessel = 2 ** maskRaster.depth - 1; // 255 for 8-bit masks, 1 for 1-bit ones
   const mask = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const value = values[i] as number;

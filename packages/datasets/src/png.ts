@@ -13,14 +13,31 @@ export function readPng(buffer: Uint8Array, file = 'PNG'): Raster & { depth: num
   } catch (error) {
     throw fileError(file, 'corrupt or truncated PNG', error);
   }
-  const expanded = png.palette ? { data: convertIndexedToRgb(png), channels: png.palette[0]?.length ?? 3 } : png;
   const { width, height } = png;
+  const expanded = png.palette
+    ? { data: convertIndexedToRgb(png), channels: png.palette[0]?.length ?? 3 }
+    : png.depth < 8 ? { data: unpackBits(png.data as Uint8Array, width, height, png.depth), channels: 1 } : png;
   const channels = expanded.channels;
   const data = expanded.data instanceof Uint16Array ? expanded.data : Uint8Array.from(expanded.data);
   if (data.length < width * height * channels) {
     throw fileError(file, `truncated PNG: ${data.length} samples for ${width}x${height}x${channels}`);
   }
   return { height, width, channels, depth: png.palette ? 8 : png.depth, data };
+}
+
+/** fast-png returns 1-, 2- and 4-bit grey rows packed (each row starts on a byte); one value per byte here. */
+function unpackBits(packed: Uint8Array, width: number, height: number, depth: number): Uint8Array {
+  const out = new Uint8Array(width * height);
+  const rowBytes = Math.ceil((width * depth) / 8);
+  const mask = (1 << depth) - 1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const bit = x * depth;
+      const byte = packed[y * rowBytes + (bit >> 3)] ?? 0;
+      out[y * width + x] = (byte >> (8 - depth - (bit & 7))) & mask;
+    }
+  }
+  return out;
 }
 
 /** Encodes an 8-bit grey (1 channel) or RGB (3 channels) raster as a PNG. */

@@ -40,7 +40,7 @@ export function chaseSource(options: SourceOptions & { children?: number }): Dat
     ...sourceIdentity(options),
     classNames: CHASE_CLASS_NAMES,
     inputChannels: 3,
-    nativeSize: { height: 960, width: 999 },
+    nativeSize: options.nativeSize ?? { height: 960, width: 999 },
     list(root) {
       const problems: string[] = [];
       const ids = options.children !== undefined

@@ -67,7 +67,7 @@ export function covidSource(options: SourceOptions): DatasetSource {
     ...sourceIdentity(options),
     classNames: COVID_CLASS_NAMES,
     inputChannels: 1,
-    nativeSize: { height: 512, width: 512 },
+    nativeSize: options.nativeSize ?? { height: 512, width: 512 },
     list(root) {
       const imageFile = firstExisting(root, ['tr_im.nii.gz', 'tr_im.nii']);
       const maskFile = firstExisting(root, ['tr_mask.nii.gz', 'tr_mask.nii']);

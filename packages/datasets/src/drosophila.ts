@@ -64,7 +64,7 @@ export function drosophilaSource(options: SourceOptions & { count?: number }): D
     ...sourceIdentity(options),
     classNames: DROSOPHILA_CLASS_NAMES,
     inputChannels: 1,
-    nativeSize: { height: 1024, width: 1024 },
+    nativeSize: options.nativeSize ?? { height: 1024, width: 1024 },
     list(root) {
       const stack = stackFolder(root);
       const problems: string[] = [];

@@ -8,6 +8,7 @@ describe('dataset registry', () => {
   it('describes each dataset with the paper table order of its classes', () => {
     expect(getDataset('covid19-ct')).toMatchObject({ classNames: ['background', 'consolidations', 'ground glass', 'pleural effusions'], inputChannels: 1, nativeSize: { height: 512, width: 512 } });
     expect(getDataset('chase-db1')).toMatchObject({ classNames: ['background', 'retinal vessel'], inputChannels: 3, nativeSize: { height: 960, width: 999 } });
+    expect(getDataset('synthetic-chase-db1').nativeSize).toEqual({ height: 96, width: 100 });
     expect(getDataset('drosophila').defaultRoot).toMatch(/data\/drosophila-sstem$/);
     expect(getDataset('covid19-ct').defaultRoot).toBeUndefined();
   });

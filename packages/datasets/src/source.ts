@@ -39,6 +39,8 @@ export interface SourceOptions {
   title: string;
   defaultRoot?: () => string;
   protocol: (samples: Sample[]) => Protocol;
+  /** Size of the published images; the synthetic stand-ins give their own. */
+  nativeSize?: { height: number; width: number };
 }
 
 /** The fields of a {@link DatasetSource} that come straight from its {@link SourceOptions}. */

@@ -253,6 +253,7 @@ export const syntheticSources: DatasetSource[] = [
   drosophilaSource({
     name: 'synthetic-drosophila',
     title: 'Synthetic Drosophila-like stack (20 images of 128², TIFF + merged label PNG)',
+    nativeSize: { height: 128, width: 128 },
     defaultRoot: () => cachedSyntheticRoot('synthetic-drosophila', (directory) => writeSyntheticDrosophila(directory)),
     // The real protocol at the image's scale: patches of a quarter side, so 16 tiles per image.
     protocol: (samples) => ({ patchSize: Math.max(4, Math.floor((samples[0]?.height ?? 16) / 4)), trainPatches: 48, validationGroups: 1, folds: 5 }),
@@ -260,6 +261,7 @@ export const syntheticSources: DatasetSource[] = [
   covidSource({
     name: 'synthetic-covid19-ct',
     title: 'Synthetic COVID-like CT volume (20 slices of 96², NIfTI)',
+    nativeSize: { height: 96, width: 96 },
     defaultRoot: () => cachedSyntheticRoot('synthetic-covid19-ct', (directory) => writeSyntheticCovid(directory)),
     protocol: (samples) => {
       const side = Math.max(8, Math.round(((samples[0]?.height ?? 12) * 2) / 3));
@@ -269,6 +271,7 @@ export const syntheticSources: DatasetSource[] = [
   chaseSource({
     name: 'synthetic-chase-db1',
     title: 'Synthetic CHASE-like fundus images (14 children × 2 eyes, 100×96, JPEG + 1stHO PNG)',
+    nativeSize: { height: 96, width: 100 },
     defaultRoot: () => cachedSyntheticRoot('synthetic-chase-db1', (directory) => writeSyntheticChase(directory)),
     protocol: (samples) => {
       const side = Math.max(8, Math.round((Math.min(samples[0]?.height ?? 12, samples[0]?.width ?? 12) * 2) / 3));

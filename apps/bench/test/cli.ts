@@ -67,8 +67,10 @@ export function writeTestConfig(directory: string, overrides: Record<string, unk
 /** The records of a results file (every complete line). */
 export function readRecords(file: string): { id: string; status: string; meanIoU?: number; startedAt: string; config: { seed: number } }[] {
   if (!existsSync(file)) return [];
+  // Only newline-terminated lines: a line being written right now is not complete yet.
   return readFileSync(file, 'utf8')
     .split('\n')
+    .slice(0, -1)
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line));
 }

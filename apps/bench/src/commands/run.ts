@@ -12,6 +12,7 @@ import { formatZodError } from '../errors';
 import { writeReport } from '../report/index';
 import { latestRecords, readResults } from '../results/store';
 import { planSweep, parseShard, selectShard, type PlannedRun } from '../sweep/plan';
+import { ASSUMED_FLOPS_PER_SECOND, estimateSweepMilliseconds } from '../sweep/estimate';
 import { preflightSweep } from '../sweep/preflight';
 import { createProgressDisplay, formatDuration } from '../sweep/progress';
 import { formatSweepSummary } from '../sweep/summary';
@@ -94,6 +95,10 @@ async function runCommand(options: RunOptions, sweep: PreparedSweep): Promise<nu
       `(backend ${sweep.config.backend}); results: ${sweep.resultsFile}`,
   );
   if (sweep.config.description) log(sweep.config.description);
+  const estimate = estimateSweepMilliseconds(todo.map((run) => run.config), workers);
+  if (todo.length > 0 && estimate !== undefined) {
+    log(`rough estimate: ${formatDuration(estimate)} (model FLOPs at an assumed ${ASSUMED_FLOPS_PER_SECOND[sweep.config.backend]! / 1e9} GFLOP/s per worker on ${sweep.config.backend}; the ETA refines it)`);
+  }
   if (options.dryRun) return 0;
   // Fail before writing anything when the data or the backend is not there.
   await preflightSweep(todo);

@@ -82,7 +82,10 @@ export const sweepConfigSchema = z
     /** Square patch size in pixels fed to the model (the paper: 256). */
     imageSize: z.number().int().positive(),
     epochs: z.number().int().positive(),
-    /** Caps the optimisation steps per epoch; all training batches when omitted. */
+    /**
+     * Optimisation steps per epoch: passes over the (reshuffled) training set are chained or cut to this
+     * many batches, so reduced training fractions get as many steps as the full set. One pass when omitted.
+     */
     stepsPerEpoch: z.number().int().positive().optional(),
     batchSize: z.number().int().positive().default(4),
     learningRate: z.number().positive().default(1e-3),

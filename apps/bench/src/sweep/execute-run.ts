@@ -118,7 +118,7 @@ async function trainAndTest(
     const result = await train({
       model,
       loss: injectLossFault(createLoss(config.loss)),
-      trainBatches: steps === undefined ? batches : (epoch: number) => take(batches(epoch), steps),
+      trainBatches: steps === undefined ? batches : fixedStepEpochs(batches, steps),
       validation: split.validation,
       test: split.test,
       numClasses,
@@ -150,13 +150,25 @@ async function trainAndTest(
   }
 }
 
-function* take<T>(items: Iterable<T>, count: number): Generator<T> {
-  if (count <= 0) return;
-  let taken = 0;
-  for (const item of items) {
-    yield item;
-    if (++taken >= count) return;
-  }
+/**
+ * Epochs of exactly `steps` batches: passes over the training set (each reshuffled and re-flipped) are
+ * chained until `steps` batches are drawn, or cut short. So every training fraction gets the same number
+ * of optimisation steps. Pass `p` of epoch `e` is `batches(e · steps + p)`: a pure function of the epoch,
+ * so runs stay deterministic and resumable.
+ */
+export function fixedStepEpochs<T>(batches: (epoch: number) => Iterable<T>, steps: number): (epoch: number) => Iterable<T> {
+  return function* (epoch) {
+    let drawn = 0;
+    for (let pass = 0; drawn < steps; pass += 1) {
+      let passSize = 0;
+      for (const batch of batches(epoch * steps + pass)) {
+        yield batch;
+        passSize += 1;
+        if (++drawn >= steps) return;
+      }
+      if (passSize === 0) return;
+    }
+  };
 }
 
 type PatchSet = Parameters<typeof predict>[1] & { labels: Uint8Array };

@@ -61,10 +61,11 @@ function barDisplay(totalRuns: number, workers: number, stream: NodeJS.WriteStre
   };
 }
 
-/** Milliseconds as `1h 02m`, `3m 05s` or `12s`. */
+/** Milliseconds as `3d 04h`, `1h 02m`, `3m 05s` or `12s`. */
 export function formatDuration(milliseconds: number): string {
   const seconds = Math.round(milliseconds / 1000);
   const hours = Math.floor(seconds / 3600);
+  if (hours >= 48) return `${Math.floor(hours / 24)}d ${String(hours % 24).padStart(2, '0')}h`;
   const minutes = Math.floor((seconds % 3600) / 60);
   if (hours > 0) return `${hours}h ${String(minutes).padStart(2, '0')}m`;
   if (minutes > 0) return `${minutes}m ${String(seconds % 60).padStart(2, '0')}s`;

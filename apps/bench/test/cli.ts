@@ -65,7 +65,7 @@ export function writeTestConfig(directory: string, overrides: Record<string, unk
 }
 
 /** The records of a results file (every complete line). */
-export function readRecords(file: string): { id: string; status: string; meanIoU?: number; startedAt: string; config: { seed: number } }[] {
+export function readRecords(file: string): { id: string; status: string; meanIoU?: number; error?: string; startedAt: string; config: { seed: number } }[] {
   if (!existsSync(file)) return [];
   // Only newline-terminated lines: a line being written right now is not complete yet.
   return readFileSync(file, 'utf8')

@@ -63,6 +63,23 @@ describe('tfseg-bench run', () => {
     expect(after.slice(0, beforeKill.length)).toEqual(beforeKill);
   });
 
+  it('records a run that throws as failed, goes on with the others, and retries it on the next call', () => {
+    const results = join(directory, 'failing.jsonl');
+    const failing = runCli(['run', '--config', config, '--out', results], { env: { TFSEG_BENCH_FAULT: 'nan-loss:ml' } });
+    expect(failing.status).toBe(1);
+    expect(failing.stderr).toMatch(/e2e: 1 runs ok, 1 failed/);
+    expect(readRecords(results).map((record) => [record.status, record.error?.split('\n')[0]])).toEqual([
+      ['ok', undefined],
+      ['failed', expect.stringMatching(/NaN|not finite|non-finite/i)],
+    ]);
+    expect(existsSync(join(directory, 'failing-report', 'report.md'))).toBe(true);
+
+    const retry = runCli(['run', '--config', config, '--out', results, '--no-report']);
+    expect(retry.status).toBe(0);
+    expect(retry.stderr).toContain('1 already done, 1 to run');
+    expect(readRecords(results).map((record) => record.status)).toEqual(['ok', 'failed', 'ok']);
+  });
+
   it('shards 0/2 and 1/2 merge to the same runs and mIoUs as the full sweep', () => {
     const shardFiles = [0, 1].map((index) => join(directory, `shard${index}.jsonl`));
     expect(runCli(['run', '--config', config, '--shard', '0/2', '--out', shardFiles[0]!, '--no-report']).status).toBe(0);

@@ -117,7 +117,7 @@ async function trainAndTest(
     const steps = config.stepsPerEpoch;
     const result = await train({
       model,
-      loss: injectLossFault(createLoss(config.loss)),
+      loss: injectLossFault(createLoss(config.loss), config.loss.name),
       trainBatches: steps === undefined ? batches : fixedStepEpochs(batches, steps),
       validation: split.validation,
       test: split.test,

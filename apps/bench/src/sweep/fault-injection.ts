@@ -1,7 +1,8 @@
 /**
- * Test-only fault injection, so the regression check can be shown to catch a broken loss for real: with
- * `TFSEG_BENCH_FAULT=negate-loss` in the environment every run trains on the negated loss (gradient
- * ascent), as a sign bug in a loss would. Never set it outside tests.
+ * Test-only fault injection, so the bench's tests can break a loss for real: `TFSEG_BENCH_FAULT` set to
+ * `negate-loss` trains on the negated loss (gradient ascent, as a sign bug would) — `regress` must catch
+ * it; `nan-loss` makes the loss NaN — the run must fail and the sweep go on. `<fault>:<loss name>` limits
+ * it to runs of that loss (`nan-loss:ml`). Never set it outside tests.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -10,10 +11,19 @@ export const FAULT_ENVIRONMENT_VARIABLE = 'TFSEG_BENCH_FAULT';
 
 type Loss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar;
 
-/** Returns `loss` unchanged, or broken as `TFSEG_BENCH_FAULT` asks. */
-export function injectLossFault<L extends Loss>(loss: L): L {
-  const fault = process.env[FAULT_ENVIRONMENT_VARIABLE];
-  if (!fault) return loss;
-  if (fault === 'negate-loss') return ((yTrue: tf.Tensor, yPred: tf.Tensor) => tf.tidy(() => tf.neg(loss(yTrue, yPred)))) as L;
-  throw new Error(`${FAULT_ENVIRONMENT_VARIABLE} must be 'negate-loss' or unset, but got ${JSON.stringify(fault)}`);
+const faults: Record<string, (loss: Loss) => Loss> = {
+  'negate-loss': (loss) => (yTrue, yPred) => tf.tidy(() => tf.neg(loss(yTrue, yPred))),
+  'nan-loss': (loss) => (yTrue, yPred) => tf.tidy(() => tf.mul(loss(yTrue, yPred), NaN)),
+};
+
+/** Returns `loss` (of the loss named `lossName`) unchanged, or broken as `TFSEG_BENCH_FAULT` asks. */
+export function injectLossFault<L extends Loss>(loss: L, lossName: string): L {
+  const setting = process.env[FAULT_ENVIRONMENT_VARIABLE];
+  if (!setting) return loss;
+  const [fault = '', only] = setting.split(':');
+  const inject = faults[fault];
+  if (!inject) {
+    throw new Error(`${FAULT_ENVIRONMENT_VARIABLE} must be one of ${Object.keys(faults).join(', ')} (optionally :<loss name>), but got ${JSON.stringify(setting)}`);
+  }
+  return only === undefined || only === lossName ? (inject(loss) as L) : loss;
 }

@@ -99,6 +99,7 @@ describe('bad input: one line, exit code 2, nothing written', () => {
     ['a bad field', { losses: [{ name: 'ce' }, { name: 'ml' }, { name: 'additive', lambda: 1.5 }] }, /^tfseg-bench: config\.losses\[2\]\.lambda: must be ≤ 1$/],
     ['an unknown backend', { backend: 'webgpu' }, /^tfseg-bench: config\.backend: must be one of auto, tensorflow, wasm, cpu, but got "webgpu"$/],
     ['a backend that is not installed', { backend: 'tensorflow' }, /^tfseg-bench: backend "tensorflow" cannot be used: .*tfjs-node/],
+    ['an input size the model cannot take', { imageSize: 36 }, /^tfseg-bench: model unet\/tiny at imageSize 36: .*multiple of 16/],
     ['a missing dataset folder', { datasets: [{ name: 'drosophila', root: '/nonexistent/drosophila' }] }, /^tfseg-bench: dataset "drosophila" cannot be loaded: .*\/nonexistent\/drosophila/],
   ];
   it.each(cases)('%s', (_, overrides, message) => {

@@ -45,8 +45,10 @@ describe('tfseg-bench run', () => {
     const resumeConfig = writeTestConfig(directory, { seeds: [0, 1], losses: [{ name: 'ce' }, { name: 'ml' }, { name: 'dice' }] }, 'resume.json');
     const results = join(directory, 'resume.jsonl');
     const child = startCli(['run', '--config', resumeConfig, '--out', results, '--no-report']);
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    while (readRecords(results).length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    let running = true;
+    const exited = new Promise((resolve) => child.on('exit', resolve)).finally(() => (running = false));
+    while (running && readRecords(results).length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running).toBe(true);
     child.kill('SIGKILL');
     await exited;
     const beforeKill = readRecords(results);

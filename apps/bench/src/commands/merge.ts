@@ -1,14 +1,15 @@
 /** `tfseg-bench merge`: joins results files (e.g. the shards of a cluster sweep) into one, one record per run. */
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { formatZodError } from '../errors';
 import { mergeResultFiles } from '../results/merge';
 import { writeResults } from '../results/store';
 import type { RegisterCommand } from './index';
-import { existsSync } from 'node:fs';
 
 const mergeOptionsSchema = z.object({ out: z.string().min(1, 'is required') });
 
+/** Registers `merge`. */
 export const registerMerge: RegisterCommand = (program) => {
   program
     .command('merge')

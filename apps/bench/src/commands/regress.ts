@@ -29,6 +29,7 @@ export const regressOptionsSchema = z
   })
   .refine((options) => !(options.preset && options.config), { message: 'give --preset or --config, not both' });
 
+/** Registers `regress`. */
 export const registerRegress: RegisterCommand = (program) => {
   program
     .command('regress')

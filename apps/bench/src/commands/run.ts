@@ -36,6 +36,7 @@ export const runOptionsSchema = z
     dryRun: z.boolean().default(false),
   })
   .refine((options) => !(options.preset && options.config), { message: 'give --preset or --config, not both' });
+/** Parsed flags of `run`. */
 export type RunOptions = z.infer<typeof runOptionsSchema>;
 
 /** The default preset: the README's main job. */
@@ -63,6 +64,7 @@ export function prepareSweep(rawOptions: unknown): { options: RunOptions; sweep:
   return { options, sweep: { name, config, runs, resultsFile } };
 }
 
+/** Registers `run` and the hidden worker command it forks. */
 export const registerRun: RegisterCommand = (program) => {
   program
     .command('run')

@@ -21,7 +21,7 @@ describe('tfseg-bench run', () => {
   it('runs every run of the sweep once, records it, and ends with the report', () => {
     // Two worker processes here; the shards below run in-process, and must agree with them.
     const result = runCli(['run', '--config', config, '--out', fullResults, '--workers', '2']);
-    expect(result.stderr).toMatch(/e2e: 2 runs, 0 already done, 2 to run on [12] workers? \(backend wasm\)/);
+    expect(result.stderr).toMatch(/e2e: 2 runs, 0 already done, 2 to run on [12] workers? \(backend wasm, 1 wasm thread each\)/);
     expect(result.status).toBe(0);
     const records = readRecords(fullResults);
     expect(records.map((record) => record.status)).toEqual(['ok', 'ok']);

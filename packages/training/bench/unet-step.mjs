@@ -5,13 +5,14 @@
  * PyTorch CPU (unet_step_torch.py), side by side in one run. Build first (`pnpm build`), then:
  *
  *   node packages/training/bench/unet-step.mjs [--steps 10] [--warmup 3] [--sizes 64:8,128:16]
- *                                              [--torch-threads 2,1] [--wasm-threads 2] [--profile] [--no-torch] [--json]
+ *                                              [--torch-threads 2,1] [--wasm-threads auto] [--profile] [--no-torch] [--json]
  *
  * Step: @tfseg/models' plain U-Net (4 down / 4 up, two 3×3 conv+ReLU per level, 2×2 max-pool, 2×2
  * stride-2 transposed conv up, skip concat, 1×1 head, no batch norm), 1 input channel, 2 classes,
  * batch 4, @tfseg/losses' ML loss (Dice × CE, Eq. 5) on logits, Adam lr 1e-3. Prints the median step
  * time of each side and their ratio; --profile adds the time and GFLOP/s of each wasm kernel;
- * --wasm-threads N > 1 starts the threaded wasm build through the experimental shim of wasm-threads.mjs.
+ * --wasm-threads N|auto sets the XNNPACK threads of the wasm backend (selectBackend's `threads`; default
+ * auto = one per core, as PyTorch's default).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -22,15 +23,13 @@ import '@tensorflow/tfjs-backend-wasm';
 import { buildModel } from '@tfseg/models';
 import { createLoss } from '@tfseg/losses';
 import { formatKernelProfile, kernelProfile } from './kernel-profile.mjs';
-import { enableWasmThreadsInNode } from './wasm-threads.mjs';
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // The built package; TFSEG_TRAINING_MODULE points elsewhere while developing the kernels.
 const trainingModule = process.env.TFSEG_TRAINING_MODULE || join(here, '..', 'dist', 'index.js');
 
 function parseArguments(argv) {
-  const options = { steps: 10, warmup: 3, sizes: [[64, 8], [128, 16]], torchThreads: [2, 1], wasmThreads: 1, profile: false, torch: true, batch: 4, json: false };
+  const options = { steps: 10, warmup: 3, sizes: [[64, 8], [128, 16]], torchThreads: [2, 1], wasmThreads: 'auto', profile: false, torch: true, batch: 4, json: false };
   const number = (flag, value) => {
     const parsed = Number(value);
     if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`unet-step: ${flag} must be a positive integer, but got ${value}`);
@@ -40,7 +39,7 @@ function parseArguments(argv) {
     '--steps': (value) => (options.steps = number('--steps', value)),
     '--warmup': (value) => (options.warmup = number('--warmup', value)),
     '--batch': (value) => (options.batch = number('--batch', value)),
-    '--wasm-threads': (value) => (options.wasmThreads = number('--wasm-threads', value)),
+    '--wasm-threads': (value) => (options.wasmThreads = value === 'auto' ? 'auto' : number('--wasm-threads', value)),
     '--torch-threads': (value) => (options.torchThreads = String(value).split(',').map((threads) => number('--torch-threads', threads))),
     '--sizes': (value) => (options.sizes = String(value).split(',').map((pair) => pair.split(':').map((part) => number('--sizes', part)))),
   };
@@ -117,19 +116,17 @@ function timeTorch(size, width, threads, options) {
 
 async function main() {
   const options = parseArguments(process.argv.slice(2));
-  const { registerWasmTrainingKernels } = await import(trainingModule);
+  const { registerWasmTrainingKernels, selectBackend } = await import(trainingModule);
   const kernels = registerWasmTrainingKernels();
-  const cleanup = options.wasmThreads > 1 ? enableWasmThreadsInNode(options.wasmThreads) : () => {};
-  await tf.setBackend('wasm');
-  await tf.ready();
+  const { threads } = await selectBackend('wasm', { threads: options.wasmThreads });
   const log = options.json ? () => {} : console.log;
-  log(`tfjs ${tf.version.tfjs} wasm + ${kernels.length} training kernels (${kernels.join(', ')}); ${getThreadsCount()} XNNPACK thread(s); batch ${options.batch}, ${options.warmup} warm-up + ${options.steps} timed steps`);
+  log(`tfjs ${tf.version.tfjs} wasm + ${kernels.length} training kernels (${kernels.join(', ')}); ${threads} XNNPACK thread(s); batch ${options.batch}, ${options.warmup} warm-up + ${options.steps} timed steps`);
   const rows = [];
   for (const [size, width] of options.sizes) {
     const wasm = await timeWasm(size, width, options);
     const torch = options.torch ? options.torchThreads.map((threads) => timeTorch(size, width, threads, options)) : [];
     const reference = torch[0]?.medianMs;
-    rows.push({ size, width, batch: options.batch, wasmThreads: getThreadsCount(), wasmMs: wasm.medianMs, torch: torch.map(({ threads, medianMs, skipped }) => ({ threads, medianMs, skipped })), ratio: reference ? wasm.medianMs / reference : undefined });
+    rows.push({ size, width, batch: options.batch, wasmThreads: threads, wasmMs: wasm.medianMs, torch: torch.map(({ threads, medianMs, skipped }) => ({ threads, medianMs, skipped })), ratio: reference ? wasm.medianMs / reference : undefined });
     log(`\n${size}×${size}, base width ${width}: tfjs wasm median ${wasm.medianMs.toFixed(1)} ms (steps ${wasm.times.map((t) => t.toFixed(0)).join(' ')}; loss ${wasm.loss.toFixed(4)})`);
     if (!options.torch) log('  PyTorch side skipped: --no-torch');
     for (const side of torch) {
@@ -139,9 +136,6 @@ async function main() {
     if (wasm.profile) log(formatKernelProfile(wasm.profile));
   }
   if (options.json) console.log(JSON.stringify(rows));
-  cleanup();
-  // The threaded build's pthread workers keep the event loop alive.
-  if (options.wasmThreads > 1) process.exit(0);
 }
 
 await main();

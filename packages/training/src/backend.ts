@@ -1,9 +1,12 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as WasmPackage from '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { z } from 'zod';
 import { TrainingError, optionsError } from './errors';
 import { registerWasmTrainingKernels } from './wasm-kernels';
+import { MAX_WASM_THREADS, activateThreadedWasmInNode, isNode, unrefWasmWorkers } from './wasm-threads';
 
 /** The backends `selectBackend` accepts: `auto` picks the fastest one that works. */
 export const backendNameSchema = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
@@ -16,6 +19,14 @@ export type BackendName = z.infer<typeof backendNameSchema>;
  */
 export type BackendCandidate = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
+/**
+ * XNNPACK threads of the wasm backend: 1 to {@link MAX_WASM_THREADS}, or `'auto'` for one per available
+ * core. Results are bit-identical for every count.
+ */
+export const wasmThreadsSchema = z.union([z.int().min(1).max(MAX_WASM_THREADS, `must be at most ${MAX_WASM_THREADS} (the workers tfjs starts)`), z.literal('auto')]);
+/** A wasm thread count or `'auto'`. */
+export type WasmThreads = z.infer<typeof wasmThreadsSchema>;
+
 /** Options of {@link selectBackend}. */
 export const selectBackendOptionsSchema = z.object({
   /**
@@ -24,6 +35,15 @@ export const selectBackendOptionsSchema = z.object({
    * current directory and the directory of the running script.
    */
   searchPaths: z.array(z.string().min(1)).optional(),
+  /**
+   * XNNPACK threads of the wasm backend: a count from 1 to 9, or `'auto'` for one per available core
+   * (`os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in browsers). Default 1. More
+   * than one starts tfjs' threaded build (in Node through a bridge that tfjs lacks; in browsers it needs
+   * cross-origin isolation, else tfjs stays single-threaded). Results are bit-identical for every count;
+   * threads pay off on idle cores and hurt on oversubscribed ones. Fixed once the wasm backend has
+   * initialised in a process. Ignored by the other backends.
+   */
+  threads: wasmThreadsSchema.optional(),
 });
 /** Options of {@link selectBackend}. */
 export type SelectBackendOptions = z.infer<typeof selectBackendOptionsSchema>;
@@ -38,6 +58,8 @@ export interface BackendSelection {
   reason: string;
   /** Candidates tried before it, each with the reason it could not be used. */
   skipped: { backend: BackendCandidate; reason: string }[];
+  /** XNNPACK threads of the wasm backend (`getThreadsCount()`); 1 for the other backends' reporting. */
+  threads: number;
 }
 
 const nativeModules = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' } as const;
@@ -88,31 +110,84 @@ async function activate(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<void> {
   await tf.ready();
 }
 
-async function tryCandidate(candidate: BackendCandidate, searchPaths: readonly string[]): Promise<string> {
+/** The wasm backend package's exports (loaded dynamically: it is an optional peer). */
+type WasmModule = typeof WasmPackage;
+
+/** The XNNPACK thread count an `auto` request means here. */
+async function availableCores(): Promise<number> {
+  if (isNode()) return (await import('node:os')).availableParallelism();
+  return typeof navigator !== 'undefined' && navigator.hardwareConcurrency > 0 ? navigator.hardwareConcurrency : 1;
+}
+
+/**
+ * Initialises the wasm backend with `requested` XNNPACK threads (default 1), or checks that it already
+ * runs with them (any count when `requested` is undefined); returns the count.
+ */
+async function activateWasm(wasm: WasmModule, requested: number | undefined): Promise<{ threads: number; note: string }> {
+  // The engine's live instance, not the package's module-level count, which outlives a removed backend.
+  const initialised = tf.engine().registry['wasm'] as BackendWasm | undefined;
+  const initialisedThreads = initialised?.wasm.tfjs.getThreadsCount();
+  if (initialisedThreads !== undefined) {
+    if (requested !== undefined && initialisedThreads !== requested) {
+      throw new Error(
+        `the wasm backend already runs with ${initialisedThreads} thread(s) in this process and cannot change to ${requested}; ` +
+          'pass threads to the first selectBackend call (or start a new process)',
+      );
+    }
+    await activate('wasm');
+    return { threads: initialisedThreads, note: '' };
+  }
+  const threads = requested ?? 1;
+  wasm.setThreadsCount(threads);
+  let note = '';
+  if (threads === 1 || !isNode()) {
+    await activate('wasm');
+  } else {
+    try {
+      await activateThreadedWasmInNode(threads, (value) => tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', value), () => activate('wasm'));
+    } catch (error) {
+      // A working single-threaded backend beats none: say why the threads were not had.
+      note = `; ${threads} threads were requested, but the threaded build failed to start (${firstLine(error)})`;
+      wasm.setThreadsCount(1);
+      await activate('wasm');
+    }
+  }
+  const backend = tf.backend() as BackendWasm;
+  unrefWasmWorkers(backend);
+  const actual = backend.wasm.tfjs.getThreadsCount();
+  if (note === '' && actual !== threads) note = `; ${threads} threads were requested, tfjs started ${actual}${isNode() ? '' : ' (threads need a cross-origin-isolated page)'}`;
+  return { threads: actual, note };
+}
+
+/** Activates one candidate; returns why it was chosen and its thread count (1 except for wasm). */
+async function tryCandidate(candidate: BackendCandidate, searchPaths: readonly string[], requestedThreads: number | undefined): Promise<{ reason: string; threads: number }> {
   switch (candidate) {
     case 'tensorflow-gpu':
     case 'tensorflow': {
       const moduleName = nativeModules[candidate];
       loadNative(moduleName, searchPaths);
       await activate('tensorflow');
-      return candidate === 'tensorflow-gpu'
-        ? `${moduleName} loaded: libtensorflow with CUDA (runs on the GPU when CUDA 11.2 and cuDNN 8.1 libraries are found)`
-        : `${moduleName} loaded: native libtensorflow on the CPU`;
+      const reason =
+        candidate === 'tensorflow-gpu'
+          ? `${moduleName} loaded: libtensorflow with CUDA (runs on the GPU when CUDA 11.2 and cuDNN 8.1 libraries are found)`
+          : `${moduleName} loaded: native libtensorflow on the CPU`;
+      return { reason, threads: 1 };
     }
     case 'wasm': {
+      let wasm: WasmModule;
       try {
-        await import('@tensorflow/tfjs-backend-wasm');
+        wasm = await import('@tensorflow/tfjs-backend-wasm');
       } catch (error) {
         throw new Error(`@tensorflow/tfjs-backend-wasm is not installed: ${firstLine(error)}`);
       }
       // The stock wasm backend cannot train a conv net (no Conv2DBackpropFilter): add the training kernels.
       const kernels = registerWasmTrainingKernels();
-      await activate('wasm');
-      return `WebAssembly backend (XNNPACK) with the tfseg training kernels (${kernels.join(', ')})`;
+      const { threads, note } = await activateWasm(wasm, requestedThreads);
+      return { reason: `WebAssembly backend (XNNPACK, ${threads} thread${threads === 1 ? '' : 's'}) with the tfseg training kernels (${kernels.join(', ')})${note}`, threads };
     }
     case 'cpu':
       await activate('cpu');
-      return 'pure-JavaScript CPU backend (slowest; for tiny models and tests)';
+      return { reason: 'pure-JavaScript CPU backend (slowest; for tiny models and tests)', threads: 1 };
   }
 }
 
@@ -132,15 +207,16 @@ export async function selectBackend(name: BackendName | string = 'auto', options
   const parsedOptions = selectBackendOptionsSchema.safeParse(options);
   if (!parsedOptions.success) throw optionsError('selectBackend', parsedOptions.error);
   const searchPaths = parsedOptions.data.searchPaths ?? defaultSearchPaths();
+  const requestedThreads = parsedOptions.data.threads === 'auto' ? Math.min(await availableCores(), MAX_WASM_THREADS) : parsedOptions.data.threads;
 
   const candidates: readonly BackendCandidate[] =
     parsedName.data === 'auto' ? autoOrder : parsedName.data === 'tensorflow' ? ['tensorflow-gpu', 'tensorflow'] : [parsedName.data];
   const skipped: BackendSelection['skipped'] = [];
   for (const candidate of candidates) {
     try {
-      const reason = await tryCandidate(candidate, searchPaths);
+      const { reason, threads } = await tryCandidate(candidate, searchPaths, requestedThreads);
       const backend = candidate === 'tensorflow-gpu' ? 'tensorflow' : candidate;
-      return { backend, candidate, reason: parsedName.data === 'auto' ? `auto: ${reason}` : reason, skipped };
+      return { backend, candidate, reason: parsedName.data === 'auto' ? `auto: ${reason}` : reason, skipped, threads };
     } catch (error) {
       skipped.push({ backend: candidate, reason: firstLine(error) });
     }
@@ -167,7 +243,7 @@ export async function probeBackends(options: SelectBackendOptions = {}): Promise
   const results: BackendProbe[] = [];
   for (const candidate of autoOrder) {
     try {
-      results.push({ backend: candidate, available: true, detail: await tryCandidate(candidate, searchPaths) });
+      results.push({ backend: candidate, available: true, detail: (await tryCandidate(candidate, searchPaths, undefined)).reason });
     } catch (error) {
       results.push({ backend: candidate, available: false, detail: firstLine(error) });
     }

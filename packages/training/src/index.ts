@@ -2,8 +2,9 @@
  * @tfseg/training: backend selection (libtensorflow/CUDA, WASM, CPU), a deterministic, resumable training
  * loop with validation mIoU and best-weight restore, evaluation helpers and a step timer.
  */
-export { selectBackend, probeBackends, backendNameSchema, selectBackendOptionsSchema, TENSORFLOW_INSTALL_HINT } from './backend';
-export type { BackendName, BackendCandidate, BackendSelection, BackendProbe, SelectBackendOptions } from './backend';
+export { selectBackend, probeBackends, backendNameSchema, selectBackendOptionsSchema, wasmThreadsSchema, TENSORFLOW_INSTALL_HINT } from './backend';
+export type { BackendName, BackendCandidate, BackendSelection, BackendProbe, SelectBackendOptions, WasmThreads } from './backend';
+export { MAX_WASM_THREADS } from './wasm-threads';
 export { registerWasmTrainingKernels, wasmTrainingKernelConfigs } from './wasm-kernels';
 export { train, trainOptionsSchema } from './train';
 export type { TrainOptions, TrainResult, TrainingEvent } from './train';

@@ -13,7 +13,8 @@ import { compareWithBaseline, createBaseline, DEFAULT_TOLERANCE, formatRegressio
 import { planSweep } from '../sweep/plan';
 import { preflightSweep } from '../sweep/preflight';
 import { createProgressDisplay } from '../sweep/progress';
-import { runSweep } from '../sweep/run-sweep';
+import { runSweep, threadsPerProcess } from '../sweep/run-sweep';
+import { threadsFlagSchema } from '../config/sweep-config';
 import type { RegisterCommand } from './index';
 import { WORKER_COMMAND } from './run';
 
@@ -26,6 +27,7 @@ export const regressOptionsSchema = z
     preset: z.string().min(1).optional(),
     config: z.string().min(1).optional(),
     workers: z.coerce.number().int('must be a whole number').positive('must be ≥ 1').optional(),
+    threads: threadsFlagSchema.optional(),
   })
   .refine((options) => !(options.preset && options.config), { message: 'give --preset or --config, not both' });
 
@@ -40,6 +42,7 @@ export const registerRegress: RegisterCommand = (program) => {
     .option('--preset <name>', 'sweep to run (default: smoke)')
     .option('--config <file>', 'sweep config file instead of a preset')
     .option('--workers <k>', 'parallel worker processes (default: the config\'s workers)')
+    .option('--threads <n|auto>', "wasm XNNPACK threads per worker (default: the config's threads; results do not depend on it)")
     .action(async (rawOptions: unknown) => {
       const parsed = regressOptionsSchema.safeParse(rawOptions);
       if (!parsed.success) throw new Error(formatZodError(parsed.error, 'regress'));
@@ -52,17 +55,19 @@ export const registerRegress: RegisterCommand = (program) => {
         throw new Error(`baseline ${baselineFile} was made from sweep ${JSON.stringify(baseline.sweep)}, but this is ${JSON.stringify(sweepName)}`);
       }
       const runs = planSweep(config);
-      await preflightSweep(runs);
+      const workers = options.workers ?? config.workers;
+      const threads = threadsPerProcess(options.threads ?? config.threads, workers);
+      await preflightSweep(runs, threads);
       // Always recompute from scratch: a regression check must never reuse earlier results.
       const directory = mkdtempSync(join(tmpdir(), 'tfseg-regress-'));
       try {
-        const workers = options.workers ?? config.workers;
         const display = createProgressDisplay(runs.length, workers);
         const records = await runSweep({
           runs,
           resultsFile: join(directory, `${sweepName}.jsonl`),
           samplesPerRun: 0,
           workers,
+          threads,
           workerCommand: { script: process.argv[1] ?? '', args: [WORKER_COMMAND] },
           events: display,
         }).finally(() => display.stop());

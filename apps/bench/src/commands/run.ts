@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadConfigFile, loadPreset } from '../config/load-config';
 import { presetsDirectory } from '../config/package-paths';
-import type { SweepConfig } from '../config/sweep-config';
+import { threadsFlagSchema, type SweepConfig } from '../config/sweep-config';
 import { formatZodError } from '../errors';
 import { writeReport } from '../report/index';
 import { latestRecords, readResults } from '../results/store';
@@ -16,7 +16,7 @@ import { ASSUMED_FLOPS_PER_SECOND, estimateSweepMilliseconds } from '../sweep/es
 import { preflightSweep } from '../sweep/preflight';
 import { createProgressDisplay, formatDuration } from '../sweep/progress';
 import { formatSweepSummary } from '../sweep/summary';
-import { pendingRuns, runSweep, stopAllWorkers } from '../sweep/run-sweep';
+import { pendingRuns, runSweep, stopAllWorkers, threadsPerProcess } from '../sweep/run-sweep';
 import { runWorker } from '../sweep/worker';
 import type { RegisterCommand } from './index';
 
@@ -30,6 +30,7 @@ export const runOptionsSchema = z
     config: z.string().min(1).optional(),
     out: z.string().min(1).optional(),
     workers: z.coerce.number().int('must be a whole number').positive('must be ≥ 1').optional(),
+    threads: threadsFlagSchema.optional(),
     shard: z.string().optional(),
     reportDir: z.string().min(1).optional(),
     report: z.boolean().default(true),
@@ -73,6 +74,7 @@ export const registerRun: RegisterCommand = (program) => {
     .option('--config <file>', 'a sweep config file (JSON or YAML)')
     .option('--out <file>', 'results file (JSONL); default results/<preset>.jsonl')
     .option('--workers <k>', 'parallel worker processes (default: the config\'s workers)')
+    .option('--threads <n|auto>', "wasm XNNPACK threads per worker (default: the config's threads, auto = cores / workers)")
     .option('--shard <i/N>', 'run only shard i of N (0-based), for cluster arrays')
     .option('--report-dir <dir>', 'report folder; default <results file without .jsonl>-report')
     .option('--no-report', 'do not write the report at the end')
@@ -89,12 +91,13 @@ export const registerRun: RegisterCommand = (program) => {
 
 async function runCommand(options: RunOptions, sweep: PreparedSweep): Promise<number> {
   const workers = Math.min(options.workers ?? sweep.config.workers, availableParallelism());
+  const threads = threadsPerProcess(options.threads ?? sweep.config.threads, workers);
   const todo = pendingRuns(sweep.runs, sweep.resultsFile);
   const log = (line: string): void => void process.stderr.write(line + '\n');
   log(
     `${sweep.name}: ${sweep.runs.length} runs${options.shard ? ` in shard ${options.shard}` : ''}, ` +
       `${sweep.runs.length - todo.length} already done, ${todo.length} to run on ${workers} worker${workers === 1 ? '' : 's'} ` +
-      `(backend ${sweep.config.backend}); results: ${sweep.resultsFile}`,
+      `(backend ${sweep.config.backend}, ${threads} wasm thread${threads === 1 ? '' : 's'} each); results: ${sweep.resultsFile}`,
   );
   if (sweep.config.description) log(sweep.config.description);
   const estimate = estimateSweepMilliseconds(todo.map((run) => run.config), workers);
@@ -103,7 +106,7 @@ async function runCommand(options: RunOptions, sweep: PreparedSweep): Promise<nu
   }
   if (options.dryRun) return 0;
   // Fail before writing anything when the data or the backend is not there.
-  await preflightSweep(todo);
+  await preflightSweep(todo, threads);
 
   const display = createProgressDisplay(todo.length, workers);
   const interrupt = (signal: NodeJS.Signals): void => {
@@ -122,6 +125,7 @@ async function runCommand(options: RunOptions, sweep: PreparedSweep): Promise<nu
       resultsFile: sweep.resultsFile,
       samplesPerRun: sweep.config.samplesPerRun,
       workers,
+      threads,
       workerCommand: { script: process.argv[1] ?? '', args: [WORKER_COMMAND] },
       events: display,
     });

@@ -13,7 +13,7 @@ describe('sweep config', () => {
 
   it('fills the paper defaults (5 folds, batch 4, Adam 1e-3) for omitted fields', () => {
     const config = parseSweepConfig(minimal);
-    expect(config).toMatchObject({ folds: 5, batchSize: 4, learningRate: 1e-3, fractions: [1], seeds: [0], backend: 'auto' });
+    expect(config).toMatchObject({ folds: 5, batchSize: 4, learningRate: 1e-3, fractions: [1], seeds: [0], backend: 'auto', threads: 'auto' });
   });
 
   it('names the bad field with its index and the rule', () => {
@@ -21,6 +21,7 @@ describe('sweep config', () => {
     expect(() => parseSweepConfig({ ...minimal, losses })).toThrow('config.losses[2].lambda: must be ≤ 1');
     expect(() => parseSweepConfig({ ...minimal, fractions: [1, 0] })).toThrow('config.fractions[1]: must be > 0');
     expect(() => parseSweepConfig({ ...minimal, foldIndices: [0, 5] })).toThrow('config.foldIndices[1]: must be < folds (5), but got 5');
+    expect(() => parseSweepConfig({ ...minimal, threads: 0 })).toThrow(/^config\.threads: /);
   });
 
   it('rejects unknown keys, unknown backends and unknown loss names', () => {

@@ -4,9 +4,17 @@
  * or YAML) or a preset is parsed once here, and the rest of the bench trusts the typed value.
  */
 import { MODEL_NAMES, PRESET_NAMES } from '@tfseg/models';
+import { MAX_WASM_THREADS, wasmThreadsSchema } from '@tfseg/training';
 import { z } from 'zod';
 
 /** Backends a run may ask for; `auto` lets @tfseg/training pick the fastest one that loads. */
+/** `--threads <n|auto>` as commander hands it over (a string). */
+const threadsRule = `must be auto or a whole number from 1 to ${MAX_WASM_THREADS}`;
+export const threadsFlagSchema = z.union(
+  [z.literal('auto'), z.coerce.number({ error: threadsRule }).int({ error: threadsRule }).min(1, { error: threadsRule }).max(MAX_WASM_THREADS, { error: threadsRule })],
+  { error: threadsRule },
+);
+
 export const backendNameSchema = z.enum(['auto', 'tensorflow', 'wasm', 'cpu'], {
   error: (issue) => `must be one of auto, tensorflow, wasm, cpu, but got ${JSON.stringify(issue.input)}`,
 });
@@ -95,6 +103,12 @@ export const sweepConfigSchema = z
     samplesPerRun: z.number().int().nonnegative().default(4),
     /** Worker processes by default (`--workers` overrides); not part of any run's identity. */
     workers: z.number().int().positive().default(1),
+    /**
+     * XNNPACK threads of the wasm backend per worker process (`--threads` overrides): a count, or `auto`
+     * for the available cores shared out among the workers. Not part of any run's identity: results are
+     * bit-identical for every count.
+     */
+    threads: wasmThreadsSchema.default('auto'),
   })
   .superRefine((config, context) => {
     config.foldIndices?.forEach((fold, index) => {

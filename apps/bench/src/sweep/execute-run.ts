@@ -31,6 +31,8 @@ export interface ExecuteRunOptions {
   samplesFolder: string;
   /** Test patches to save for qualitative overlays; 0 saves none. */
   samplesPerRun: number;
+  /** XNNPACK threads of the wasm backend in this process (fixed by the first run). Default 1. */
+  threads?: number;
   onProgress?: (progress: RunProgress) => void;
 }
 
@@ -51,10 +53,10 @@ export function loadDataset(name: string, root?: string): Promise<LoadedDataset>
   return loading;
 }
 
-/** Activates the run's backend once per process; throws when it cannot be loaded. */
-export async function ensureBackend(name: string): Promise<void> {
+/** Activates the run's backend once per process (wasm with `threads` threads); throws when it cannot be loaded. */
+export async function ensureBackend(name: string, threads = 1): Promise<void> {
   if (activeBackend === name) return;
-  await selectBackend(name);
+  await selectBackend(name, { threads });
   activeBackend = name;
 }
 
@@ -77,7 +79,7 @@ export async function executeRun(run: PlannedRun, options: ExecuteRunOptions): P
     };
   };
   try {
-    await ensureBackend(run.config.backend);
+    await ensureBackend(run.config.backend, options.threads);
     const result = await trainAndTest(run, options, (names) => (classNames = names));
     return finish({ status: 'ok', ...result });
   } catch (error) {

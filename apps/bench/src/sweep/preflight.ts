@@ -7,7 +7,7 @@ import { ensureBackend, loadDataset } from './execute-run';
 import type { PlannedRun } from './plan';
 
 /** Throws (nothing written yet) when a dataset folder is missing, a model does not fit, or the backend cannot be loaded. */
-export async function preflightSweep(runs: readonly PlannedRun[]): Promise<void> {
+export async function preflightSweep(runs: readonly PlannedRun[], threads = 1): Promise<void> {
   const datasets = new Map(runs.map((run) => [`${run.config.dataset}\0${run.datasetRoot ?? ''}`, run]));
   for (const run of datasets.values()) {
     try {
@@ -28,7 +28,7 @@ export async function preflightSweep(runs: readonly PlannedRun[]): Promise<void>
   }
   for (const backend of new Set(runs.map((run) => run.config.backend))) {
     try {
-      await ensureBackend(backend);
+      await ensureBackend(backend, threads);
     } catch (error) {
       throw new Error(`backend ${JSON.stringify(backend)} cannot be used: ${firstLine(error)}`, { cause: error });
     }

@@ -4,7 +4,9 @@
  * parent stays the only writer of the file, so records never interleave.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { basename, dirname } from 'node:path';
+import { MAX_WASM_THREADS, type WasmThreads } from '@tfseg/training';
 import { RECORD_VERSION, type RunRecord } from '../results/record';
 import { appendRecord, finishedRunIds, readResults, repairResultsFile } from '../results/store';
 import { runEnvironment } from './environment';
@@ -33,6 +35,8 @@ export interface RunSweepOptions {
   samplesPerRun: number;
   /** Parallel worker processes; 1 runs in this process. */
   workers: number;
+  /** XNNPACK threads of the wasm backend in each process that runs runs; see {@link threadsPerProcess}. */
+  threads: number;
   /** Required when `workers > 1`. */
   workerCommand?: WorkerCommand;
   events?: SweepEvents;
@@ -45,12 +49,19 @@ export function pendingRuns(runs: readonly PlannedRun[], resultsFile: string): P
 }
 
 /** Side-file locations for runs writing next to `resultsFile`. */
-export function executeOptionsFor(resultsFile: string, samplesPerRun: number): ExecuteRunOptions {
+export function executeOptionsFor(resultsFile: string, samplesPerRun: number, threads: number): ExecuteRunOptions {
   return {
     resultsDirectory: dirname(resultsFile),
     samplesFolder: `${basename(resultsFile).replace(/\.jsonl$/, '')}.samples`,
     samplesPerRun,
+    threads,
   };
+}
+
+/** The wasm thread count of each of `workers` processes: `'auto'` shares the available cores out evenly. */
+export function threadsPerProcess(threads: WasmThreads, workers: number): number {
+  if (threads !== 'auto') return threads;
+  return Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(availableParallelism() / Math.max(1, workers))));
 }
 
 /**
@@ -66,7 +77,7 @@ export async function runSweep(options: RunSweepOptions): Promise<RunRecord[]> {
     written.push(record);
     options.events?.onRunFinish?.(slot, record);
   };
-  const executeOptions = executeOptionsFor(options.resultsFile, options.samplesPerRun);
+  const executeOptions = executeOptionsFor(options.resultsFile, options.samplesPerRun, options.threads);
   const workers = Math.min(options.workers, queue.length);
   if (workers <= 1) {
     for (const run of queue) {

@@ -1,0 +1,80 @@
+import { readdirSync } from 'node:fs';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { selectBackend } from './backend';
+
+/**
+ * The loss and every gradient of a small net that goes through each wasm training kernel and through
+ * XNNPACK work large enough to be split across threads (conv, transposed conv, pooling, concat,
+ * depthwise conv, transposed matmul, tile).
+ */
+function gradientsThroughEveryKernel(): Float32Array[] {
+  return tf.tidy(() => {
+    const x = tf.randomUniform([4, 32, 32, 8], -1, 1, 'float32', 1);
+    const weights = [
+      tf.randomUniform([3, 3, 8, 16], -0.3, 0.3, 'float32', 2),
+      tf.randomUniform([2, 2, 16, 16], -0.3, 0.3, 'float32', 3),
+      tf.randomUniform([3, 3, 32, 1], -0.3, 0.3, 'float32', 4),
+      tf.randomUniform([64, 32], -0.3, 0.3, 'float32', 5),
+    ] as const;
+    const loss = (input: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor): tf.Scalar => {
+      const features = tf.relu(tf.conv2d(input as tf.Tensor4D, w0 as tf.Tensor4D, 1, 'same'));
+      const pooled = tf.maxPool(features, 2, 2, 'valid');
+      const upsampled = tf.conv2dTranspose(pooled, w1 as tf.Tensor4D, [4, 32, 32, 16], 2, 'valid');
+      const joined = tf.concat([features, upsampled], 3);
+      const mixed = tf.depthwiseConv2d(joined, w2 as tf.Tensor4D, 1, 'same');
+      const tokens = mixed.reshape([4, 1024, 32]);
+      const attention = tf.matMul(tokens.slice([0, 0, 0], [4, 64, 32]), tokens.slice([0, 64, 0], [4, 64, 32]), false, true);
+      const projected = tf.matMul(attention.reshape([256, 64]), w3 as tf.Tensor2D);
+      const tiled = tf.tile(projected.mean(0, true), [8, 1]);
+      return tf.add(tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3)) as tf.Scalar;
+    };
+    const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);
+    return [value, ...grads].map((tensor) => tensor.dataSync() as Float32Array);
+  });
+}
+
+function temporaryBridgeDirectories(): string[] {
+  return readdirSync(os.tmpdir()).filter((name) => name.startsWith('tfseg-wasm-threads-'));
+}
+
+describe('wasm threads', () => {
+  it('2 threads start in Node, restore every global they patch, and give bit-identical gradients to 1 thread', async () => {
+    const single = await selectBackend('wasm', { threads: 1 });
+    expect(single.threads).toBe(1);
+    const expected = gradientsThroughEveryKernel();
+    const numTensors = tf.memory().numTensors;
+
+    // A new wasm backend instance: the thread count is fixed when one initialises.
+    const factory = tf.findBackendFactory('wasm');
+    if (factory === null) throw new Error('the wasm backend factory is not registered');
+    tf.removeBackend('wasm');
+    tf.registerBackend('wasm', factory, 2);
+
+    const globalsBefore = { Blob: globalThis.Blob, createObjectURL: URL.createObjectURL, postMessage: Worker.prototype.postMessage, cpus: os.cpus };
+    const directoriesBefore = temporaryBridgeDirectories();
+    const threaded = await selectBackend('wasm', { threads: 2 });
+    expect(threaded).toMatchObject({ backend: 'wasm', threads: 2 });
+    expect(threaded.reason).toMatch(/^WebAssembly backend \(XNNPACK, 2 threads\)/);
+    expect({ Blob: globalThis.Blob, createObjectURL: URL.createObjectURL, postMessage: Worker.prototype.postMessage, cpus: os.cpus }).toEqual(globalsBefore);
+    expect(os.cpus().length).toBe(os.availableParallelism());
+    expect(temporaryBridgeDirectories()).toEqual(directoriesBefore);
+
+    const actual = gradientsThroughEveryKernel();
+    expect(actual.map((values) => values.length)).toEqual(expected.map((values) => values.length));
+    actual.forEach((values, index) => expect(Buffer.from(values.buffer).equals(Buffer.from((expected[index] as Float32Array).buffer))).toBe(true));
+    expect(tf.memory().numTensors).toBe(numTensors);
+  });
+
+  it('a request for a different count once wasm has initialised is an Error saying why', async () => {
+    await expect(selectBackend('wasm', { threads: 3 })).rejects.toThrow(/already runs with \d thread\(s\) in this process and cannot change to 3; pass threads to the first selectBackend call/);
+  });
+
+  it('bad thread counts name the field and the limit', async () => {
+    await expect(selectBackend('wasm', { threads: 0 })).rejects.toThrow(/Error in selectBackend: invalid options: threads: /);
+    await expect(selectBackend('wasm', { threads: 10 })).rejects.toThrow(/threads: .*must be at most 9/);
+    await expect(selectBackend('wasm', { threads: 'all' as 'auto' })).rejects.toThrow(/threads: /);
+  });
+});

@@ -18,6 +18,8 @@ const here = dirname(fileURLToPath(import.meta.url)); // import.meta.dirname nee
 const root = resolve(here, '../..');
 const keep = process.argv.includes('--keep');
 const TFJS = '@tensorflow/tfjs@4.22.0';
+// The optional peer of @tfseg/training, so its smoke snippet can start the threaded wasm build.
+const TFJS_WASM = '@tensorflow/tfjs-backend-wasm@4.22.0';
 const started = Date.now();
 const failures = [];
 const fail = (message) => {
@@ -80,8 +82,8 @@ try {
 
   // 2. one npm install of every tarball + tfjs
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'tfseg-pack-test', version: '0.0.0', private: true }, null, 2));
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packed.map((entry) => entry.tarball), TFJS], project);
-  log(`npm install of the tarballs and ${TFJS} done`);
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packed.map((entry) => entry.tarball), TFJS, TFJS_WASM], project);
+  log(`npm install of the tarballs, ${TFJS} and ${TFJS_WASM} done`);
 
   // 3. import + require each package
   for (const entry of packed) {

@@ -1,11 +1,19 @@
 // Smoke snippet for @tfseg/training, run by tools/pack-test/run.mjs against both the ESM and CJS builds:
-// backend selection from the installed package, and a 1×1-conv segmenter trained on a rule a reader can
+// backend selection from the installed package (the threaded wasm build started from a plain npm layout,
+// agreeing with the cpu backend), and a 1×1-conv segmenter trained on a rule a reader can
 // check (class 1 ⇔ pixel > 0.5) with the installed losses and metrics.
 module.exports = async function smoke(training, tf) {
+  const threaded = await training.selectBackend('wasm', { threads: 2 });
+  if (threaded.threads !== 2) throw new Error(`@tfseg/training: wasm started ${threaded.threads} thread(s), not 2: ${threaded.reason}`);
+  const convolve = () => tf.tidy(() => tf.conv2d(tf.randomUniform([2, 24, 24, 8], -1, 1, 'float32', 1), tf.randomUniform([3, 3, 8, 16], -1, 1, 'float32', 2), 1, 'same').dataSync());
+  const onWasm = convolve();
   const selection = await training.selectBackend('auto');
-  if (!['wasm', 'cpu'].includes(selection.backend)) throw new Error(`@tfseg/training: auto chose ${selection.backend}`);
+  if (selection.backend !== 'wasm') throw new Error(`@tfseg/training: auto chose ${selection.backend}, not the installed wasm`);
   if (!selection.skipped.some((entry) => entry.backend === 'tensorflow-gpu')) throw new Error('@tfseg/training: auto did not report why tfjs-node-gpu was skipped');
   await training.selectBackend('cpu');
+  const onCpu = convolve();
+  const worst = onWasm.reduce((max, value, index) => Math.max(max, Math.abs(value - onCpu[index])), 0);
+  if (!(worst < 1e-4)) throw new Error(`@tfseg/training: threaded wasm conv differs from cpu by ${worst}`);
   const size = 8;
   const count = 4;
   const images = Float32Array.from({ length: count * size * size }, (_, index) => ((index * 37) % 100) / 100);

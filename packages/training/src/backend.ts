@@ -144,7 +144,7 @@ async function activateWasm(wasm: WasmModule, requested: number | undefined): Pr
     await activate('wasm');
   } else {
     try {
-      await activateThreadedWasmInNode(threads, (value) => tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', value), () => activate('wasm'));
+      await activateThreadedWasmInNode(threads, () => activate('wasm'));
     } catch (error) {
       // A working single-threaded backend beats none: say why the threads were not had.
       note = `; ${threads} threads were requested, but the threaded build failed to start (${firstLine(error)})`;

@@ -17,6 +17,7 @@
  */
 import type { TransferListItem } from 'node:worker_threads';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { env } from '@tensorflow/tfjs-core';
 
 /** Workers emscripten creates at initialisation: XNNPACK can use these plus the calling thread. */
 export const MAX_WASM_THREADS = 9;
@@ -70,7 +71,7 @@ export function unrefWasmWorkers(backend: BackendWasm): number {
  * Runs `initialise` (which must initialise the wasm backend) with Node patched so that tfjs starts its
  * threaded build with `threads` XNNPACK threads; restores the patches and deletes the temp files after.
  */
-export async function activateThreadedWasmInNode<T>(threads: number, setFlag: (value: boolean) => void, initialise: () => Promise<T>): Promise<T> {
+export async function activateThreadedWasmInNode<T>(threads: number, initialise: () => Promise<T>): Promise<T> {
   const [fs, os, path, workerThreads] = await Promise.all([import('node:fs'), import('node:os'), import('node:path'), import('node:worker_threads')]);
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'tfseg-wasm-threads-'));
   const files = new WeakMap<Blob, string>();
@@ -101,7 +102,7 @@ export async function activateThreadedWasmInNode<T>(threads: number, setFlag: (v
     URL.createObjectURL = nativeCreateObjectURL;
     workerThreads.Worker.prototype.postMessage = nativePostMessage;
     os.default.cpus = nativeCpus;
-    setFlag(false);
+    env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // tfjs' own value in Node
   };
 
   globalThis.Blob = FileBackedBlob;
@@ -116,7 +117,7 @@ export async function activateThreadedWasmInNode<T>(threads: number, setFlag: (v
     const wanted = Math.max(cpus.length, 2 * threads);
     return Array.from({ length: wanted }, (_, index) => cpus[index % cpus.length] as (typeof cpus)[number]);
   };
-  setFlag(true);
+  env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   try {
     const result = await initialise();
     if (bridgeError !== undefined) throw bridgeError;

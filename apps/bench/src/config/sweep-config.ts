@@ -7,14 +7,14 @@ import { MODEL_NAMES, PRESET_NAMES } from '@tfseg/models';
 import { MAX_WASM_THREADS, wasmThreadsSchema } from '@tfseg/training';
 import { z } from 'zod';
 
-/** Backends a run may ask for; `auto` lets @tfseg/training pick the fastest one that loads. */
-/** `--threads <n|auto>` as commander hands it over (a string). */
 const threadsRule = `must be auto or a whole number from 1 to ${MAX_WASM_THREADS}`;
+/** `--threads <n|auto>` as commander hands it over (a string). */
 export const threadsFlagSchema = z.union(
   [z.literal('auto'), z.coerce.number({ error: threadsRule }).int({ error: threadsRule }).min(1, { error: threadsRule }).max(MAX_WASM_THREADS, { error: threadsRule })],
   { error: threadsRule },
 );
 
+/** Backends a run may ask for; `auto` lets @tfseg/training pick the fastest one that loads. */
 export const backendNameSchema = z.enum(['auto', 'tensorflow', 'wasm', 'cpu'], {
   error: (issue) => `must be one of auto, tensorflow, wasm, cpu, but got ${JSON.stringify(issue.input)}`,
 });

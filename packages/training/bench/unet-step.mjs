@@ -9,9 +9,10 @@
  *
  * Step: @tfseg/models' plain U-Net (4 down / 4 up, two 3×3 conv+ReLU per level, 2×2 max-pool, 2×2
  * stride-2 transposed conv up, skip concat, 1×1 head, no batch norm), 1 input channel, 2 classes,
- * batch 4, @tfseg/losses' ML loss (Dice × CE, Eq. 5) on logits, Adam lr 1e-3. Prints the median step
+ * batch 4, @tfseg/losses' ML loss (Dice × CE, Eq. 5) on logits, Adam lr 1e-3: on wasm the step of
+ * @tfseg/training's train() (measureTrainingStep), with the package's Adam. Prints the median step
  * time of each side and their ratio; --profile adds the time and GFLOP/s of each wasm kernel;
- * --wasm-threads N|auto sets the XNNPACK threads of the wasm backend (selectBackend's `threads`; default
+ * --wasm-threads N|auto sets the threads of the wasm backend (selectBackend's `threads`; default
  * auto = one per core, as PyTorch's default).
  */
 import { spawnSync } from 'node:child_process';
@@ -59,49 +60,24 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-/** A reproducible batch: uniform images and one-hot labels of a thresholded, smoothed copy (as in the .py). */
-function syntheticBatch(batch, size) {
-  return tf.tidy(() => {
-    const images = tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 42);
-    const smooth = tf.avgPool(images, 5, 1, 'same');
-    const classes = tf.cast(tf.greater(smooth, 0.5), 'int32').reshape([batch, size, size]);
-    return { images, labels: tf.oneHot(classes, 2).toFloat() };
-  });
+/** The plain U-Net of the step (same as unet_step_torch.py), freshly initialised. */
+function buildUnet(size, width) {
+  return buildModel({ name: 'unet', preset: 'tiny', inChannels: 1, numClasses: 2, inputSize: size, baseWidth: width, batchNorm: false, output: 'logits', seed: 1 });
 }
 
-/** Builds model, loss and optimizer; returns one training step (returns the loss) and a disposer. */
-function makeStep(size, width, batch) {
-  const model = buildModel({ name: 'unet', preset: 'tiny', inChannels: 1, numClasses: 2, inputSize: size, baseWidth: width, batchNorm: false, output: 'logits', seed: 1 });
+/**
+ * Times the step that @tfseg/training's train() runs (measureTrainingStep: forward, ML loss, gradients,
+ * the package's Adam, loss read back) on the wasm backend, and profiles its kernels on request.
+ */
+async function timeWasm(training, size, width, options) {
+  const model = buildUnet(size, width);
   const loss = createLoss({ name: 'ml', fromLogits: true, validateInputs: false });
-  const optimizer = tf.train.adam(1e-3);
-  const { images, labels } = syntheticBatch(batch, size);
-  const step = () => {
-    const value = optimizer.minimize(() => loss(labels, model.apply(images, { training: true })), true);
-    const result = value.dataSync()[0];
-    value.dispose();
-    return result;
-  };
-  const dispose = () => {
-    tf.dispose([images, labels]);
-    optimizer.dispose();
-    model.dispose();
-  };
-  return { step, dispose };
-}
-
-async function timeWasm(size, width, options) {
-  const { step, dispose } = makeStep(size, width, options.batch);
-  for (let i = 0; i < options.warmup; i++) step();
-  const times = [];
-  let loss = Number.NaN;
-  for (let i = 0; i < options.steps; i++) {
-    const start = performance.now();
-    loss = step();
-    times.push(performance.now() - start);
-  }
-  const profile = options.profile ? await kernelProfile(step) : undefined;
-  dispose();
-  return { medianMs: median(times), times, loss, profile };
+  const measure = (warmupSteps, steps) => training.measureTrainingStep({ model, loss, numClasses: 2, batchSize: options.batch, warmupSteps, steps });
+  const { medianStepMs, stepTimesMs } = await measure(options.warmup, options.steps);
+  if (process.env.TFSEG_STATS) { globalThis.__nativeStats = {}; await measure(0, 10); console.log(JSON.stringify(Object.fromEntries(Object.entries(globalThis.__nativeStats).map(([k, v]) => [k, v.map((x) => +x.toFixed(2))])))); }
+  const profile = options.profile ? await kernelProfile(() => measure(0, 1)) : undefined;
+  model.dispose();
+  return { medianMs: medianStepMs, times: stepTimesMs, profile };
 }
 
 function timeTorch(size, width, threads, options) {
@@ -116,18 +92,19 @@ function timeTorch(size, width, threads, options) {
 
 async function main() {
   const options = parseArguments(process.argv.slice(2));
-  const { registerWasmTrainingKernels, selectBackend } = await import(trainingModule);
+  const training = await import(trainingModule);
+  const { registerWasmTrainingKernels, selectBackend } = training;
   const kernels = registerWasmTrainingKernels();
-  const { threads } = await selectBackend('wasm', { threads: options.wasmThreads });
+  const { threads, reason } = await selectBackend('wasm', { threads: options.wasmThreads });
   const log = options.json ? () => {} : console.log;
-  log(`tfjs ${tf.version.tfjs} wasm + ${kernels.length} training kernels (${kernels.join(', ')}); ${threads} XNNPACK thread(s); batch ${options.batch}, ${options.warmup} warm-up + ${options.steps} timed steps`);
+  log(`tfjs ${tf.version.tfjs}: ${reason}; batch ${options.batch}, ${options.warmup} warm-up + ${options.steps} timed steps`);
   const rows = [];
   for (const [size, width] of options.sizes) {
-    const wasm = await timeWasm(size, width, options);
+    const wasm = await timeWasm(training, size, width, options);
     const torch = options.torch ? options.torchThreads.map((threads) => timeTorch(size, width, threads, options)) : [];
     const reference = torch[0]?.medianMs;
     rows.push({ size, width, batch: options.batch, wasmThreads: threads, wasmMs: wasm.medianMs, torch: torch.map(({ threads, medianMs, skipped }) => ({ threads, medianMs, skipped })), ratio: reference ? wasm.medianMs / reference : undefined });
-    log(`\n${size}×${size}, base width ${width}: tfjs wasm median ${wasm.medianMs.toFixed(1)} ms (steps ${wasm.times.map((t) => t.toFixed(0)).join(' ')}; loss ${wasm.loss.toFixed(4)})`);
+    log(`\n${size}×${size}, base width ${width}: tfjs wasm median ${wasm.medianMs.toFixed(1)} ms (steps ${wasm.times.map((t) => t.toFixed(0)).join(' ')})`);
     if (!options.torch) log('  PyTorch side skipped: --no-torch');
     for (const side of torch) {
       if (side.skipped) log(`  ${side.skipped}`);

@@ -6,6 +6,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { z } from 'zod';
 import { TrainingError, optionsError } from './errors';
 import { registerWasmTrainingKernels } from './wasm-kernels';
+import { nativeKernelsEnabled, nativeKernelThreads, startNativeKernels } from './wasm-kernels/native/runtime';
 import { MAX_WASM_THREADS, activateThreadedWasmInNode, isNode, unrefWasmWorkers } from './wasm-threads';
 
 /** The backends `selectBackend` accepts: `auto` picks the fastest one that works. */
@@ -20,7 +21,7 @@ export type BackendName = z.infer<typeof backendNameSchema>;
 export type BackendCandidate = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 /**
- * XNNPACK threads of the wasm backend: 1 to {@link MAX_WASM_THREADS}, or `'auto'` for one per available
+ * Threads of the wasm backend: 1 to {@link MAX_WASM_THREADS}, or `'auto'` for one per available
  * core. Results are bit-identical for every count.
  */
 export const wasmThreadsSchema = z.union([z.int().min(1).max(MAX_WASM_THREADS, `must be at most ${MAX_WASM_THREADS} (the workers tfjs starts)`), z.literal('auto')]);
@@ -36,10 +37,12 @@ export const selectBackendOptionsSchema = z.object({
    */
   searchPaths: z.array(z.string().min(1)).optional(),
   /**
-   * XNNPACK threads of the wasm backend: a count from 1 to 9, or `'auto'` for one per available core
+   * Threads of the wasm backend: a count from 1 to 9, or `'auto'` for one per available core
    * (`os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in browsers). Default 1. More
    * than one starts tfjs' threaded build (in Node through a bridge that tfjs lacks; in browsers it needs
-   * cross-origin isolation, else tfjs stays single-threaded). Results are bit-identical for every count;
+   * cross-origin isolation, else tfjs stays single-threaded). In Node the threads run tfseg's native
+   * kernels (convolutions, their gradients, Adam…) and XNNPACK keeps one; in browsers they are
+   * XNNPACK's and the native kernels run on the calling thread. Results are bit-identical for every count;
    * threads pay off on idle cores and hurt on oversubscribed ones. Fixed once the wasm backend has
    * initialised in a process. Ignored by the other backends.
    */
@@ -58,7 +61,7 @@ export interface BackendSelection {
   reason: string;
   /** Candidates tried before it, each with the reason it could not be used. */
   skipped: { backend: BackendCandidate; reason: string }[];
-  /** XNNPACK threads of the wasm backend (`getThreadsCount()`); 1 for the other backends' reporting. */
+  /** Threads of the wasm backend (tfseg's native-kernel pool, or XNNPACK's); 1 for the other backends' reporting. */
   threads: number;
 }
 
@@ -113,21 +116,29 @@ async function activate(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<void> {
 /** The wasm backend package's exports (loaded dynamically: it is an optional peer). */
 type WasmModule = typeof WasmPackage;
 
-/** The XNNPACK thread count an `auto` request means here. */
+/** The thread count an `auto` request means here. */
 async function availableCores(): Promise<number> {
   if (isNode()) return (await import('node:os')).availableParallelism();
   return typeof navigator !== 'undefined' && navigator.hardwareConcurrency > 0 ? navigator.hardwareConcurrency : 1;
 }
 
+/** The threads the wasm backend computes on: tfseg's native-kernel pool or XNNPACK's pool, the larger. */
+function wasmThreadsOf(backend: BackendWasm): number {
+  return Math.max(backend.wasm.tfjs.getThreadsCount(), nativeKernelThreads(backend));
+}
+
 /**
- * Initialises the wasm backend with `requested` XNNPACK threads (default 1), or checks that it already
- * runs with them (any count when `requested` is undefined); returns the count.
+ * Initialises the wasm backend with `requested` threads (default 1), or checks that it already runs
+ * with them (any count when `requested` is undefined); returns the count and how it is shared out.
+ * In Node, with tfseg's native kernels on (the default), the threads go to their pool and XNNPACK keeps
+ * one: the native kernels do the heavy work of training, and two pools polling the same cores slow
+ * each other down (measured in BENCHMARKS.md). In browsers the threads are XNNPACK's.
  */
-async function activateWasm(wasm: WasmModule, requested: number | undefined): Promise<{ threads: number; note: string }> {
+async function activateWasm(wasm: WasmModule, requested: number | undefined): Promise<{ threads: number; note: string; split: string }> {
   // The engine's live instance, not the package's module-level count, which outlives a removed backend.
   const initialised = tf.engine().registry['wasm'] as BackendWasm | undefined;
-  const initialisedThreads = initialised?.wasm.tfjs.getThreadsCount();
-  if (initialisedThreads !== undefined) {
+  if (initialised !== undefined) {
+    const initialisedThreads = wasmThreadsOf(initialised);
     if (requested !== undefined && initialisedThreads !== requested) {
       throw new Error(
         `the wasm backend already runs with ${initialisedThreads} thread(s) in this process and cannot change to ${requested}; ` +
@@ -135,10 +146,11 @@ async function activateWasm(wasm: WasmModule, requested: number | undefined): Pr
       );
     }
     await activate('wasm');
-    return { threads: initialisedThreads, note: '' };
+    return { threads: initialisedThreads, note: '', split: threadSplit(initialised) };
   }
   const threads = requested ?? 1;
-  wasm.setThreadsCount(threads);
+  const nativePool = isNode() && nativeKernelsEnabled();
+  wasm.setThreadsCount(nativePool ? 1 : threads);
   let note = '';
   if (threads === 1 || !isNode()) {
     await activate('wasm');
@@ -154,9 +166,18 @@ async function activateWasm(wasm: WasmModule, requested: number | undefined): Pr
   }
   const backend = tf.backend() as BackendWasm;
   unrefWasmWorkers(backend);
-  const actual = backend.wasm.tfjs.getThreadsCount();
+  if (nativePool) await startNativeKernels(backend, threads);
+  const actual = wasmThreadsOf(backend);
   if (note === '' && actual !== threads) note = `; ${threads} threads were requested, tfjs started ${actual}${isNode() ? '' : ' (threads need a cross-origin-isolated page)'}`;
-  return { threads: actual, note };
+  return { threads: actual, note, split: threadSplit(backend) };
+}
+
+/** How the wasm backend's threads are shared out, for the selection's reason. */
+function threadSplit(backend: BackendWasm): string {
+  const native = nativeKernelThreads(backend);
+  const xnnpack = backend.wasm.tfjs.getThreadsCount();
+  const plural = (count: number): string => `${count} thread${count === 1 ? '' : 's'}`;
+  return native > 0 ? `tfseg SIMD kernels on ${plural(native)}, XNNPACK on ${plural(xnnpack)}` : `XNNPACK on ${plural(xnnpack)}`;
 }
 
 /** Activates one candidate; returns why it was chosen and its thread count (1 except for wasm). */
@@ -182,8 +203,8 @@ async function tryCandidate(candidate: BackendCandidate, searchPaths: readonly s
       }
       // The stock wasm backend cannot train a conv net (no Conv2DBackpropFilter): add the training kernels.
       const kernels = registerWasmTrainingKernels();
-      const { threads, note } = await activateWasm(wasm, requestedThreads);
-      return { reason: `WebAssembly backend (XNNPACK, ${threads} thread${threads === 1 ? '' : 's'}) with the tfseg training kernels (${kernels.join(', ')})${note}`, threads };
+      const { threads, note, split } = await activateWasm(wasm, requestedThreads);
+      return { reason: `WebAssembly backend (${split}) with the tfseg training kernels (${kernels.join(', ')})${note}`, threads };
     }
     case 'cpu':
       await activate('cpu');

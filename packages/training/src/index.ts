@@ -5,7 +5,7 @@
 export { selectBackend, probeBackends, backendNameSchema, selectBackendOptionsSchema, wasmThreadsSchema, TENSORFLOW_INSTALL_HINT } from './backend';
 export type { BackendName, BackendCandidate, BackendSelection, BackendProbe, SelectBackendOptions, WasmThreads } from './backend';
 export { MAX_WASM_THREADS } from './wasm-threads';
-export { registerWasmTrainingKernels, wasmTrainingKernelConfigs } from './wasm-kernels';
+export { registerWasmTrainingKernels, wasmTrainingKernelConfigs, setNativeKernelsEnabled } from './wasm-kernels';
 export { train, trainOptionsSchema } from './train';
 export type { TrainOptions, TrainResult, TrainingEvent } from './train';
 export { evaluate, predict, predictOptionsSchema } from './evaluate';

@@ -3,7 +3,9 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from './backend';
+import { nativeKernelThreads } from './wasm-kernels/native/runtime';
 
 /**
  * The loss and every gradient of a small net that goes through each wasm training kernel and through
@@ -29,7 +31,9 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       const attention = tf.matMul(tokens.slice([0, 0, 0], [4, 64, 32]), tokens.slice([0, 64, 0], [4, 64, 32]), false, true);
       const projected = tf.matMul(attention.reshape([256, 64]), w3 as tf.Tensor2D);
       const tiled = tf.tile(projected.mean(0, true), [8, 1]);
-      return tf.add(tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3)) as tf.Scalar;
+      // A bias-gradient-like sum over batch, height and width (the native Sum).
+      const channelSums = tf.sum(features, [0, 1, 2]);
+      return tf.add(tf.add(tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3)), tf.square(channelSums).sum().mul(1e-6)) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);
     return [value, ...grads].map((tensor) => tensor.dataSync() as Float32Array);
@@ -41,7 +45,7 @@ function temporaryBridgeDirectories(): string[] {
 }
 
 describe('wasm threads', () => {
-  it('2 threads start in Node, restore every global they patch, and give bit-identical gradients to 1 thread', async () => {
+  it('2 threads start in Node, restore every global they patch, and give bit-identical gradients to 1 thread (native kernels split over both)', async () => {
     const single = await selectBackend('wasm', { threads: 1 });
     expect(single.threads).toBe(1);
     const expected = gradientsThroughEveryKernel();
@@ -57,7 +61,9 @@ describe('wasm threads', () => {
     const directoriesBefore = temporaryBridgeDirectories();
     const threaded = await selectBackend('wasm', { threads: 2 });
     expect(threaded).toMatchObject({ backend: 'wasm', threads: 2 });
-    expect(threaded.reason).toMatch(/^WebAssembly backend \(XNNPACK, 2 threads\)/);
+    // The threads go to tfseg's native kernels; XNNPACK keeps one (two polling pools would fight).
+    expect(threaded.reason).toMatch(/^WebAssembly backend \(tfseg SIMD kernels on 2 threads, XNNPACK on 1 thread\)/);
+    expect(nativeKernelThreads(tf.backend() as BackendWasm)).toBe(2);
     expect({ Blob: globalThis.Blob, createObjectURL: URL.createObjectURL, postMessage: Worker.prototype.postMessage, cpus: os.cpus }).toEqual(globalsBefore);
     expect(os.cpus().length).toBe(os.availableParallelism());
     expect(temporaryBridgeDirectories()).toEqual(directoriesBefore);

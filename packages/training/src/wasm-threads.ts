@@ -69,7 +69,7 @@ export function unrefWasmWorkers(backend: BackendWasm): number {
 
 /**
  * Runs `initialise` (which must initialise the wasm backend) with Node patched so that tfjs starts its
- * threaded build with `threads` XNNPACK threads; restores the patches and deletes the temp files after.
+ * threaded build (shared memory, a pool of `threads`); restores the patches and deletes the temp files after.
  */
 export async function activateThreadedWasmInNode<T>(threads: number, initialise: () => Promise<T>): Promise<T> {
   const [fs, os, path, workerThreads] = await Promise.all([import('node:fs'), import('node:os'), import('node:path'), import('node:worker_threads')]);

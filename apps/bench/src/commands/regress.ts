@@ -42,7 +42,7 @@ export const registerRegress: RegisterCommand = (program) => {
     .option('--preset <name>', 'sweep to run (default: smoke)')
     .option('--config <file>', 'sweep config file instead of a preset')
     .option('--workers <k>', 'parallel worker processes (default: the config\'s workers)')
-    .option('--threads <n|auto>', "wasm XNNPACK threads per worker (default: the config's threads; results do not depend on it)")
+    .option('--threads <n|auto>', "wasm threads per worker (default: the config's threads; results do not depend on it)")
     .action(async (rawOptions: unknown) => {
       const parsed = regressOptionsSchema.safeParse(rawOptions);
       if (!parsed.success) throw new Error(formatZodError(parsed.error, 'regress'));

@@ -74,7 +74,7 @@ export const registerRun: RegisterCommand = (program) => {
     .option('--config <file>', 'a sweep config file (JSON or YAML)')
     .option('--out <file>', 'results file (JSONL); default results/<preset>.jsonl')
     .option('--workers <k>', 'parallel worker processes (default: the config\'s workers)')
-    .option('--threads <n|auto>', "wasm XNNPACK threads per worker (default: the config's threads, auto = cores / workers)")
+    .option('--threads <n|auto>', "wasm threads per worker (default: the config's threads, auto = cores / workers)")
     .option('--shard <i/N>', 'run only shard i of N (0-based), for cluster arrays')
     .option('--report-dir <dir>', 'report folder; default <results file without .jsonl>-report')
     .option('--no-report', 'do not write the report at the end')

@@ -14,7 +14,7 @@ const positiveInteger = z.coerce.number().int().positive();
 /** Options of the `speed` command (strings from the command line are coerced). */
 export const speedCommandOptionsSchema = z.object({
   backend: backendNameSchema.default('auto'),
-  /** XNNPACK threads of the wasm backend (`auto`: one per available core). */
+  /** Threads of the wasm backend (`auto`: one per available core). */
   threads: threadsFlagSchema.default('auto'),
   /** Patch height and width. */
   size: positiveInteger.default(64),
@@ -32,7 +32,7 @@ export type SpeedCommandOptions = z.input<typeof speedCommandOptionsSchema>;
 /** The printed result (`--json` prints exactly this). */
 export interface SpeedResult {
   backend: string;
-  /** XNNPACK threads (wasm); 1 for the other backends. */
+  /** Threads of the wasm backend; 1 for the other backends. */
   threads: number;
   size: number;
   width: number;
@@ -62,7 +62,7 @@ export const registerSpeedCommand: RegisterCommand = (program) => {
     .command('speed')
     .description('Median training-step time of the plain U-Net (ML loss, Adam) on a backend')
     .option('--backend <name>', `backend: ${backendNameSchema.options.join(', ')}`, 'auto')
-    .option('--threads <n|auto>', 'wasm XNNPACK threads (auto: one per core)', 'auto')
+    .option('--threads <n|auto>', 'wasm threads (auto: one per core)', 'auto')
     .option('--size <pixels>', 'patch height and width', '64')
     .option('--width <filters>', 'U-Net base width', '8')
     .option('--batch <patches>', 'batch size', '4')

@@ -104,7 +104,7 @@ export const sweepConfigSchema = z
     /** Worker processes by default (`--workers` overrides); not part of any run's identity. */
     workers: z.number().int().positive().default(1),
     /**
-     * XNNPACK threads of the wasm backend per worker process (`--threads` overrides): a count, or `auto`
+     * Threads of the wasm backend per worker process (`--threads` overrides): a count, or `auto`
      * for the available cores shared out among the workers. Not part of any run's identity: results are
      * bit-identical for every count.
      */

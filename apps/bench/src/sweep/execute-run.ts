@@ -31,7 +31,7 @@ export interface ExecuteRunOptions {
   samplesFolder: string;
   /** Test patches to save for qualitative overlays; 0 saves none. */
   samplesPerRun: number;
-  /** XNNPACK threads of the wasm backend in this process (fixed by the first run). Default 1. */
+  /** Threads of the wasm backend in this process (fixed by the first run). Default 1. */
   threads?: number;
   onProgress?: (progress: RunProgress) => void;
 }

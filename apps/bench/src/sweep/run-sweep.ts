@@ -35,7 +35,7 @@ export interface RunSweepOptions {
   samplesPerRun: number;
   /** Parallel worker processes; 1 runs in this process. */
   workers: number;
-  /** XNNPACK threads of the wasm backend in each process that runs runs; see {@link threadsPerProcess}. */
+  /** Threads of the wasm backend in each process that runs runs; see {@link threadsPerProcess}. */
   threads: number;
   /** Required when `workers > 1`. */
   workerCommand?: WorkerCommand;

@@ -1,4 +1,4 @@
-import { agreementRuns, itIsTheRegisteredKernel, expectAgreement, fc, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
+import { agreementRuns, describeBothPaths, itIsTheRegisteredKernel, expectAgreement, fc, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
 import { concatConfig } from './Concat';
 
 describe('Concat (wasm training kernel)', () => {
@@ -6,6 +6,7 @@ describe('Concat (wasm training kernel)', () => {
 
   itIsTheRegisteredKernel(concatConfig);
 
+  describeBothPaths(() => {
   it('agrees with the cpu backend on random ranks, axes and part sizes, float32 and int32', () => {
     const concatenation = fc.record({
       shape: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }),
@@ -27,6 +28,7 @@ describe('Concat (wasm training kernel)', () => {
       }),
       agreementRuns,
     );
+  });
   });
 
   it('concatenates channels by hand', () => {

@@ -1,21 +1,26 @@
-import { agreementRuns, convGeometry, convolutionCase, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
+import { agreementRuns, convGeometry, convolutionCase, describeBothPaths, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf, wideConvGeometry, type ConvGeometry } from './__fixtures__/agreement';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
+
+function expectFilterGradientAgreement(g: ConvGeometry): void {
+  const { xShape, dyShape, filterShape, attributes } = convolutionCase(g);
+  const x = { shape: xShape, values: seededValues(sizeOf(xShape), g.seed) };
+  const dy = { shape: dyShape, values: seededValues(sizeOf(dyShape), g.seed + 1) };
+  expectAgreement('Conv2DBackpropFilter', { x, dy }, { ...attributes, filterShape });
+}
 
 describe('Conv2DBackpropFilter (wasm training kernel)', () => {
   beforeAll(() => prepareBackends('Conv2DBackpropFilter'));
 
   itIsTheRegisteredKernel(conv2DBackpropFilterConfig);
 
-  it('agrees with the cpu backend on random shapes, strides and paddings (NHWC and NCHW)', () => {
-    fc.assert(
-      fc.property(convGeometry, (g) => {
-        const { xShape, dyShape, filterShape, attributes } = convolutionCase(g);
-        const x = { shape: xShape, values: seededValues(sizeOf(xShape), g.seed) };
-        const dy = { shape: dyShape, values: seededValues(sizeOf(dyShape), g.seed + 1) };
-        expectAgreement('Conv2DBackpropFilter', { x, dy }, { ...attributes, filterShape });
-      }),
-      agreementRuns,
-    );
+  describeBothPaths(() => {
+    it('agrees with the cpu backend on random shapes, strides and paddings (NHWC and NCHW)', () => {
+      fc.assert(fc.property(convGeometry, expectFilterGradientAgreement), agreementRuns);
+    });
+
+    it('agrees with the cpu backend with 1–20 channels (full SIMD tiles and their remainders)', () => {
+      fc.assert(fc.property(wideConvGeometry, expectFilterGradientAgreement), agreementRuns);
+    });
   });
 
   it('computes a hand-checkable case: 1×1 filter gradient is Σ x·dy', () => {

@@ -7,6 +7,10 @@
  * stride, gives `[Ci, KH, KW, Co]`. That runs on XNNPACK's conv at forward-conv speed.
  * When the kernel equals the stride and nothing is padded (the 2×2/2 transposed convs of a U-Net),
  * the windows tile the input and one matrix product does it.
+ *
+ * Both are the fallbacks: where tfseg's native kernels run (native/runtime.ts), float32 NHWC gradients
+ * come from native/conv2d_backprop_filter.c, a direct SIMD reduction 1.3–2.4× faster than the
+ * composed conv on one thread and split over the threads of tfjs' threaded build.
  */
 import type {
   backend_util} from '@tensorflow/tfjs-core';
@@ -19,7 +23,8 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { conv2dWasm, disposeIntermediate, matMulWasm, requireInputs, reshapeView, transposeWasm } from './wasm-backend';
+import { conv2dWasm, disposeIntermediate, heapOffset, matMulWasm, requireInputs, reshapeView, transposeWasm } from './wasm-backend';
+import { nativeKernels, type NativeKernels } from './native/runtime';
 import { cropTopLeft, forwardConvolutionInfo, isTilingConv, toChannelsLast } from './conv-geometry';
 
 function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backend: BackendWasm; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
@@ -28,10 +33,44 @@ function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backen
   const { info: convInfo, format } = forwardConvolutionInfo(given.x.shape, attrs.filterShape, attrs);
   const x = toChannelsLast(backend, given.x, format);
   const dy = toChannelsLast(backend, given.dy, format);
-  const result = isTilingConv(convInfo) ? filterGradientOfTiling(backend, x, dy, convInfo) : filterGradientAsConv(backend, x, dy, convInfo);
+  const native = x.dtype === 'float32' && dy.dtype === 'float32' ? nativeKernels(backend) : undefined;
+  const result =
+    native !== undefined
+      ? nativeFilterGradient(backend, native, x, dy, convInfo)
+      : isTilingConv(convInfo)
+        ? filterGradientOfTiling(backend, x, dy, convInfo)
+        : filterGradientAsConv(backend, x, dy, convInfo);
   if (x !== given.x) disposeIntermediate(backend, x);
   if (dy !== given.dy) disposeIntermediate(backend, dy);
   return result;
+}
+
+/** Any stride and padding (dilation 1, which tfjs' conv gradients require), in native/conv2d_backprop_filter.c. */
+function nativeFilterGradient(backend: BackendWasm, native: NativeKernels, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
+  const dw = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
+  // Heap offsets only after the last allocation (makeOutput may move nothing, but may grow the heap).
+  const args = [
+    heapOffset(backend, x),
+    heapOffset(backend, dy),
+    heapOffset(backend, dw),
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    outChannels,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    padInfo.top,
+    padInfo.left,
+  ];
+  const work = batchSize * outHeight * outWidth * filterHeight * filterWidth * inChannels * outChannels;
+  native.run('conv2d_backprop_filter', args, native.items('conv2d_backprop_filter', args), work);
+  return dw;
 }
 
 /** The general case: one forward conv with batch and channel axes swapped (see the file comment). */

@@ -1,21 +1,30 @@
-import { agreementRuns, convGeometry, convolutionCase, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
+import { agreementRuns, convGeometry, convolutionCase, describeBothPaths, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf, wideConvGeometry, winogradGeometry, type ConvGeometry } from './__fixtures__/agreement';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
+
+function expectInputGradientAgreement(g: ConvGeometry): void {
+  const { xShape, dyShape, filterShape, attributes } = convolutionCase(g);
+  const dy = { shape: dyShape, values: seededValues(sizeOf(dyShape), g.seed) };
+  const filter = { shape: filterShape, values: seededValues(sizeOf(filterShape), g.seed + 1) };
+  expectAgreement('Conv2DBackpropInput', { dy, filter }, { ...attributes, inputShape: xShape });
+}
 
 describe('Conv2DBackpropInput (wasm training kernel)', () => {
   beforeAll(() => prepareBackends('Conv2DBackpropInput'));
 
   itIsTheRegisteredKernel(conv2DBackpropInputConfig);
 
-  it('agrees with the cpu backend on random shapes, strides and paddings (NHWC and NCHW)', () => {
-    fc.assert(
-      fc.property(convGeometry, (g) => {
-        const { xShape, dyShape, filterShape, attributes } = convolutionCase(g);
-        const dy = { shape: dyShape, values: seededValues(sizeOf(dyShape), g.seed) };
-        const filter = { shape: filterShape, values: seededValues(sizeOf(filterShape), g.seed + 1) };
-        expectAgreement('Conv2DBackpropInput', { dy, filter }, { ...attributes, inputShape: xShape });
-      }),
-      agreementRuns,
-    );
+  describeBothPaths(() => {
+    it('agrees with the cpu backend on random shapes, strides and paddings (NHWC and NCHW)', () => {
+      fc.assert(fc.property(convGeometry, expectInputGradientAgreement), agreementRuns);
+    });
+
+    it('agrees with the cpu backend with 1–20 channels (full SIMD tiles and their remainders)', () => {
+      fc.assert(fc.property(wideConvGeometry, expectInputGradientAgreement), agreementRuns);
+    });
+
+    it('agrees with the cpu backend on 3×3 stride-1 gradients large enough for Winograd (edges, odd sizes, every padding)', () => {
+      fc.assert(fc.property(winogradGeometry, expectInputGradientAgreement), agreementRuns);
+    });
   });
 
   it('computes a hand-checkable transposed convolution: a 2×2 stride-2 filter tiles each input pixel', () => {

@@ -3,7 +3,7 @@
  * It is also the forward pass of a transposed convolution (`tf.layers.conv2dTranspose`).
  *
  * dx is a forward convolution of dy with the spatially flipped filter whose in/out channels are swapped,
- * padded by K − 1 − pad, on XNNPACK's conv. With a stride s, the dx pixels of each phase
+ * padded by K − 1 − pad, on tfseg's native conv (native/conv2d.c) where it runs, else XNNPACK's. With a stride s, the dx pixels of each phase
  * (h mod s, w mod s) see only the filter taps of one residue: one such conv per phase with that
  * sub-filter, interleaved into dx (rather than spreading dy with zeros, which multiplies s² times as
  * many zeros as values). When the kernel equals the stride and nothing is padded (the 2×2/2 up-sampling of a
@@ -21,6 +21,8 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { flipFilter, forwardConvolutionInfo, fromChannelsLast, isTilingConv, toChannelsLast, transposedConvolutionPadding } from './conv-geometry';
+import { nativeConv2d, nativeConv2dApplies } from './Conv2D';
+import { nativeKernels } from './native/runtime';
 import { conv2dWasm, copyRuns, disposeIntermediate, heapView, matMulWasm, padWasm, requireInputs, reshapeView, transposeWasm } from './wasm-backend';
 
 function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend: BackendWasm; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
@@ -40,8 +42,11 @@ function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend:
 
 /** The general case: zero-spread dy (stride > 1), then a forward conv with the flipped, swapped filter. */
 function inputGradientAsConv(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const padding = transposedConvolutionPadding(info);
+  const native = nativeConv2dApplies(dy, filter, info.inChannels) ? nativeKernels(backend) : undefined;
+  if (native !== undefined) return nativeConv2d(backend, native, dy, filter, padding, [1, 1], true);
   const swapped = flipFilter(backend, filter, true);
-  const dx = conv2dWasm(backend, dy, swapped, transposedConvolutionPadding(info), [1, 1], [1, 1]);
+  const dx = conv2dWasm(backend, dy, swapped, padding, [1, 1], [1, 1]);
   disposeIntermediate(backend, swapped);
   return dx;
 }

@@ -1,4 +1,4 @@
-import { agreementRuns, itIsTheRegisteredKernel, expectAgreement, fc, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
+import { agreementRuns, describeBothPaths, itIsTheRegisteredKernel, expectAgreement, fc, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
 import { splitVConfig } from './SplitV';
 
 describe('SplitV (wasm training kernel)', () => {
@@ -6,6 +6,7 @@ describe('SplitV (wasm training kernel)', () => {
 
   itIsTheRegisteredKernel(splitVConfig);
 
+  describeBothPaths(() => {
   it('agrees with the cpu backend on random ranks, axes and split sizes', () => {
     const split = fc.record({
       shape: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }),
@@ -21,6 +22,7 @@ describe('SplitV (wasm training kernel)', () => {
       }),
       agreementRuns,
     );
+  });
   });
 
   it('splits channels by hand', () => {

@@ -132,3 +132,17 @@ export function transposedConvolutionPadding(info: backend_util.Conv2DInfo): Sig
     right: info.inWidth - info.outWidth * info.strideWidth - left + info.effectiveFilterWidth - 1,
   };
 }
+
+/**
+ * The explicit padding of a convolution: top and left as computed, bottom and right from the output size
+ * computeConv2DInfo settled on (rounding modes included), negative where windows leave rows unused.
+ */
+export function explicitPadding(info: backend_util.Conv2DInfo): SignedPadding {
+  const { top, left } = info.padInfo;
+  return {
+    top,
+    bottom: (info.outHeight - 1) * info.strideHeight + info.effectiveFilterHeight - info.inHeight - top,
+    left,
+    right: (info.outWidth - 1) * info.strideWidth + info.effectiveFilterWidth - info.inWidth - left,
+  };
+}

@@ -1,26 +1,34 @@
 /** The wasm training kernels and their registration (like tfjs' register_all_kernels.ts). */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { adamUpdateConfig } from './AdamUpdate';
 import { batchMatMulConfig } from './BatchMatMul';
+import { conv2DConfig } from './Conv2D';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { concatConfig } from './Concat';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
+import { fusedConv2DConfig } from './FusedConv2D';
 import { maxPoolGradConfig } from './MaxPoolGrad';
 import { splitVConfig } from './SplitV';
+import { sumConfig } from './Sum';
 import { tileConfig } from './Tile';
 import { rememberBuiltinKernel } from './wasm-backend';
 
 /** Every training kernel this package provides for the wasm backend. */
 export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
+  adamUpdateConfig,
   batchMatMulConfig,
   concatConfig,
+  conv2DConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
+  fusedConv2DConfig,
   maxPoolGradConfig,
   splitVConfig,
+  sumConfig,
   tileConfig,
 ];
 

@@ -172,6 +172,13 @@ export function heapView(backend: BackendWasm, info: TensorInfo): HeapArray {
   return backend.typedArrayFromHeap(info);
 }
 
+/** Byte offset of a tensor's data in the wasm heap (where tfseg's native kernels read and write it). */
+export function heapOffset(backend: BackendWasm, info: TensorInfo): number {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (data === undefined) throw new Error('wasm backend: a tensor given to a kernel has no data (disposed?)');
+  return data.memoryOffset;
+}
+
 /** The named inputs of a kernel call, each checked present (tfjs types them as possibly undefined). */
 export function requireInputs<Name extends string>(kernelName: string, inputs: NamedTensorInfoMap, names: readonly Name[]): Record<Name, TensorInfo> {
   const result = {} as Record<Name, TensorInfo>;

@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
 import { expectAllClose } from '@tfseg-internal/testing';
 import { registerWasmTrainingKernels } from '../register';
+import { setNativeKernelsEnabled } from '../native/runtime';
 
 /** Reproducible values in [−1, 1) (an LCG), so fast-check only has to shrink a seed. */
 export function seededValues(size: number, seed: number): Float32Array {
@@ -69,6 +70,21 @@ export async function prepareBackends(kernelName: string): Promise<void> {
   expect(names).toContain(kernelName);
 }
 
+/**
+ * Declares `body`'s tests twice: with tfseg's native SIMD kernels (the default) and with them turned
+ * off, where the kernels fall back to XNNPACK and JS compositions.
+ */
+export function describeBothPaths(body: () => void): void {
+  describe.each([
+    ['native SIMD kernels', true],
+    ['XNNPACK/JS fallbacks', false],
+  ])('with %s', (_name, native) => {
+    beforeAll(() => setNativeKernelsEnabled(native));
+    afterAll(() => setNativeKernelsEnabled(true));
+    body();
+  });
+}
+
 /** Property-test settings shared by the agreement tests: few runs each, to stay within the test budget. */
 export const agreementRuns = { numRuns: Number(process.env.AGREEMENT_RUNS ?? 30) } as const;
 
@@ -102,6 +118,47 @@ export const convGeometry = fc
   })
   .filter(hasNonEmptyOutput);
 
+/**
+ * Like {@link convGeometry} with 1–20 channels, so the native kernels' full SIMD tiles (6 × 8, 8-wide
+ * channel blocks) and their remainders are all reached; NHWC only (the native kernels' layout).
+ */
+export const wideConvGeometry = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 2 }),
+    height: fc.integer({ min: 1, max: 13 }),
+    width: fc.integer({ min: 1, max: 13 }),
+    inChannels: fc.integer({ min: 1, max: 20 }),
+    outChannels: fc.integer({ min: 1, max: 20 }),
+    filterHeight: fc.integer({ min: 1, max: 3 }),
+    filterWidth: fc.integer({ min: 1, max: 3 }),
+    strides: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+    pad: fc.oneof(fc.constant('same' as const), fc.constant('valid' as const), fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2))),
+    channelsFirst: fc.constant(false),
+    seed: fc.nat(),
+  })
+  .filter(hasNonEmptyOutput);
+
+/**
+ * Convolutions the Winograd F(2×2, 3×3) kernel takes: 3×3, stride 1, channels divisible by 4 (4–16),
+ * outputs of at least 8×8 with odd sizes (partial tiles at the edges) and every padding.
+ */
+export const winogradGeometry = fc.record({
+  batch: fc.integer({ min: 1, max: 2 }),
+  height: fc.integer({ min: 10, max: 17 }),
+  width: fc.integer({ min: 10, max: 17 }),
+  inChannels: fc.integer({ min: 1, max: 4 }).map((n) => 4 * n),
+  outChannels: fc.integer({ min: 1, max: 4 }).map((n) => 4 * n),
+  filterHeight: fc.constant(3),
+  filterWidth: fc.constant(3),
+  strides: fc.constant<[number, number]>([1, 1]),
+  pad: fc.oneof(fc.constant('same' as const), fc.constant('valid' as const), fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2))),
+  channelsFirst: fc.constant(false),
+  seed: fc.nat(),
+});
+
+/** One random convolution of {@link convGeometry}, {@link wideConvGeometry} or {@link winogradGeometry}. */
+export type ConvGeometry = typeof convGeometry extends fc.Arbitrary<infer T> ? T : never;
+
 /** The tfjs `pad` attribute of a {@link convGeometry} for the given layout. */
 export function padAttribute(pad: 'same' | 'valid' | [number, number, number, number], channelsFirst: boolean): 'same' | 'valid' | number[][] {
   if (typeof pad === 'string') return pad;
@@ -117,7 +174,7 @@ export function inLayout(shape: number[], channelsFirst: boolean): number[] {
 export const sizeOf = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** The shapes and attributes of one {@link convGeometry} case: x and dy in the case's layout, the filter HWIO. */
-export function convolutionCase(g: typeof convGeometry extends fc.Arbitrary<infer T> ? T : never): {
+export function convolutionCase(g: ConvGeometry): {
   xShape: number[];
   dyShape: number[];
   filterShape: [number, number, number, number];

@@ -1,0 +1,45 @@
+import { agreementRuns, convGeometry, convolutionCase, describeBothPaths, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf, wideConvGeometry, winogradGeometry, type ConvGeometry } from './__fixtures__/agreement';
+import { conv2DConfig } from './Conv2D';
+
+function expectConvolutionAgreement(g: ConvGeometry, dilations: [number, number] = [1, 1]): void {
+  const { xShape, filterShape, attributes } = convolutionCase(g);
+  const x = { shape: xShape, values: seededValues(sizeOf(xShape), g.seed) };
+  const filter = { shape: filterShape, values: seededValues(sizeOf(filterShape), g.seed + 1) };
+  expectAgreement('Conv2D', { x, filter }, { ...attributes, dilations });
+}
+
+describe('Conv2D (wasm kernel: native where it applies, XNNPACK otherwise)', () => {
+  beforeAll(() => prepareBackends('Conv2D'));
+
+  itIsTheRegisteredKernel(conv2DConfig);
+
+  describeBothPaths(() => {
+    it('agrees with the cpu backend on random shapes, strides and paddings (NHWC and NCHW)', () => {
+      fc.assert(fc.property(convGeometry, (g) => expectConvolutionAgreement(g)), agreementRuns);
+    });
+
+    it('agrees with the cpu backend with 1–20 channels (full SIMD tiles and their remainders)', () => {
+      fc.assert(fc.property(wideConvGeometry, (g) => expectConvolutionAgreement(g)), agreementRuns);
+    });
+
+    it('agrees with the cpu backend on 3×3 stride-1 convolutions large enough for Winograd (edges, odd sizes, every padding)', () => {
+      fc.assert(fc.property(winogradGeometry, (g) => expectConvolutionAgreement(g)), agreementRuns);
+    });
+
+    it('agrees with the cpu backend with dilation 2 (left to XNNPACK)', () => {
+      const dilated = wideConvGeometry.filter((g) => g.pad === 'same' && g.strides[0] === 1 && g.strides[1] === 1 && g.height >= 2 * g.filterHeight && g.width >= 2 * g.filterWidth);
+      fc.assert(fc.property(dilated, (g) => expectConvolutionAgreement(g, [2, 2])), agreementRuns);
+    });
+  });
+
+  it('computes a hand-checkable case: a 3×3 box filter sums each neighbourhood', () => {
+    tf.setBackend('wasm');
+    // A 10×10 image of ones with 4 channels (Winograd's path): each output channel sums 9 pixels × 4 channels, fewer at the edges.
+    const out = tf.conv2d(tf.ones([1, 10, 10, 4]) as tf.Tensor4D, tf.ones([3, 3, 4, 4]) as tf.Tensor4D, 1, 'same');
+    const values = out.dataSync();
+    expect(values[0]).toBe(16); // corner: 2×2 pixels
+    expect(values[4 * 1]).toBe(24); // edge: 2×3 pixels
+    expect(values[4 * 11]).toBe(36); // inside: 3×3 pixels
+    tf.dispose(out);
+  });
+});

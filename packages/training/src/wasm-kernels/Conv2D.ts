@@ -1,0 +1,112 @@
+/**
+ * Conv2D for the wasm backend: float32 NHWC convolutions with dilation 1 and output channels divisible
+ * by 4 run in tfseg's SIMD kernels (Winograd F(2×2, 3×3) for 3×3 stride-1 filters, else direct), split
+ * over their threads; everything else, and everything where tfseg's native kernels do not run, goes to
+ * the built-in XNNPACK kernel with explicit padding. NCHW, which the built-in kernel refuses, is
+ * transposed to NHWC and back. In training XNNPACK pays for its speed with set-up on every call: the filter changes
+ * after each step, so it repacks it and rebuilds its operator; the native kernel reads the filter as
+ * it lies.
+ */
+import { backend_util, Conv2D, type Conv2DAttrs, type Conv2DInputs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { conv2dWasm, disposeIntermediate, heapOffset, requireInputs, type SignedPadding } from './wasm-backend';
+import { nativeKernels, type NativeKernels } from './native/runtime';
+import { explicitPadding, flipFilter, fromChannelsLast, toChannelsLast } from './conv-geometry';
+
+/** Bytes of V and M one Winograd block may take on a thread's stack (the stack has 2 MiB). */
+const WINOGRAD_BLOCK_BYTES = 1 << 20;
+
+/**
+ * Whether the Winograd kernel takes a convolution: 3×3, stride 1, channels divisible by 4, and an
+ * output of at least 8×8 (below that there are too few tiles to pay for transforming the filter; the
+ * direct kernel is faster there, measured in bench/conv-kernels.mjs).
+ */
+function winogradApplies(filterHeight: number, filterWidth: number, strides: [number, number], inChannels: number, outChannels: number, outHeight: number, outWidth: number): boolean {
+  const shapeFits = filterHeight === 3 && filterWidth === 3 && strides[0] === 1 && strides[1] === 1;
+  return shapeFits && inChannels % 4 === 0 && outChannels % 4 === 0 && outHeight >= 8 && outWidth >= 8;
+}
+
+/**
+ * out = x ∗ w (NHWC) with explicit signed padding (negative: rows/columns cut) and stride, in tfseg's
+ * native kernels: Winograd F(2×2, 3×3) for 3×3 stride-1 filters with channels divisible by 4
+ * (native/conv2d_winograd.c), else the direct kernel (native/conv2d.c). `filter` is HWIO, or with
+ * `flipped` the HWIO filter of the forward convolution whose input gradient this is: w[kh, kw, co, ci] =
+ * filter[KH − 1 − kh, KW − 1 − kw, ci, co]. Output channels must be divisible by 4.
+ */
+export function nativeConv2d(backend: BackendWasm, native: NativeKernels, x: TensorInfo, filter: TensorInfo, padding: SignedPadding, strides: [number, number], flipped = false): TensorInfo {
+  const [batch, inHeight, inWidth, inChannels] = x.shape as [number, number, number, number];
+  const [filterHeight, filterWidth, filterIn, filterOut] = filter.shape as [number, number, number, number];
+  const outChannels = flipped ? filterIn : filterOut;
+  const outHeight = Math.floor((inHeight + padding.top + padding.bottom - filterHeight) / strides[0]) + 1;
+  const outWidth = Math.floor((inWidth + padding.left + padding.right - filterWidth) / strides[1]) + 1;
+  if (outHeight <= 0 || outWidth <= 0) return backend.makeOutput([batch, Math.max(0, outHeight), Math.max(0, outWidth), outChannels], 'float32');
+  if (winogradApplies(filterHeight, filterWidth, strides, inChannels, outChannels, outHeight, outWidth)) {
+    return winogradConv2d(backend, native, x, filter, flipped, [batch, inHeight, inWidth, inChannels], [outHeight, outWidth, outChannels], padding);
+  }
+  const weights = flipped ? flipFilter(backend, filter, true) : filter;
+  const out = backend.makeOutput([batch, outHeight, outWidth, outChannels], 'float32');
+  const zeros = native.zeros(inChannels);
+  const args = [heapOffset(backend, x), heapOffset(backend, weights), heapOffset(backend, out), zeros, batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strides[0], strides[1], padding.top, padding.left];
+  const rows = batch * outHeight;
+  native.run('conv2d', args, Math.ceil(outChannels / 8) * rows, rows * outWidth * filterHeight * filterWidth * inChannels * outChannels);
+  if (weights !== filter) backend.disposeData(weights.dataId);
+  return out;
+}
+
+function winogradConv2d(
+  backend: BackendWasm,
+  native: NativeKernels,
+  x: TensorInfo,
+  filter: TensorInfo,
+  flipped: boolean,
+  [batch, inHeight, inWidth, inChannels]: [number, number, number, number],
+  [outHeight, outWidth, outChannels]: [number, number, number],
+  padding: SignedPadding,
+): TensorInfo {
+  const transformed = backend.makeOutput([16, inChannels, outChannels], 'float32');
+  const out = backend.makeOutput([batch, outHeight, outWidth, outChannels], 'float32');
+  native.run('conv2d_winograd_filter', [heapOffset(backend, filter), heapOffset(backend, transformed), inChannels, outChannels, flipped ? 1 : 0], inChannels / 4, 16 * inChannels * outChannels);
+  const tiles = batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
+  // Blocks fit the stack, and small layers still make a few items per thread.
+  const fitting = Math.floor(WINOGRAD_BLOCK_BYTES / (64 * (inChannels + outChannels)));
+  const perThread = Math.ceil(tiles / (4 * native.threads));
+  const limit = Math.min(48, fitting, 6 * Math.ceil(perThread / 6));
+  const blockTiles = Math.max(6, limit - (limit % 6));
+  const args = [heapOffset(backend, x), heapOffset(backend, transformed), heapOffset(backend, out), batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padding.top, padding.left, blockTiles];
+  native.run('conv2d_winograd', args, Math.ceil(tiles / blockTiles), tiles * 16 * inChannels * outChannels);
+  backend.disposeData(transformed.dataId);
+  return out;
+}
+
+/** Whether {@link nativeConv2d} takes a convolution with this input and output-channel count (else XNNPACK does). */
+export function nativeConv2dApplies(x: TensorInfo, filter: TensorInfo, outChannels: number): boolean {
+  return x.dtype === 'float32' && filter.dtype === 'float32' && outChannels % 4 === 0 && (x.shape[3] as number) > 0;
+}
+
+function conv2d(args: { inputs: Conv2DInputs; backend: BackendWasm; attrs: Conv2DAttrs }): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const given = requireInputs(Conv2D, inputs, ['x', 'filter']);
+  const { filter } = given;
+  // NCHW (which the built-in kernel refuses) is transposed to NHWC and back.
+  const format = backend_util.convertConv2DDataFormat(attrs.dataFormat);
+  const info = backend_util.computeConv2DInfo(given.x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, format);
+  const x = toChannelsLast(backend, given.x, format);
+  const native = info.dilationHeight === 1 && info.dilationWidth === 1 && nativeConv2dApplies(x, filter, info.outChannels) ? nativeKernels(backend) : undefined;
+  // Explicit padding for the built-in kernel too: it computes 'same' wrongly for even filters with
+  // strides > 1 (tfjs-backend-wasm 4.22 returns zeros there).
+  const padding = explicitPadding(info);
+  const strides: [number, number] = [info.strideHeight, info.strideWidth];
+  const out =
+    native !== undefined
+      ? nativeConv2d(backend, native, x, filter, padding, strides)
+      : conv2dWasm(backend, x, filter, padding, strides, [info.dilationHeight, info.dilationWidth]);
+  if (x !== given.x) disposeIntermediate(backend, x);
+  return fromChannelsLast(backend, out, format);
+}
+
+/** Registers as the wasm backend's Conv2D (native where it applies, XNNPACK otherwise). */
+export const conv2DConfig: KernelConfig = {
+  kernelName: Conv2D,
+  backendName: 'wasm',
+  kernelFunc: conv2d as unknown as KernelFunc,
+};

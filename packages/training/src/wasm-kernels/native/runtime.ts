@@ -1,0 +1,309 @@
+/**
+ * tfseg's own WebAssembly SIMD kernels (native/*.c, embedded in binaries.ts), run on the wasm backend's
+ * own memory: the module imports tfjs' `WebAssembly.Memory`, so kernels read and write tensors where
+ * they lie, with no copy. With tfjs' threaded build (shared memory) in Node, `threads − 1` worker threads
+ * instantiate the same module on the same memory and take a share of each kernel's items; the calling
+ * thread takes the first share and waits for the rest (Atomics on a control block in the heap).
+ *
+ * Why not XNNPACK alone: tfjs' wasm backend has no filter-gradient convolution, and composing one from
+ * XNNPACK's forward conv runs at half its rate (it repacks dy as a filter and builds an indirection
+ * buffer per call); the other kernels here replace JS loops or generic transposing paths.
+ */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { plainKernelsWasm, sharedKernelsWasm } from './binaries';
+
+/** The kernels the module exports, each `(args, begin, end)` over its items. */
+export type NativeKernelName = 'conv2d' | 'conv2d_winograd' | 'conv2d_winograd_filter' | 'conv2d_backprop_filter' | 'adam_update' | 'sum_leading' | 'copy_parts' | 'max_pool_grad' | 'bias_activation';
+const kernelNames: readonly NativeKernelName[] = ['conv2d', 'conv2d_winograd', 'conv2d_winograd_filter', 'conv2d_backprop_filter', 'adam_update', 'sum_leading', 'copy_parts', 'max_pool_grad', 'bias_activation'];
+
+/** Int32 slots of the argument block (the largest argument list is Concat's: 4 + 3 per part). */
+const ARGUMENT_SLOTS = 4096;
+/** Stack of each instance: the Winograd kernel keeps a block of up to 1 MiB there. */
+const STACK_BYTES = 2 * 1024 * 1024;
+/** Below this many multiply-adds (or element visits) a kernel runs on the calling thread alone: waking a worker costs more. */
+const MIN_WORK_FOR_THREADS = 1 << 17;
+
+/** How long a worker keeps polling for the next kernel before it sleeps (waking one costs ~50–100 µs). */
+const SPIN_MS = 2;
+/** Chunks per thread a kernel's items are cut into: threads take chunks until none is left (load balance). */
+const CHUNKS_PER_THREAD = 8;
+
+/**
+ * Control block words (Int32, in the shared heap). A call is *open* from when the caller publishes it
+ * (`Open` = its generation) until the caller has taken the last chunk (`Open` = 0). A worker joins by
+ * counting itself `Active` and only then reading `Open`; the caller, after closing, waits for `Active`
+ * to drop to 0. With sequentially consistent atomics a worker either joins an open call (and is waited
+ * for) or sees it closed, so the call's arguments are never rewritten while a worker reads them, and a
+ * worker that wakes late never delays the caller.
+ */
+const enum Control {
+  /** Bumped for every call, to wake sleeping workers. */
+  Sequence = 0,
+  Open = 1,
+  Active = 2,
+  Kernel = 3,
+  Arguments = 4,
+  Items = 5,
+  ChunkItems = 6,
+  NextChunk = 7,
+  Ready = 8,
+  Words = 16,
+}
+
+/** The emscripten module behind tfjs' wasm backend, as far as these kernels use it. */
+interface EmscriptenModule {
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+  asm?: { memory?: WebAssembly.Memory };
+  wasmMemory?: WebAssembly.Memory;
+  tfjs: { getThreadsCount(): number };
+}
+
+/** tfseg's native kernels bound to one wasm backend. */
+export interface NativeKernels {
+  /** Threads that share the items of a kernel (1: the calling thread only). */
+  readonly threads: number;
+  /**
+   * Runs `kernel` on items `[0, items)` with the int32 `args` (see {@link floatBits} for floats),
+   * split among the threads when `work` (about the multiply-adds) makes that pay.
+   */
+  run(kernel: NativeKernelName, args: ArrayLike<number>, items: number, work: number): void;
+  /** A heap pointer to at least `count` float32 zeros (never written; valid until the next call). */
+  zeros(count: number): number;
+  /** The item count a kernel reports for `args` (kernels that export `<name>_items`). */
+  items(kernel: 'conv2d_backprop_filter', args: ArrayLike<number>): number;
+}
+
+const scratch = new DataView(new ArrayBuffer(4));
+/** The int32 bit pattern of a float32, for a kernel's argument block. */
+export function floatBits(value: number): number {
+  scratch.setFloat32(0, value, true);
+  return scratch.getInt32(0, true);
+}
+
+function wasmMemory(module: EmscriptenModule): WebAssembly.Memory | undefined {
+  const memory = module.asm?.memory ?? module.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
+}
+
+function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+function decodeBase64(text: string): Uint8Array {
+  if (typeof Buffer !== 'undefined') return Uint8Array.from(Buffer.from(text, 'base64'));
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
+  return bytes;
+}
+
+type KernelExports = Record<NativeKernelName, (args: number, begin: number, end: number) => void> & {
+  conv2d_backprop_filter_items(args: number): number;
+  __stack_pointer: WebAssembly.Global;
+};
+
+/** Source of each worker: instantiate on the shared memory, then serve kernels until the process ends. */
+const workerSource = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control, stackTop, kernelNames } = workerData;
+const instance = new WebAssembly.Instance(module, { env: { memory } });
+instance.exports.__stack_pointer.value = stackTop;
+const kernels = kernelNames.map((name) => instance.exports[name]);
+const words = new Int32Array(memory.buffer, control, ${Control.Words});
+let seen = Atomics.load(words, ${Control.Sequence});
+Atomics.add(words, ${Control.Ready}, 1);
+Atomics.notify(words, ${Control.Ready});
+for (;;) {
+  const idleSince = performance.now();
+  for (let spin = 0; Atomics.load(words, ${Control.Sequence}) === seen; spin++) {
+    // Stay awake ${SPIN_MS} ms after a kernel (the next one of a training step comes sooner), then sleep.
+    if ((spin & 1023) === 1023 && performance.now() - idleSince > ${SPIN_MS}) Atomics.wait(words, ${Control.Sequence}, seen);
+  }
+  seen = Atomics.load(words, ${Control.Sequence});
+  Atomics.add(words, ${Control.Active}, 1);
+  if (Atomics.load(words, ${Control.Open}) !== 0) {
+    const kernel = kernels[words[${Control.Kernel}]], args = words[${Control.Arguments}];
+    const items = words[${Control.Items}], chunk = words[${Control.ChunkItems}];
+    for (let begin = Atomics.add(words, ${Control.NextChunk}, 1) * chunk; begin < items; begin = Atomics.add(words, ${Control.NextChunk}, 1) * chunk) {
+      kernel(args, begin, Math.min(items, begin + chunk));
+    }
+  }
+  Atomics.sub(words, ${Control.Active}, 1);
+}
+`;
+
+interface WorkerHandle {
+  unref(): void;
+  terminate(): Promise<number>;
+}
+
+class NativeKernelRuntime implements NativeKernels {
+  private readonly exports: KernelExports;
+  private readonly argumentPointer: number;
+  private control = 0;
+  private workers: WorkerHandle[] = [];
+  private zeroPointer = 0;
+  private zeroCount = 0;
+  private generation = 0;
+  private argumentView: Int32Array | undefined;
+
+  constructor(
+    private readonly module: EmscriptenModule,
+    private readonly memory: WebAssembly.Memory,
+    private readonly compiled: WebAssembly.Module,
+  ) {
+    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
+    this.exports = instance.exports as unknown as KernelExports;
+    const stack = module._malloc(STACK_BYTES);
+    this.exports.__stack_pointer.value = stack + STACK_BYTES;
+    this.argumentPointer = module._malloc(ARGUMENT_SLOTS * 4);
+  }
+
+  get threads(): number {
+    return 1 + this.workers.length;
+  }
+
+  /** Starts `count` workers on the shared memory (Node only); resolves once they all wait for work. */
+  async startWorkers(count: number): Promise<void> {
+    if (count <= 0 || this.workers.length > 0 || !isShared(this.memory)) return;
+    const { Worker } = await import('node:worker_threads');
+    this.control = this.module._malloc(Control.Words * 4);
+    const words = this.controlWords();
+    words.fill(0);
+    for (let index = 0; index < count; index++) {
+      const stackTop = this.module._malloc(STACK_BYTES) + STACK_BYTES;
+      const worker = new Worker(workerSource, {
+        eval: true,
+        workerData: { module: this.compiled, memory: this.memory, control: this.control, stackTop, kernelNames },
+      });
+      worker.unref();
+      this.workers.push(worker);
+    }
+    // Wait (without blocking the event loop, which the workers' start needs) until every worker is ready.
+    const deadline = Date.now() + 30_000;
+    while (Atomics.load(words, Control.Ready) < count) {
+      if (Date.now() > deadline) {
+        await Promise.all(this.workers.map((worker) => worker.terminate()));
+        this.workers = [];
+        throw new Error(`tfseg native kernels: ${count} worker thread(s) did not start within 30 s`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  private controlWords(): Int32Array {
+    return new Int32Array(this.memory.buffer, this.control, Control.Words);
+  }
+
+  zeros(count: number): number {
+    if (count > this.zeroCount) {
+      if (this.zeroPointer !== 0) this.module._free(this.zeroPointer);
+      this.zeroCount = Math.max(count, 2 * this.zeroCount, 1024);
+      this.zeroPointer = this.module._malloc(this.zeroCount * 4);
+      new Float32Array(this.memory.buffer, this.zeroPointer, this.zeroCount).fill(0);
+    }
+    return this.zeroPointer;
+  }
+
+  items(kernel: 'conv2d_backprop_filter', args: ArrayLike<number>): number {
+    this.writeArguments(args);
+    if (kernel !== 'conv2d_backprop_filter') throw new Error(`tfseg native kernels: ${String(kernel)} has no item count`);
+    return this.exports.conv2d_backprop_filter_items(this.argumentPointer);
+  }
+
+  run(kernel: NativeKernelName, args: ArrayLike<number>, items: number, work: number): void {
+    if (items <= 0) return;
+    this.writeArguments(args);
+    const workers = this.workers.length;
+    if (workers === 0 || items < 2 || work < MIN_WORK_FOR_THREADS) {
+      this.exports[kernel](this.argumentPointer, 0, items);
+      return;
+    }
+    const words = this.controlWords();
+    const chunk = Math.ceil(items / ((workers + 1) * CHUNKS_PER_THREAD));
+    words[Control.Kernel] = kernelNames.indexOf(kernel);
+    words[Control.Arguments] = this.argumentPointer;
+    words[Control.Items] = items;
+    words[Control.ChunkItems] = chunk;
+    Atomics.store(words, Control.NextChunk, 0);
+    this.generation = (this.generation % 0x7fffffff) + 1;
+    Atomics.store(words, Control.Open, this.generation);
+    Atomics.add(words, Control.Sequence, 1);
+    Atomics.notify(words, Control.Sequence);
+    const run = this.exports[kernel];
+    for (let begin = Atomics.add(words, Control.NextChunk, 1) * chunk; begin < items; begin = Atomics.add(words, Control.NextChunk, 1) * chunk) {
+      run(this.argumentPointer, begin, Math.min(items, begin + chunk));
+    }
+    Atomics.store(words, Control.Open, 0);
+    // Workers that joined finish their last chunk; one that did not join will see the call closed.
+    while (Atomics.load(words, Control.Active) !== 0);
+  }
+
+  private writeArguments(args: ArrayLike<number>): void {
+    if (args.length > ARGUMENT_SLOTS) throw new Error(`tfseg native kernels: ${args.length} arguments, at most ${ARGUMENT_SLOTS}`);
+    // The view is remade only when the heap has grown (a new buffer).
+    if (this.argumentView?.buffer !== this.memory.buffer) this.argumentView = new Int32Array(this.memory.buffer, this.argumentPointer, ARGUMENT_SLOTS);
+    this.argumentView.set(args);
+  }
+}
+
+const runtimes = new WeakMap<object, NativeKernelRuntime | null>();
+let enabled = true;
+
+/**
+ * Turns tfseg's native kernels on or off (on by default); off, the training kernels compose XNNPACK
+ * calls and JS loops as before. For benchmarks and tests of both paths.
+ */
+export function setNativeKernelsEnabled(value: boolean): void {
+  enabled = value;
+}
+
+function compile(memory: WebAssembly.Memory): WebAssembly.Module {
+  return new WebAssembly.Module(decodeBase64(isShared(memory) ? sharedKernelsWasm : plainKernelsWasm) as BufferSource);
+}
+
+function createRuntime(backend: BackendWasm): NativeKernelRuntime | null {
+  const module = backend.wasm as unknown as EmscriptenModule;
+  const memory = wasmMemory(module);
+  if (memory === undefined || typeof module._malloc !== 'function') return null;
+  try {
+    return new NativeKernelRuntime(module, memory, compile(memory));
+  } catch {
+    // E.g. a browser main thread refusing to compile synchronously: the XNNPACK compositions remain.
+    return null;
+  }
+}
+
+/** The native kernels of `backend`, instantiated on first use; undefined when disabled or unavailable. */
+export function nativeKernels(backend: BackendWasm): NativeKernels | undefined {
+  if (!enabled) return undefined;
+  let runtime = runtimes.get(backend);
+  if (runtime === undefined) {
+    runtime = createRuntime(backend);
+    runtimes.set(backend, runtime);
+  }
+  return runtime ?? undefined;
+}
+
+/** Whether tfseg's native kernels are on (see {@link setNativeKernelsEnabled}). */
+export function nativeKernelsEnabled(): boolean {
+  return enabled;
+}
+
+/** Threads the native kernels of `backend` run on (0: not instantiated or unavailable). */
+export function nativeKernelThreads(backend: BackendWasm): number {
+  return runtimes.get(backend)?.threads ?? 0;
+}
+
+/**
+ * Instantiates the native kernels for `backend` and, with tfjs' threaded build (a shared memory) in
+ * Node, starts `threads − 1` worker threads for them. Returns the thread count they run on (0: none).
+ */
+export async function startNativeKernels(backend: BackendWasm, threads: number): Promise<number> {
+  const runtime = nativeKernels(backend) as NativeKernelRuntime | undefined;
+  if (runtime === undefined) return 0;
+  const inNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  if (inNode && threads > 1) await runtime.startWorkers(threads - 1);
+  return runtime.threads;
+}

@@ -1,7 +1,7 @@
 /*
- * The epilogue of a fused convolution (called by ../src/wasm-kernels/FusedConv2D.ts): in place,
- * y = act(y + bias) over [pixels, channels], for act linear, relu, relu6 or leaky relu. Items are
- * pixels.
+ * y = act(x + bias) over [pixels, channels], for act linear, relu, relu6 or leaky relu (y may be x):
+ * the epilogue of a fused convolution (../src/wasm-kernels/FusedConv2D.ts) and the bias Add of an
+ * unfused one (Add.ts). Items are pixels.
  */
 #include "kernels.h"
 
@@ -17,19 +17,21 @@ INLINE v128_t activate(v128_t v, int activation, v128_t alpha) {
   }
 }
 
-/* args: y, bias (pointers; bias 0: none), channels (divisible by 4), activation, float32 alpha. */
+/* args: x, y, bias (pointers; bias 0: none), channels (divisible by 4), activation, float32 alpha. */
 EXPORT(bias_activation)
 void bias_activation(const int32_t *args, int32_t begin, int32_t end) {
-  float *y = (float *)args[0];
-  const float *bias = (const float *)args[1];
-  const int channels = args[2], activation = args[3];
-  const v128_t alpha = wasm_f32x4_splat(arg_float(args, 4));
+  const float *x = (const float *)args[0];
+  float *y = (float *)args[1];
+  const float *bias = (const float *)args[2];
+  const int channels = args[3], activation = args[4];
+  const v128_t alpha = wasm_f32x4_splat(arg_float(args, 5));
   for (int pixel = begin; pixel < end; pixel++) {
-    float *row = y + pixel * channels;
+    const float *in = x + pixel * channels;
+    float *out = y + pixel * channels;
     for (int c = 0; c < channels; c += 4) {
-      v128_t v = wasm_v128_load(row + c);
+      v128_t v = wasm_v128_load(in + c);
       if (bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + c));
-      wasm_v128_store(row + c, activate(v, activation, alpha));
+      wasm_v128_store(out + c, activate(v, activation, alpha));
     }
   }
 }

@@ -1,10 +1,12 @@
 // Smoke snippet for @tfseg/training, run by tools/pack-test/run.mjs against both the ESM and CJS builds:
-// backend selection from the installed package (the threaded wasm build started from a plain npm layout,
-// agreeing with the cpu backend), and a 1×1-conv segmenter trained on a rule a reader can
+// backend selection from the installed package (the threaded wasm build and the native kernels' worker
+// pool started from a plain npm layout, a Winograd convolution agreeing with the cpu backend), and a 1×1-conv segmenter trained on a rule a reader can
 // check (class 1 ⇔ pixel > 0.5) with the installed losses and metrics.
 module.exports = async function smoke(training, tf) {
   const threaded = await training.selectBackend('wasm', { threads: 2 });
   if (threaded.threads !== 2) throw new Error(`@tfseg/training: wasm started ${threaded.threads} thread(s), not 2: ${threaded.reason}`);
+  // The embedded native kernels instantiate from the installed package and run on the worker pool.
+  if (!threaded.reason.includes('tfseg SIMD kernels on 2 threads')) throw new Error(`@tfseg/training: the native kernels did not start on 2 threads: ${threaded.reason}`);
   const convolve = () => tf.tidy(() => tf.conv2d(tf.randomUniform([2, 24, 24, 8], -1, 1, 'float32', 1), tf.randomUniform([3, 3, 8, 16], -1, 1, 'float32', 2), 1, 'same').dataSync());
   const onWasm = convolve();
   const selection = await training.selectBackend('auto');

@@ -42,7 +42,7 @@ function fusedConv2d(args: { inputs: FusedConv2DInputs; backend: BackendWasm; at
   const out = nativeConv2d(backend, native, x, filter, padding, [info.strideHeight, info.strideWidth]);
   const pixels = info.batchSize * info.outHeight * info.outWidth;
   if (bias !== undefined || activation !== 0) {
-    const epilogue = [heapOffset(backend, out), bias === undefined ? 0 : heapOffset(backend, bias), info.outChannels, activation, floatBits(attrs.leakyreluAlpha ?? 0.2)];
+    const epilogue = [heapOffset(backend, out), heapOffset(backend, out), bias === undefined ? 0 : heapOffset(backend, bias), info.outChannels, activation, floatBits(attrs.leakyreluAlpha ?? 0.2)];
     native.run('bias_activation', epilogue, pixels, pixels * info.outChannels);
   }
   return out;

@@ -1,5 +1,6 @@
 /** The wasm training kernels and their registration (like tfjs' register_all_kernels.ts). */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { addConfig } from './Add';
 import { adamUpdateConfig } from './AdamUpdate';
 import { batchMatMulConfig } from './BatchMatMul';
 import { conv2DConfig } from './Conv2D';
@@ -18,6 +19,7 @@ import { rememberBuiltinKernel } from './wasm-backend';
 /** Every training kernel this package provides for the wasm backend. */
 export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   adamUpdateConfig,
+  addConfig,
   batchMatMulConfig,
   concatConfig,
   conv2DConfig,

@@ -5,7 +5,7 @@
  * PyTorch CPU (unet_step_torch.py), side by side in one run. Build first (`pnpm build`), then:
  *
  *   node packages/training/bench/unet-step.mjs [--steps 10] [--warmup 3] [--sizes 64:8,128:16]
- *                                              [--torch-threads 2,1] [--wasm-threads auto] [--profile] [--no-torch] [--json]
+ *                                              [--torch-threads 2,1] [--wasm-threads auto] [--profile] [--no-torch] [--no-native] [--json]
  *
  * Step: @tfseg/models' plain U-Net (4 down / 4 up, two 3×3 conv+ReLU per level, 2×2 max-pool, 2×2
  * stride-2 transposed conv up, skip concat, 1×1 head, no batch norm), 1 input channel, 2 classes,
@@ -13,7 +13,8 @@
  * @tfseg/training's train() (measureTrainingStep), with the package's Adam. Prints the median step
  * time of each side and their ratio; --profile adds the time and GFLOP/s of each wasm kernel;
  * --wasm-threads N|auto sets the threads of the wasm backend (selectBackend's `threads`; default
- * auto = one per core, as PyTorch's default).
+ * auto = one per core, as PyTorch's default); --no-native turns tfseg's native SIMD kernels off (the
+ * XNNPACK/JS compositions only), for comparison.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -30,7 +31,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const trainingModule = process.env.TFSEG_TRAINING_MODULE || join(here, '..', 'dist', 'index.js');
 
 function parseArguments(argv) {
-  const options = { steps: 10, warmup: 3, sizes: [[64, 8], [128, 16]], torchThreads: [2, 1], wasmThreads: 'auto', profile: false, torch: true, batch: 4, json: false };
+  const options = { steps: 10, warmup: 3, sizes: [[64, 8], [128, 16]], torchThreads: [2, 1], wasmThreads: 'auto', profile: false, torch: true, batch: 4, json: false, native: true };
   const number = (flag, value) => {
     const parsed = Number(value);
     if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`unet-step: ${flag} must be a positive integer, but got ${value}`);
@@ -44,7 +45,7 @@ function parseArguments(argv) {
     '--torch-threads': (value) => (options.torchThreads = String(value).split(',').map((threads) => number('--torch-threads', threads))),
     '--sizes': (value) => (options.sizes = String(value).split(',').map((pair) => pair.split(':').map((part) => number('--sizes', part)))),
   };
-  const switches = { '--profile': () => (options.profile = true), '--no-torch': () => (options.torch = false), '--json': () => (options.json = true) };
+  const switches = { '--no-native': () => (options.native = false), '--profile': () => (options.profile = true), '--no-torch': () => (options.torch = false), '--json': () => (options.json = true) };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag in valued) valued[flag](argv[++i]);
@@ -74,7 +75,6 @@ async function timeWasm(training, size, width, options) {
   const loss = createLoss({ name: 'ml', fromLogits: true, validateInputs: false });
   const measure = (warmupSteps, steps) => training.measureTrainingStep({ model, loss, numClasses: 2, batchSize: options.batch, warmupSteps, steps });
   const { medianStepMs, stepTimesMs } = await measure(options.warmup, options.steps);
-  if (process.env.TFSEG_STATS) { globalThis.__nativeStats = {}; await measure(0, 10); console.log(JSON.stringify(Object.fromEntries(Object.entries(globalThis.__nativeStats).map(([k, v]) => [k, v.map((x) => +x.toFixed(2))])))); }
   const profile = options.profile ? await kernelProfile(() => measure(0, 1)) : undefined;
   model.dispose();
   return { medianMs: medianStepMs, times: stepTimesMs, profile };
@@ -93,7 +93,8 @@ function timeTorch(size, width, threads, options) {
 async function main() {
   const options = parseArguments(process.argv.slice(2));
   const training = await import(trainingModule);
-  const { registerWasmTrainingKernels, selectBackend } = training;
+  const { registerWasmTrainingKernels, selectBackend, setNativeKernelsEnabled } = training;
+  setNativeKernelsEnabled(options.native);
   const kernels = registerWasmTrainingKernels();
   const { threads, reason } = await selectBackend('wasm', { threads: options.wasmThreads });
   const log = options.json ? () => {} : console.log;

@@ -2,8 +2,9 @@
  * tfseg's own WebAssembly SIMD kernels (native/*.c, embedded in binaries.ts), run on the wasm backend's
  * own memory: the module imports tfjs' `WebAssembly.Memory`, so kernels read and write tensors where
  * they lie, with no copy. With tfjs' threaded build (shared memory) in Node, `threads − 1` worker threads
- * instantiate the same module on the same memory and take a share of each kernel's items; the calling
- * thread takes the first share and waits for the rest (Atomics on a control block in the heap).
+ * instantiate the same module on the same memory; the caller and the workers take chunks of each
+ * kernel's work items from an atomic counter until none is left (Atomics on a control block in the
+ * heap), so a worker that wakes late only takes fewer chunks.
  *
  * Why not XNNPACK alone: tfjs' wasm backend has no filter-gradient convolution, and composing one from
  * XNNPACK's forward conv runs at half its rate (it repacks dy as a filter and builds an indirection
@@ -47,6 +48,8 @@ const enum Control {
   ChunkItems = 6,
   NextChunk = 7,
   Ready = 8,
+  /** Set by a worker whose kernel threw (a trap): the caller throws once the call is over. */
+  Failed = 9,
   Words = 16,
 }
 
@@ -125,8 +128,14 @@ for (;;) {
   if (Atomics.load(words, ${Control.Open}) !== 0) {
     const kernel = kernels[words[${Control.Kernel}]], args = words[${Control.Arguments}];
     const items = words[${Control.Items}], chunk = words[${Control.ChunkItems}];
-    for (let begin = Atomics.add(words, ${Control.NextChunk}, 1) * chunk; begin < items; begin = Atomics.add(words, ${Control.NextChunk}, 1) * chunk) {
-      kernel(args, begin, Math.min(items, begin + chunk));
+    try {
+      for (let begin = Atomics.add(words, ${Control.NextChunk}, 1) * chunk; begin < items; begin = Atomics.add(words, ${Control.NextChunk}, 1) * chunk) {
+        kernel(args, begin, Math.min(items, begin + chunk));
+      }
+    } catch (error) {
+      // Never leave the caller waiting: report, count out, and let it throw.
+      console.error('tfseg native kernel ' + kernelNames[words[${Control.Kernel}]] + ' failed on a worker thread:', error);
+      Atomics.store(words, ${Control.Failed}, 1);
     }
   }
   Atomics.sub(words, ${Control.Active}, 1);
@@ -238,6 +247,7 @@ class NativeKernelRuntime implements NativeKernels {
     Atomics.store(words, Control.Open, 0);
     // Workers that joined finish their last chunk; one that did not join will see the call closed.
     while (Atomics.load(words, Control.Active) !== 0);
+    if (Atomics.exchange(words, Control.Failed, 0) !== 0) throw new Error(`tfseg native kernels: ${kernel} failed on a worker thread (its error is on stderr)`);
   }
 
   private writeArguments(args: ArrayLike<number>): void {

@@ -11,13 +11,10 @@
  * the input transform stores whole vectors; U is [16][ci][co] and M is [16][tile][co]. Items are
  * blocks of tiles, so threads never write the same output.
  */
-#include "kernels.h"
+#include "winograd.h"
 
 enum { TILE_GROUP = 6, MAX_BLOCK_TILES = 48 };
 
-typedef struct {
-  int32_t batch, in_h, in_w, in_c, out_h, out_w, out_c, pad_top, pad_left, block_tiles;
-} winograd_geometry;
 
 /* U = G k G^T for four (ci, co) pairs at once, one per lane. */
 INLINE void filter_transform(const v128_t k[3][3], v128_t u[16]) {
@@ -83,44 +80,6 @@ void conv2d_winograd_filter(const int32_t *args, int32_t begin, int32_t end) {
   }
 }
 
-/* V of `count` tiles from tile index `first`, into v[16][ci / 4][block_tiles][4]. */
-INLINE void input_transform(const winograd_geometry *g, const float *x, float *v, int first, int count, int tiles_x, int tiles_per_image) {
-  const int ci4 = g->in_c / 4, bt = g->block_tiles;
-  const v128_t zero = wasm_f32x4_splat(0);
-  for (int t = 0; t < count; t++) {
-    const int tile = first + t;
-    const int b = tile / tiles_per_image, rest = tile - b * tiles_per_image;
-    const int ty = rest / tiles_x, tx = rest - ty * tiles_x;
-    const int ih0 = 2 * ty - g->pad_top, iw0 = 2 * tx - g->pad_left;
-    const int inside = ih0 >= 0 && iw0 >= 0 && ih0 + 4 <= g->in_h && iw0 + 4 <= g->in_w;
-    const float *base = x + ((b * g->in_h + ih0) * g->in_w + iw0) * g->in_c;
-    for (int c4 = 0; c4 < ci4; c4++) {
-      v128_t d[4][4];
-      for (int i = 0; i < 4; i++) {
-        for (int j = 0; j < 4; j++) {
-          const int ih = ih0 + i, iw = iw0 + j;
-          d[i][j] = inside || (ih >= 0 && ih < g->in_h && iw >= 0 && iw < g->in_w) ? wasm_v128_load(base + (i * g->in_w + j) * g->in_c + 4 * c4) : zero;
-        }
-      }
-      v128_t r[4][4];
-      for (int j = 0; j < 4; j++) {
-        r[0][j] = wasm_f32x4_sub(d[0][j], d[2][j]);
-        r[1][j] = wasm_f32x4_add(d[1][j], d[2][j]);
-        r[2][j] = wasm_f32x4_sub(d[2][j], d[1][j]);
-        r[3][j] = wasm_f32x4_sub(d[1][j], d[3][j]);
-      }
-      float *out = v + (c4 * bt + t) * 4;
-      const int e = ci4 * bt * 4;
-      for (int i = 0; i < 4; i++) {
-        wasm_v128_store(out + (4 * i + 0) * e, wasm_f32x4_sub(r[i][0], r[i][2]));
-        wasm_v128_store(out + (4 * i + 1) * e, wasm_f32x4_add(r[i][1], r[i][2]));
-        wasm_v128_store(out + (4 * i + 2) * e, wasm_f32x4_sub(r[i][2], r[i][1]));
-        wasm_v128_store(out + (4 * i + 3) * e, wasm_f32x4_sub(r[i][1], r[i][3]));
-      }
-    }
-  }
-}
-
 /* M_e[t0 .. t0 + mr][co0 .. co0 + 4 vectors] = V_e[tiles] U_e, for one element e. */
 INLINE void product_tile(const float *ve, const float *ue, float *me, int t0, int co0, int ci_count, int co_count, int bt, const int mr,
                          const int vectors) {
@@ -171,9 +130,8 @@ INLINE void product_tiles(const float *ve, const float *ue, float *me, int count
 INLINE void output_transform(const winograd_geometry *g, const float *m, float *out, int first, int count, int tiles_x, int tiles_per_image) {
   const int co_count = g->out_c, e = g->block_tiles * co_count;
   for (int t = 0; t < count; t++) {
-    const int tile = first + t;
-    const int b = tile / tiles_per_image, rest = tile - b * tiles_per_image;
-    const int ty = rest / tiles_x, tx = rest - ty * tiles_x;
+    int b, ty, tx;
+    tile_position(first + t, tiles_x, tiles_per_image, &b, &ty, &tx);
     const int oh = 2 * ty, ow = 2 * tx;
     const int rows = oh + 1 < g->out_h ? 2 : 1, columns = ow + 1 < g->out_w ? 2 : 1;
     float *o = out + ((b * g->out_h + oh) * g->out_w + ow) * co_count;
@@ -211,7 +169,7 @@ void conv2d_winograd(const int32_t *args, int32_t begin, int32_t end) {
   for (int block = begin; block < end; block++) {
     const int first = block * bt;
     const int count = tiles - first < bt ? tiles - first : bt;
-    input_transform(g, x, v, first, count, tiles_x, tiles_per_image);
+    input_transform(g, x, v, first, count, tiles_x, tiles_per_image, ci_count * bt, 4 * bt, 4);
     for (int el = 0; el < 16; el++) {
       const float *ve = v + el * ci_count * bt, *ue = u + el * ci_count * co_count;
       float *me = m + el * bt * co_count;

@@ -5,6 +5,7 @@
  * this thread computes; items never write to the same memory, so threads need no reduction and
  * results do not depend on the thread count.
  */
+#pragma once
 #include <stdint.h>
 #include <wasm_simd128.h>
 

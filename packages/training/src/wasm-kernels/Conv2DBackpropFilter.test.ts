@@ -1,4 +1,6 @@
-import { agreementRuns, convGeometry, convolutionCase, describeBothPaths, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf, wideConvGeometry, type ConvGeometry } from './__fixtures__/agreement';
+import { agreementRuns, convGeometry, convolutionCase, describeBothPaths, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf, wideConvGeometry, wideWinogradGeometry, winogradGeometry, type ConvGeometry } from './__fixtures__/agreement';
+import { setNativeKernelsEnabled } from './native/runtime';
+import { expectAllClose } from '@tfseg-internal/testing';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 
 function expectFilterGradientAgreement(g: ConvGeometry): void {
@@ -21,6 +23,31 @@ describe('Conv2DBackpropFilter (wasm training kernel)', () => {
     it('agrees with the cpu backend with 1–20 channels (full SIMD tiles and their remainders)', () => {
       fc.assert(fc.property(wideConvGeometry, expectFilterGradientAgreement), agreementRuns);
     });
+
+    it('agrees with the cpu backend on 3×3 stride-1 gradients of Winograd size, with few and with many channels (edges, odd sizes, every padding)', () => {
+      fc.assert(fc.property(winogradGeometry, expectFilterGradientAgreement), agreementRuns);
+      fc.assert(fc.property(wideWinogradGeometry, expectFilterGradientAgreement), { numRuns: Math.ceil(agreementRuns.numRuns / 3) });
+    });
+  });
+
+  it('sums several Winograd blocks per partition like the fallback does (2 × 95 × 97, 24 → 24 channels)', () => {
+    // Too large for the cpu reference: the fallback (itself checked against cpu above) is the reference.
+    tf.setBackend('wasm');
+    const x = tf.tensor4d(seededValues(2 * 95 * 97 * 24, 5), [2, 95, 97, 24]);
+    const dy = tf.tensor4d(seededValues(2 * 95 * 97 * 24, 6), [2, 95, 97, 24]);
+    const gradient = (): Float32Array => {
+      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 24, 24] } as never) as tf.Tensor;
+      const values = dw.dataSync() as Float32Array;
+      dw.dispose();
+      return values;
+    };
+    const native = gradient();
+    setNativeKernelsEnabled(false);
+    const fallback = gradient();
+    setNativeKernelsEnabled(true);
+    const scale = fallback.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
+    expectAllClose(native, fallback, 1e-4, 1e-4 * scale);
+    tf.dispose([x, dy]);
   });
 
   it('computes a hand-checkable case: 1×1 filter gradient is Σ x·dy', () => {

@@ -139,7 +139,7 @@ export const wideConvGeometry = fc
   .filter(hasNonEmptyOutput);
 
 /**
- * Convolutions the Winograd F(2×2, 3×3) kernel takes: 3×3, stride 1, channels divisible by 4 (4–16),
+ * Convolutions the Winograd F(2×2, 3×3) kernels take: 3×3, stride 1, channels divisible by 4 (4–16),
  * outputs of at least 8×8 with odd sizes (partial tiles at the edges) and every padding.
  */
 export const winogradGeometry = fc.record({
@@ -155,6 +155,20 @@ export const winogradGeometry = fc.record({
   channelsFirst: fc.constant(false),
   seed: fc.nat(),
 });
+
+/**
+ * Like {@link winogradGeometry} with 20–32 channels in and out: past the filter gradient's Winograd
+ * threshold (48 together) and through its channel-tile remainders. Smaller images keep the cpu
+ * reference affordable.
+ */
+export const wideWinogradGeometry = winogradGeometry.chain((g) =>
+  fc.record({
+    inChannels: fc.integer({ min: 5, max: 8 }).map((n) => 4 * n),
+    outChannels: fc.integer({ min: 5, max: 8 }).map((n) => 4 * n),
+    height: fc.integer({ min: 8, max: 11 }),
+    width: fc.integer({ min: 8, max: 11 }),
+  }).map((wide) => ({ ...g, ...wide, batch: 1 })),
+);
 
 /** One random convolution of {@link convGeometry}, {@link wideConvGeometry} or {@link winogradGeometry}. */
 export type ConvGeometry = typeof convGeometry extends fc.Arbitrary<infer T> ? T : never;

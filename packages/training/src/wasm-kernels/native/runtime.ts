@@ -14,8 +14,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { plainKernelsWasm, sharedKernelsWasm } from './binaries';
 
 /** The kernels the module exports, each `(args, begin, end)` over its items. */
-export type NativeKernelName = 'conv2d' | 'conv2d_winograd' | 'conv2d_winograd_filter' | 'conv2d_backprop_filter' | 'adam_update' | 'sum_leading' | 'copy_parts' | 'max_pool_grad' | 'bias_activation';
-const kernelNames: readonly NativeKernelName[] = ['conv2d', 'conv2d_winograd', 'conv2d_winograd_filter', 'conv2d_backprop_filter', 'adam_update', 'sum_leading', 'copy_parts', 'max_pool_grad', 'bias_activation'];
+export type NativeKernelName = 'conv2d' | 'conv2d_winograd' | 'conv2d_winograd_filter' | 'conv2d_backprop_filter' | 'adam_update' | 'sum_leading' | 'copy_parts' | 'max_pool_grad' | 'bias_activation' | 'conv2d_winograd_backprop_filter' | 'conv2d_winograd_filter_output';
+const kernelNames: readonly NativeKernelName[] = ['conv2d', 'conv2d_winograd', 'conv2d_winograd_filter', 'conv2d_backprop_filter', 'adam_update', 'sum_leading', 'copy_parts', 'max_pool_grad', 'bias_activation', 'conv2d_winograd_backprop_filter', 'conv2d_winograd_filter_output'];
 
 /** Int32 slots of the argument block (the largest argument list is Concat's: 4 + 3 per part). */
 const ARGUMENT_SLOTS = 4096;

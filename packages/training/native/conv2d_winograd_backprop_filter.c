@@ -1,0 +1,161 @@
+/*
+ * The filter gradient of a 3x3, stride-1 convolution by Winograd F(2x2, 3x3), NHWC float32, any padding
+ * (called by ../src/wasm-kernels/Conv2DBackpropFilter.ts). The forward tile is
+ * y = A^T [(G g G^T) . (B^T d B)] A, a trilinear form in (dy, g, d), so its gradient in g is
+ *
+ *   dW = G^T [ sum over tiles of (A dy A^T) . (B^T d B) ] G,
+ *
+ * 16 products per (tile, ci, co) instead of 36. Per block of tiles (on this thread's stack, L2-sized)
+ * V = B^T d B is laid out [16][tile][ci] and Y = A dy A^T [16][tile][co]; the 16 sums
+ * M_e[ci][co] += V_e^T Y_e keep a 6 x 8 tile in 12 SIMD registers while they sweep the block. The tiles
+ * are cut into a fixed number of partitions (set by the caller from the geometry alone), each summed
+ * into its own M; conv2d_winograd_filter_output then adds the partitions in order and applies G^T . G,
+ * so the bits do not depend on how many threads took the partitions.
+ */
+#include "winograd.h"
+
+enum { CI_TILE = 6, CO_TILE = 8 };
+
+/* Y = A dy A^T of `count` tiles from `first` (A = [[1, 0], [1, 1], [1, -1], [0, -1]]), into y[16][block_tiles][co]. */
+INLINE void gradient_transform(const winograd_geometry *g, const float *dy, float *y, int first, int count, int tiles_x, int tiles_per_image) {
+  const int co_count = g->out_c, e_stride = g->block_tiles * co_count;
+  const v128_t zero = wasm_f32x4_splat(0);
+  for (int t = 0; t < count; t++) {
+    int b, ty, tx;
+    tile_position(first + t, tiles_x, tiles_per_image, &b, &ty, &tx);
+    const int oh = 2 * ty, ow = 2 * tx;
+    const int has_row = oh + 1 < g->out_h, has_column = ow + 1 < g->out_w;
+    const float *base = dy + ((b * g->out_h + oh) * g->out_w + ow) * co_count;
+    float *out = y + t * co_count;
+    for (int co = 0; co < co_count; co += 4) {
+      const v128_t d00 = wasm_v128_load(base + co);
+      const v128_t d01 = has_column ? wasm_v128_load(base + co_count + co) : zero;
+      const v128_t d10 = has_row ? wasm_v128_load(base + g->out_w * co_count + co) : zero;
+      const v128_t d11 = has_row && has_column ? wasm_v128_load(base + (g->out_w + 1) * co_count + co) : zero;
+      /* Columns: c = [d0, d0 + d1, d0 - d1, -d1] for each of the two rows. */
+      const v128_t c[2][4] = {
+        { d00, wasm_f32x4_add(d00, d01), wasm_f32x4_sub(d00, d01), wasm_f32x4_neg(d01) },
+        { d10, wasm_f32x4_add(d10, d11), wasm_f32x4_sub(d10, d11), wasm_f32x4_neg(d11) },
+      };
+      for (int j = 0; j < 4; j++) {
+        wasm_v128_store(out + (0 + j) * e_stride + co, c[0][j]);
+        wasm_v128_store(out + (4 + j) * e_stride + co, wasm_f32x4_add(c[0][j], c[1][j]));
+        wasm_v128_store(out + (8 + j) * e_stride + co, wasm_f32x4_sub(c[0][j], c[1][j]));
+        wasm_v128_store(out + (12 + j) * e_stride + co, wasm_f32x4_neg(c[1][j]));
+      }
+    }
+  }
+}
+
+/* M_e[ci0 .. ci0 + mr][co0 .. co0 + 4 vectors] += sum over `count` tiles of V_e[t][ci] Y_e[t][co]. */
+INLINE void accumulate_tile(const float *ve, const float *ye, float *me, int count, int ci0, int co0, int ci_count, int co_count, const int mr,
+                            const int vectors) {
+  v128_t acc[CI_TILE][2];
+  float *o = me + ci0 * co_count + co0;
+#pragma clang loop unroll(full)
+  for (int r = 0; r < CI_TILE; r++) {
+    if (r < mr) {
+      acc[r][0] = wasm_v128_load(o + r * co_count);
+      acc[r][1] = vectors == 2 ? wasm_v128_load(o + r * co_count + 4) : acc[r][0];
+    }
+  }
+  const float *p = ve + ci0, *q = ye + co0;
+  for (int t = 0; t < count; t++, p += ci_count, q += co_count) {
+    const v128_t y0 = wasm_v128_load(q);
+    const v128_t y1 = vectors == 2 ? wasm_v128_load(q + 4) : y0;
+#pragma clang loop unroll(full)
+    for (int r = 0; r < CI_TILE; r++) {
+      if (r < mr) {
+        const v128_t a = wasm_v128_load32_splat(p + r);
+        acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(a, y0));
+        if (vectors == 2) acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(a, y1));
+      }
+    }
+  }
+#pragma clang loop unroll(full)
+  for (int r = 0; r < CI_TILE; r++) {
+    if (r < mr) {
+      wasm_v128_store(o + r * co_count, acc[r][0]);
+      if (vectors == 2) wasm_v128_store(o + r * co_count + 4, acc[r][1]);
+    }
+  }
+}
+
+INLINE void accumulate_co(const float *ve, const float *ye, float *me, int count, int ci0, int ci_count, int co_count, const int mr) {
+  int co0 = 0;
+  for (; co0 + CO_TILE <= co_count; co0 += CO_TILE) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, mr, 2);
+  if (co0 < co_count) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, mr, 1);
+}
+
+INLINE void accumulate(const float *ve, const float *ye, float *me, int count, int ci_count, int co_count) {
+  int ci0 = 0;
+  for (; ci0 + CI_TILE <= ci_count; ci0 += CI_TILE) accumulate_co(ve, ye, me, count, ci0, ci_count, co_count, CI_TILE);
+  /* ci is divisible by 4, so the rest is 4 or 2. */
+  if (ci_count - ci0 == 4) accumulate_co(ve, ye, me, count, ci0, ci_count, co_count, 4);
+  else if (ci_count - ci0 == 2) accumulate_co(ve, ye, me, count, ci0, ci_count, co_count, 2);
+}
+
+/*
+ * args: x, dy, partials (pointers; partials: [partitions][16][ci][co] float32), then the 10 geometry
+ * fields of the forward convolution (out_h, out_w: dy's size; ci, co divisible by 4; block_tiles at
+ * most 48), then blocks per partition. Items are partitions; each overwrites its own M.
+ */
+EXPORT(conv2d_winograd_backprop_filter)
+void conv2d_winograd_backprop_filter(const int32_t *args, int32_t begin, int32_t end) {
+  const float *x = (const float *)args[0], *dy = (const float *)args[1];
+  float *partials = (float *)args[2];
+  const winograd_geometry *g = (const winograd_geometry *)(args + 3);
+  const int blocks_per_partition = args[13];
+  const int tiles_x = (g->out_w + 1) / 2, tiles_per_image = ((g->out_h + 1) / 2) * tiles_x;
+  const int tiles = g->batch * tiles_per_image, bt = g->block_tiles;
+  const int ci_count = g->in_c, co_count = g->out_c, plane = ci_count * co_count;
+  float v[16 * bt * ci_count];
+  float y[16 * bt * co_count];
+  for (int partition = begin; partition < end; partition++) {
+    float *m = partials + partition * 16 * plane;
+    for (int i = 0; i < 16 * plane; i++) m[i] = 0;
+    for (int block = partition * blocks_per_partition; block < (partition + 1) * blocks_per_partition; block++) {
+      const int first = block * bt;
+      if (first >= tiles) break;
+      const int count = tiles - first < bt ? tiles - first : bt;
+      input_transform(g, x, v, first, count, tiles_x, tiles_per_image, bt * ci_count, 4, ci_count);
+      gradient_transform(g, dy, y, first, count, tiles_x, tiles_per_image);
+      for (int el = 0; el < 16; el++) accumulate(v + el * bt * ci_count, y + el * bt * co_count, m + el * plane, count, ci_count, co_count);
+    }
+  }
+}
+
+/*
+ * args: partials, dw (pointers; dw: [3, 3, ci, co]), partitions, ci, co (divisible by 4). Items are ci:
+ * the partitions' M are added in order, then dW = G^T M G with G = [[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]].
+ */
+EXPORT(conv2d_winograd_filter_output)
+void conv2d_winograd_filter_output(const int32_t *args, int32_t begin, int32_t end) {
+  const float *partials = (const float *)args[0];
+  float *dw = (float *)args[1];
+  const int partitions = args[2], ci_count = args[3], co_count = args[4], plane = ci_count * co_count;
+  const v128_t half = wasm_f32x4_splat(0.5f);
+  for (int ci = begin; ci < end; ci++) {
+    for (int co = 0; co < co_count; co += 4) {
+      v128_t m[4][4];
+      for (int e = 0; e < 16; e++) {
+        v128_t sum = wasm_v128_load(partials + e * plane + ci * co_count + co);
+        for (int p = 1; p < partitions; p++) sum = wasm_f32x4_add(sum, wasm_v128_load(partials + (p * 16 + e) * plane + ci * co_count + co));
+        m[e / 4][e % 4] = sum;
+      }
+      v128_t r[3][4];
+      for (int b = 0; b < 4; b++) {
+        const v128_t s12 = wasm_f32x4_mul(half, wasm_f32x4_add(m[1][b], m[2][b])), d12 = wasm_f32x4_mul(half, wasm_f32x4_sub(m[1][b], m[2][b]));
+        r[0][b] = wasm_f32x4_add(m[0][b], s12);
+        r[1][b] = d12;
+        r[2][b] = wasm_f32x4_add(s12, m[3][b]);
+      }
+      for (int k = 0; k < 3; k++) {
+        const v128_t s12 = wasm_f32x4_mul(half, wasm_f32x4_add(r[k][1], r[k][2])), d12 = wasm_f32x4_mul(half, wasm_f32x4_sub(r[k][1], r[k][2]));
+        wasm_v128_store(dw + ((k * 3 + 0) * ci_count + ci) * co_count + co, wasm_f32x4_add(r[k][0], s12));
+        wasm_v128_store(dw + ((k * 3 + 1) * ci_count + ci) * co_count + co, d12);
+        wasm_v128_store(dw + ((k * 3 + 2) * ci_count + ci) * co_count + co, wasm_f32x4_add(s12, r[k][3]));
+      }
+    }
+  }
+}

@@ -20,9 +20,12 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       tf.randomUniform([2, 2, 16, 16], -0.3, 0.3, 'float32', 3),
       tf.randomUniform([3, 3, 32, 1], -0.3, 0.3, 'float32', 4),
       tf.randomUniform([64, 32], -0.3, 0.3, 'float32', 5),
+      tf.randomUniform([3, 3, 16, 32], -0.3, 0.3, 'float32', 6),
     ] as const;
-    const loss = (input: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor): tf.Scalar => {
+    const loss = (input: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor, w4: tf.Tensor): tf.Scalar => {
       const features = tf.relu(tf.conv2d(input as tf.Tensor4D, w0 as tf.Tensor4D, 1, 'same'));
+      // 16 → 32 channels: Winograd's filter gradient, its tile partitions split over the threads.
+      const wider = tf.conv2d(features, w4 as tf.Tensor4D, 1, 'same');
       const pooled = tf.maxPool(features, 2, 2, 'valid');
       const upsampled = tf.conv2dTranspose(pooled, w1 as tf.Tensor4D, [4, 32, 32, 16], 2, 'valid');
       const joined = tf.concat([features, upsampled], 3);
@@ -33,7 +36,8 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       const tiled = tf.tile(projected.mean(0, true), [8, 1]);
       // A bias-gradient-like sum over batch, height and width (the native Sum).
       const channelSums = tf.sum(features, [0, 1, 2]);
-      return tf.add(tf.add(tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3)), tf.square(channelSums).sum().mul(1e-6)) as tf.Scalar;
+      const terms = [tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean()];
+      return tf.addN(terms) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);
     return [value, ...grads].map((tensor) => tensor.dataSync() as Float32Array);

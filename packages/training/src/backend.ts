@@ -166,7 +166,8 @@ async function activateWasm(wasm: WasmModule, requested: number | undefined): Pr
   }
   const backend = tf.backend() as BackendWasm;
   unrefWasmWorkers(backend);
-  if (nativePool) await startNativeKernels(backend, threads);
+  // Browsers too: there the kernels must be compiled asynchronously, and run on the calling thread.
+  if (nativeKernelsEnabled()) await startNativeKernels(backend, nativePool ? threads : 1);
   const actual = wasmThreadsOf(backend);
   if (note === '' && actual !== threads) note = `; ${threads} threads were requested, tfjs started ${actual}${isNode() ? '' : ' (threads need a cross-origin-isolated page)'}`;
   return { threads: actual, note, split: threadSplit(backend) };

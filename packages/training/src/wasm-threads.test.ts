@@ -52,6 +52,7 @@ describe('wasm threads', () => {
   it('2 threads start in Node, restore every global they patch, and give bit-identical gradients to 1 thread (native kernels split over both)', async () => {
     const single = await selectBackend('wasm', { threads: 1 });
     expect(single.threads).toBe(1);
+    expect(single.reason).toMatch(/^WebAssembly backend \(tfseg SIMD kernels on 1 thread, XNNPACK on 1 thread\)/);
     const expected = gradientsThroughEveryKernel();
     const numTensors = tf.memory().numTensors;
 

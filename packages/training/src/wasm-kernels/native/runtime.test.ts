@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { plainKernelsWasm, sharedKernelsWasm } from './binaries';
-import { floatBits, nativeKernels, nativeKernelsEnabled, nativeKernelThreads, setNativeKernelsEnabled } from './runtime';
+import { floatBits, nativeKernels, nativeKernelsEnabled, nativeKernelThreads, setNativeKernelsEnabled, startNativeKernels } from './runtime';
 
 describe('tfseg native kernels runtime', () => {
   beforeAll(async () => {
@@ -36,6 +36,14 @@ describe('tfseg native kernels runtime', () => {
     setNativeKernelsEnabled(false);
     expect(nativeKernelsEnabled()).toBe(false);
     expect(nativeKernels(backend)).toBeUndefined();
+  });
+
+  it('starts no pool when turned off, and none without the threaded build (a plain memory)', async () => {
+    const backend = tf.backend() as BackendWasm;
+    setNativeKernelsEnabled(false);
+    expect(await startNativeKernels(backend, 2)).toBe(0);
+    setNativeKernelsEnabled(true);
+    expect(await startNativeKernels(backend, 2)).toBe(1);
   });
 
   it('sums columns in place in the heap (a kernel call end to end)', () => {

@@ -161,8 +161,8 @@ class NativeKernelRuntime implements NativeKernels {
     private readonly module: EmscriptenModule,
     private readonly memory: WebAssembly.Memory,
     private readonly compiled: WebAssembly.Module,
+    instance: WebAssembly.Instance,
   ) {
-    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
     this.exports = instance.exports as unknown as KernelExports;
     const stack = module._malloc(STACK_BYTES);
     this.exports.__stack_pointer.value = stack + STACK_BYTES;
@@ -269,18 +269,39 @@ export function setNativeKernelsEnabled(value: boolean): void {
   enabled = value;
 }
 
-function compile(memory: WebAssembly.Memory): WebAssembly.Module {
-  return new WebAssembly.Module(decodeBase64(isShared(memory) ? sharedKernelsWasm : plainKernelsWasm) as BufferSource);
+function moduleBytes(memory: WebAssembly.Memory): BufferSource {
+  return decodeBase64(isShared(memory) ? sharedKernelsWasm : plainKernelsWasm) as BufferSource;
 }
 
-function createRuntime(backend: BackendWasm): NativeKernelRuntime | null {
+/** The wasm backend's emscripten module and memory, when the native kernels can use them. */
+function hostOf(backend: BackendWasm): { module: EmscriptenModule; memory: WebAssembly.Memory } | undefined {
   const module = backend.wasm as unknown as EmscriptenModule;
   const memory = wasmMemory(module);
-  if (memory === undefined || typeof module._malloc !== 'function') return null;
+  return memory === undefined || typeof module._malloc !== 'function' ? undefined : { module, memory };
+}
+
+/** Compiles and instantiates synchronously (a kernel's first call, when selectBackend did not prepare them). */
+function createRuntime(backend: BackendWasm): NativeKernelRuntime | null {
+  const host = hostOf(backend);
+  if (host === undefined) return null;
   try {
-    return new NativeKernelRuntime(module, memory, compile(memory));
+    const compiled = new WebAssembly.Module(moduleBytes(host.memory));
+    return new NativeKernelRuntime(host.module, host.memory, compiled, new WebAssembly.Instance(compiled, { env: { memory: host.memory } }));
   } catch {
-    // E.g. a browser main thread refusing to compile synchronously: the XNNPACK compositions remain.
+    // E.g. a browser main thread refusing to compile 48 KB synchronously: the XNNPACK compositions remain.
+    return null;
+  }
+}
+
+/** The same, asynchronously (what browsers allow on their main thread for modules over 4 KB). */
+async function createRuntimeAsync(backend: BackendWasm): Promise<NativeKernelRuntime | null> {
+  const host = hostOf(backend);
+  if (host === undefined) return null;
+  try {
+    const compiled = await WebAssembly.compile(moduleBytes(host.memory));
+    const instance = await WebAssembly.instantiate(compiled, { env: { memory: host.memory } });
+    return new NativeKernelRuntime(host.module, host.memory, compiled, instance);
+  } catch {
     return null;
   }
 }
@@ -307,12 +328,15 @@ export function nativeKernelThreads(backend: BackendWasm): number {
 }
 
 /**
- * Instantiates the native kernels for `backend` and, with tfjs' threaded build (a shared memory) in
- * Node, starts `threads − 1` worker threads for them. Returns the thread count they run on (0: none).
+ * Compiles and instantiates the native kernels for `backend` asynchronously (so browsers allow it on
+ * their main thread) and, with tfjs' threaded build (a shared memory) in Node, starts `threads − 1`
+ * worker threads for them. Returns the thread count they run on (0: none).
  */
 export async function startNativeKernels(backend: BackendWasm, threads: number): Promise<number> {
-  const runtime = nativeKernels(backend) as NativeKernelRuntime | undefined;
-  if (runtime === undefined) return 0;
+  if (!enabled) return 0;
+  if (!runtimes.has(backend)) runtimes.set(backend, await createRuntimeAsync(backend));
+  const runtime = runtimes.get(backend);
+  if (runtime === undefined || runtime === null) return 0;
   const inNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
   if (inNode && threads > 1) await runtime.startWorkers(threads - 1);
   return runtime.threads;

@@ -3,9 +3,9 @@
  * by 4 run in tfseg's SIMD kernels (Winograd F(2×2, 3×3) for 3×3 stride-1 filters, else direct), split
  * over their threads; everything else, and everything where tfseg's native kernels do not run, goes to
  * the built-in XNNPACK kernel with explicit padding. NCHW, which the built-in kernel refuses, is
- * transposed to NHWC and back. In training XNNPACK pays for its speed with set-up on every call: the filter changes
- * after each step, so it repacks it and rebuilds its operator; the native kernel reads the filter as
- * it lies.
+ * transposed to NHWC and back. In training XNNPACK pays for its speed with set-up on every call: the
+ * filter changes after each step, so it repacks it and rebuilds its operator; the native kernel reads
+ * the filter as it lies.
  */
 import { backend_util, Conv2D, type Conv2DAttrs, type Conv2DInputs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -19,11 +19,13 @@ const WINOGRAD_BLOCK_BYTES = 1 << 20;
 /**
  * Whether the Winograd kernel takes a convolution: 3×3, stride 1, channels divisible by 4, and an
  * output of at least 8×8 (below that there are too few tiles to pay for transforming the filter; the
- * direct kernel is faster there, measured in bench/conv-kernels.mjs).
+ * direct kernel is faster there, measured in bench/conv-kernels.mjs). Its smallest block (6 tiles)
+ * must fit the stack, which bounds the channels at 2730 in and out together.
  */
 function winogradApplies(filterHeight: number, filterWidth: number, strides: [number, number], inChannels: number, outChannels: number, outHeight: number, outWidth: number): boolean {
   const shapeFits = filterHeight === 3 && filterWidth === 3 && strides[0] === 1 && strides[1] === 1;
-  return shapeFits && inChannels % 4 === 0 && outChannels % 4 === 0 && outHeight >= 8 && outWidth >= 8;
+  const channelsFit = inChannels % 4 === 0 && outChannels % 4 === 0 && 64 * 6 * (inChannels + outChannels) <= WINOGRAD_BLOCK_BYTES;
+  return shapeFits && channelsFit && outHeight >= 8 && outWidth >= 8;
 }
 
 /**

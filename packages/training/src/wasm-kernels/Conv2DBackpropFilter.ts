@@ -59,7 +59,9 @@ const WINOGRAD_PARTIAL_BYTES = 16 << 20;
  */
 function winogradApplies(info: backend_util.Conv2DInfo): boolean {
   const shapeFits = info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1;
-  const channelsFit = info.inChannels % 4 === 0 && info.outChannels % 4 === 0 && info.inChannels + info.outChannels >= 48;
+  const channels = info.inChannels + info.outChannels;
+  // The smallest block (4 tiles) must fit the stack: at most 4096 channels in and out together.
+  const channelsFit = info.inChannels % 4 === 0 && info.outChannels % 4 === 0 && channels >= 48 && 64 * 4 * channels <= WINOGRAD_BLOCK_BYTES;
   return shapeFits && channelsFit && info.outHeight >= 8 && info.outWidth >= 8;
 }
 

@@ -93,9 +93,8 @@ function timeTorch(size, width, threads, options) {
 async function main() {
   const options = parseArguments(process.argv.slice(2));
   const training = await import(trainingModule);
-  const { registerWasmTrainingKernels, selectBackend, setNativeKernelsEnabled } = training;
+  const { selectBackend, setNativeKernelsEnabled } = training;
   setNativeKernelsEnabled(options.native);
-  const kernels = registerWasmTrainingKernels();
   const { threads, reason } = await selectBackend('wasm', { threads: options.wasmThreads });
   const log = options.json ? () => {} : console.log;
   log(`tfjs ${tf.version.tfjs}: ${reason}; batch ${options.batch}, ${options.warmup} warm-up + ${options.steps} timed steps`);

@@ -10,11 +10,8 @@
 import { backend_util, Conv2D, type Conv2DAttrs, type Conv2DInputs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dWasm, disposeIntermediate, heapOffset, requireInputs, type SignedPadding } from './wasm-backend';
-import { nativeKernels, type NativeKernels } from './native/runtime';
+import { NATIVE_BLOCK_BYTES, nativeKernels, type NativeKernels } from './native/runtime';
 import { explicitPadding, flipFilter, fromChannelsLast, toChannelsLast } from './conv-geometry';
-
-/** Bytes of V and M one Winograd block may take on a thread's stack (the stack has 2 MiB). */
-const WINOGRAD_BLOCK_BYTES = 1 << 20;
 
 /**
  * Whether the Winograd kernel takes a convolution: 3×3, stride 1, channels divisible by 4, and an
@@ -24,7 +21,7 @@ const WINOGRAD_BLOCK_BYTES = 1 << 20;
  */
 function winogradApplies(filterHeight: number, filterWidth: number, strides: [number, number], inChannels: number, outChannels: number, outHeight: number, outWidth: number): boolean {
   const shapeFits = filterHeight === 3 && filterWidth === 3 && strides[0] === 1 && strides[1] === 1;
-  const channelsFit = inChannels % 4 === 0 && outChannels % 4 === 0 && 64 * 6 * (inChannels + outChannels) <= WINOGRAD_BLOCK_BYTES;
+  const channelsFit = inChannels % 4 === 0 && outChannels % 4 === 0 && 64 * 6 * (inChannels + outChannels) <= NATIVE_BLOCK_BYTES;
   return shapeFits && channelsFit && outHeight >= 8 && outWidth >= 8;
 }
 
@@ -70,7 +67,7 @@ function winogradConv2d(
   native.run('conv2d_winograd_filter', [heapOffset(backend, filter), heapOffset(backend, transformed), inChannels, outChannels, flipped ? 1 : 0], inChannels / 4, 16 * inChannels * outChannels);
   const tiles = batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
   // Blocks fit the stack, and small layers still make a few items per thread.
-  const fitting = Math.floor(WINOGRAD_BLOCK_BYTES / (64 * (inChannels + outChannels)));
+  const fitting = Math.floor(NATIVE_BLOCK_BYTES / (64 * (inChannels + outChannels)));
   const perThread = Math.ceil(tiles / (4 * native.threads));
   const limit = Math.min(48, fitting, 6 * Math.ceil(perThread / 6));
   const blockTiles = Math.max(6, limit - (limit % 6));
@@ -85,6 +82,12 @@ export function nativeConv2dApplies(x: TensorInfo, filter: TensorInfo, outChanne
   return x.dtype === 'float32' && filter.dtype === 'float32' && outChannels % 4 === 0 && (x.shape[3] as number) > 0;
 }
 
+/** The native kernels when they take the forward convolution `info` of NHWC `x` (dilation 1 too), else undefined. */
+export function nativeKernelsForConvolution(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): NativeKernels | undefined {
+  const undilated = info.dilationHeight === 1 && info.dilationWidth === 1;
+  return undilated && nativeConv2dApplies(x, filter, info.outChannels) ? nativeKernels(backend) : undefined;
+}
+
 function conv2d(args: { inputs: Conv2DInputs; backend: BackendWasm; attrs: Conv2DAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const given = requireInputs(Conv2D, inputs, ['x', 'filter']);
@@ -93,7 +96,7 @@ function conv2d(args: { inputs: Conv2DInputs; backend: BackendWasm; attrs: Conv2
   const format = backend_util.convertConv2DDataFormat(attrs.dataFormat);
   const info = backend_util.computeConv2DInfo(given.x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, format);
   const x = toChannelsLast(backend, given.x, format);
-  const native = info.dilationHeight === 1 && info.dilationWidth === 1 && nativeConv2dApplies(x, filter, info.outChannels) ? nativeKernels(backend) : undefined;
+  const native = nativeKernelsForConvolution(backend, x, filter, info);
   // Explicit padding for the built-in kernel too: it computes 'same' wrongly for even filters with
   // strides > 1 (tfjs-backend-wasm 4.22 returns zeros there).
   const padding = explicitPadding(info);

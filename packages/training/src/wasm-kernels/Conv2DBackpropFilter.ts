@@ -25,7 +25,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dWasm, disposeIntermediate, heapOffset, matMulWasm, requireInputs, reshapeView, transposeWasm } from './wasm-backend';
-import { nativeKernels, type NativeKernels } from './native/runtime';
+import { NATIVE_BLOCK_BYTES, nativeKernels, type NativeKernels } from './native/runtime';
 import { cropTopLeft, forwardConvolutionInfo, isTilingConv, toChannelsLast } from './conv-geometry';
 
 function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backend: BackendWasm; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
@@ -46,8 +46,6 @@ function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backen
   return result;
 }
 
-/** Bytes of V and Y one Winograd block may take on a thread's stack (the stack has 2 MiB). */
-const WINOGRAD_BLOCK_BYTES = 1 << 20;
 /** Bytes the Winograd filter gradient's per-partition sums may take together. */
 const WINOGRAD_PARTIAL_BYTES = 16 << 20;
 
@@ -61,7 +59,7 @@ function winogradApplies(info: backend_util.Conv2DInfo): boolean {
   const shapeFits = info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1;
   const channels = info.inChannels + info.outChannels;
   // The smallest block (4 tiles) must fit the stack: at most 4096 channels in and out together.
-  const channelsFit = info.inChannels % 4 === 0 && info.outChannels % 4 === 0 && channels >= 48 && 64 * 4 * channels <= WINOGRAD_BLOCK_BYTES;
+  const channelsFit = info.inChannels % 4 === 0 && info.outChannels % 4 === 0 && channels >= 48 && 64 * 4 * channels <= NATIVE_BLOCK_BYTES;
   return shapeFits && channelsFit && info.outHeight >= 8 && info.outWidth >= 8;
 }
 
@@ -73,7 +71,7 @@ function winogradApplies(info: backend_util.Conv2DInfo): boolean {
 function winogradFilterGradient(backend: BackendWasm, native: NativeKernels, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padInfo } = info;
   const tiles = batchSize * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
-  const blockTiles = Math.max(4, Math.min(128, Math.floor(WINOGRAD_BLOCK_BYTES / (64 * (inChannels + outChannels)))));
+  const blockTiles = Math.max(4, Math.min(128, Math.floor(NATIVE_BLOCK_BYTES / (64 * (inChannels + outChannels)))));
   const blocks = Math.ceil(tiles / blockTiles);
   const partitionLimit = Math.max(1, Math.min(16, Math.floor(WINOGRAD_PARTIAL_BYTES / (64 * inChannels * outChannels))));
   const blocksPerPartition = Math.ceil(blocks / Math.min(blocks, partitionLimit));

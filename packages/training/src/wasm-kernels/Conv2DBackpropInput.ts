@@ -3,7 +3,8 @@
  * It is also the forward pass of a transposed convolution (`tf.layers.conv2dTranspose`).
  *
  * dx is a forward convolution of dy with the spatially flipped filter whose in/out channels are swapped,
- * padded by K − 1 − pad, on tfseg's native conv (native/conv2d.c) where it runs, else XNNPACK's. With a stride s, the dx pixels of each phase
+ * padded by K − 1 − pad: stride 1 on tfseg's native convolution (Conv2D.ts: Winograd reads the filter
+ * flipped, no copy) where it runs, else on XNNPACK's. With a stride s, the dx pixels of each phase
  * (h mod s, w mod s) see only the filter taps of one residue: one such conv per phase with that
  * sub-filter, interleaved into dx (rather than spreading dy with zeros, which multiplies s² times as
  * many zeros as values). When the kernel equals the stride and nothing is padded (the 2×2/2 up-sampling of a

@@ -8,9 +8,9 @@
  */
 import { backend_util, FusedConv2D, type FusedConv2DAttrs, type FusedConv2DInputs, type KernelConfig, type KernelFunc, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { floatBits, nativeKernels } from './native/runtime';
+import { floatBits } from './native/runtime';
 import { heapOffset, requireInputs, runWasmKernel } from './wasm-backend';
-import { nativeConv2d, nativeConv2dApplies } from './Conv2D';
+import { nativeConv2d, nativeKernelsForConvolution } from './Conv2D';
 import { explicitPadding } from './conv-geometry';
 
 /** Activation codes of native/bias_activation.c. */
@@ -23,17 +23,10 @@ function fusedConv2d(args: { inputs: FusedConv2DInputs; backend: BackendWasm; at
   const activation = activationCodes[attrs.activation ?? 'linear'];
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, backend_util.convertConv2DDataFormat(attrs.dataFormat));
   const plainBias = bias === undefined || (bias.shape.length === 1 && bias.shape[0] === info.outChannels && bias.dtype === 'float32');
-  const applies =
-    activation !== undefined &&
-    preluActivationWeights === undefined &&
-    plainBias &&
-    info.dataFormat === 'channelsLast' &&
-    info.dilationHeight === 1 &&
-    info.dilationWidth === 1 &&
-    nativeConv2dApplies(x, filter, info.outChannels);
+  const epilogueApplies = activation !== undefined && preluActivationWeights === undefined && plainBias && info.dataFormat === 'channelsLast';
+  const native = epilogueApplies ? nativeKernelsForConvolution(backend, x, filter, info) : undefined;
   const padding = explicitPadding(info);
   const { top, bottom, left, right } = padding;
-  const native = applies ? nativeKernels(backend) : undefined;
   if (native === undefined || activation === undefined) {
     // Explicit padding: the built-in kernel computes 'same' wrongly for even filters with strides > 1.
     const pad = info.dataFormat === 'channelsLast' ? [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]] : attrs.pad;

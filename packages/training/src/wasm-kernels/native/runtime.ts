@@ -19,8 +19,10 @@ const kernelNames: readonly NativeKernelName[] = ['conv2d', 'conv2d_winograd', '
 
 /** Int32 slots of the argument block (the largest argument list is Concat's: 4 + 3 per part). */
 const ARGUMENT_SLOTS = 4096;
-/** Stack of each instance: the Winograd kernel keeps a block of up to 1 MiB there. */
+/** Stack of each instance (2 MiB): kernels keep blocks of up to {@link NATIVE_BLOCK_BYTES} there. */
 const STACK_BYTES = 2 * 1024 * 1024;
+/** Bytes a kernel's per-thread scratch block (the Winograd kernels' transformed tiles) may take on the stack. */
+export const NATIVE_BLOCK_BYTES = STACK_BYTES / 2;
 /** Below this many multiply-adds (or element visits) a kernel runs on the calling thread alone: waking a worker costs more. */
 const MIN_WORK_FOR_THREADS = 1 << 17;
 
@@ -151,6 +153,8 @@ class NativeKernelRuntime implements NativeKernels {
   private readonly exports: KernelExports;
   private readonly argumentPointer: number;
   private control = 0;
+  /** The control block's words; a shared buffer never detaches, so one view serves every call. */
+  private controlView: Int32Array | undefined;
   private workers: WorkerHandle[] = [];
   private zeroPointer = 0;
   private zeroCount = 0;
@@ -178,7 +182,8 @@ class NativeKernelRuntime implements NativeKernels {
     if (count <= 0 || this.workers.length > 0 || !isShared(this.memory)) return;
     const { Worker } = await import('node:worker_threads');
     this.control = this.module._malloc(Control.Words * 4);
-    const words = this.controlWords();
+    const words = new Int32Array(this.memory.buffer, this.control, Control.Words);
+    this.controlView = words;
     words.fill(0);
     for (let index = 0; index < count; index++) {
       const stackTop = this.module._malloc(STACK_BYTES) + STACK_BYTES;
@@ -201,10 +206,6 @@ class NativeKernelRuntime implements NativeKernels {
     }
   }
 
-  private controlWords(): Int32Array {
-    return new Int32Array(this.memory.buffer, this.control, Control.Words);
-  }
-
   zeros(count: number): number {
     if (count > this.zeroCount) {
       if (this.zeroPointer !== 0) this.module._free(this.zeroPointer);
@@ -215,9 +216,8 @@ class NativeKernelRuntime implements NativeKernels {
     return this.zeroPointer;
   }
 
-  items(kernel: 'conv2d_backprop_filter', args: ArrayLike<number>): number {
+  items(_kernel: 'conv2d_backprop_filter', args: ArrayLike<number>): number {
     this.writeArguments(args);
-    if (kernel !== 'conv2d_backprop_filter') throw new Error(`tfseg native kernels: ${String(kernel)} has no item count`);
     return this.exports.conv2d_backprop_filter_items(this.argumentPointer);
   }
 
@@ -229,7 +229,7 @@ class NativeKernelRuntime implements NativeKernels {
       this.exports[kernel](this.argumentPointer, 0, items);
       return;
     }
-    const words = this.controlWords();
+    const words = this.controlView as Int32Array;
     const chunk = Math.ceil(items / ((workers + 1) * CHUNKS_PER_THREAD));
     words[Control.Kernel] = kernelNames.indexOf(kernel);
     words[Control.Arguments] = this.argumentPointer;

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sample } from './dataset.js';
 import { fileError } from './errors.js';
-import { readNifti, type NiftiVolume } from './nifti.js';
-import { readDataFile, type DatasetSource, type SourceOptions, sourceIdentity } from './source.js';
+import { readVolumePair, type NiftiVolume } from './nifti.js';
+import { type DatasetSource, type ReadOptions, type SourceOptions, sourceIdentity } from './source.js';
 
 /** COVID-19 CT classes in the order of the paper's Table 1. */
 export const COVID_CLASS_NAMES = ['background', 'consolidations', 'ground glass', 'pleural effusions'];
@@ -13,6 +13,9 @@ export const COVID_CLASS_NAMES = ['background', 'consolidations', 'ground glass'
  * by MedicalSegmentation.com) → class index in Table 1 order.
  */
 export const COVID_MASK_VALUES: readonly number[] = [0, 2, 1, 3];
+
+/** Hounsfield window mapped to [0, 1] unless `load({ huWindow })` says otherwise (lung and soft tissue). */
+export const COVID_HU_WINDOW: readonly [number, number] = [-1250, 250];
 
 /** The first of `names` that exists in `root`, or the first name (so the missing-file message names it). */
 function firstExisting(root: string, names: string[]): string {
@@ -46,21 +49,6 @@ function volumeSlices(image: NiftiVolume, mask: NiftiVolume, maskFile: string, h
   return samples;
 }
 
-function readVolumes(imageFile: string, maskFile: string): { image: NiftiVolume; mask: NiftiVolume } {
-  const image = readNifti(readDataFile(imageFile), imageFile);
-  const mask = readNifti(readDataFile(maskFile), maskFile);
-  for (const [file, volume] of [[imageFile, image], [maskFile, mask]] as const) {
-    const extra = volume.dims.slice(3);
-    if (volume.dims.length < 3 || extra.some((size) => size !== 1)) {
-      throw fileError(file, `expected a 3-D volume (x, y, slices), but dims are ${volume.dims.join('x')}`);
-    }
-  }
-  if (image.dims.slice(0, 3).join('x') !== mask.dims.slice(0, 3).join('x')) {
-    throw fileError(maskFile, `wrong size: mask is ${mask.dims.slice(0, 3).join('x')} but image ${imageFile} is ${image.dims.slice(0, 3).join('x')}`);
-  }
-  return { image, mask };
-}
-
 /** COVID-19 CT segmentation (MedicalSegmentation.com): `tr_im.nii[.gz]` and `tr_mask.nii[.gz]` in one folder. */
 export function covidSource(options: SourceOptions): DatasetSource {
   return {
@@ -74,9 +62,9 @@ export function covidSource(options: SourceOptions): DatasetSource {
       const problems = [imageFile, maskFile].filter((file) => !existsSync(file)).map((file) => `${file}: file is missing (or the .nii variant)`);
       const entries = problems.length > 0 ? [] : [{
         files: [imageFile, maskFile],
-        read: ({ huWindow }: { huWindow: [number, number] }) => {
-          const { image, mask } = readVolumes(imageFile, maskFile);
-          return volumeSlices(image, mask, maskFile, huWindow);
+        read: ({ huWindow }: ReadOptions) => {
+          const { image, mask } = readVolumePair(imageFile, maskFile);
+          return volumeSlices(image, mask, maskFile, huWindow ?? [...COVID_HU_WINDOW]);
         },
       }];
       return { entries, problems };

@@ -70,10 +70,12 @@ export interface CheckReport {
 /** The result of {@link DatasetDescriptor.stats}: counts at native resolution, before any resizing. */
 export interface DatasetStats {
   name: string;
-  /** Images (CHASE, Drosophila) or slices (COVID-19 CT). */
+  /** Images (CHASE, Drosophila) or slices (COVID-19 CT, NIfTI volumes of a folder). */
   images: number;
-  height: number;
-  width: number;
+  /** Height shared by every sample; absent when sizes differ (a folder dataset may mix them). */
+  height?: number;
+  /** Width shared by every sample; absent when sizes differ. */
+  width?: number;
   /** Class names in the paper's table order. */
   classes: string[];
   /** Pixels of each class over all images, in the order of `classes`. */

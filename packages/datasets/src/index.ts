@@ -1,5 +1,5 @@
 /**
- * @tfseg/datasets — the paper's three datasets (Sec. 4.1) read from the files their publishers distribute
+ * @tfseg/datasets — the user's own data in a folder (`folderDataset`), the paper's three datasets (Sec. 4.1) read from the files their publishers distribute
  * (Drosophila ssTEM, COVID-19 CT, CHASE_DB1), synthetic stand-ins written in the same formats, the paper's
  * per-fold protocol (patches, resizing, reduced training sets) and seeded augmentation into tfjs batches.
  */
@@ -22,8 +22,22 @@ export { trainingBatches, trainingBatchesOptionsSchema, type TrainingBatchesOpti
 export { toTensors } from './tensors.js';
 export { statsOf } from './source.js';
 export { DROSOPHILA_CLASS_NAMES, DROSOPHILA_LABEL_VALUES } from './drosophila.js';
-export { COVID_CLASS_NAMES, COVID_MASK_VALUES } from './covid.js';
+export { COVID_CLASS_NAMES, COVID_MASK_VALUES, COVID_HU_WINDOW } from './covid.js';
 export { CHASE_CLASS_NAMES } from './chase.js';
+export {
+  folderDataset,
+  folderDatasetConfigSchema,
+  folderClassSchema,
+  folderContentHash,
+  readFolderDatasetConfig,
+  splitImageName,
+  isNiftiFile,
+  volumeSliceId,
+  FOLDER_DATASET_NAME,
+  FOLDER_CONFIG_FILES,
+  DEFAULT_VOLUME_WINDOW,
+  type FolderDatasetConfig,
+} from './folder.js';
 export {
   writeSyntheticDrosophila,
   writeSyntheticCovid,
@@ -36,7 +50,7 @@ export {
   type SyntheticChaseOptions,
   type SyntheticFiles,
 } from './synthetic.js';
-export { readNifti, writeNifti, writeNiftiOptionsSchema, type NiftiVolume, type NiftiDatatype, type WriteNiftiOptions } from './nifti.js';
+export { readNifti, readVolumePair, writeNifti, writeNiftiOptionsSchema, type NiftiVolume, type NiftiDatatype, type WriteNiftiOptions } from './nifti.js';
 export { readTiff, writeTiff } from './tiff.js';
 export { readPng, writePng } from './png.js';
 export { readJpeg, writeJpeg } from './jpeg.js';

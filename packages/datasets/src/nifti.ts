@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { DatasetError, fileError, parseOptions } from './errors.js';
+import { readDataFile } from './source.js';
 
 /** NIfTI-1 voxel datatypes this package reads and writes: code, bytes per voxel, DataView getter/setter. */
 const datatypes = {
@@ -176,4 +177,23 @@ function encodeVoxels(view: DataView, offset: number, stored: ArrayLike<number>,
     }
     write(offset + i * bytes, value);
   }
+}
+
+/**
+ * Reads an image volume and its label volume: both 3-D (x, y, slices; trailing axes of size 1 allowed) and
+ * of the same size, else a DatasetError naming the file.
+ */
+export function readVolumePair(imageFile: string, maskFile: string): { image: NiftiVolume; mask: NiftiVolume } {
+  const image = readNifti(readDataFile(imageFile), imageFile);
+  const mask = readNifti(readDataFile(maskFile), maskFile);
+  for (const [file, volume] of [[imageFile, image], [maskFile, mask]] as const) {
+    const extra = volume.dims.slice(3);
+    if (volume.dims.length < 3 || extra.some((size) => size !== 1)) {
+      throw fileError(file, `expected a 3-D volume (x, y, slices), but dims are ${volume.dims.join('x')}`);
+    }
+  }
+  if (image.dims.slice(0, 3).join('x') !== mask.dims.slice(0, 3).join('x')) {
+    throw fileError(maskFile, `wrong size: mask is ${mask.dims.slice(0, 3).join('x')} but image ${imageFile} is ${image.dims.slice(0, 3).join('x')}`);
+  }
+  return { image, mask };
 }

@@ -1,8 +1,8 @@
 import { getDataset, listDatasets, registerDataset, DatasetError, type DatasetDescriptor, type DatasetName } from '@tfseg/datasets';
 
 describe('dataset registry', () => {
-  it('lists the paper datasets in order, then the synthetic ones', () => {
-    expect(listDatasets()).toEqual(['drosophila', 'covid19-ct', 'chase-db1', 'synthetic-drosophila', 'synthetic-covid19-ct', 'synthetic-chase-db1']);
+  it('lists the paper datasets in order, then the synthetic ones, then the folder dataset', () => {
+    expect(listDatasets()).toEqual(['drosophila', 'covid19-ct', 'chase-db1', 'synthetic-drosophila', 'synthetic-covid19-ct', 'synthetic-chase-db1', 'folder']);
   });
 
   it('describes each dataset with the paper table order of its classes', () => {

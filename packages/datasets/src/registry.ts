@@ -2,12 +2,13 @@ import { chase } from './chase.js';
 import { covid } from './covid.js';
 import { datasetDescriptorSchema, type DatasetDescriptor } from './dataset.js';
 import { drosophila } from './drosophila.js';
+import { FOLDER_DATASET_NAME, folderDataset } from './folder.js';
 import { DatasetError, parseOptions } from './errors.js';
 import { createDescriptor } from './source.js';
 import { syntheticSources } from './synthetic.js';
 
 /** A dataset name used everywhere (config, CLI, reports). */
-export type DatasetName = 'drosophila' | 'covid19-ct' | 'chase-db1' | `synthetic-${string}`;
+export type DatasetName = 'drosophila' | 'covid19-ct' | 'chase-db1' | 'folder' | `synthetic-${string}`;
 
 const registry = new Map<string, DatasetDescriptor>();
 
@@ -17,19 +18,27 @@ const registry = new Map<string, DatasetDescriptor>();
  */
 export function registerDataset(descriptor: DatasetDescriptor): void {
   parseOptions(datasetDescriptorSchema, descriptor, 'registerDataset', 'descriptor');
-  if (registry.has(descriptor.name)) throw new DatasetError(`Error in registerDataset: a dataset named "${descriptor.name}" is already registered`);
+  if (registry.has(descriptor.name) || descriptor.name === FOLDER_DATASET_NAME) throw new DatasetError(`Error in registerDataset: a dataset named "${descriptor.name}" is already registered`);
   registry.set(descriptor.name, descriptor);
 }
 
 for (const source of [drosophila, covid, chase, ...syntheticSources]) registerDataset(createDescriptor(source));
 
-/** The names of every registered dataset: the paper's three, then the synthetic ones. */
+/** The names of every dataset: the paper's three, the synthetic ones, then `folder` (the user's own data). */
 export function listDatasets(): string[] {
-  return [...registry.keys()];
+  return [...registry.keys(), FOLDER_DATASET_NAME];
 }
 
-/** The descriptor of a dataset by name; an unknown name is an error listing the known ones. */
-export function getDataset(name: DatasetName): DatasetDescriptor {
+/**
+ * The descriptor of a dataset by name; an unknown name is an error listing the known ones. `folder` (the
+ * user's own data, see {@link folderDataset}) takes its classes from `options.root`'s dataset.yaml, so it
+ * needs `root`; the other datasets ignore it here (their `load({ root })` takes it).
+ */
+export function getDataset(name: DatasetName, options: { root?: string | undefined } = {}): DatasetDescriptor {
+  if (name === FOLDER_DATASET_NAME) {
+    if (options.root === undefined) throw new DatasetError('Error in getDataset: the folder dataset needs its root (getDataset("folder", { root }); tfseg-bench: --root DIR)');
+    return folderDataset(options.root);
+  }
   const descriptor = registry.get(name);
   if (!descriptor) throw new DatasetError(`Error in getDataset: unknown dataset "${name}"; expected one of ${listDatasets().join(', ')}`);
   return descriptor;

@@ -20,7 +20,8 @@ export interface SourceEntry {
 
 /** Options the readers need (parsed once from {@link LoadOptions}). */
 export interface ReadOptions {
-  huWindow: [number, number];
+  /** The caller's intensity window (`load({ huWindow })`); each source has its own default. */
+  huWindow?: [number, number];
 }
 
 /** What a dataset module provides; {@link createDescriptor} turns it into a public descriptor. */
@@ -31,6 +32,8 @@ export interface DatasetSource extends Omit<DatasetDescriptor, 'load' | 'check' 
   list(root: string): { entries: SourceEntry[]; problems: string[] };
   /** The paper's protocol for the loaded samples. */
   protocol(samples: Sample[]): Protocol;
+  /** Samples may differ in height and width (the user's own folders); channels must still agree. */
+  mixedSizes?: boolean;
 }
 
 /** What every dataset source is configured with: its name, title, default location and protocol. */
@@ -47,8 +50,6 @@ export interface SourceOptions {
 export function sourceIdentity(options: SourceOptions): Pick<DatasetSource, 'name' | 'title' | 'protocol' | 'defaultRoot'> {
   return { name: options.name, title: options.title, protocol: options.protocol, ...(options.defaultRoot ? { defaultRoot: options.defaultRoot } : {}) };
 }
-
-const defaultReadOptions: ReadOptions = { huWindow: [-1250, 250] };
 
 /** Reads a whole file, turning a missing or unreadable file into a DatasetError that names it. */
 export function readDataFile(file: string): Uint8Array {
@@ -75,7 +76,7 @@ export function requireSameSize(imageFile: string, image: { height: number; widt
 
 /** Builds the public descriptor (load, check, stats) around a dataset source. */
 export function createDescriptor(source: DatasetSource): DatasetDescriptor {
-  const { defaultRoot, list, protocol, ...info } = source;
+  const { defaultRoot, list, protocol, mixedSizes: _mixedSizes, ...info } = source;
   const rootOf = (root: string | undefined): string => resolve(root ?? (defaultRoot ? defaultRoot() : missingRoot(source.name)));
   const descriptor: DatasetDescriptor = {
     ...info,
@@ -84,14 +85,13 @@ export function createDescriptor(source: DatasetSource): DatasetDescriptor {
       const root = rootOf(parsed.root);
       requireFolder(root, source.name);
       const { entries, problems } = list(root);
-      if (problems.length > 0) {
-        const shown = problems.slice(0, 5).join('; ');
-        const more = problems.length > 5 ? `; … and ${problems.length - 5} more (check() or \`tfseg-bench datasets check\` lists them all)` : '';
-        throw new DatasetError(`${source.name}: ${problems.length} problem(s) in ${root}: ${shown}${more}`);
-      }
-      const readOptions: ReadOptions = { huWindow: parsed.huWindow ?? defaultReadOptions.huWindow };
-      const samples = entries.flatMap((entry) => entry.read(readOptions));
-      requireConsistentSamples(source.name, samples, source.inputChannels);
+      if (problems.length > 0) throw new DatasetError(problemSummary(source.name, root, problems));
+      const readOptions: ReadOptions = parsed.huWindow === undefined ? {} : { huWindow: parsed.huWindow };
+      const { samples, problems: readProblems } = readEntries(entries, readOptions);
+      // Every unreadable file is named (five at most, then a count) before anything trains; one problem keeps its own error.
+      if (readProblems.length === 1) throw readProblems[0];
+      if (readProblems.length > 1) throw new DatasetError(problemSummary(source.name, root, readProblems.map((error) => error.message)), { cause: readProblems[0] });
+      requireConsistentSamples(source.name, samples, source.inputChannels, source.mixedSizes ?? false);
       return { name: source.name, classNames: [...source.classNames], inputChannels: source.inputChannels, samples, protocol: protocol(samples) };
     },
     async check(root?: string): Promise<CheckReport> {
@@ -103,19 +103,11 @@ export function createDescriptor(source: DatasetSource): DatasetDescriptor {
         return { name: source.name, root: resolved || String(root ?? ''), filesChecked: 0, problems: [(error as Error).message] };
       }
       const { entries, problems } = list(resolved);
-      let filesChecked = 0;
-      const samples: Sample[] = [];
-      for (const entry of entries) {
-        try {
-          samples.push(...entry.read(defaultReadOptions));
-          filesChecked += entry.files.length;
-        } catch (error) {
-          problems.push((error as Error).message);
-        }
-      }
+      const { samples, problems: readProblems, filesChecked } = readEntries(entries, {});
+      problems.push(...readProblems.map((error) => error.message));
       if (problems.length === 0) {
         try {
-          requireConsistentSamples(source.name, samples, source.inputChannels);
+          requireConsistentSamples(source.name, samples, source.inputChannels, source.mixedSizes ?? false);
         } catch (error) {
           problems.push((error as Error).message);
         }
@@ -133,6 +125,29 @@ export function createDescriptor(source: DatasetSource): DatasetDescriptor {
   return descriptor;
 }
 
+/** Reads every entry, collecting each failure instead of stopping at the first. */
+function readEntries(entries: SourceEntry[], options: ReadOptions): { samples: Sample[]; problems: Error[]; filesChecked: number } {
+  const samples: Sample[] = [];
+  const problems: Error[] = [];
+  let filesChecked = 0;
+  for (const entry of entries) {
+    try {
+      samples.push(...entry.read(options));
+      filesChecked += entry.files.length;
+    } catch (error) {
+      problems.push(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+  return { samples, problems, filesChecked };
+}
+
+/** `name: N problem(s) in ROOT: a; b; c; d; e; … and K more (…)`: at most five problems, then a count. */
+function problemSummary(name: string, root: string, problems: string[]): string {
+  const shown = problems.slice(0, 5).join('; ');
+  const more = problems.length > 5 ? `; … and ${problems.length - 5} more (check() or \`tfseg-bench datasets check\` lists them all)` : '';
+  return `${name}: ${problems.length} problem(s) in ${root}: ${shown}${more}`;
+}
+
 function tryRoot(defaultRoot: () => string): string | undefined {
   try {
     return defaultRoot();
@@ -146,11 +161,11 @@ function missingRoot(name: string): never {
 }
 
 /** Every sample of a dataset has the same size and channels, so a batch can hold any of them. */
-function requireConsistentSamples(name: string, samples: Sample[], channels: number): void {
+function requireConsistentSamples(name: string, samples: Sample[], channels: number, mixedSizes: boolean): void {
   const first = samples[0];
   if (!first) throw new DatasetError(`${name}: the folder holds no images`);
   for (const sample of samples) {
-    if (sample.height !== first.height || sample.width !== first.width) {
+    if (!mixedSizes && (sample.height !== first.height || sample.width !== first.width)) {
       throw new DatasetError(`${name}: wrong size: ${sample.id} is ${sample.width}x${sample.height} but ${first.id} is ${first.width}x${first.height}`);
     }
     if (sample.channels !== channels) throw new DatasetError(`${name}: ${sample.id} has ${sample.channels} channels, expected ${channels}`);
@@ -166,11 +181,11 @@ export function statsOf(dataset: LoadedDataset): DatasetStats {
     for (let c = 0; c < pixelCounts.length; c++) pixelCounts[c] = (pixelCounts[c] as number) + (counts[c] as number);
   }
   const first = dataset.samples[0];
+  const shared = dataset.samples.every((sample) => sample.height === first?.height && sample.width === first.width);
   return {
     name: dataset.name,
     images: dataset.samples.length,
-    height: first?.height ?? 0,
-    width: first?.width ?? 0,
+    ...(first && shared ? { height: first.height, width: first.width } : {}),
     classes: [...dataset.classNames],
     pixelCounts,
   };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { writeSyntheticDrosophila } from '@tfseg/datasets';
+import { writeDrosophilaFolder } from '../__fixtures__/folder-datasets';
 import { formatDatasetStats, registerDatasetsCommand, runDatasetsStats } from './datasets';
 
 /** Runs `tfseg-bench datasets ...` through commander, capturing stdout, stderr and the exit code. */
@@ -64,7 +65,7 @@ describe('tfseg-bench datasets', () => {
   it('a bad name or a missing folder is one clear line and exit 2', async () => {
     const unknown = await run('stats', 'mnist');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe('tfseg-bench: datasets.name: must be one of drosophila, covid19-ct, chase-db1, synthetic-drosophila, synthetic-covid19-ct, synthetic-chase-db1\n');
+    expect(unknown.stderr).toBe('tfseg-bench: datasets.name: must be one of drosophila, covid19-ct, chase-db1, synthetic-drosophila, synthetic-covid19-ct, synthetic-chase-db1, folder\n');
     const missing = await run('stats', 'covid19-ct', '--root', join(root, 'nope'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^tfseg-bench: covid19-ct: folder .*nope does not exist\n$/);
@@ -78,5 +79,23 @@ describe('tfseg-bench datasets', () => {
     const stats = await runDatasetsStats({ name: 'drosophila' });
     expect(stats).toMatchObject({ images: 20, height: 1024, width: 1024 });
     expect(formatDatasetStats(stats)).toMatch(/^drosophila: 20 images of 1024x1024\n {2}membrane /);
+  });
+
+  it('check and stats work on the user\'s own folder (the vendored Drosophila images in the folder layout)', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tfseg-bench-folder-'));
+    try {
+      writeDrosophilaFolder(folder, 3);
+      expect(await run('check', 'folder', '--root', folder)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^folder: ok, 6 files checked in /) });
+      const { stdout, code } = await run('stats', 'folder', '--root', folder, '--json');
+      expect(code).toBe(0);
+      const stats = JSON.parse(stdout) as { images: number; height: number; width: number; classes: string[]; pixelCounts: number[] };
+      const paper = await runDatasetsStats({ name: 'drosophila' });
+      expect(stats).toMatchObject({ images: 3, height: 1024, width: 1024, classes: paper.classes });
+      expect(stats.pixelCounts.reduce((a, b) => a + b, 0)).toBe(3 * 1024 * 1024);
+      const missing = await run('stats', 'folder');
+      expect(missing).toMatchObject({ code: 2, stderr: expect.stringMatching(/the folder dataset needs its root/) });
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -29,13 +29,13 @@ function parse(options: DatasetsCommandOptions): z.infer<typeof datasetsCommandO
 /** Validates every file of a dataset folder; the report lists every problem. */
 export async function runDatasetsCheck(options: DatasetsCommandOptions): Promise<CheckReport> {
   const { name, root } = parse(options);
-  return getDataset(name as DatasetName).check(root);
+  return getDataset(name as DatasetName, { root }).check(root);
 }
 
 /** Image count, native size, class names and per-class pixel counts at native resolution. */
 export async function runDatasetsStats(options: DatasetsCommandOptions): Promise<DatasetStats> {
   const { name, root } = parse(options);
-  return getDataset(name as DatasetName).stats(root);
+  return getDataset(name as DatasetName, { root }).stats(root);
 }
 
 /** Stats as aligned text: one header line, then one line per class with its share of the pixels. */
@@ -46,7 +46,8 @@ export function formatDatasetStats(stats: DatasetStats): string {
     const count = stats.pixelCounts[i] ?? 0;
     return `  ${name.padEnd(width)}  ${count.toLocaleString('en-US').padStart(14)}  ${((100 * count) / (total || 1)).toFixed(2).padStart(6)} %`;
   });
-  return [`${stats.name}: ${stats.images} images of ${stats.width}x${stats.height}`, ...lines].join('\n');
+  const size = stats.height === undefined || stats.width === undefined ? 'of different sizes' : `of ${stats.width}x${stats.height}`;
+  return [`${stats.name}: ${stats.images} images ${size}`, ...lines].join('\n');
 }
 
 /** The flags `check` and `stats` share. */

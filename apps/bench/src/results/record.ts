@@ -18,6 +18,11 @@ export const recordLossSchema = z.object({
 /** Everything that identifies one run; its canonical JSON hashes to the run id. */
 export const runConfigSchema = z.object({
   dataset: z.string(),
+  /**
+   * sha256 of a dataset defined by its files (the `folder` dataset: dataset.yaml, images/, masks/), so
+   * runs on the same data get the same id wherever the folder lives; absent for the paper's datasets.
+   */
+  datasetHash: z.string().optional(),
   model: z.string(),
   modelPreset: z.string(),
   loss: recordLossSchema,

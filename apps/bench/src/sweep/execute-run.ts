@@ -46,7 +46,7 @@ export function loadDataset(name: string, root?: string): Promise<LoadedDataset>
   const key = `${name}\0${root ?? ''}`;
   const cached = datasets.get(key);
   if (cached) return cached;
-  const loading = getDataset(name as DatasetName).load(root === undefined ? {} : { root });
+  const loading = getDataset(name as DatasetName, { root }).load(root === undefined ? {} : { root });
   datasets.set(key, loading);
   // A failed load is not cached: the next run (or a rerun after fixing the folder) tries again.
   loading.catch(() => datasets.delete(key));

@@ -1,4 +1,8 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
+import { writeDrosophilaFolder } from '../__fixtures__/folder-datasets';
 import { parseSweepConfig } from '../config/sweep-config';
 import { parseShard, planSweep, selectShard } from './plan';
 
@@ -34,6 +38,28 @@ describe('planSweep', () => {
 
   it('collapses duplicate axis values into one run', () => {
     expect(planSweep(parseSweepConfig({ ...config, seeds: [0, 0] }))).toHaveLength(2 * 7 * 2 * 2);
+  });
+});
+
+describe('planSweep with a folder dataset', () => {
+  it('identifies runs by the folder\'s content hash, not its path', () => {
+    const first = mkdtempSync(join(tmpdir(), 'tfseg-plan-a-'));
+    const second = mkdtempSync(join(tmpdir(), 'tfseg-plan-b-'));
+    try {
+      writeDrosophilaFolder(first, 2);
+      cpSync(first, second, { recursive: true });
+      const plan = (root: string) => planSweep(parseSweepConfig({ ...config, datasets: [{ name: 'folder', root }], fractions: [1], seeds: [0] }));
+      const [a, b] = [plan(first), plan(second)];
+      expect(a.map((run) => run.id)).toEqual(b.map((run) => run.id));
+      expect(a[0]?.config.datasetHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(a[0]?.datasetRoot).toBe(first);
+      writeFileSync(join(second, 'dataset.yaml'), '# edited\n', { flag: 'a' });
+      expect(plan(second)[0]?.id).not.toBe(a[0]?.id);
+      expect(() => planSweep(parseSweepConfig({ ...config, datasets: ['folder'] }))).toThrow(/needs a root/);
+    } finally {
+      rmSync(first, { recursive: true, force: true });
+      rmSync(second, { recursive: true, force: true });
+    }
   });
 });
 

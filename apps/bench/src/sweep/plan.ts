@@ -2,6 +2,7 @@
  * Expands a sweep config into its runs (the cartesian product of the axes), each with its id, and takes
  * deterministic shards of that list for clusters.
  */
+import { folderContentHash, FOLDER_DATASET_NAME } from '@tfseg/datasets';
 import type { SweepConfig, SweepLoss } from '../config/sweep-config';
 import type { RunConfig } from '../results/record';
 import { runId } from '../results/run-id';
@@ -39,6 +40,7 @@ export function planSweep(config: SweepConfig): PlannedRun[] {
   for (const dataset of config.datasets) {
     const datasetName = typeof dataset === 'string' ? dataset : dataset.name;
     const datasetRoot = typeof dataset === 'string' ? undefined : dataset.root;
+    const datasetHash = contentHash(datasetName, datasetRoot);
     for (const model of config.models)
       for (const fraction of config.fractions)
         for (const seed of config.seeds)
@@ -46,6 +48,7 @@ export function planSweep(config: SweepConfig): PlannedRun[] {
             for (const loss of losses) {
               const runConfig: RunConfig = {
                 dataset: datasetName,
+                ...(datasetHash === undefined ? {} : { datasetHash }),
                 model: model.name,
                 modelPreset: model.preset,
                 loss,
@@ -66,6 +69,16 @@ export function planSweep(config: SweepConfig): PlannedRun[] {
             }
   }
   return [...runs.values()];
+}
+
+/**
+ * The content hash identifying a dataset defined by its files (`folder`); undefined for the registered
+ * datasets, whose name identifies them.
+ */
+function contentHash(name: string, root: string | undefined): string | undefined {
+  if (name !== FOLDER_DATASET_NAME) return undefined;
+  if (root === undefined) throw new Error(`datasets: { name: ${FOLDER_DATASET_NAME} } needs a root (the folder holding dataset.yaml, images/ and masks/)`);
+  return folderContentHash(root);
 }
 
 /** A `--shard i/N` selection: shard `index` (0-based) of `count`. */

@@ -39,6 +39,7 @@ export function chaseSource(options: SourceOptions & { children?: number }): Dat
   return {
     ...sourceIdentity(options),
     classNames: CHASE_CLASS_NAMES,
+    classValues: [[0], [255]],
     inputChannels: 3,
     nativeSize: options.nativeSize ?? { height: 960, width: 999 },
     list(root) {

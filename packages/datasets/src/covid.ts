@@ -54,6 +54,7 @@ export function covidSource(options: SourceOptions): DatasetSource {
   return {
     ...sourceIdentity(options),
     classNames: COVID_CLASS_NAMES,
+    classValues: COVID_CLASS_NAMES.map((_, index) => [COVID_MASK_VALUES.indexOf(index)]),
     inputChannels: 1,
     nativeSize: options.nativeSize ?? { height: 512, width: 512 },
     list(root) {

@@ -87,6 +87,7 @@ export const datasetDescriptorSchema = z.object({
   name: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'a kebab-case name'),
   title: z.string().min(1),
   classNames: z.array(z.string().min(1)).min(2).max(255),
+  classValues: z.array(z.array(z.number().int().nonnegative()).min(1)).optional(),
   inputChannels: z.number().int().positive(),
   nativeSize: z.object({ height: z.number().int().positive(), width: z.number().int().positive() }),
   defaultRoot: z.string().optional(),
@@ -102,6 +103,11 @@ export interface DatasetDescriptor {
   title: string;
   /** Class names in the paper's table order (Tables 1–3). */
   classNames: string[];
+  /**
+   * The mask values of each class as stored in the dataset's files (Drosophila membrane: 0, 32, 64, 96,
+   * 128); the first is the one a prediction writes back, so it reads like the dataset's own masks.
+   */
+  classValues?: number[][];
   inputChannels: number;
   /** Size of the published images (informational; files are checked against each other). */
   nativeSize: { height: number; width: number };

@@ -63,6 +63,7 @@ export function drosophilaSource(options: SourceOptions & { count?: number }): D
   return {
     ...sourceIdentity(options),
     classNames: DROSOPHILA_CLASS_NAMES,
+    classValues: DROSOPHILA_CLASS_NAMES.map((_, index) => Object.entries(DROSOPHILA_LABEL_VALUES).filter(([, owner]) => owner === index).map(([value]) => Number(value)).sort((a, b) => a - b)),
     inputChannels: 1,
     nativeSize: options.nativeSize ?? { height: 1024, width: 1024 },
     list(root) {

@@ -173,7 +173,7 @@ function windowedImage(raster: Raster<ArrayLike<number>>, window: readonly [numb
   const sourceChannels = raster.channels;
   const colour = sourceChannels >= 3;
   if (colour && channels === 1 && !isGreyRgb(raster)) {
-    throw fileError(file, 'is a colour image but the dataset is grey (channels: 1, from its first image); set "channels: 3" in dataset.yaml');
+    throw fileError(file, 'is a colour image but the dataset is grey (channels: 1: set in dataset.yaml or taken from its first image); set "channels: 3" in dataset.yaml');
   }
   const [low, high] = window;
   const out = new Float32Array(width * height * channels);
@@ -238,8 +238,7 @@ function readImagePair(pair: { id: string; image: string; mask: string }, contex
   const raster = readRaster(pair.image);
   const maskRaster = readRaster(pair.mask);
   requireSameSize(pair.image, raster, pair.mask, maskRaster);
-  const depth = 'depth' in raster && typeof raster.depth === 'number' ? raster.depth : raster.data instanceof Uint16Array ? 16 : 8;
-  const window = options.huWindow ?? context.config.window ?? [0, 2 ** depth - 1];
+  const window = options.huWindow ?? context.config.window ?? typeRange(raster);
   return {
     id: pair.id,
     group: groupOf(pair.id, context.groups, pair.image),
@@ -249,6 +248,59 @@ function readImagePair(pair: { id: string; image: string; mask: string }, contex
     image: windowedImage(raster, window, context.channels, pair.image),
     mask: classIndices(greyChannel(maskRaster, pair.mask), context.lookup, pair.mask, context.config),
   };
+}
+
+/** The full range of a raster's sample type: [0, 255] for 8-bit, [0, 65535] for 16-bit, [0, 1] for 1-bit PNGs. */
+function typeRange(raster: Raster & { depth?: number }): [number, number] {
+  const depth = typeof raster.depth === 'number' ? raster.depth : raster.data instanceof Uint16Array ? 16 : 8;
+  return [0, 2 ** depth - 1];
+}
+
+/** Options of {@link readImageFile}: how a folder dataset turns a file into model input. */
+export const readImageFileOptionsSchema = z.strictObject({
+  /** Channels of the result: 1 (a colour image is an error) or 3 (grey is repeated). */
+  channels: z.union([z.literal(1), z.literal(3)]),
+  /** Raw intensities of 2-D images mapped to [0, 1]; default: the sample type's range. */
+  window: windowSchema.optional(),
+  /** Raw intensities of NIfTI volumes mapped to [0, 1]; default: the COVID-19 CT window. */
+  volumeWindow: windowSchema.optional(),
+});
+/** Options accepted by {@link readImageFile}. */
+export type ReadImageFileOptions = z.input<typeof readImageFileOptionsSchema>;
+
+/** An image file read as model input: one slice for a 2-D image, every axial slice of a NIfTI volume. */
+export interface ImageFile {
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  /** HWC intensities in [0, 1], one per slice (a 2-D image has one). */
+  slices: Float32Array[];
+  /** The volume's dims and spacing, for NIfTI files (so a prediction can be written back as a volume). */
+  volume?: { dims: number[]; spacing: number[] };
+}
+
+/**
+ * Reads an image (png, tif/tiff, jpg/jpeg) or a NIfTI volume exactly as the folder dataset reads its
+ * images: intensities windowed to [0, 1], channels as asked. Errors name the file.
+ */
+export function readImageFile(file: string, options: ReadImageFileOptions): ImageFile {
+  const parsed = parseOptions(readImageFileOptionsSchema, options, 'readImageFile');
+  if (splitImageName(basename(file)) === undefined) throw fileError(file, `unsupported file type (expected ${imageExtensions.join(', ')})`);
+  if (isNiftiFile(file)) {
+    const volume = readNifti(readDataFile(file), file);
+    if (volume.dims.length < 2 || volume.dims.slice(3).some((size) => size !== 1)) {
+      throw fileError(file, `expected a 2-D or 3-D volume (x, y[, slices]), but dims are ${volume.dims.join('x')}`);
+    }
+    const [width, height, depth = 1] = volume.dims as [number, number, number?];
+    const window = parsed.volumeWindow ?? DEFAULT_VOLUME_WINDOW;
+    const slices = Array.from({ length: depth }, (_, k) => {
+      const windowed = windowedImage({ height, width, channels: 1, data: sliceOf(volume, k, width * height) }, window, 1, file);
+      return parsed.channels === 3 ? repeatChannels(windowed) : windowed;
+    });
+    return { height, width, channels: parsed.channels, slices, volume: { dims: [...volume.dims], spacing: [...volume.spacing] } };
+  }
+  const raster = readRaster(file);
+  return { height: raster.height, width: raster.width, channels: parsed.channels, slices: [windowedImage(raster, parsed.window ?? typeRange(raster), parsed.channels, file)] };
 }
 
 /** A NIfTI pair as one sample per axial slice (pixel (r, c) of slice k is voxel (x c, y r, z k)), all in one group. */
@@ -333,7 +385,7 @@ export function folderContentHash(root: string): string {
  * Reading `dataset.yaml` happens here (its problems throw); pairing and file problems are reported by
  * `check()` and, five at most plus a count, by `load()` before anything trains.
  */
-export function folderDataset(root: string): DatasetDescriptor & { root: string; classValues: number[][] } {
+export function folderDataset(root: string): DatasetDescriptor & { root: string; config: FolderDatasetConfig } {
   const absolute = resolve(root);
   const config = readFolderDatasetConfig(absolute);
   const groups = config.groups === undefined ? undefined : new RegExp(config.groups);
@@ -345,6 +397,7 @@ export function folderDataset(root: string): DatasetDescriptor & { root: string;
     title: `${config.name ?? basename(absolute)} (folder ${absolute})`,
     classNames: config.classes.map((entry) => entry.name),
     inputChannels: context.channels,
+    classValues: config.classes.map((entry) => [...entry.values]),
     nativeSize: { height: first.height, width: first.width },
     mixedSizes: true,
     defaultRoot: () => absolute,
@@ -370,7 +423,7 @@ export function folderDataset(root: string): DatasetDescriptor & { root: string;
       };
     },
   });
-  return { ...descriptor, root: absolute, classValues: config.classes.map((entry) => [...entry.values]) };
+  return { ...descriptor, root: absolute, config };
 }
 
 /** Re-exported for callers that check a name: true for the folder dataset. */

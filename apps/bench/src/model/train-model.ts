@@ -1,0 +1,246 @@
+/**
+ * Trains one model on one dataset split and writes a model directory: tfjs `model.json` + `weights.bin`
+ * and `tfseg.json`. Built only on the packages' public APIs (datasets → prepareFold → buildModel → train →
+ * saveModel). Checkpoints go to `MODEL_DIR/checkpoint/` after every epoch; the same command resumes there.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import {
+  COVID_HU_WINDOW,
+  FOLDER_DATASET_NAME,
+  folderContentHash,
+  folderDataset,
+  getDataset,
+  listDatasets,
+  prepareFold,
+  trainingBatches,
+  type DatasetName,
+  type PatchSet,
+} from '@tfseg/datasets';
+import { createLoss, lossSpecSchema } from '@tfseg/losses';
+import { buildModel, MODEL_NAMES, modelOptionsSchema, PRESET_NAMES, saveModel } from '@tfseg/models';
+import { train, wasmThreadsSchema, type TrainingEvent } from '@tfseg/training';
+import { z } from 'zod';
+import { backendNameSchema } from '../config/sweep-config.js';
+import { benchDirectory } from '../config/package-paths.js';
+import { canonicalJson } from '../results/run-id.js';
+import { runEnvironment } from '../sweep/environment.js';
+import { ensureBackend, fixedStepEpochs } from '../sweep/execute-run.js';
+import { threadsPerProcess } from '../sweep/run-sweep.js';
+import { MODEL_CARD_FILE, MODEL_CARD_VERSION, writeModelCard, type InputSpec, type ModelCard } from './model-card.js';
+
+/** A loss written as its name alone (`caml`) or as @tfseg/losses' spec (`{ name: additive, lambda: 0.3 }`). */
+const lossInputSchema = z.preprocess((value) => (typeof value === 'string' ? { name: value } : value), lossSpecSchema);
+
+/** Options of `tfseg-bench train` (flags or `--config FILE`, same fields). */
+export const trainModelOptionsSchema = z
+  .strictObject({
+    /** A dataset name (`tfseg-bench datasets list`); `folder` for your own data with `root`. */
+    dataset: z.string().refine((name) => listDatasets().includes(name), { message: `must be one of ${listDatasets().join(', ')}` }),
+    /** The dataset's folder (required for `folder`). */
+    root: z.string().min(1).optional(),
+    model: z.enum(MODEL_NAMES, { error: (issue) => `must be one of ${MODEL_NAMES.join(', ')}, but got ${JSON.stringify(issue.input)}` }),
+    preset: z.enum(PRESET_NAMES, { error: (issue) => `must be one of ${PRESET_NAMES.join(', ')}, but got ${JSON.stringify(issue.input)}` }).default('small'),
+    baseWidth: modelOptionsSchema.shape.baseWidth,
+    /** The loss: its name, or @tfseg/losses' full spec (`lambda`, `r`, and every option the losses accept). */
+    loss: lossInputSchema,
+    /** Side of the square model input (training patches and prediction tiles). */
+    size: z.number().int().positive().default(256),
+    /** Downscale of every image before patching (1 = native resolution). */
+    scale: z.number().gt(0).max(1).default(1),
+    epochs: z.number().int().positive().default(20),
+    /** Optimisation steps per epoch (passes chained or cut); one pass over the training patches when omitted. */
+    stepsPerEpoch: z.number().int().positive().optional(),
+    batchSize: z.number().int().positive().default(4),
+    learningRate: z.number().positive().default(1e-3),
+    /** Random training crops at native scale; default: the dataset's protocol. */
+    trainPatches: z.number().int().positive().optional(),
+    /** 0-based test fold of `folds`. */
+    fold: z.number().int().nonnegative().default(0),
+    /** Folds of the cross-validation; default: the dataset's protocol (5). */
+    folds: z.number().int().min(2).optional(),
+    /** Train on every group but the validation ones (no test part). */
+    allData: z.boolean().default(false),
+    seed: z.number().int().nonnegative().default(0),
+    backend: backendNameSchema.default('auto'),
+    threads: wasmThreadsSchema.default('auto'),
+    /** Fraction of a tile shared with its neighbour when predicting images larger than `size`. */
+    overlap: z.number().min(0).lt(1).default(0.5),
+    /** The model directory to write. */
+    out: z.string().min(1),
+  })
+  .refine((options) => options.folds === undefined || options.fold < options.folds, { message: 'must be less than folds', path: ['fold'] })
+  .refine((options) => options.dataset !== FOLDER_DATASET_NAME || options.root !== undefined, { message: 'the folder dataset needs --root DIR (the folder holding dataset.yaml, images/ and masks/)', path: ['root'] });
+/** Options of {@link trainModel} as written (defaults may be left out). */
+export type TrainModelOptions = z.input<typeof trainModelOptionsSchema>;
+type ParsedTrainModelOptions = z.output<typeof trainModelOptionsSchema>;
+
+/** What {@link trainModel} reports while it runs. */
+export interface TrainModelEvents {
+  /** Events of @tfseg/training's `train` (steps, epochs, resumes). */
+  onProgress?: (event: TrainingEvent) => void;
+  /** One line of information (dataset, split sizes, where the model went). */
+  log?: (line: string) => void;
+}
+
+const CHECKPOINT_FOLDER = 'checkpoint';
+const SETTINGS_FILE = 'train-settings.json';
+
+/** The unique sample ids of a patch set, in order of first appearance. */
+function sampleIds(set: PatchSet): string[] {
+  return [...new Set(set.sourceIds)];
+}
+
+/** Two patch sets of the same patch shape, one after the other. */
+function concatenate(first: PatchSet, second: PatchSet): PatchSet {
+  const images = new Float32Array(first.images.length + second.images.length);
+  images.set(first.images);
+  images.set(second.images, first.images.length);
+  const labels = new Uint8Array(first.labels.length + second.labels.length);
+  labels.set(first.labels);
+  labels.set(second.labels, first.labels.length);
+  return { ...first, images, labels, count: first.count + second.count, sourceIds: [...first.sourceIds, ...second.sourceIds] };
+}
+
+/**
+ * Refuses to mix two trainings in one folder: a finished model is never overwritten, and a checkpoint is
+ * only resumed by the same settings (the file records them).
+ */
+function prepareOutput(out: string, settings: Record<string, unknown>): string {
+  if (existsSync(join(out, MODEL_CARD_FILE))) {
+    throw new Error(`${out} already holds a trained model (${MODEL_CARD_FILE}); remove it or choose another --out`);
+  }
+  const checkpoint = join(out, CHECKPOINT_FOLDER);
+  const settingsFile = join(checkpoint, SETTINGS_FILE);
+  const wanted = canonicalJson(settings);
+  if (existsSync(settingsFile)) {
+    const found = readFileSync(settingsFile, 'utf8').trim();
+    if (found !== wanted) {
+      throw new Error(`${checkpoint} was written by a train command with other settings (${settingsFile}); resume with the same flags, or remove the folder`);
+    }
+  } else {
+    mkdirSync(checkpoint, { recursive: true });
+    writeFileSync(settingsFile, `${wanted}\n`);
+  }
+  return checkpoint;
+}
+
+/** Version of this bench (tfseg), from its package.json. */
+function tfsegVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(benchDirectory(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Trains one model as `options` say and writes `options.out`: `model.json`, `weights.bin`, `tfseg.json`.
+ * Resumes from `out/checkpoint/` when the same command was interrupted. Returns the card it wrote.
+ */
+export async function trainModel(input: TrainModelOptions, events: TrainModelEvents = {}): Promise<ModelCard> {
+  const parsed = trainModelOptionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`train: ${issue?.path.join('.') || 'options'}: ${issue?.message ?? 'invalid'}`, { cause: parsed.error });
+  }
+  const options: ParsedTrainModelOptions = parsed.data;
+  const out = resolve(options.out);
+  const log = events.log ?? (() => {});
+
+  const folder = options.dataset === FOLDER_DATASET_NAME && options.root !== undefined ? folderDataset(options.root) : undefined;
+  const descriptor = folder ?? getDataset(options.dataset as DatasetName, { root: options.root });
+  const contentHash = folder ? folderContentHash(folder.root) : undefined;
+  const { out: _out, threads, backend: _backend, ...identity } = options;
+  const checkpointDir = prepareOutput(out, { ...identity, root: undefined, contentHash });
+
+  await ensureBackend(options.backend, threadsPerProcess(threads, 1));
+  const dataset = await descriptor.load(options.root === undefined ? {} : { root: options.root });
+  const split = prepareFold(dataset, {
+    fold: options.fold,
+    ...(options.folds === undefined ? {} : { folds: options.folds }),
+    seed: options.seed,
+    patchSize: options.size,
+    scale: options.scale,
+    ...(options.trainPatches === undefined ? {} : { trainPatches: options.trainPatches }),
+  });
+  // All data: the test part joins training (as tiles); the validation groups still choose the epoch.
+  const trainSet = options.allData ? concatenate(split.train, split.test) : split.train;
+  const numClasses = split.classNames.length;
+  const split_ = { train: sampleIds(trainSet), validation: sampleIds(split.validation), test: options.allData ? [] : sampleIds(split.test) };
+  log(`${descriptor.title}: ${dataset.samples.length} samples; ${split_.train.length} train / ${split_.validation.length} validation / ${split_.test.length} test (${trainSet.count} training patches of ${options.size}²)`);
+
+  const modelOptions = modelOptionsSchema.parse({
+    name: options.model,
+    preset: options.preset,
+    inChannels: dataset.inputChannels,
+    numClasses,
+    inputSize: options.size,
+    seed: options.seed,
+    ...(options.baseWidth === undefined ? {} : { baseWidth: options.baseWidth }),
+  });
+  const model = buildModel(modelOptions);
+  try {
+    const batches = trainingBatches(trainSet, { batchSize: options.batchSize, seed: options.seed, flip: true });
+    const result = await train({
+      model,
+      loss: createLoss(options.loss),
+      trainBatches: options.stepsPerEpoch === undefined ? batches : fixedStepEpochs(batches, options.stepsPerEpoch),
+      ...(split.validation.count > 0 ? { validation: split.validation } : {}),
+      numClasses,
+      classNames: split.classNames,
+      epochs: options.epochs,
+      seed: options.seed,
+      batchSize: options.batchSize,
+      optimizer: { learningRate: options.learningRate },
+      checkpointDir,
+      ...(events.onProgress ? { onProgress: events.onProgress } : {}),
+    });
+    await saveModel(result.model, out);
+    const validationMeanIoU = result.history.validationMeanIoU[result.bestEpoch];
+    const input: InputSpec = {
+      size: options.size,
+      channels: dataset.inputChannels === 3 ? 3 : 1,
+      scale: options.scale,
+      mode: dataset.protocol.resizeTo === undefined ? 'sliding-window' : 'resize',
+      ...(dataset.protocol.resizeTo === undefined ? {} : { resizeTo: dataset.protocol.resizeTo }),
+      overlap: options.overlap,
+      ...(folder?.config.window ? { window: folder.config.window } : {}),
+      volumeWindow: folder?.config.window ?? [...COVID_HU_WINDOW],
+    };
+    const classValues = descriptor.classValues ?? split.classNames.map((_, index) => [index]);
+    const card: ModelCard = {
+      format: 'tfseg-model',
+      version: MODEL_CARD_VERSION,
+      classes: split.classNames.map((name, index) => ({ name, values: classValues[index] ?? [index] })),
+      input,
+      loss: options.loss,
+      model: modelOptions,
+      dataset: { name: options.dataset, title: descriptor.title, ...(contentHash === undefined ? {} : { contentHash }) },
+      training: {
+        epochs: options.epochs,
+        ...(options.stepsPerEpoch === undefined ? {} : { stepsPerEpoch: options.stepsPerEpoch }),
+        batchSize: options.batchSize,
+        learningRate: options.learningRate,
+        seed: options.seed,
+        wallTimeMs: result.wallTimeMs,
+      },
+      curve: {
+        trainLoss: result.history.trainLoss,
+        validationMeanIoU: result.history.validationMeanIoU.map((iou) => (Number.isFinite(iou) ? iou : null)),
+      },
+      bestEpoch: result.bestEpoch,
+      validationMeanIoU: validationMeanIoU !== undefined && Number.isFinite(validationMeanIoU) ? validationMeanIoU : null,
+      split: { fold: options.allData ? null : options.fold, folds: options.folds ?? dataset.protocol.folds, seed: options.seed, allData: options.allData, ...split_ },
+      versions: { tfseg: tfsegVersion(), tfjs: tf.version.tfjs, node: process.version },
+      device: runEnvironment(),
+      createdAt: new Date().toISOString(),
+    };
+    writeModelCard(out, card);
+    rmSync(checkpointDir, { recursive: true, force: true });
+    return card;
+  } finally {
+    model.dispose();
+  }
+}

@@ -414,12 +414,15 @@ export function folderDataset(root: string): DatasetDescriptor & { root: string;
     },
     protocol: (samples) => {
       const groupCount = new Set(samples.map((sample) => sample.group)).size;
+      // Five folds where there are five groups; a validation group wherever a fold's training part keeps two.
+      const folds = Math.min(5, Math.max(2, groupCount));
+      const smallestTrainingPart = groupCount - Math.ceil(groupCount / folds);
       return {
         patchSize: 256,
         // Random crops at native size (four per sample), so any image size trains; `predict` slides a window.
         trainPatches: 4 * samples.length,
-        validationGroups: Math.max(1, Math.round(groupCount / 10)),
-        folds: Math.min(5, Math.max(2, Math.floor(groupCount / 2))),
+        validationGroups: smallestTrainingPart >= 2 ? Math.max(1, Math.round(groupCount / 10)) : 0,
+        folds,
       };
     },
   });

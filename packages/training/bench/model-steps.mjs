@@ -22,11 +22,16 @@ import { formatKernelProfile, kernelProfile } from './kernel-profile.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const trainingModule = process.env.TFSEG_TRAINING_MODULE || join(here, '..', 'dist', 'index.js');
 
-const options = { models: ['unet', 'transunet', 'convformer-unet'], size: 64, steps: 5, profile: false, threads: 1, native: true };
+const options = { models: ['unet', 'transunet', 'convformer-unet'], preset: 'tiny', size: 64, steps: 5, profile: false, threads: 1, native: true, batch: 4, width: undefined, batchNorm: undefined };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--models') options.models = String(argv[++i]).split(',');
   else if (argv[i] === '--size') options.size = Number(argv[++i]);
+  else if (argv[i] === '--preset') options.preset = argv[++i];
+  else if (argv[i] === '--width') options.width = Number(argv[++i]);
+  else if (argv[i] === '--batch') options.batch = Number(argv[++i]);
+  else if (argv[i] === '--batch-norm') options.batchNorm = true;
+  else if (argv[i] === '--no-batch-norm') options.batchNorm = false;
   else if (argv[i] === '--steps') options.steps = Number(argv[++i]);
   else if (argv[i] === '--profile') options.profile = true;
   else if (argv[i] === '--threads') options.threads = argv[++i] === 'auto' ? 'auto' : Number(argv[i]);
@@ -39,11 +44,11 @@ setNativeKernelsEnabled(options.native);
 const { reason } = await selectBackend('wasm', { threads: options.threads });
 console.log(reason);
 for (const name of options.models) {
-  const model = buildModel({ name, preset: 'tiny', inChannels: 1, numClasses: 2, inputSize: options.size, output: 'logits', seed: 1 });
+  const model = buildModel({ name, preset: options.preset, inChannels: 1, numClasses: 2, inputSize: options.size, baseWidth: options.width, batchNorm: options.batchNorm, output: 'logits', seed: 1 });
   const loss = createLoss({ name: 'ml', fromLogits: true, validateInputs: false });
-  const measure = (warmupSteps, steps) => measureTrainingStep({ model, loss, numClasses: 2, batchSize: 4, warmupSteps, steps });
+  const measure = (warmupSteps, steps) => measureTrainingStep({ model, loss, numClasses: 2, batchSize: options.batch, warmupSteps, steps });
   const { medianStepMs } = await measure(2, options.steps);
-  console.log(`${name} (tiny, ${options.size}×${options.size}, ${model.countParams()} parameters): median step ${medianStepMs.toFixed(1)} ms on wasm`);
+  console.log(`${name} (${options.preset}${options.width ? `, base ${options.width}` : ''}${options.batchNorm === undefined ? '' : options.batchNorm ? ', batch norm' : ', no batch norm'}, ${options.size}×${options.size}, ${model.countParams()} parameters): median step ${medianStepMs.toFixed(1)} ms on wasm`);
   if (options.profile) console.log(formatKernelProfile(await kernelProfile(() => measure(0, 1), 3)));
   model.dispose();
 }

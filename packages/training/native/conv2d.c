@@ -13,10 +13,6 @@
 
 enum { PX = 6, CO = 8 };
 
-typedef struct {
-  int32_t batch, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left;
-} conv_geometry;
-
 /* mr pixels from ow0 of output row (b, oh); channels co0 .. co0 + 4*vectors (vectors is 1 or 2). */
 INLINE void conv_tile(const conv_geometry *g, const float *x, const float *w, float *out, const float *zeros, int b, int oh,
                       int ow0, int co0, const int mr, const int vectors) {

@@ -14,9 +14,7 @@
 
 enum { MR = 6, NR = 8 };
 
-typedef struct {
-  int32_t batch, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left;
-} geometry;
+typedef conv_geometry geometry;
 
 /* First and last output column whose input column ow*sw + kw - left lies in [0, in_w). */
 INLINE void column_range(const geometry *g, int kw, int *lo, int *hi) {

@@ -1,9 +1,48 @@
 /*
- * Shared definitions of tfseg's own wasm kernels. Every kernel has the signature
- * `void kernel(const int32_t *args, int32_t begin, int32_t end)`: `args` points to its arguments in
- * the wasm heap (pointers, sizes, float32 bit patterns), and [begin, end) is the range of work items
- * this thread computes; items never write to the same memory, so threads need no reduction and
- * results do not depend on the thread count.
+ * Shared definitions of tfseg's own wasm kernels, and the one description of how TypeScript calls
+ * them. Every kernel has the signature `void kernel(const int32_t *args, int32_t begin, int32_t end)`:
+ * `args` points to its arguments in the wasm heap, written by ../src/wasm-kernels/native/runtime.ts'
+ * `run(kernel, args, items, work)` as one int32 per slot (pointers are heap byte offsets, `f32` slots
+ * hold a float32's bit pattern, see `floatBits`), and [begin, end) is the range of work items this
+ * thread computes; items never write to the same memory, so threads need no reduction and results do
+ * not depend on the thread count. The exported names, in dispatch order, are runtime.ts'
+ * NATIVE_KERNEL_NAMES (a test checks they are exactly the module's exports).
+ *
+ * Argument layouts (slot: meaning; all tensors float32 NHWC, row-major) and items:
+ *
+ * conv2d                 (conv2d.c; Conv2D.ts)  0 x, 1 w [KH,KW,Ci,Co], 2 out, 3 zeros (≥ Ci zero floats),
+ *                        4..16 conv_geometry (below). Co divisible by 4. Items: ceil(Co/8) channel tiles
+ *                        × batch·out_h rows.
+ * conv2d_winograd_filter (conv2d_winograd.c)  0 g [3,3,Ci,Co] (flip: [3,3,Co,Ci] used flipped), 1 u
+ *                        [16,Ci,Co], 2 Ci, 3 Co, 4 flip (0/1). Ci, Co divisible by 4. Items: Ci/4.
+ * conv2d_winograd        (conv2d_winograd.c)  0 x, 1 u (from conv2d_winograd_filter), 2 out,
+ *                        3..12 winograd_geometry (winograd.h). Items: blocks of block_tiles 2×2 tiles.
+ * conv2d_backprop_filter (conv2d_backprop_filter.c; Conv2DBackpropFilter.ts)  0 x, 1 dy, 2 dw [KH,KW,Ci,Co],
+ *                        3..15 conv_geometry. Items: conv2d_backprop_filter_items(args) = taps × Ci tiles
+ *                        × Co tiles (that export takes the same args and returns the count).
+ * conv2d_winograd_backprop_filter (conv2d_winograd_backprop_filter.c)  0 x, 1 dy, 2 partials
+ *                        [partitions,16,Ci,Co], 3..12 winograd_geometry, 13 blocks per partition.
+ *                        Items: partitions (each overwrites its own slice).
+ * conv2d_winograd_filter_output (same file)  0 partials, 1 dw [3,3,Ci,Co], 2 partitions, 3 Ci, 4 Co.
+ *                        Items: Ci (partitions added in order).
+ * adam_update            (adam.c; AdamUpdate.ts)  0 w, 1 m, 2 v, 3 g, 4 w', 5 m', 6 v', 7..14 f32 β1, 1−β1,
+ *                        β2, 1−β2, 1/(1−β1ᵗ), 1/(1−β2ᵗ), ε, learning rate. Items: elements.
+ * sum_leading            (reduce.c; Sum.ts, Mean.ts)  0 x [rows, columns], 1 out [columns], 2 rows,
+ *                        3 columns, 4 f32 divisor (1: Sum; rows: Mean). Items: groups of 4 columns.
+ * copy_parts             (copy.c; Concat.ts, SplitV.ts)  0 joined, 1 joined row length, 2 parts, 3 direction
+ *                        (0 parts → joined, 1 joined → parts), then per part p: 4+3p pointer, 5+3p run,
+ *                        6+3p offset in the joined row (32-bit elements). Items: rows.
+ * max_pool_grad          (max_pool_grad.c; MaxPoolGrad.ts)  0 x, 1 dy, 2 dx, 3 batch, 4 in_h, 5 in_w,
+ *                        6 channels, 7 out_h, 8 out_w, 9 k_h, 10 k_w, 11 stride_h, 12 stride_w, 13 pad_top,
+ *                        14 pad_left. Items: images.
+ * bias_activation        (bias_activation.c; Add.ts, FusedConv2D.ts)  0 x, 1 y (may be x), 2 bias (0: none),
+ *                        3 channels (divisible by 4), 4 activation (0 linear, 1 relu, 2 relu6, 3 leaky
+ *                        relu), 5 f32 alpha. Items: pixels.
+ * batch_norm_apply       (batch_norm.c; FusedBatchNorm.ts, BatchNormGrad.ts)  0 x, 1 out, 2 mean (0: none),
+ *                        3 variance, 4 scale (0: ones), 5 offset (0: none), 6 rows, 7 channels (≤ 4096),
+ *                        8 f32 ε. Items: rows.
+ * batch_norm_sums        (batch_norm.c; BatchNormGrad.ts)  0 x, 1 dy, 2 mean, 3 partials [partitions,2,C],
+ *                        4 rows, 5 channels, 6 partitions. Items: partitions.
  */
 #pragma once
 #include <stdint.h>
@@ -11,6 +50,11 @@
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 #define INLINE static inline __attribute__((always_inline))
+
+/* The 13 geometry slots of a direct convolution and its filter gradient (Conv2D.ts' geometry order). */
+typedef struct {
+  int32_t batch, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left;
+} conv_geometry;
 
 /* The float32 stored in args[i]. */
 INLINE float arg_float(const int32_t *args, int i) {

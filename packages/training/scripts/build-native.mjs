@@ -5,7 +5,10 @@
  * ordinary memory (tfjs' single-threaded wasm build) and one importing a shared memory (its threaded
  * build), and writes them base64-embedded into src/wasm-kernels/native/binaries.ts, so the package
  * needs no toolchain, no extra file and no fetch at run time. Needs clang and wasm-ld (Debian: apt-get
- * install clang lld). `--check` exits 1 when binaries.ts is not what the sources compile to.
+ * install clang lld). `--check` exits 1 when the modules embedded in binaries.ts are not the bytes the
+ * sources compile to. It compares the module bytes, not the file's text (whose first line names the
+ * clang that wrote it): any clang producing the same bytes passes, and on a mismatch both toolchain
+ * versions are printed, since another clang version may compile the same sources to other bytes.
  *
  *   node packages/training/scripts/build-native.mjs [--check]
  */
@@ -51,11 +54,18 @@ export const sharedKernelsWasm = '${encoded.shared}';
 `;
 if (process.argv.includes('--check')) {
   const current = readFileSync(target, 'utf8');
-  if (current !== text) {
-    console.error(`build-native: ${target} is out of date with native/*.c; run node packages/training/scripts/build-native.mjs`);
+  const embedded = /export const (\w+)KernelsWasm = '([^']*)';/g;
+  const found = Object.fromEntries([...current.matchAll(embedded)].map((match) => [match[1], match[2]]));
+  const recordedVersion = /from native\/\*\.c \((.*)\); do not edit/.exec(current)?.[1] ?? 'unknown';
+  const stale = Object.keys(variants).filter((name) => found[name] === undefined || !Buffer.from(found[name], 'base64').equals(Buffer.from(encoded[name], 'base64')));
+  if (stale.length > 0) {
+    console.error(`build-native: the ${stale.join(' and ')} module(s) in ${target} differ from what native/*.c compiles to.`);
+    console.error(`  binaries.ts was built with: ${recordedVersion}`);
+    console.error(`  this machine's compiler:    ${clangVersion}`);
+    console.error('  If the sources changed, run node packages/training/scripts/build-native.mjs; if only the compiler differs, build with the recorded one (CLANG=/path/to/clang).');
     process.exit(1);
   }
-  console.log('build-native: binaries.ts matches native/*.c');
+  console.log(`build-native: the modules in binaries.ts are the bytes native/*.c compiles to (${clangVersion}; recorded: ${recordedVersion})`);
 } else {
   writeFileSync(target, text);
   console.log(`build-native: wrote ${target} (${Object.entries(encoded).map(([name, value]) => `${name} ${Math.round((value.length * 3) / 4)} bytes`).join(', ')})`);

@@ -10,7 +10,7 @@ import { nativeKernelThreads } from './wasm-kernels/native/runtime';
 /**
  * The loss and every gradient of a small net that goes through each wasm training kernel and through
  * XNNPACK work large enough to be split across threads (conv, transposed conv, pooling, concat,
- * depthwise conv, transposed matmul, tile).
+ * batch norm, depthwise conv, transposed matmul, tile).
  */
 function gradientsThroughEveryKernel(): Float32Array[] {
   return tf.tidy(() => {
@@ -28,7 +28,10 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       const wider = tf.conv2d(features, w4 as tf.Tensor4D, 1, 'same');
       const pooled = tf.maxPool(features, 2, 2, 'valid');
       const upsampled = tf.conv2dTranspose(pooled, w1 as tf.Tensor4D, [4, 32, 32, 16], 2, 'valid');
-      const joined = tf.concat([features, upsampled], 3);
+      const concatenated = tf.concat([features, upsampled], 3);
+      // Training-time batch norm (native Mean, FusedBatchNorm and its fused gradient, partitioned sums).
+      const { mean, variance } = tf.moments(concatenated, [0, 1, 2]);
+      const joined = tf.batchNorm4d(concatenated, mean as tf.Tensor1D, variance as tf.Tensor1D, tf.fill([32], 0.1) as tf.Tensor1D, tf.fill([32], 1.5) as tf.Tensor1D, 1e-3);
       const mixed = tf.depthwiseConv2d(joined, w2 as tf.Tensor4D, 1, 'same');
       const tokens = mixed.reshape([4, 1024, 32]);
       const attention = tf.matMul(tokens.slice([0, 0, 0], [4, 64, 32]), tokens.slice([0, 64, 0], [4, 64, 32]), false, true);

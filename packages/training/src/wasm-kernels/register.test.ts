@@ -4,13 +4,16 @@ import { expectAllClose } from '@tfseg-internal/testing';
 import { registerWasmTrainingKernels, wasmTrainingKernelConfigs } from './register';
 import { seededValues } from './__fixtures__/agreement';
 
-/** A small network touching every training kernel: conv, transposed conv, max-pool, concat, depthwise conv. */
+/** A small network touching every training kernel: conv, transposed conv, max-pool, concat, batch norm, depthwise conv. */
 function smallNetworkLoss(image: tf.Tensor4D, weights: tf.Tensor[]): tf.Scalar {
-  const [convFilter, transposeFilter, depthwiseFilter, denseWeights] = weights as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor2D];
+  const [convFilter, transposeFilter, depthwiseFilter, denseWeights, gamma, beta] = weights as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
   const features = tf.relu(tf.conv2d(image, convFilter, 1, 'same')); // [2, 8, 8, 4]
   const pooled = tf.maxPool(features, 2, 2, 'valid'); // [2, 4, 4, 4]
   const upsampled = tf.conv2dTranspose(pooled, transposeFilter, [2, 8, 8, 4], 2, 'valid');
-  const joined = tf.concat([features, upsampled], 3); // [2, 8, 8, 8]
+  const concatenated = tf.concat([features, upsampled], 3); // [2, 8, 8, 8]
+  // Training-time batch norm as tfjs-layers computes it (Mean, FusedBatchNorm and its gradient).
+  const { mean, variance } = tf.moments(concatenated, [0, 1, 2]);
+  const joined = tf.batchNorm4d(concatenated, mean as tf.Tensor1D, variance as tf.Tensor1D, beta, gamma, 1e-3);
   const mixed = tf.depthwiseConv2d(joined, depthwiseFilter, 1, 'same'); // [2, 8, 8, 8]
   const tokens = mixed.reshape([2, 64, 8]);
   const attention = tf.matMul(tokens, tokens, false, true); // [2, 64, 64]
@@ -26,8 +29,11 @@ function gradientsOn(backend: 'cpu' | 'wasm'): Float32Array[] {
       [2, 2, 4, 4],
       [3, 3, 8, 1],
       [8, 8],
+      [8],
+      [8],
     ];
     const weights = shapes.map((shape, index) => tf.tensor(seededValues(shape.reduce((a, b) => a * b), 10 + index), shape));
+    weights[4] = tf.add(weights[4] as tf.Tensor, 1.5); // gamma around 1
     const gradients = tf.grads((...ws: tf.Tensor[]) => smallNetworkLoss(image, ws))(weights);
     return gradients.map((gradient) => Float32Array.from(gradient.dataSync()));
   });
@@ -48,7 +54,7 @@ describe('registerWasmTrainingKernels', () => {
     for (const config of wasmTrainingKernelConfigs) expect(tf.getKernel(config.kernelName, 'wasm')?.kernelFunc).toBe(config.kernelFunc);
   });
 
-  it('lets wasm train a network the stock backend cannot (conv, transposed conv, pool, concat, depthwise, attention): gradients agree with cpu', () => {
+  it('lets wasm train a network the stock backend cannot (conv, transposed conv, pool, concat, batch norm, depthwise, attention): gradients agree with cpu', () => {
     registerWasmTrainingKernels();
     const expected = gradientsOn('cpu');
     const actual = gradientsOn('wasm');

@@ -3,14 +3,18 @@ import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '
 import { addConfig } from './Add';
 import { adamUpdateConfig } from './AdamUpdate';
 import { batchMatMulConfig } from './BatchMatMul';
+import { batchNormGradConfig, registerBatchNormGradient } from './BatchNormGrad';
 import { conv2DConfig } from './Conv2D';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { concatConfig } from './Concat';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
+import { fusedBatchNormConfig } from './FusedBatchNorm';
 import { fusedConv2DConfig } from './FusedConv2D';
+import { identityConfig } from './Identity';
 import { maxPoolGradConfig } from './MaxPoolGrad';
+import { meanConfig } from './Mean';
 import { splitVConfig } from './SplitV';
 import { sumConfig } from './Sum';
 import { tileConfig } from './Tile';
@@ -21,14 +25,18 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   adamUpdateConfig,
   addConfig,
   batchMatMulConfig,
+  batchNormGradConfig,
   concatConfig,
   conv2DConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
+  fusedBatchNormConfig,
   fusedConv2DConfig,
+  identityConfig,
   maxPoolGradConfig,
+  meanConfig,
   splitVConfig,
   sumConfig,
   tileConfig,
@@ -36,8 +44,9 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
 
 /**
  * Registers every kernel of {@link wasmTrainingKernelConfigs} for backend `'wasm'`, replacing a built-in
- * kernel of the same name (which stays callable by the replacement). Idempotent: calling it again changes
- * nothing. Works before or after `tf.setBackend('wasm')`.
+ * kernel of the same name (which stays callable by the replacement), and the FusedBatchNorm gradient
+ * that uses `TfsegBatchNormGrad` on wasm (tfjs-core's own gradient everywhere else; BatchNormGrad.ts).
+ * Idempotent: calling it again changes nothing. Works before or after `tf.setBackend('wasm')`.
  *
  * @returns the registered kernel names.
  */
@@ -51,5 +60,6 @@ export function registerWasmTrainingKernels(): string[] {
     // the built-in one's, which binds the wasm function the replacement may call.
     registerKernel(builtin?.setupFunc === undefined ? config : { ...config, setupFunc: builtin.setupFunc });
   }
+  registerBatchNormGradient();
   return wasmTrainingKernelConfigs.map((config) => config.kernelName);
 }

@@ -37,6 +37,13 @@ export function disposeIntermediate(backend: BackendWasm, info: TensorInfo): voi
   backend.disposeData(info.dataId);
 }
 
+/** The number of leading axes `axes` reduces when they are exactly 0…k−1 with k < rank, else 0 (Sum and Mean). */
+export function leadingAxisCount(axes: readonly number[], rank: number): number {
+  const sorted = [...new Set(axes)].sort((a, b) => a - b);
+  const leading = sorted.every((axis, index) => axis === index) ? sorted.length : 0;
+  return leading < rank ? leading : 0;
+}
+
 /** A view of `info` with another shape of the same size; shares the data, so dispose only the original. */
 export function reshapeView(info: TensorInfo, shape: number[]): TensorInfo {
   if (util.sizeFromShape(shape) !== util.sizeFromShape(info.shape)) {

@@ -232,6 +232,31 @@ export const depthwiseCase = fc
     return { xShape, dyShape, filterShape, attributes: { strides: g.strides, dilations: 1, pad }, seed: g.seed };
   });
 
+/**
+ * The agreement property of a reduction kernel (Sum, Mean): random shapes, axis sets (half of them
+ * exactly the leading axes, the native path) and keepDims, float32 and int32.
+ */
+export function expectReductionAgreement(kernelName: 'Sum' | 'Mean', maxDimension: number): void {
+  const reduction = fc.record({
+    shape: fc.array(fc.integer({ min: 1, max: maxDimension }), { minLength: 1, maxLength: 4 }),
+    axes: fc.uniqueArray(fc.nat(3), { minLength: 1, maxLength: 4 }),
+    leadingOnly: fc.boolean(),
+    keepDims: fc.boolean(),
+    integer: fc.boolean(),
+    seed: fc.nat(),
+  });
+  fc.assert(
+    fc.property(reduction, (r) => {
+      const rank = r.shape.length;
+      const axes = r.leadingOnly ? Array.from({ length: Math.max(1, r.axes.length % rank) }, (_, axis) => axis) : [...new Set(r.axes.map((axis) => axis % rank))];
+      const values = seededValues(sizeOf(r.shape), r.seed);
+      const x = r.integer ? { shape: r.shape, values: Int32Array.from(values, (v) => Math.round(v * 50)), dtype: 'int32' as const } : { shape: r.shape, values };
+      expectAgreement(kernelName, { x }, { axis: axes, keepDims: r.keepDims });
+    }),
+    agreementRuns,
+  );
+}
+
 /** Declares the test that `config` is what tfjs runs for its kernel on wasm (after {@link prepareBackends}). */
 export function itIsTheRegisteredKernel(config: tf.KernelConfig): void {
   it(`is the registered wasm ${config.kernelName} kernel`, () => {

@@ -12,10 +12,31 @@
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { plainKernelsWasm, sharedKernelsWasm } from './binaries';
+import { nativeWorkerSource, type ControlSlots, type NativeWorkerData } from './worker';
 
-/** The kernels the module exports, each `(args, begin, end)` over its items. */
-export type NativeKernelName = 'conv2d' | 'conv2d_winograd' | 'conv2d_winograd_filter' | 'conv2d_backprop_filter' | 'adam_update' | 'sum_leading' | 'copy_parts' | 'max_pool_grad' | 'bias_activation' | 'conv2d_winograd_backprop_filter' | 'conv2d_winograd_filter_output';
-const kernelNames: readonly NativeKernelName[] = ['conv2d', 'conv2d_winograd', 'conv2d_winograd_filter', 'conv2d_backprop_filter', 'adam_update', 'sum_leading', 'copy_parts', 'max_pool_grad', 'bias_activation', 'conv2d_winograd_backprop_filter', 'conv2d_winograd_filter_output'];
+/**
+ * The kernels the module exports, each `(args, begin, end)` over its items (argument layouts:
+ * native/kernels.h). The one list of their names: a kernel's index here is the number the caller
+ * hands the worker threads to say which kernel to run.
+ */
+export const NATIVE_KERNEL_NAMES = [
+  'conv2d',
+  'conv2d_winograd',
+  'conv2d_winograd_filter',
+  'conv2d_backprop_filter',
+  'adam_update',
+  'sum_leading',
+  'copy_parts',
+  'max_pool_grad',
+  'bias_activation',
+  'conv2d_winograd_backprop_filter',
+  'conv2d_winograd_filter_output',
+  'batch_norm_apply',
+  'batch_norm_sums',
+] as const;
+
+/** A kernel of {@link NATIVE_KERNEL_NAMES}. */
+export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
 
 /** Int32 slots of the argument block (the largest argument list is Concat's: 4 + 3 per part). */
 const ARGUMENT_SLOTS = 4096;
@@ -54,6 +75,21 @@ const enum Control {
   Failed = 9,
   Words = 16,
 }
+
+/** The control block's layout, for the worker program (worker.ts), which cannot import it. */
+const CONTROL_SLOTS: ControlSlots = {
+  sequence: Control.Sequence,
+  open: Control.Open,
+  active: Control.Active,
+  kernel: Control.Kernel,
+  arguments: Control.Arguments,
+  items: Control.Items,
+  chunkItems: Control.ChunkItems,
+  nextChunk: Control.NextChunk,
+  ready: Control.Ready,
+  failed: Control.Failed,
+  words: Control.Words,
+};
 
 /** The emscripten module behind tfjs' wasm backend, as far as these kernels use it. */
 interface EmscriptenModule {
@@ -108,42 +144,6 @@ type KernelExports = Record<NativeKernelName, (args: number, begin: number, end:
   __stack_pointer: WebAssembly.Global;
 };
 
-/** Source of each worker: instantiate on the shared memory, then serve kernels until the process ends. */
-const workerSource = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, control, stackTop, kernelNames } = workerData;
-const instance = new WebAssembly.Instance(module, { env: { memory } });
-instance.exports.__stack_pointer.value = stackTop;
-const kernels = kernelNames.map((name) => instance.exports[name]);
-const words = new Int32Array(memory.buffer, control, ${Control.Words});
-let seen = Atomics.load(words, ${Control.Sequence});
-Atomics.add(words, ${Control.Ready}, 1);
-Atomics.notify(words, ${Control.Ready});
-for (;;) {
-  const idleSince = performance.now();
-  for (let spin = 0; Atomics.load(words, ${Control.Sequence}) === seen; spin++) {
-    // Stay awake ${SPIN_MS} ms after a kernel (the next one of a training step comes sooner), then sleep.
-    if ((spin & 1023) === 1023 && performance.now() - idleSince > ${SPIN_MS}) Atomics.wait(words, ${Control.Sequence}, seen);
-  }
-  seen = Atomics.load(words, ${Control.Sequence});
-  Atomics.add(words, ${Control.Active}, 1);
-  if (Atomics.load(words, ${Control.Open}) !== 0) {
-    const kernel = kernels[words[${Control.Kernel}]], args = words[${Control.Arguments}];
-    const items = words[${Control.Items}], chunk = words[${Control.ChunkItems}];
-    try {
-      for (let begin = Atomics.add(words, ${Control.NextChunk}, 1) * chunk; begin < items; begin = Atomics.add(words, ${Control.NextChunk}, 1) * chunk) {
-        kernel(args, begin, Math.min(items, begin + chunk));
-      }
-    } catch (error) {
-      // Never leave the caller waiting: report, count out, and let it throw.
-      console.error('tfseg native kernel ' + kernelNames[words[${Control.Kernel}]] + ' failed on a worker thread:', error);
-      Atomics.store(words, ${Control.Failed}, 1);
-    }
-  }
-  Atomics.sub(words, ${Control.Active}, 1);
-}
-`;
-
 interface WorkerHandle {
   unref(): void;
   terminate(): Promise<number>;
@@ -187,10 +187,8 @@ class NativeKernelRuntime implements NativeKernels {
     words.fill(0);
     for (let index = 0; index < count; index++) {
       const stackTop = this.module._malloc(STACK_BYTES) + STACK_BYTES;
-      const worker = new Worker(workerSource, {
-        eval: true,
-        workerData: { module: this.compiled, memory: this.memory, control: this.control, stackTop, kernelNames },
-      });
+      const workerData: NativeWorkerData = { module: this.compiled, memory: this.memory, control: this.control, stackTop, kernelNames: NATIVE_KERNEL_NAMES, slots: CONTROL_SLOTS, spinMs: SPIN_MS };
+      const worker = new Worker(nativeWorkerSource, { eval: true, workerData });
       worker.unref();
       this.workers.push(worker);
     }
@@ -231,7 +229,7 @@ class NativeKernelRuntime implements NativeKernels {
     }
     const words = this.controlView as Int32Array;
     const chunk = Math.ceil(items / ((workers + 1) * CHUNKS_PER_THREAD));
-    words[Control.Kernel] = kernelNames.indexOf(kernel);
+    words[Control.Kernel] = NATIVE_KERNEL_NAMES.indexOf(kernel);
     words[Control.Arguments] = this.argumentPointer;
     words[Control.Items] = items;
     words[Control.ChunkItems] = chunk;
@@ -288,7 +286,7 @@ function createRuntime(backend: BackendWasm): NativeKernelRuntime | null {
     const compiled = new WebAssembly.Module(moduleBytes(host.memory));
     return new NativeKernelRuntime(host.module, host.memory, compiled, new WebAssembly.Instance(compiled, { env: { memory: host.memory } }));
   } catch {
-    // E.g. a browser main thread refusing to compile 48 KB synchronously: the XNNPACK compositions remain.
+    // E.g. a browser main thread refusing to compile 52 KB synchronously: the XNNPACK compositions remain.
     return null;
   }
 }

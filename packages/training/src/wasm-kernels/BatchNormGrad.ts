@@ -1,0 +1,166 @@
+/**
+ * `TfsegBatchNormGrad`: the gradients of FusedBatchNorm (tf.batchNorm) with respect to x, mean,
+ * variance, scale and offset in two passes over the activation, instead of tfjs-core's composition of
+ * about ten full-size elementwise kernels, a Tile and four Sums per batch-norm layer (each a single
+ * thread on wasm). With r = 1/√(variance + ε) and s = scale (1 without one), per channel c:
+ *
+ *   dx = dy·s·r                      dmean = −r·s·Σ dy             dvariance = −½·r³·s·Σ dy·(x − mean)
+ *   dscale = r·Σ dy·(x − mean)       doffset = Σ dy                (Σ over every row of the channel)
+ *
+ * — the same formulas as tfjs-core's FusedBatchNorm gradient (mean and variance are inputs of the
+ * kernel; their own gradients flow on through `moments`). native/batch_norm.c computes dx in one pass
+ * (batch_norm_apply) and the two sums in another (batch_norm_sums: a fixed number of row partitions,
+ * added here in order, so the bits do not depend on the thread count); without the native kernels a
+ * JS loop computes the same.
+ *
+ * {@link registerBatchNormGradient} installs a FusedBatchNorm gradient that runs this kernel on wasm
+ * when the native kernels are on and the parameters are per-channel vectors, and tfjs-core's own
+ * gradient everywhere else (other backends, shapes, or native kernels off).
+ */
+import {
+  backend as activeBackend,
+  engine,
+  FusedBatchNorm,
+  getBackend,
+  getGradient,
+  registerGradient,
+  reshape,
+  util,
+  type GradConfig,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedTensorInfoMap,
+  type Tensor,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapOffset, heapView, requireInputs } from './wasm-backend';
+import { floatBits, nativeKernels } from './native/runtime';
+import { nativeBatchNormChannels } from './FusedBatchNorm';
+
+/** The kernel's name (not one of tfjs': it exists on the wasm backend only). */
+export const BATCH_NORM_GRAD = 'TfsegBatchNormGrad';
+
+/** Row partitions of the sums: fixed (never the thread count), so the bits are too. */
+const PARTITIONS = 32;
+
+/** Attributes of {@link BATCH_NORM_GRAD}: FusedBatchNorm's ε. */
+export interface BatchNormGradAttrs {
+  varianceEpsilon: number;
+}
+
+/** Per channel Σ dy and Σ dy·(x − mean) over the rows, into `sums` ([2, C]). */
+function channelSums(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, mean: TensorInfo, rows: number, channels: number): Float32Array {
+  const sums = new Float32Array(2 * channels);
+  const native = nativeKernels(backend);
+  if (native !== undefined) {
+    const partitions = Math.max(1, Math.min(PARTITIONS, rows));
+    const partials = backend.makeOutput([partitions, 2, channels], 'float32');
+    native.run('batch_norm_sums', [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, mean), heapOffset(backend, partials), rows, channels, partitions], partitions, 2 * rows * channels);
+    const values = heapView(backend, partials) as Float32Array;
+    for (let p = 0; p < partitions; p++) for (let i = 0; i < 2 * channels; i++) sums[i] = Math.fround((sums[i] as number) + (values[p * 2 * channels + i] as number));
+    backend.disposeData(partials.dataId);
+    return sums;
+  }
+  const [xs, gs, ms] = [x, dy, mean].map((info) => heapView(backend, info) as Float32Array) as [Float32Array, Float32Array, Float32Array];
+  for (let row = 0; row < rows; row++) {
+    for (let c = 0; c < channels; c++) {
+      const g = gs[row * channels + c] as number;
+      sums[c] = Math.fround((sums[c] as number) + g);
+      sums[channels + c] = Math.fround((sums[channels + c] as number) + Math.fround(g * Math.fround((xs[row * channels + c] as number) - (ms[c] as number))));
+    }
+  }
+  return sums;
+}
+
+function batchNormGrad(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: BatchNormGradAttrs }): TensorInfo[] {
+  const { inputs, backend, attrs } = args;
+  const { x, dy, mean, variance } = requireInputs(BATCH_NORM_GRAD, inputs, ['x', 'dy', 'mean', 'variance']);
+  const { scale } = inputs;
+  const channels = nativeBatchNormChannels(x, [mean, variance, scale]);
+  if (channels === undefined || dy.dtype !== 'float32' || !util.arraysEqual(dy.shape, x.shape)) {
+    throw new Error(`Error in ${BATCH_NORM_GRAD}: expected float32 x and dy of one shape and per-channel mean, variance and scale, but got x [${x.shape.join(', ')}], dy [${dy.shape.join(', ')}], mean [${mean.shape.join(', ')}]`);
+  }
+  const size = util.sizeFromShape(x.shape);
+  const rows = size / channels;
+  const dx = backend.makeOutput(x.shape, 'float32');
+  const native = nativeKernels(backend);
+  if (native !== undefined) {
+    // dx = (dy − 0)·s/√(v + ε) + 0: the forward pass' kernel without mean and offset.
+    native.run('batch_norm_apply', [heapOffset(backend, dy), heapOffset(backend, dx), 0, heapOffset(backend, variance), scale === undefined ? 0 : heapOffset(backend, scale), 0, rows, channels, floatBits(attrs.varianceEpsilon)], rows, size);
+  }
+  const sums = channelSums(backend, x, dy, mean, rows, channels);
+  const small = [0, 1, 2, 3].map(() => backend.makeOutput([channels], 'float32'));
+  // Views after the last allocation (a heap growth detaches earlier ones).
+  const v = heapView(backend, variance) as Float32Array;
+  const s = scale === undefined ? undefined : (heapView(backend, scale) as Float32Array);
+  const [dMean, dVariance, dScale, dOffset] = small.map((info) => heapView(backend, info) as Float32Array) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  const factors = new Float32Array(channels);
+  const f = Math.fround;
+  for (let c = 0; c < channels; c++) {
+    const r = f(1 / f(Math.sqrt(f((v[c] as number) + attrs.varianceEpsilon))));
+    const sc = s === undefined ? 1 : (s[c] as number);
+    const sumDy = sums[c] as number;
+    const sumDyCentred = sums[channels + c] as number;
+    dMean[c] = f(f(-r * sc) * sumDy);
+    dVariance[c] = f(f(f(-0.5 * f(f(r * r) * r)) * sc) * sumDyCentred);
+    dScale[c] = f(r * sumDyCentred);
+    dOffset[c] = sumDy;
+    factors[c] = f(sc / f(Math.sqrt(f((v[c] as number) + attrs.varianceEpsilon))));
+  }
+  if (native === undefined) {
+    const [gs, out] = [heapView(backend, dy) as Float32Array, heapView(backend, dx) as Float32Array];
+    for (let i = 0; i < size; i++) out[i] = f((gs[i] as number) * (factors[i % channels] as number));
+  }
+  return [dx, ...small];
+}
+
+/** Registers {@link BATCH_NORM_GRAD} for the wasm backend. */
+export const batchNormGradConfig: KernelConfig = {
+  kernelName: BATCH_NORM_GRAD,
+  backendName: 'wasm',
+  kernelFunc: batchNormGrad as unknown as KernelFunc,
+};
+
+/** tfjs-core's own FusedBatchNorm gradient, kept when ours is installed. */
+let coreGradient: GradConfig | undefined;
+
+/** Whether the FusedBatchNorm gradient of these saved tensors runs as {@link BATCH_NORM_GRAD}. */
+function usesFusedGradient(x: Tensor, mean: Tensor, variance: Tensor, scale: Tensor | undefined): boolean {
+  if (getBackend() !== 'wasm' || nativeKernels(activeBackend() as BackendWasm) === undefined) return false;
+  return nativeBatchNormChannels(x, [mean, variance, scale]) !== undefined && mean.rank === 1;
+}
+
+const fusedBatchNormGradient: GradConfig = {
+  kernelName: FusedBatchNorm,
+  inputsToSave: ['x', 'mean', 'variance', 'scale'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, mean, variance, scale] = saved as [Tensor, Tensor, Tensor, Tensor | undefined];
+    const gradient = dy as Tensor;
+    if (!usesFusedGradient(x, mean, variance, scale) || coreGradient === undefined) {
+      if (coreGradient === undefined) throw new Error(`Error in ${BATCH_NORM_GRAD}: tfjs-core's FusedBatchNorm gradient is not registered (import @tensorflow/tfjs)`);
+      return coreGradient.gradFunc(dy, saved, attrs);
+    }
+    const inputs = scale === undefined ? { x, dy: gradient, mean, variance } : { x, dy: gradient, mean, variance, scale };
+    const [dx, dMean, dVariance, dScale, dOffset] = engine().runKernel(BATCH_NORM_GRAD, inputs, { varianceEpsilon: (attrs as unknown as BatchNormGradAttrs).varianceEpsilon }) as Tensor[] as [Tensor, Tensor, Tensor, Tensor, Tensor];
+    return {
+      x: () => dx,
+      mean: () => reshape(dMean, mean.shape),
+      variance: () => reshape(dVariance, mean.shape),
+      scale: () => reshape(dScale, mean.shape),
+      offset: () => reshape(dOffset, mean.shape),
+    };
+  },
+};
+
+/**
+ * Installs the FusedBatchNorm gradient described above (idempotent). tfjs-core's gradient stays in use
+ * wherever the fused kernel does not apply. Needs tfjs-core's gradients registered first (importing
+ * `@tensorflow/tfjs` does that).
+ */
+export function registerBatchNormGradient(): void {
+  const current = getGradient(FusedBatchNorm);
+  if (current === fusedBatchNormGradient) return;
+  if (current !== undefined) coreGradient = current;
+  registerGradient(fusedBatchNormGradient);
+}

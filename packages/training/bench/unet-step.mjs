@@ -5,16 +5,20 @@
  * PyTorch CPU (unet_step_torch.py), side by side in one run. Build first (`pnpm build`), then:
  *
  *   node packages/training/bench/unet-step.mjs [--steps 10] [--warmup 3] [--sizes 64:8,128:16]
- *                                              [--torch-threads 2,1] [--wasm-threads auto] [--profile] [--no-torch] [--no-native] [--json]
+ *                                              [--torch-threads 2,1] [--wasm-threads auto] [--batch-norm] [--rounds 1]
+ *                                              [--profile] [--no-torch] [--no-native] [--json]
  *
  * Step: @tfseg/models' plain U-Net (4 down / 4 up, two 3×3 conv+ReLU per level, 2×2 max-pool, 2×2
- * stride-2 transposed conv up, skip concat, 1×1 head, no batch norm), 1 input channel, 2 classes,
+ * stride-2 transposed conv up, skip concat, 1×1 head, no batch norm) — with --batch-norm the U-Net of the
+ * `small`/`tiny` presets (3×3 conv without bias, batch norm, ReLU), its PyTorch twin with BatchNorm2d —
+ * 1 input channel, 2 classes,
  * batch 4, @tfseg/losses' ML loss (Dice × CE, Eq. 5) on logits, Adam lr 1e-3: on wasm the step of
  * @tfseg/training's train() (measureTrainingStep), with the package's Adam. Prints the median step
  * time of each side and their ratio; --profile adds the time and GFLOP/s of each wasm kernel;
  * --wasm-threads N|auto sets the threads of the wasm backend (selectBackend's `threads`; default
  * auto = one per core, as PyTorch's default); --no-native turns tfseg's native SIMD kernels off (the
- * XNNPACK/JS compositions only), for comparison.
+ * XNNPACK/JS compositions only), for comparison. --rounds R repeats wasm and PyTorch R times in turn
+ * (side by side, in one run) and prints each round's ratio and the median ratio.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -31,7 +35,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const trainingModule = process.env.TFSEG_TRAINING_MODULE || join(here, '..', 'dist', 'index.js');
 
 function parseArguments(argv) {
-  const options = { steps: 10, warmup: 3, sizes: [[64, 8], [128, 16]], torchThreads: [2, 1], wasmThreads: 'auto', profile: false, torch: true, batch: 4, json: false, native: true };
+  const options = { steps: 10, warmup: 3, sizes: [[64, 8], [128, 16]], torchThreads: [2, 1], wasmThreads: 'auto', profile: false, torch: true, batch: 4, json: false, native: true, batchNorm: false, rounds: 1 };
   const number = (flag, value) => {
     const parsed = Number(value);
     if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`unet-step: ${flag} must be a positive integer, but got ${value}`);
@@ -41,11 +45,12 @@ function parseArguments(argv) {
     '--steps': (value) => (options.steps = number('--steps', value)),
     '--warmup': (value) => (options.warmup = number('--warmup', value)),
     '--batch': (value) => (options.batch = number('--batch', value)),
+    '--rounds': (value) => (options.rounds = number('--rounds', value)),
     '--wasm-threads': (value) => (options.wasmThreads = value === 'auto' ? 'auto' : number('--wasm-threads', value)),
     '--torch-threads': (value) => (options.torchThreads = String(value).split(',').map((threads) => number('--torch-threads', threads))),
     '--sizes': (value) => (options.sizes = String(value).split(',').map((pair) => pair.split(':').map((part) => number('--sizes', part)))),
   };
-  const switches = { '--no-native': () => (options.native = false), '--profile': () => (options.profile = true), '--no-torch': () => (options.torch = false), '--json': () => (options.json = true) };
+  const switches = { '--batch-norm': () => (options.batchNorm = true), '--no-native': () => (options.native = false), '--profile': () => (options.profile = true), '--no-torch': () => (options.torch = false), '--json': () => (options.json = true) };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag in valued) valued[flag](argv[++i]);
@@ -61,9 +66,9 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-/** The plain U-Net of the step (same as unet_step_torch.py), freshly initialised. */
-function buildUnet(size, width) {
-  return buildModel({ name: 'unet', preset: 'tiny', inChannels: 1, numClasses: 2, inputSize: size, baseWidth: width, batchNorm: false, output: 'logits', seed: 1 });
+/** The U-Net of the step (same as unet_step_torch.py), plain or with batch norm, freshly initialised. */
+function buildUnet(size, width, batchNorm) {
+  return buildModel({ name: 'unet', preset: 'tiny', inChannels: 1, numClasses: 2, inputSize: size, baseWidth: width, batchNorm, output: 'logits', seed: 1 });
 }
 
 /**
@@ -71,7 +76,7 @@ function buildUnet(size, width) {
  * the package's Adam, loss read back) on the wasm backend, and profiles its kernels on request.
  */
 async function timeWasm(training, size, width, options) {
-  const model = buildUnet(size, width);
+  const model = buildUnet(size, width, options.batchNorm);
   const loss = createLoss({ name: 'ml', fromLogits: true, validateInputs: false });
   const measure = (warmupSteps, steps) => training.measureTrainingStep({ model, loss, numClasses: 2, batchSize: options.batch, warmupSteps, steps });
   const { medianStepMs, stepTimesMs } = await measure(options.warmup, options.steps);
@@ -82,7 +87,7 @@ async function timeWasm(training, size, width, options) {
 
 function timeTorch(size, width, threads, options) {
   const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
-  const args = [join(here, 'unet_step_torch.py'), '--size', size, '--width', width, '--batch', options.batch, '--steps', options.steps, '--warmup', options.warmup, '--threads', threads].map(String);
+  const args = [join(here, 'unet_step_torch.py'), '--size', size, '--width', width, '--batch', options.batch, '--steps', options.steps, '--warmup', options.warmup, '--threads', threads].map(String).concat(options.batchNorm ? ['--batch-norm'] : []);
   const run = spawnSync(python, args, { encoding: 'utf8' });
   if (run.error) return { threads, skipped: `PyTorch side skipped: cannot run ${python} (${run.error.message})` };
   if (run.status === 3) return { threads, skipped: `PyTorch side skipped: ${run.stdout.trim()} (Debian: apt-get install -y python3-torch)` };
@@ -100,17 +105,23 @@ async function main() {
   log(`tfjs ${tf.version.tfjs}: ${reason}; batch ${options.batch}, ${options.warmup} warm-up + ${options.steps} timed steps`);
   const rows = [];
   for (const [size, width] of options.sizes) {
-    const wasm = await timeWasm(training, size, width, options);
-    const torch = options.torch ? options.torchThreads.map((threads) => timeTorch(size, width, threads, options)) : [];
-    const reference = torch[0]?.medianMs;
-    rows.push({ size, width, batch: options.batch, wasmThreads: threads, wasmMs: wasm.medianMs, torch: torch.map(({ threads, medianMs, skipped }) => ({ threads, medianMs, skipped })), ratio: reference ? wasm.medianMs / reference : undefined });
-    log(`\n${size}×${size}, base width ${width}: tfjs wasm median ${wasm.medianMs.toFixed(1)} ms (steps ${wasm.times.map((t) => t.toFixed(0)).join(' ')})`);
-    if (!options.torch) log('  PyTorch side skipped: --no-torch');
-    for (const side of torch) {
-      if (side.skipped) log(`  ${side.skipped}`);
-      else log(`  PyTorch ${side.torchVersion} CPU, ${side.threads} thread(s): median ${side.medianMs.toFixed(1)} ms (loss ${side.loss.toFixed(4)}) → wasm / PyTorch = ${(wasm.medianMs / side.medianMs).toFixed(2)}×`);
+    const ratios = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      const wasm = await timeWasm(training, size, width, options);
+      const torch = options.torch ? options.torchThreads.map((threads) => timeTorch(size, width, threads, options)) : [];
+      const reference = torch[0]?.medianMs;
+      const ratio = reference ? wasm.medianMs / reference : undefined;
+      if (ratio !== undefined) ratios.push(ratio);
+      rows.push({ size, width, batchNorm: options.batchNorm, round, batch: options.batch, wasmThreads: threads, wasmMs: wasm.medianMs, torch: torch.map(({ threads, medianMs, skipped }) => ({ threads, medianMs, skipped })), ratio });
+      log(`\n${size}×${size}, base width ${width}${options.batchNorm ? ', batch norm' : ''}${options.rounds > 1 ? `, round ${round}` : ''}: tfjs wasm median ${wasm.medianMs.toFixed(1)} ms (steps ${wasm.times.map((t) => t.toFixed(0)).join(' ')})`);
+      if (!options.torch) log('  PyTorch side skipped: --no-torch');
+      for (const side of torch) {
+        if (side.skipped) log(`  ${side.skipped}`);
+        else log(`  PyTorch ${side.torchVersion} CPU, ${side.threads} thread(s): median ${side.medianMs.toFixed(1)} ms (loss ${side.loss.toFixed(4)}) → wasm / PyTorch = ${(wasm.medianMs / side.medianMs).toFixed(2)}×`);
+      }
+      if (wasm.profile) log(formatKernelProfile(wasm.profile));
     }
-    if (wasm.profile) log(formatKernelProfile(wasm.profile));
+    if (ratios.length > 1) log(`  median ratio over ${ratios.length} rounds (wasm / PyTorch ${options.torchThreads[0]} thread(s)): ${median(ratios).toFixed(2)}× (${ratios.map((r) => r.toFixed(2)).join(', ')})`);
   }
   if (options.json) console.log(JSON.stringify(rows));
 }

@@ -2,8 +2,10 @@
 """The U-Net training step of unet-step.mjs in PyTorch CPU, for the side-by-side speed comparison.
 
 Same model (4 down / 4 up, two 3x3 conv+ReLU per level, 2x2 max-pool, 2x2 stride-2 transposed conv,
-skip concat, 1x1 head, no batch norm), ML loss (Dice x CE, Eq. 5), Adam lr 1e-3. Prints one JSON line
-with the median step time. Exits 3 with a message when torch is not installed.
+skip concat, 1x1 head), ML loss (Dice x CE, Eq. 5), Adam lr 1e-3. Without --batch-norm the plain U-Net
+(conv with bias + ReLU); with it the twin of @tfseg/models' batch-norm U-Net (the `small`/`tiny` presets):
+conv without bias, BatchNorm2d (momentum 0.1 = tfjs' 0.9, eps 1e-5, training mode), ReLU. Prints one
+JSON line with the median step time. Exits 3 with a message when torch is not installed.
 """
 import argparse
 import json
@@ -19,28 +21,31 @@ except ImportError:
     sys.exit(3)
 
 
-def conv_relu(in_channels, out_channels):
+def conv_relu(in_channels, out_channels, batch_norm=False):
+    if batch_norm:
+        return [nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False), nn.BatchNorm2d(out_channels, eps=1e-5, momentum=0.1), nn.ReLU(inplace=True)]
     return [nn.Conv2d(in_channels, out_channels, 3, padding=1), nn.ReLU(inplace=True)]
 
 
 class UNet(nn.Module):
-    def __init__(self, width, in_channels=1, num_classes=2):
+    def __init__(self, width, in_channels=1, num_classes=2, batch_norm=False):
         super().__init__()
+        bn = batch_norm
         self.down = nn.ModuleList()
         channels = in_channels
         for level in range(4):
             filters = width * 2**level
-            self.down.append(nn.Sequential(*conv_relu(channels, filters), *conv_relu(filters, filters)))
+            self.down.append(nn.Sequential(*conv_relu(channels, filters, bn), *conv_relu(filters, filters, bn)))
             channels = filters
         self.pool = nn.MaxPool2d(2)
-        self.bottleneck = nn.Sequential(*conv_relu(channels, width * 16), *conv_relu(width * 16, width * 16))
+        self.bottleneck = nn.Sequential(*conv_relu(channels, width * 16, bn), *conv_relu(width * 16, width * 16, bn))
         channels = width * 16
         self.up = nn.ModuleList()
         self.up_convs = nn.ModuleList()
         for level in reversed(range(4)):
             filters = width * 2**level
             self.up.append(nn.ConvTranspose2d(channels, filters, 2, stride=2))
-            self.up_convs.append(nn.Sequential(*conv_relu(2 * filters, filters), *conv_relu(filters, filters)))
+            self.up_convs.append(nn.Sequential(*conv_relu(2 * filters, filters, bn), *conv_relu(filters, filters, bn)))
             channels = filters
         self.head = nn.Conv2d(channels, num_classes, 1)
 
@@ -76,10 +81,12 @@ def main():
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch-norm", action="store_true")
     options = parser.parse_args()
     torch.set_num_threads(options.threads)
     torch.manual_seed(42)
-    model = UNet(options.width)
+    model = UNet(options.width, batch_norm=options.batch_norm)
+    model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     images = torch.rand(options.batch, 1, options.size, options.size)
     smooth = nn.functional.avg_pool2d(images, 5, stride=1, padding=2, count_include_pad=False)
@@ -100,7 +107,7 @@ def main():
         start = time.perf_counter()
         loss = step()
         times.append((time.perf_counter() - start) * 1000)
-    print(json.dumps({"torchVersion": torch.__version__, "threads": torch.get_num_threads(), "medianMs": statistics.median(times), "times": times, "loss": loss}))
+    print(json.dumps({"torchVersion": torch.__version__, "threads": torch.get_num_threads(), "batchNorm": options.batch_norm, "medianMs": statistics.median(times), "times": times, "loss": loss}))
 
 
 if __name__ == "__main__":

@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropyTerm } from './cross-entropy';
-import { diceStatistics } from './dice';
+import { diceStatistics, resolveDiceOptions } from './dice';
 import { buildLoss, resolveInputOptions, type LossFunction } from './loss-function';
-import { additiveSpecSchema, DEFAULT_LAMBDA, DEFAULT_SMOOTH, parseSpec, type AdditiveSpec } from './spec';
+import { additiveSpecSchema, DEFAULT_LAMBDA, parseSpec, type AdditiveSpec } from './spec';
 
 /** Builds the additive loss from a parsed spec (shared by {@link additiveLoss} and `createLoss`). */
 export function buildAdditiveLoss(spec: AdditiveSpec): LossFunction {
   const lambda = spec.lambda ?? DEFAULT_LAMBDA;
-  const smooth = spec.smooth ?? DEFAULT_SMOOTH;
+  const diceOptions = resolveDiceOptions(spec);
   return buildLoss('additiveLoss', resolveInputOptions(spec), (inputs) =>
-    tf.add(tf.mul(diceStatistics(inputs, smooth).loss, lambda), tf.mul(crossEntropyTerm(inputs), 1 - lambda)),
+    tf.add(tf.mul(diceStatistics(inputs, diceOptions).loss, lambda), tf.mul(crossEntropyTerm(inputs), 1 - lambda)),
   );
 }
 

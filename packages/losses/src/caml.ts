@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropyTerm } from './cross-entropy';
-import { diceStatistics } from './dice';
+import { diceStatistics, resolveDiceOptions, type DiceStatistics } from './dice';
 import type { PreparedInputs } from './inputs';
 import { buildLoss, resolveInputOptions, type LossFunction } from './loss-function';
-import { camlSpecSchema, DEFAULT_SMOOTH, parseSpec, type CamlSpec } from './spec';
+import { camlSpecSchema, parseSpec, type CamlSpec } from './spec';
 import { stopGradient } from './stop-gradient';
+import { sumVector } from './sums';
 
 /**
  * Smallest base used in the two powers of CAML. x^y is computed as exp(y·log(max(x, floor))) so that a
@@ -31,14 +32,31 @@ export interface CamlTerms {
   readonly loss: tf.Scalar;
 }
 
+/**
+ * p̄ from the Dice sums (no extra pass over the pixels), M the number of counted pixels:
+ * - `'true-class'`, softmax: (1/M)·Σᵢ Σ_c m·y·p = Σ_c I_c / M;
+ * - `'true-class'`, sigmoid: the mean over counted pixels and channels of y·p + (1 − y)(1 − p)
+ *   = 1 − Σ_c (S_c − 2·I_c) / (M·C), with S_c = Σᵢ m·(y + p);
+ * - `'mean-probability'`: the mean of every counted output, Σ_c Σᵢ m·p / (M·C) (= Σ_c (S_c − Y_c)/(M·C)).
+ * A batch whose every pixel is ignored gives p̄ = 0 (softmax) or 1 (sigmoid), both finite.
+ */
+function batchConfidence(inputs: PreparedInputs, dice: DiceStatistics, confidence: CamlSpec['confidence']): tf.Scalar {
+  const counted = typeof inputs.countedPixels === 'number' ? inputs.countedPixels : tf.maximum(inputs.countedPixels, 1);
+  if (confidence === 'mean-probability') {
+    const probabilitySums = tf.sub(dice.denominators, inputs.sumOverPixels(inputs.target)) as tf.Tensor1D;
+    return tf.div(sumVector(probabilitySums), tf.mul(counted, inputs.classCount));
+  }
+  if (inputs.activation === 'softmax') return tf.div(sumVector(dice.intersections), counted);
+  const disagreements = tf.sub(dice.denominators, tf.mul(dice.intersections, 2)) as tf.Tensor1D;
+  return tf.sub(1, tf.div(sumVector(disagreements), tf.mul(counted, inputs.classCount)));
+}
+
 /** Computes eq. 13 and its parts on prepared inputs. */
 export function camlTerms(inputs: PreparedInputs, spec: CamlSpec): CamlTerms {
   const crossEntropy = crossEntropyTerm(inputs);
-  const dice = diceStatistics(inputs, spec.smooth ?? DEFAULT_SMOOTH);
-  // 'true-class': p̄ = (1/P)·Σᵢ Σ_c y·p, and Σᵢ y·p per class is already the Dice intersection.
-  const confidence: tf.Scalar =
-    spec.confidence === 'mean-probability' ? tf.mean(inputs.probabilities()) : tf.mul(tf.sum(dice.intersections), 1 / inputs.pixelCount);
-  // D is held constant: eqs. 14–15 differentiate α through p̄ only.
+  const dice = diceStatistics(inputs, resolveDiceOptions(spec));
+  const confidence = batchConfidence(inputs, dice, spec.confidence);
+  // D = 1 − L_Dice is held constant: eqs. 14–15 differentiate α through p̄ only.
   const exponent: tf.Scalar = spec.r === undefined ? stopGradient(tf.sub(1, dice.loss) as tf.Scalar) : tf.scalar(spec.r);
   const alpha = power(tf.sub(1, confidence), exponent);
   const loss: tf.Scalar = tf.mul(dice.loss, power(crossEntropy, alpha));

@@ -1,41 +1,95 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { LossArgumentError } from './errors';
 import type { PreparedInputs } from './inputs';
 import { buildLoss, resolveInputOptions, type LossFunction } from './loss-function';
 import { DEFAULT_SMOOTH, diceSpecSchema, parseSpec, type DiceSpec } from './spec';
+import { sumRows, sumVector } from './sums';
+
+/** Resolved (defaults filled) options of the Dice term. */
+export interface DiceOptions {
+  readonly smooth: number;
+  readonly includeBackground: boolean;
+  readonly diceReduction: 'batch' | 'image';
+}
+
+/** Fills the Dice options' defaults (the paper's: every class, batch Dice, s = 1e-6). */
+export function resolveDiceOptions(spec: Pick<DiceSpec, 'smooth' | 'includeBackground' | 'diceReduction'>): DiceOptions {
+  return { smooth: spec.smooth ?? DEFAULT_SMOOTH, includeBackground: spec.includeBackground ?? true, diceReduction: spec.diceReduction ?? 'batch' };
+}
 
 /** The per-class sums of eq. 3 and the Dice loss of eq. 4, computed once and shared by every loss. */
 export interface DiceStatistics {
-  /** Σᵢ yᵢ,c·pᵢ,c per class, [C]. Summed over classes and divided by P it is p̄, the true-class confidence. */
+  /** Σᵢ mᵢ·yᵢ,c·pᵢ,c per class over the whole batch, [C] (for CAML's p̄). */
   readonly intersections: tf.Tensor1D;
-  /** Dice_c per class (eq. 3), [C]. */
+  /** Σᵢ mᵢ·(yᵢ,c + pᵢ,c) per class over the whole batch, [C]. */
+  readonly denominators: tf.Tensor1D;
+  /** Dice_c per class (eq. 3), [C]; with `diceReduction: 'image'` the mean over images of each image's Dice_c. */
   readonly coefficients: tf.Tensor1D;
-  /** L_Dice = 1 − (1/C)·Σ_c Dice_c (eq. 4). */
+  /** L_Dice = 1 − Σ_c w_c·Dice_c / Σ_c w_c over the included classes (eq. 4 with weights). */
   readonly loss: tf.Scalar;
 }
 
+/** The Dice weight of each class: w_c (1 by default), 0 for channel 0 without `includeBackground`. */
+function diceWeights(inputs: PreparedInputs, options: DiceOptions): number[] | undefined {
+  if (options.includeBackground && inputs.classWeights === undefined) return undefined;
+  if (!options.includeBackground && inputs.classCount < 2) {
+    throw new LossArgumentError(`Error in ${inputs.caller}: includeBackground: false needs C >= 2 channels (channel 0 is the background), but yPred has C = ${inputs.classCount}`);
+  }
+  const weights = Array.from({ length: inputs.classCount }, (_, c) => (c === 0 && !options.includeBackground ? 0 : (inputs.classWeights?.[c] ?? 1)));
+  if (!weights.some((weight) => weight > 0)) {
+    throw new LossArgumentError(`Error in ${inputs.caller}: classWeights must give some included class a weight > 0 for the Dice term, but got [${weights.join(', ')}] (includeBackground: ${options.includeBackground})`);
+  }
+  return weights;
+}
+
 /**
- * Eqs. 3–4 over every pixel of the batch, background included:
- * Dice_c = (2·Σᵢ y·p + s) / (Σᵢ y + Σᵢ p + s). The smoothing s only keeps an absent, unpredicted class
- * finite (it then scores 1); at s = 1e-6 it is far below float32 resolution of any non-empty sum.
+ * Eqs. 3–4 with counted pixels mᵢ and class weights w_c: Dice_c = (2·Σᵢ m·y·p + s) / (Σᵢ m·(y + p) + s) over
+ * the whole batch (or per image, then averaged over images), L_Dice = 1 − Σ_c w_c·Dice_c / Σ_c w_c over
+ * the included classes. The smoothing s only keeps an absent, unpredicted class finite (it then scores
+ * 1); at s = 1e-6 it is far below float32 resolution of any non-empty sum.
  */
-export function diceStatistics(inputs: PreparedInputs, smooth: number): DiceStatistics {
+export function diceStatistics(inputs: PreparedInputs, options: DiceOptions): DiceStatistics {
+  const weights = diceWeights(inputs, options);
   const probabilities = inputs.probabilities();
-  const intersections = inputs.sumOverPixels(tf.mul(inputs.oneHot, probabilities));
-  const denominators = tf.add(inputs.sumOverPixels(inputs.oneHot), inputs.sumOverPixels(probabilities));
-  const coefficients = tf.div(tf.add(tf.mul(intersections, 2), smooth), tf.add(denominators, smooth)) as tf.Tensor1D;
-  return { intersections, coefficients, loss: tf.sub(1, tf.mean(coefficients)) };
+  const products = tf.mul(inputs.target, probabilities) as tf.Tensor2D;
+  const countedProbabilities = inputs.mask === undefined ? probabilities : (tf.mul(probabilities, inputs.mask) as tf.Tensor2D);
+  let intersections: tf.Tensor1D;
+  let denominators: tf.Tensor1D;
+  let coefficients: tf.Tensor1D;
+  const dice = (intersection: tf.Tensor, denominator: tf.Tensor) => tf.div(tf.add(tf.mul(intersection, 2), options.smooth), tf.add(denominator, options.smooth));
+  if (options.diceReduction === 'batch') {
+    intersections = inputs.sumOverPixels(products);
+    denominators = tf.add(inputs.sumOverPixels(inputs.target), inputs.sumOverPixels(countedProbabilities));
+    coefficients = dice(intersections, denominators) as tf.Tensor1D;
+  } else {
+    const imageIntersections = inputs.sumPerImage(products);
+    const imageDenominators = tf.add(inputs.sumPerImage(inputs.target), inputs.sumPerImage(countedProbabilities)) as tf.Tensor2D;
+    // Over images with the same accurate sum (a [P, C] input has P one-pixel images).
+    const batchTotal = (perImage: tf.Tensor) => tf.reshape(sumRows(tf.reshape(perImage, [1, inputs.imageCount, inputs.classCount])), [inputs.classCount]) as tf.Tensor1D;
+    coefficients = tf.div(batchTotal(dice(imageIntersections, imageDenominators)), inputs.imageCount);
+    intersections = batchTotal(imageIntersections);
+    denominators = batchTotal(imageDenominators);
+  }
+  const loss: tf.Scalar =
+    weights === undefined
+      ? tf.sub(1, tf.div(sumVector(coefficients), inputs.classCount))
+      : tf.sub(1, tf.div(sumVector(tf.mul(coefficients, tf.tensor1d(weights))), weights.reduce((a, b) => a + b, 0)));
+  return { intersections, denominators, coefficients, loss };
 }
 
 /** Builds the Dice loss from a parsed spec (shared by {@link diceLoss} and `createLoss`). */
 export function buildDiceLoss(spec: DiceSpec): LossFunction {
-  const smooth = spec.smooth ?? DEFAULT_SMOOTH;
-  return buildLoss('diceLoss', resolveInputOptions(spec), (inputs) => diceStatistics(inputs, smooth).loss);
+  const options = resolveDiceOptions(spec);
+  return buildLoss('diceLoss', resolveInputOptions(spec), (inputs) => diceStatistics(inputs, options).loss);
 }
 
 /** Options of {@link diceLoss}: the `'dice'` spec without its name. */
 export type DiceLossOptions = Omit<DiceSpec, 'name'>;
 
-/** Soft multi-class Dice loss, eqs. 3–4: one minus the mean over all C classes of the batch Dice. */
+/**
+ * Soft Dice loss, eqs. 3–4: one minus the (weighted) mean over the included classes of the batch (or
+ * per-image) Dice, for softmax or sigmoid outputs.
+ */
 export function diceLoss(options: DiceLossOptions = {}): LossFunction {
   return buildDiceLoss(parseSpec(diceSpecSchema, { ...options, name: 'dice' }, 'diceLoss'));
 }

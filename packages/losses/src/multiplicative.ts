@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropyTerm } from './cross-entropy';
-import { diceStatistics } from './dice';
+import { diceStatistics, resolveDiceOptions } from './dice';
 import { buildLoss, resolveInputOptions, type LossFunction } from './loss-function';
-import { DEFAULT_SMOOTH, multiplicativeSpecSchema, parseSpec, type MultiplicativeSpec } from './spec';
+import { multiplicativeSpecSchema, parseSpec, type MultiplicativeSpec } from './spec';
 
 /** Builds ML from a parsed spec (shared by {@link multiplicativeLoss} and `createLoss`). */
 export function buildMultiplicativeLoss(spec: MultiplicativeSpec): LossFunction {
-  const smooth = spec.smooth ?? DEFAULT_SMOOTH;
-  return buildLoss('multiplicativeLoss', resolveInputOptions(spec), (inputs) => tf.mul(diceStatistics(inputs, smooth).loss, crossEntropyTerm(inputs)));
+  const diceOptions = resolveDiceOptions(spec);
+  return buildLoss('multiplicativeLoss', resolveInputOptions(spec), (inputs) => tf.mul(diceStatistics(inputs, diceOptions).loss, crossEntropyTerm(inputs)));
 }
 
 /** Options of {@link multiplicativeLoss}: the `'ml'` spec without its name. */

@@ -214,20 +214,17 @@ export function prepareInputs(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor
   };
   const sumOverPixels = (tensor: tf.Tensor2D): tf.Tensor1D => tf.reshape(sumRows(tf.reshape(tensor, [1, pixelCount, classCount])), [classCount]);
   const binaryCrossEntropySums = (): tf.Tensor1D => {
-    // Σᵢ mᵢ·(y·log p + (1 − y)·log(1 − p)), negated per class; from logits, log σ(z) and log σ(−z) are exact at any |z|.
     const complement = tf.sub(1, target);
-    let logPositive: tf.Tensor;
-    let logNegative: tf.Tensor;
+    const masked = (perElement: tf.Tensor2D): tf.Tensor2D => (mask === undefined ? perElement : tf.mul(perElement, mask));
     if (options.fromLogits) {
-      logPositive = tf.logSigmoid(flatPrediction);
-      logNegative = tf.logSigmoid(tf.neg(flatPrediction));
-    } else {
-      const clipped = tf.clipByValue(flatPrediction, options.epsilon, 1 - options.epsilon);
-      logPositive = tf.log(clipped);
-      logNegative = tf.log(tf.sub(1, clipped));
+      // BCE = y·softplus(−z) + (1 − y)·softplus(z): −log σ(z) and −log(1 − σ(z)), exact at any |z|.
+      // (softplus, not tf.logSigmoid, whose custom gradient fails inside tf.valueAndGrad in tfjs 4.22.)
+      return sumOverPixels(masked(tf.add(tf.mul(target, tf.softplus(tf.neg(flatPrediction))), tf.mul(complement, tf.softplus(flatPrediction)))));
     }
-    const logLikelihoods = tf.add(tf.mul(target, logPositive), tf.mul(complement, logNegative)) as tf.Tensor2D;
-    return tf.neg(sumOverPixels(mask === undefined ? logLikelihoods : tf.mul(logLikelihoods, mask)));
+    // BCE = −(y·log p + (1 − y)·log(1 − p)) with p clipped to [ε, 1 − ε]; the sign goes on the [C] sums.
+    const clipped = tf.clipByValue(flatPrediction, options.epsilon, 1 - options.epsilon);
+    const logLikelihoods = tf.add(tf.mul(target, tf.log(clipped)), tf.mul(complement, tf.log(tf.sub(1, clipped)))) as tf.Tensor2D;
+    return tf.neg(sumOverPixels(masked(logLikelihoods)));
   };
   return {
     caller,

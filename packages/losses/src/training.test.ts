@@ -21,17 +21,34 @@ function toyModel(): tf.LayersModel {
   return model;
 }
 
+/** Fits `model` for 25 epochs and checks the loss stayed finite and fell by at least 20%. */
+async function expectFitLowersLoss(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): Promise<void> {
+  const history = await model.fit(x, y, { epochs: 25, batchSize: 16, verbose: 0, shuffle: false });
+  const losses = history.history.loss as number[];
+  expect(losses.every(Number.isFinite)).toBe(true);
+  expect(losses[losses.length - 1]!).toBeLessThan(0.8 * losses[0]!);
+}
+
 describeOnBackends('training with each loss', () => {
   it.each(everyLossCase())('%s: model.compile + model.fit decreases the loss', async (_, spec) => {
     const { x, y } = toyData();
     const model = toyModel();
     model.compile({ optimizer: tf.train.adam(0.05), loss: createLoss(spec) });
-    const history = await model.fit(x, y, { epochs: 25, batchSize: 16, verbose: 0, shuffle: false });
-    const losses = history.history.loss as number[];
-    expect(losses.every(Number.isFinite)).toBe(true);
-    expect(losses[losses.length - 1]!).toBeLessThan(0.8 * losses[0]!);
+    await expectFitLowersLoss(model, x, y);
     model.dispose();
     tf.dispose([x, y]);
+  });
+
+  it.each(everyLossCase())('%s: model.compile with a one-channel sigmoid head (binary masks) learns', async (_, spec) => {
+    const { x } = toyData();
+    const mask = tf.tidy(() => tf.cast(tf.greater(x, 0.5), 'float32'));
+    const model = tf.sequential();
+    model.add(tf.layers.dense({ inputShape: [4, 4, 1], units: 8, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }));
+    model.add(tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }));
+    model.compile({ optimizer: tf.train.adam(0.05), loss: createLoss({ ...spec, activation: 'sigmoid' }) });
+    await expectFitLowersLoss(model, x, mask);
+    model.dispose();
+    tf.dispose([x, mask]);
   });
 
   it.each(everyLossCase())('%s: a custom loop with tf.grad of logits decreases the loss, without leaks', async (_, spec) => {

@@ -54,3 +54,63 @@ describeOnBackends('loss values on a hand-computed case', () => {
     expectAllClose(values, [expected, expected, expected], 1e-5);
   });
 });
+
+// Hand-computed cases for the options of issue 16 (s = 1e-6 kept where it matters).
+const smooth = 1e-6;
+const diceOf = (intersection: number, denominator: number) => (2 * intersection + smooth) / (denominator + smooth);
+// Binary sigmoid, C = 1: pixel 0 is foreground predicted 0.8, pixel 1 background predicted 0.3.
+const binaryCrossEntropy = -(Math.log(0.8) + Math.log(0.7)) / 2;
+const binaryDiceLoss = 1 - diceOf(0.8, 1 + 1.1);
+const binaryConfidence = (0.8 + 0.7) / 2; // mean of y·p + (1 − y)(1 − p)
+// classWeights [1, 3] on the two-pixel softmax case: CE = Σ w_y·(−log p_y) / Σ w_y, Dice = 1 − Σ w·Dice / Σ w.
+const weightedCrossEntropy = (-Math.log(0.8) - 3 * Math.log(0.6)) / 4;
+const weightedDiceLoss = 1 - (dice0 + 3 * dice1) / 4;
+// diceReduction 'image' with each pixel its own image: image 0 has only class 0, image 1 only class 1.
+const imageDiceLoss = 1 - ((diceOf(0.8, 1.8) + diceOf(0, 0.4)) / 2 + (diceOf(0, 0.2) + diceOf(0.6, 1.6)) / 2) / 2;
+
+describeOnBackends('option values on hand-computed cases', () => {
+  const binary = (spec: LossSpec) => tf.tidy(() => createLoss(spec)(tf.tensor2d([[1], [0]]), tf.tensor2d([[0.8], [0.3]])).dataSync()[0] as number);
+  const twoPixels = (spec: LossSpec, shape: number[] = [2, 2]) =>
+    tf.tidy(() => createLoss(spec)(tf.tensor(oneHot.flat(), shape), tf.tensor(probabilities.flat(), shape)).dataSync()[0] as number);
+
+  it.each([
+    ['CE', { name: 'ce', activation: 'sigmoid' }, binaryCrossEntropy],
+    ['Dice', { name: 'dice', activation: 'sigmoid' }, binaryDiceLoss],
+    ['ML', { name: 'ml', activation: 'sigmoid' }, binaryDiceLoss * binaryCrossEntropy],
+    ['CAML', { name: 'caml', activation: 'sigmoid' }, binaryDiceLoss * binaryCrossEntropy ** ((1 - binaryConfidence) ** (1 - binaryDiceLoss))],
+  ] as Array<[string, LossSpec, number]>)('sigmoid, one channel: %s', (_, spec, expected) => {
+    expectAllClose([binary(spec)], [expected], 1e-5);
+  });
+
+  it('sigmoid from logits equals sigmoid from probabilities', () => {
+    const logit = (p: number) => Math.log(p / (1 - p));
+    const value = tf.tidy(() => createLoss({ name: 'caml', activation: 'sigmoid', fromLogits: true })(tf.tensor2d([[1], [0]]), tf.tensor2d([[logit(0.8)], [logit(0.3)]])).dataSync()[0] as number);
+    expectAllClose([value], [binary({ name: 'caml', activation: 'sigmoid' })], 1e-5);
+  });
+
+  it.each([
+    ['CE', { name: 'ce', classWeights: [1, 3] }, weightedCrossEntropy],
+    ['Dice', { name: 'dice', classWeights: [1, 3] }, weightedDiceLoss],
+    ['additive', { name: 'additive', lambda: 0.3, classWeights: [1, 3] }, 0.3 * weightedDiceLoss + 0.7 * weightedCrossEntropy],
+  ] as Array<[string, LossSpec, number]>)('classWeights [1, 3]: %s', (_, spec, expected) => {
+    expectAllClose([twoPixels(spec)], [expected], 1e-5);
+  });
+
+  it('includeBackground: false leaves class 0 out of Dice (and so of ML), not of CE', () => {
+    expectAllClose([twoPixels({ name: 'dice', includeBackground: false })], [1 - dice1], 1e-5);
+    expectAllClose([twoPixels({ name: 'ml', includeBackground: false })], [(1 - dice1) * crossEntropy], 1e-5);
+  });
+
+  it("diceReduction: 'image' averages each image's Dice", () => {
+    expectAllClose([twoPixels({ name: 'dice', diceReduction: 'image' }, [2, 1, 1, 2])], [imageDiceLoss], 1e-5);
+    // The batch reduction of the same tensors is the paper's eq. 4.
+    expectAllClose([twoPixels({ name: 'dice' }, [2, 1, 1, 2])], [diceLoss], 1e-5);
+  });
+
+  it.each(cases)('ignoreIndex: a third, ignored pixel changes nothing (%s)', (_, spec, expected) => {
+    const value = tf.tidy(() =>
+      createLoss({ ...spec, ignoreIndex: 255 })(tf.tensor1d([0, 1, 255], 'int32'), tf.tensor2d([...probabilities, [0.1, 0.9]])).dataSync()[0] as number,
+    );
+    expectAllClose([value], [expected], 1e-5);
+  });
+});

@@ -15,6 +15,12 @@ export const confusionMatrixOptionsSchema = z
     absentClass: z.enum(['nan', 'one', 'zero']).default('nan'),
     /** Average the per-class scores over images (one `update` call = one image) instead of pooling all pixels (VOC style). */
     perImage: z.boolean().default(false),
+    /**
+     * Binary segmentation with a one-channel sigmoid output: float32 tensors `[..., 1]` (probabilities, or
+     * a 0/1 mask) become labels 1 where the value is above `threshold` (0.5 for probabilities, 0 for
+     * logits), else 0; numClasses must be 2 (background, foreground). Default: none (argmax over classes).
+     */
+    threshold: z.number().optional(),
   })
   .strict();
 
@@ -35,6 +41,8 @@ export const confusionMatrixJsonSchema = z.object({
   ignoreIndex: z.number().int().nullable(),
   absentClass: z.enum(['nan', 'one', 'zero']),
   perImage: z.boolean(),
+  /** The `threshold` option (binary sigmoid outputs); absent or null for argmax. */
+  threshold: z.number().nullable().optional(),
   imageCount: z.number().int().nonnegative(),
   /** Rows = truth, columns = prediction. */
   counts: z.array(z.array(finiteCount)),
@@ -92,6 +100,9 @@ export class ConfusionMatrix {
       throw new MetricsError(`Error in ConfusionMatrix: numClasses must be a positive integer, but got ${numClasses}`);
     }
     const parsed = parseOptions('ConfusionMatrix', confusionMatrixOptionsSchema, options);
+    if (parsed.threshold !== undefined && numClasses !== 2) {
+      throw new MetricsError(`Error in ConfusionMatrix: threshold reads a one-channel sigmoid output as 2 classes (background, foreground), so numClasses must be 2, but got ${numClasses}`);
+    }
     const classNames = parsed.classNames ?? Array.from({ length: numClasses }, (_, c) => `class ${c}`);
     if (classNames.length !== numClasses) {
       throw new MetricsError(`Error in ConfusionMatrix: classNames must have numClasses = ${numClasses} entries, but got ${classNames.length}`);
@@ -134,8 +145,8 @@ export class ConfusionMatrix {
    * Returns `this` for chaining.
    */
   update(truth: LabelInput, prediction: LabelInput): this {
-    const truthLabels = toLabelMap(truth, this.numClasses, 'truth');
-    const predictedLabels = toLabelMap(prediction, this.numClasses, 'prediction');
+    const truthLabels = toLabelMap(truth, this.numClasses, 'truth', this.options.threshold);
+    const predictedLabels = toLabelMap(prediction, this.numClasses, 'prediction', this.options.threshold);
     if (truthLabels.length !== predictedLabels.length) {
       throw new MetricsError(`Error in ConfusionMatrix.update: truth and prediction must have the same number of pixels, but got ${truthLabels.length} and ${predictedLabels.length}`);
     }
@@ -253,6 +264,7 @@ export class ConfusionMatrix {
       ignoreIndex: this.options.ignoreIndex ?? null,
       absentClass: this.options.absentClass,
       perImage,
+      threshold: this.options.threshold ?? null,
       imageCount: this.images,
       counts: this.counts.map((row) => [...row]),
       perImageSums: perImage ? perScoreArrays(this.perImageSums) : null,
@@ -269,6 +281,7 @@ export class ConfusionMatrix {
       absentClass: data.absentClass,
       perImage: data.perImage,
       ...(data.ignoreIndex === null ? {} : { ignoreIndex: data.ignoreIndex }),
+      ...(data.threshold === null || data.threshold === undefined ? {} : { threshold: data.threshold }),
     });
     const C = data.numClasses;
     if (data.counts.length !== C || data.counts.some((row) => row.length !== C)) {

@@ -1,7 +1,8 @@
 /**
  * @tfseg/metrics — a streaming confusion matrix with class IoU, mIoU, Dice, precision, recall and pixel
  * accuracy for semantic segmentation (the paper's Sec. 4.1 evaluation), fed by typed-array label maps or
- * tfjs tensors.
+ * tfjs tensors; binary sigmoid outputs through its `threshold` option, multi-label ones through
+ * `MultiLabelConfusionMatrix`.
  */
 export {
   ConfusionMatrix,
@@ -11,6 +12,12 @@ export {
   type ConfusionMatrixJson,
   type ConfusionMatrixReport,
 } from './confusion-matrix.js';
+export {
+  MultiLabelConfusionMatrix,
+  multiLabelConfusionMatrixOptionsSchema,
+  type MultiLabelConfusionMatrixOptions,
+  type MultiLabelReport,
+} from './multi-label.js';
 export { classScoreNames, type ClassScoreName } from './class-scores.js';
 export type { LabelMap } from './count-pairs.js';
 export type { LabelInput } from './tensor-labels.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expectAllClose, expectNoTensorLeak } from '@tfseg-internal/testing';
 import fc from 'fast-check';
-import { buildModel, countParameters, describeModel, estimateFlops, listModels } from './build-model';
+import { OUTPUT_STRIDES, buildModel, countParameters, describeModel, estimateFlops, listModels } from './build-model';
 import { ModelArgumentError } from './errors';
 import { MODEL_NAMES, PRESET_NAMES } from './options';
 
@@ -109,6 +109,26 @@ describe('buildModel options', () => {
     logits.dispose();
   });
 
+  it("output 'sigmoid' gives independent per-channel probabilities, with any number of channels (the head is the same for every architecture)", () => {
+    const name = 'unet' as const;
+    const size = OUTPUT_STRIDES[name];
+    for (const numClasses of [1, 3]) {
+      const options = { name, preset: 'tiny' as const, inChannels: 1, numClasses, inputSize: size, seed: 1 };
+      const sigmoid = buildModel({ ...options, output: 'sigmoid' });
+      const logits = buildModel({ ...options, output: 'logits' });
+      expect(sigmoid.outputs[0]?.shape).toEqual([null, size, size, numClasses]);
+      expect(describeModel({ ...options, output: 'sigmoid' }).outputShape).toEqual([size, size, numClasses]);
+      tf.tidy(() => {
+        const image = tf.randomUniform([1, size, size, 1], 0, 1, 'float32', 3);
+        const p = sigmoid.predict(image) as tf.Tensor;
+        const z = logits.predict(image) as tf.Tensor;
+        expect(tf.max(tf.abs(tf.sub(tf.sigmoid(z), p))).dataSync()[0]).toBeLessThan(1e-5);
+      });
+      sigmoid.dispose();
+      logits.dispose();
+    }
+  });
+
   it('applies baseWidth and batchNorm overrides', () => {
     const plain = describeModel({ ...base, preset: 'paper', baseWidth: 8 });
     expect(plain.parameters).toBe(unetParametersByHand(8, 1, 2));
@@ -124,7 +144,9 @@ describe('buildModel options', () => {
     expect(() => buildModel({ ...base, name: 'transunet', inputSize: 40 })).toThrow(/inputSize 40 must be a multiple of 16 for transunet/);
     expect(() => buildModel({ ...base, preset: 'huge' as 'tiny' })).toThrow(/options\.preset is "huge".*"paper"\|"small"\|"tiny"/);
     expect(() => buildModel({ ...base, name: 'segformer' as 'unet' })).toThrow(/options\.name is "segformer"/);
-    expect(() => buildModel({ ...base, numClasses: 1 })).toThrow(/options\.numClasses is 1/);
+    expect(() => buildModel({ ...base, numClasses: 1 })).toThrow(/options\.numClasses is 1: must be at least 2 for output 'softmax'.*use output: 'sigmoid'/);
+    expect(() => buildModel({ ...base, numClasses: 0, output: 'sigmoid' })).toThrow(/options\.numClasses is 0/);
+    expect(() => buildModel({ ...base, output: 'relu' as 'sigmoid' })).toThrow(/options\.output is "relu"/);
     expect(() => buildModel({ ...base, inChannels: 0 })).toThrow(/options\.inChannels is 0/);
     expect(() => buildModel({ ...base, extra: 1 } as typeof base)).toThrow(ModelArgumentError);
   });

@@ -39,6 +39,11 @@ function architecture(options: ModelOptions): <T>(b: GraphBuilder<T>, x: T) => T
 
 function parseAndCheck(options: unknown, caller: string): ModelOptions {
   const parsed = parseOptions(modelOptionsSchema, options, caller);
+  if (parsed.output === 'softmax' && parsed.numClasses < 2) {
+    throw new ModelArgumentError(
+      `Error in ${caller}: options.numClasses is ${parsed.numClasses}: must be at least 2 for output 'softmax' (a distribution over classes); use output: 'sigmoid' for a one-channel binary mask`,
+    );
+  }
   const stride = OUTPUT_STRIDES[parsed.name];
   if (parsed.inputSize % stride !== 0) {
     const lower = Math.max(stride, Math.floor(parsed.inputSize / stride) * stride);
@@ -52,7 +57,8 @@ function parseAndCheck(options: unknown, caller: string): ModelOptions {
 
 /**
  * Builds a segmentation model: input `[B, inputSize, inputSize, inChannels]`, output
- * `[B, inputSize, inputSize, numClasses]` (softmax probabilities, or logits with `output: 'logits'`).
+ * `[B, inputSize, inputSize, numClasses]` (softmax probabilities, per-channel sigmoid probabilities with
+ * `output: 'sigmoid'`, or logits with `output: 'logits'`).
  * Throws a {@link ModelArgumentError} for invalid options (unknown name or preset, input size not a
  * multiple of the output stride, ...).
  *
@@ -65,7 +71,7 @@ export function buildModel(options: ModelOptionsInput): LayersModel {
   const builder = new TfjsGraphBuilder(parsed.seed);
   const image = input({ shape: [parsed.inputSize, parsed.inputSize, parsed.inChannels], name: 'image' });
   const logits = architecture(parsed)(builder, image);
-  const output = parsed.output === 'softmax' ? builder.softmax(logits, 'probabilities') : logits;
+  const output = parsed.output === 'logits' ? logits : parsed.output === 'softmax' ? builder.softmax(logits, 'probabilities') : builder.sigmoid(logits, 'probabilities');
   return createModel({ inputs: image, outputs: output, name: `${parsed.name}_${parsed.preset}` });
 }
 
@@ -99,7 +105,7 @@ export function describeModel(options: ModelOptionsInput): ModelDescription {
 function describeParsed(parsed: ModelOptions): ModelDescription {
   const counter = new CountingGraphBuilder();
   const logits = architecture(parsed)(counter, [parsed.inputSize, parsed.inputSize, parsed.inChannels]);
-  const output = parsed.output === 'softmax' ? counter.softmax(logits) : logits;
+  const output = parsed.output === 'logits' ? logits : parsed.output === 'softmax' ? counter.softmax(logits) : counter.sigmoid(logits);
   return {
     name: parsed.name,
     preset: parsed.preset,

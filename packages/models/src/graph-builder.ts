@@ -47,6 +47,8 @@ export interface GraphBuilder<T> {
   selfAttention(x: T, options: { heads: number; name: string }): T;
   /** Softmax over the last axis. */
   softmax(x: T, name: string): T;
+  /** Element-wise logistic sigmoid (independent per-channel probabilities). */
+  sigmoid(x: T, name: string): T;
 }
 
 /** Groups for a group normalization of `channels`: the largest divisor of `channels` that is at most 32. */

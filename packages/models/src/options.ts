@@ -20,12 +20,19 @@ export const modelOptionsSchema = z
     preset: z.enum(PRESET_NAMES).default('small'),
     /** Channels of the input image (1 for grey, 3 for RGB). */
     inChannels: z.number().int().min(1),
-    /** Classes of the output, background included (at least 2: the output is a softmax over classes). */
-    numClasses: z.number().int().min(2),
+    /**
+     * Output channels: classes, background included, for `softmax` (at least 2); any number >= 1 for
+     * `sigmoid` (one channel per independent mask: 1 for binary vessels or lesions) and `logits`.
+     */
+    numClasses: z.number().int().min(1),
     /** Height and width of the square input in pixels; must be a multiple of the model's output stride. */
     inputSize: z.number().int().min(1),
-    /** `softmax` probabilities (default) or raw `logits` (for losses with `fromLogits`). */
-    output: z.enum(['softmax', 'logits']).default('softmax'),
+    /**
+     * The head: `softmax` probabilities over the classes (default), `sigmoid` independent per-channel
+     * probabilities (binary or multi-label masks; @tfseg/losses with `activation: 'sigmoid'`), or raw
+     * `logits` (for losses with `fromLogits`).
+     */
+    output: z.enum(['softmax', 'sigmoid', 'logits']).default('softmax'),
     /** Seeds every initializer (a distinct seed per layer), so one seed always gives the same weights. */
     seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
     /** Overrides the preset's base width: U-Net's first level width, the decoder's narrowest width otherwise. */

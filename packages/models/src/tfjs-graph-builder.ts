@@ -140,4 +140,8 @@ export class TfjsGraphBuilder implements GraphBuilder<SymbolicTensor> {
   softmax(x: SymbolicTensor, name: string): SymbolicTensor {
     return this.apply(layers.softmax({ axis: -1, name }), x);
   }
+
+  sigmoid(x: SymbolicTensor, name: string): SymbolicTensor {
+    return this.apply(layers.activation({ activation: 'sigmoid', name }), x);
+  }
 }

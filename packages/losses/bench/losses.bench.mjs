@@ -15,17 +15,20 @@ const runs = Number(argument('runs', '15'));
 const classCounts = argument('classes', '2,4,5').split(',').map(Number);
 const shape = [4, 256, 256];
 
-const specs = [
-  { name: 'ce' },
-  { name: 'dice' },
-  { name: 'additive', lambda: 0.3 },
-  { name: 'ml' },
-  { name: 'caml' },
-  { name: 'caml', r: 3 },
-  { name: 'ml', validateInputs: false },
-  { name: 'additive', lambda: 0.3, validateInputs: false },
+// Each option set is timed with its own additive loss as the reference (issue 16: ML and CAML within 1.1×
+// the additive loss "with any option").
+const optionSets = [
+  { label: '', options: {}, extra: [{ name: 'ce' }, { name: 'dice' }] },
+  { label: 'validateInputs: false', options: { validateInputs: false }, extra: [] },
+  { label: "activation: 'sigmoid'", options: { activation: 'sigmoid' }, extra: [] },
+  {
+    label: 'ignoreIndex, classWeights, no background, image Dice',
+    options: { ignoreIndex: 255, includeBackground: false, diceReduction: 'image' },
+    weights: true,
+    extra: [],
+  },
 ];
-const label = (spec) => `${lossDisplayName(spec)}${spec.validateInputs === false ? ', validateInputs: false' : ''}`;
+const label = (spec, set) => `${lossDisplayName(spec)}${set.label ? `, ${set.label}` : ''}`;
 
 await tf.setBackend('wasm');
 await tf.ready();
@@ -49,8 +52,22 @@ function timeOnce(loss, yTrue, yPred) {
 
 const rows = [];
 for (const classes of classCounts) {
-  const yTrue = tf.tidy(() => tf.oneHot(tf.randomUniform(shape, 0, classes, 'int32', 1), classes).toFloat());
-  const yPred = tf.tidy(() => tf.softmax(tf.randomNormal([...shape, classes], 0, 2, 'float32', 2)));
+  const labels = tf.randomUniform(shape, 0, classes, 'int32', 1);
+  const logits = tf.randomNormal([...shape, classes], 0, 2, 'float32', 2);
+  const inputs = {
+    softmax: [tf.tidy(() => tf.oneHot(labels, classes).toFloat()), tf.softmax(logits)],
+    sigmoid: [tf.tidy(() => tf.cast(tf.less(tf.randomUniform([...shape, classes], 0, 1, 'float32', 3), 0.3), 'float32')), tf.sigmoid(logits)],
+    // Integer labels with about 10 % of the pixels set to the ignored value 255.
+    ignored: [tf.tidy(() => tf.where(tf.less(tf.randomUniform(shape, 0, 1, 'float32', 4), 0.1), tf.fill(shape, 255, 'int32'), labels)), tf.softmax(logits)],
+  };
+  const cases = optionSets.flatMap((set) =>
+    [...set.extra, { name: 'additive', lambda: 0.3 }, { name: 'ml' }, { name: 'caml' }, { name: 'caml', r: 3 }].map((loss) => ({
+      set,
+      spec: { ...loss, ...set.options, ...(set.weights ? { classWeights: Array.from({ length: classes }, (_, c) => c + 1) } : {}) },
+      data: set.options.ignoreIndex !== undefined ? inputs.ignored : set.options.activation === 'sigmoid' ? inputs.sigmoid : inputs.softmax,
+    })),
+  );
+  const specs = cases.map((entry) => entry.spec);
   const losses = specs.map((spec) => createLoss(spec));
   const times = specs.map(() => []);
   let seed = 12345;
@@ -59,17 +76,19 @@ for (const classes of classCounts) {
     // A fresh random order each run, so no loss always follows the same neighbour.
     const order = losses.map((_, index) => index).sort(() => random() - 0.5);
     for (const index of order) {
-      const elapsed = timeOnce(losses[index], yTrue, yPred);
+      const elapsed = timeOnce(losses[index], ...cases[index].data);
       if (run >= 0) times[index].push(elapsed); // runs -2, -1 warm up
     }
   }
   const medians = times.map(median);
-  const additive = medians[specs.findIndex((spec) => spec.name === 'additive')];
-  specs.forEach((spec, index) => rows.push({ classes, loss: label(spec), median: medians[index], ratio: medians[index] / additive }));
-  tf.dispose([yTrue, yPred]);
+  cases.forEach(({ set, spec }, index) => {
+    const additive = medians[cases.findIndex((entry) => entry.set === set && entry.spec.name === 'additive')];
+    rows.push({ classes, loss: label(spec, set), median: medians[index], ratio: medians[index] / additive });
+  });
+  tf.dispose([labels, logits, ...Object.values(inputs).flat()]);
 }
 
 console.log(`# wasm, forward+backward at [${shape.join(',')},C], median of ${runs} runs (tfjs ${tf.version.tfjs}, node ${process.version})`);
-console.log('| C | loss | median ms | × additive |');
+console.log('| C | loss | median ms | × additive (same options) |');
 console.log('|---|---|---:|---:|');
 for (const row of rows) console.log(`| ${row.classes} | ${row.loss} | ${row.median.toFixed(1)} | ${row.ratio.toFixed(2)} |`);

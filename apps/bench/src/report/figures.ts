@@ -85,15 +85,15 @@ export async function overlayFigure(table: SettingTable, resultsDir: string): Pr
     }
     const columns: OverlayColumn[] = [
       { title: 'truth', labelMaps: truths },
-      { title: baseline.label, labelMaps: base.samples.slice(0, count).map((sample) => decode(sample.prediction, 'prediction')) },
-      ...others.map((samples, index) => ({ title: pair.rows[index]!.label, labelMaps: samples.samples.slice(0, count).map((sample) => decode(sample.prediction, 'prediction')) })),
+      { title: baseline.label, labelMaps: base.samples.slice(0, count).map((sample) => decode(sample.prediction, 'prediction')), truths },
+      ...others.map((samples, index) => ({ title: pair.rows[index]!.label, labelMaps: samples.samples.slice(0, count).map((sample) => decode(sample.prediction, 'prediction')), truths })),
     ];
     const stem = fileStem(table.id);
     const { fold, seed } = pair.baseline.config;
     return {
       id: `overlay-${stem}`,
       title: `Qualitative comparison — ${settingTitle(table)}`,
-      caption: `Columns: image | ${columns.map((column) => column.title).join(' | ')}. Rows: the first ${count} saved test patches of fold ${fold}, seed ${seed}.`,
+      caption: `Columns: image | ${columns.map((column) => column.title).join(' | ')}. Rows: the first ${count} saved test patches of fold ${fold}, seed ${seed}. Predictions are drawn over the image in class colours, with false positives (yellow), false negatives (magenta) and wrong foreground classes (cyan) marked.`,
       file: `overlays/${stem}.png`,
       kind: 'png',
       data: overlayPng(base, images, columns),

@@ -1,12 +1,14 @@
 /**
  * Qualitative overlays like the paper's Fig. 3/4: for a few test patches, the image, the truth and the
- * predictions of the best additive loss and of ML/CAML side by side, classes in fixed colours, as PNG.
+ * predictions of the best additive loss and of ML/CAML side by side, as PNG. Each prediction is blended
+ * over its image with false positives, false negatives and wrong classes marked; a legend is below.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import type { RunRecord, RunSamples } from '../results/record.js';
 import { runSamplesSchema } from '../results/record.js';
+import { backgroundClasses, blendPrediction, legendEntries, withLegend } from './blend.js';
 import { classKey } from './labels.js';
 
 type Rgb = readonly [number, number, number];
@@ -42,11 +44,13 @@ export function classColors(classNames: readonly string[]): Rgb[] {
 export interface OverlayColumn {
   title: string;
   labelMaps: Uint8Array[];
+  /** The truth of each row: the column is drawn over the image with its errors marked (a prediction). Without it, flat class colours (the truth itself). */
+  truths?: Uint8Array[];
 }
 
 /**
  * Encodes a grid as PNG: one row per sample, columns image | truth | each prediction; tiles are
- * enlarged (nearest neighbour) to at least 128 px and separated by white gaps.
+ * enlarged (nearest neighbour) to at least 128 px and separated by white gaps; the legend is below.
  */
 export function overlayPng(samples: RunSamples, images: Uint8Array[], columns: readonly OverlayColumn[]): Uint8Array {
   const { height, width, channels } = samples;
@@ -58,6 +62,7 @@ export function overlayPng(samples: RunSamples, images: Uint8Array[], columns: r
   const outHeight = images.length * tileHeight + (images.length - 1) * GAP;
   const data = new Uint8Array(outWidth * outHeight * 3).fill(255);
   const colors = classColors(samples.classNames);
+  const transparent = backgroundClasses(samples.classNames);
   const paint = (row: number, column: number, pixel: (index: number) => Rgb): void => {
     for (let y = 0; y < tileHeight; y++) {
       for (let x = 0; x < tileWidth; x++) {
@@ -74,10 +79,17 @@ export function overlayPng(samples: RunSamples, images: Uint8Array[], columns: r
     });
     columns.forEach((column, columnIndex) => {
       const labels = column.labelMaps[row]!;
-      paint(row, columnIndex + 1, (index) => colors[labels[index]!] ?? [255, 0, 255]);
+      const truth = column.truths?.[row];
+      if (truth === undefined) {
+        paint(row, columnIndex + 1, (index) => colors[labels[index]!] ?? [255, 0, 255]);
+        return;
+      }
+      const blended = blendPrediction({ height, width, image, channels, prediction: labels, truth, colors, transparent }).data;
+      paint(row, columnIndex + 1, (index) => [blended[3 * index]!, blended[3 * index + 1]!, blended[3 * index + 2]!]);
     });
   });
-  return encode({ width: outWidth, height: outHeight, data, channels: 3, depth: 8 });
+  const grid = withLegend({ height: outHeight, width: outWidth, data }, legendEntries(samples.classNames, colors, columns.some((column) => column.truths !== undefined)));
+  return encode({ width: grid.width, height: grid.height, data: grid.data, channels: 3, depth: 8 });
 }
 
 /** Reads and validates a run's samples file (path relative to the results folder). */

@@ -12,4 +12,15 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['@tfseg/*/src/*', '@tfseg/*/src'], message: 'Import another package only through its public index.' }, { group: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'], message: 'Libraries never import tfjs-node directly; @tfseg/training loads it dynamically.' }] }],
     },
   },
+  {
+    // The browser example: plain scripts for a page (tfjs as the global `tf`) and its Node server.
+    files: ['examples/*/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(['tf', 'window', 'document', 'location', 'fetch', 'URL', 'URLSearchParams', 'OffscreenCanvas', 'createImageBitmap', 'performance'].map((name) => [name, 'readonly'])),
+    },
+  },
+  {
+    files: ['examples/*/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', URL: 'readonly' } },
+  },
 );

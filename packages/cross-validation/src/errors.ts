@@ -1,44 +1,15 @@
-import type { z } from 'zod';
-
-const marker = Symbol.for('tfseg.cross-validation.error');
+import { TfsegError } from './tfseg-error';
 
 /**
- * Base class of every error @tfseg/cross-validation throws on purpose (bad options, too few groups,
- * mismatched samples). `CrossValidationError.isInstance` works across duplicate installs, where
- * `instanceof` would not.
+ * Root of every error @tfseg/cross-validation throws on purpose (bad options, too few groups, mismatched
+ * samples). `CrossValidationError.isInstance` works across duplicate installs, where `instanceof` would
+ * not; every tfseg error also answers `TfsegError.isInstance` through the shared `Symbol.for('tfseg.error')` marker.
  */
-export class CrossValidationError extends Error {
-  private readonly [marker] = true;
+export class CrossValidationError extends TfsegError {
+  static override readonly marker: symbol = Symbol.for('tfseg.cross-validation.error');
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'CrossValidationError';
   }
-
-  /** True for any {@link CrossValidationError}, even one thrown by another copy of this package. */
-  static isInstance(error: unknown): error is CrossValidationError {
-    return typeof error === 'object' && error !== null && marker in error;
-  }
-}
-
-/**
- * Parses `value` with `schema` or throws a {@link CrossValidationError} that names each bad field, its rule
- * and the value received (the ZodError is kept as `cause`).
- */
-export function parseOptions<Schema extends z.ZodType>(where: string, schema: Schema, value: unknown): z.output<Schema> {
-  const result = schema.safeParse(value, { reportInput: true });
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => {
-    const field = issue.path.length > 0 ? issue.path.join('.') : 'options';
-    // An unknown key or a cross-field rule is about the whole object, whose value would only repeat the input.
-    const showsValue = issue.code !== 'unrecognized_keys' && issue.code !== 'custom' && 'input' in issue && issue.input !== undefined;
-    const received = showsValue ? `, but got ${preview(issue.input)}` : '';
-    return `${field}: ${issue.message}${received}`;
-  });
-  throw new CrossValidationError(`Error in ${where}: ${issues.join('; ')}`, { cause: result.error });
-}
-
-function preview(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CrossValidationError, parseOptions } from './errors.js';
+import { CrossValidationError } from './errors.js';
+import { parseWithSchema } from './tfseg-error';
 import { groupMembers, itemsOf, type GroupMembers } from './groups.js';
 import { seedStream } from './random.js';
 
@@ -43,7 +44,7 @@ export interface Fold {
  * of its own, so the test parts never depend on the validation settings.
  */
 export function kFold(options: KFoldOptions): Fold[] {
-  const { groups, k, seed, validationGroups, validationFraction } = parseOptions('kFold', kFoldOptionsSchema, options);
+  const { groups, k, seed, validationGroups, validationFraction } = parseWithSchema(kFoldOptionsSchema, options, 'kFold', CrossValidationError);
   const members = groupMembers(groups, groups.keys());
   if (k > members.length) {
     throw new CrossValidationError(`Error in kFold: k = ${k} is more than the ${members.length} distinct groups; every fold needs at least one test group`);

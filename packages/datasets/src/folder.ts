@@ -4,7 +4,8 @@ import { basename, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { DatasetDescriptor, Sample } from './dataset.js';
-import { DatasetError, fileError, parseOptions } from './errors.js';
+import { DatasetError, fileError } from './errors.js';
+import { parseWithSchema } from './tfseg-error';
 import { COVID_HU_WINDOW } from './covid.js';
 import { readJpeg } from './jpeg.js';
 import { readNifti, readVolumePair, type NiftiVolume } from './nifti.js';
@@ -106,7 +107,7 @@ export function readFolderDatasetConfig(root: string): FolderDatasetConfig & { f
   } catch (error) {
     throw fileError(file, `cannot parse ${name.endsWith('.json') ? 'JSON' : 'YAML'}`, error);
   }
-  return { ...parseOptions(folderDatasetConfigSchema, raw, file, 'dataset'), file };
+  return { ...parseWithSchema(folderDatasetConfigSchema, raw, file, DatasetError, 'dataset'), file };
 }
 
 /** The files of one folder: `images/<id>.<ext>` paired with `masks/<id>.<ext>`, and every pairing problem. */
@@ -284,7 +285,7 @@ export interface ImageFile {
  * images: intensities windowed to [0, 1], channels as asked. Errors name the file.
  */
 export function readImageFile(file: string, options: ReadImageFileOptions): ImageFile {
-  const parsed = parseOptions(readImageFileOptionsSchema, options, 'readImageFile');
+  const parsed = parseWithSchema(readImageFileOptionsSchema, options, 'readImageFile', DatasetError);
   if (splitImageName(basename(file)) === undefined) throw fileError(file, `unsupported file type (expected ${imageExtensions.join(', ')})`);
   if (isNiftiFile(file)) {
     const volume = readNifti(readDataFile(file), file);

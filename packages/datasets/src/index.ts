@@ -61,4 +61,4 @@ export { readJpeg, writeJpeg } from './jpeg.js';
 export { resizeImage, resizeMask, type ResizeMethod } from './resize.js';
 export type { Raster } from './raster.js';
 export { findDataFolder, DATA_DIRECTORY_VARIABLE } from './data-root.js';
-export { DatasetError } from './errors.js';
+export { DatasetError, DatasetsError } from './errors.js';

@@ -1,7 +1,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { DatasetError, fileError, parseOptions } from './errors.js';
+import { DatasetError, fileError } from './errors.js';
 import { readDataFile } from './source.js';
+import { parseWithSchema } from './tfseg-error';
 
 /** NIfTI-1 voxel datatypes this package reads and writes: code, bytes per voxel, DataView getter/setter. */
 const datatypes = {
@@ -122,7 +123,7 @@ export type WriteNiftiOptions = z.input<typeof writeNiftiOptionsSchema>;
  * slope/intercept; integer datatypes round them and reject values out of range.
  */
 export function writeNifti(dims: readonly number[], stored: ArrayLike<number>, options: WriteNiftiOptions = {}): Uint8Array {
-  const { datatype, littleEndian, gzip, slope, intercept, spacing } = parseOptions(writeNiftiOptionsSchema, options, 'writeNifti');
+  const { datatype, littleEndian, gzip, slope, intercept, spacing } = parseWithSchema(writeNiftiOptionsSchema, options, 'writeNifti', DatasetError);
   if (dims.length < 1 || dims.length > 7 || dims.some((size) => !Number.isInteger(size) || size < 1 || size > 32767)) {
     throw new DatasetError(`Error in writeNifti: dims must be 1 to 7 integers in 1..32767, but got [${dims.join(', ')}]`);
   }

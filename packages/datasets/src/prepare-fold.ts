@@ -1,7 +1,8 @@
 import { kFold, seedStream, subsample } from '@tfseg/cross-validation';
 import { z } from 'zod';
 import type { LoadedDataset, Sample } from './dataset.js';
-import { DatasetError, parseOptions } from './errors.js';
+import { DatasetError } from './errors.js';
+import { parseWithSchema } from './tfseg-error';
 import { allocatePatchSet, copyPatch, type PatchSet, type PatchSource } from './patch-set.js';
 import { resizeImage, resizeMask } from './resize.js';
 
@@ -48,7 +49,7 @@ export interface PreparedFold {
  * Deterministic for a given (dataset, options).
  */
 export function prepareFold(dataset: LoadedDataset, options: PrepareFoldOptions): PreparedFold {
-  const parsed = parseOptions(prepareFoldOptionsSchema, options, 'prepareFold');
+  const parsed = parseWithSchema(prepareFoldOptionsSchema, options, 'prepareFold', DatasetError);
   const { protocol } = dataset;
   const folds = parsed.folds ?? protocol.folds;
   if (parsed.fold >= folds) throw new DatasetError(`Error in prepareFold: options.fold must be less than folds (${folds}), but got ${parsed.fold}`);

@@ -3,7 +3,8 @@ import { covid } from './covid.js';
 import { datasetDescriptorSchema, type DatasetDescriptor } from './dataset.js';
 import { drosophila } from './drosophila.js';
 import { FOLDER_DATASET_NAME, folderDataset } from './folder.js';
-import { DatasetError, parseOptions } from './errors.js';
+import { DatasetError } from './errors.js';
+import { parseWithSchema } from './tfseg-error';
 import { createDescriptor } from './source.js';
 import { syntheticSources } from './synthetic.js';
 
@@ -17,7 +18,7 @@ const registry = new Map<string, DatasetDescriptor>();
  * Registering an existing name is an error.
  */
 export function registerDataset(descriptor: DatasetDescriptor): void {
-  parseOptions(datasetDescriptorSchema, descriptor, 'registerDataset', 'descriptor');
+  parseWithSchema(datasetDescriptorSchema, descriptor, 'registerDataset', DatasetError, 'descriptor');
   if (registry.has(descriptor.name) || descriptor.name === FOLDER_DATASET_NAME) throw new DatasetError(`Error in registerDataset: a dataset named "${descriptor.name}" is already registered`);
   registry.set(descriptor.name, descriptor);
 }

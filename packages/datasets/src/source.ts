@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DatasetError, fileError, parseOptions } from './errors.js';
+import { DatasetError, fileError } from './errors.js';
+import { parseWithSchema } from './tfseg-error';
 import {
   loadOptionsSchema,
   type CheckReport,
@@ -81,7 +82,7 @@ export function createDescriptor(source: DatasetSource): DatasetDescriptor {
   const descriptor: DatasetDescriptor = {
     ...info,
     async load(options: LoadOptions = {}): Promise<LoadedDataset> {
-      const parsed = parseOptions(loadOptionsSchema, options, `${source.name}.load`);
+      const parsed = parseWithSchema(loadOptionsSchema, options, `${source.name}.load`, DatasetError);
       const root = rootOf(parsed.root);
       requireFolder(root, source.name);
       const { entries, problems } = list(root);

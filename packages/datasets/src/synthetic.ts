@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { chaseImageIds, chaseSource } from './chase.js';
 import { covidSource } from './covid.js';
 import { drosophilaFileNames, drosophilaSource } from './drosophila.js';
-import { parseOptions } from './errors.js';
+import { DatasetError } from './errors.js';
+import { parseWithSchema } from './tfseg-error';
 import { writeJpeg } from './jpeg.js';
 import { writeNifti, writeNiftiOptionsSchema } from './nifti.js';
 import { writePng } from './png.js';
@@ -81,7 +82,7 @@ const drosophilaGrey: Record<number, number> = { 0: 0.15, 32: 0.2, 64: 0.15, 96:
  * marker (a mitochondrion block at the top left).
  */
 export function writeSyntheticDrosophila(directory: string, options: SyntheticDrosophilaOptions = {}): SyntheticFiles {
-  const { images, size, seed } = parseOptions(syntheticDrosophilaOptionsSchema, options, 'writeSyntheticDrosophila');
+  const { images, size, seed } = parseWithSchema(syntheticDrosophilaOptionsSchema, options, 'writeSyntheticDrosophila', DatasetError);
   const stack = join(directory, 'stack1');
   mkdirSync(join(stack, 'raw'), { recursive: true });
   mkdirSync(join(stack, 'labels'), { recursive: true });
@@ -147,7 +148,7 @@ const covidTissueList = Object.values(covidTissues);
  * slope/intercept can be chosen, to exercise every path of the reader.
  */
 export function writeSyntheticCovid(directory: string, options: SyntheticCovidOptions = {}): SyntheticFiles {
-  const { slices, size, seed, image, mask } = parseOptions(syntheticCovidOptionsSchema, options, 'writeSyntheticCovid');
+  const { slices, size, seed, image, mask } = parseWithSchema(syntheticCovidOptionsSchema, options, 'writeSyntheticCovid', DatasetError);
   mkdirSync(directory, { recursive: true });
   const count = size * size * slices;
   const hounsfield = new Float64Array(count);
@@ -196,7 +197,7 @@ export type SyntheticChaseOptions = z.input<typeof syntheticChaseOptionsSchema>;
  * (a vessel block at the top left).
  */
 export function writeSyntheticChase(directory: string, options: SyntheticChaseOptions = {}): SyntheticFiles {
-  const { children, height, width, seed, quality } = parseOptions(syntheticChaseOptionsSchema, options, 'writeSyntheticChase');
+  const { children, height, width, seed, quality } = parseWithSchema(syntheticChaseOptionsSchema, options, 'writeSyntheticChase', DatasetError);
   mkdirSync(directory, { recursive: true });
   const files: string[] = [];
   const colours = [[0.05, 0.03, 0.02], [0.85, 0.4, 0.2], [0.45, 0.08, 0.05]] as const; // outside, fundus, vessel

@@ -1,6 +1,7 @@
 import { seedStream } from '@tfseg/cross-validation';
 import { z } from 'zod';
-import { DatasetError, parseOptions } from './errors.js';
+import { DatasetError } from './errors.js';
+import { parseWithSchema } from './tfseg-error';
 import { allocatePatchSet, copyPatch, type PatchSet, type PatchSource } from './patch-set.js';
 
 /** Options of {@link trainingBatches}. */
@@ -25,7 +26,7 @@ export type TrainingBatchesOptions = z.input<typeof trainingBatchesOptionsSchema
  * The same (seed, epoch) always gives the same batches; `train` is never modified.
  */
 export function trainingBatches(train: PatchSet, options: TrainingBatchesOptions): (epoch: number) => Iterable<PatchSet> {
-  const { batchSize, seed, flip, crop, dropLast } = parseOptions(trainingBatchesOptionsSchema, options, 'trainingBatches');
+  const { batchSize, seed, flip, crop, dropLast } = parseWithSchema(trainingBatchesOptionsSchema, options, 'trainingBatches', DatasetError);
   if (train.count < 1) throw new DatasetError('Error in trainingBatches: train must hold at least one patch, but got 0');
   const size = crop?.size;
   if (size !== undefined && (size > train.height || size > train.width)) {

@@ -1,8 +1,10 @@
+import { LossArgumentError } from './errors';
+import { parseWithSchema } from './tfseg-error';
 import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropyTerm } from './cross-entropy';
 import { diceStatistics, resolveDiceOptions } from './dice';
 import { buildLoss, resolveInputOptions, type LossFunction } from './loss-function';
-import { additiveSpecSchema, DEFAULT_LAMBDA, parseSpec, type AdditiveSpec } from './spec';
+import { additiveSpecSchema, DEFAULT_LAMBDA, type AdditiveSpec } from './spec';
 
 /** Builds the additive loss from a parsed spec (shared by {@link additiveLoss} and `createLoss`). */
 export function buildAdditiveLoss(spec: AdditiveSpec): LossFunction {
@@ -21,5 +23,5 @@ export type AdditiveLossOptions = Omit<AdditiveSpec, 'name'>;
  * (The paper's eq. 8 puts λ on the CE gradient instead; eq. 1 and Table 2 put it on Dice, as here.)
  */
 export function additiveLoss(options: AdditiveLossOptions = {}): LossFunction {
-  return buildAdditiveLoss(parseSpec(additiveSpecSchema, { ...options, name: 'additive' }, 'additiveLoss'));
+  return buildAdditiveLoss(parseWithSchema(additiveSpecSchema, { ...options, name: 'additive' }, 'additiveLoss', LossArgumentError));
 }

@@ -1,9 +1,11 @@
+import { LossArgumentError } from './errors';
+import { parseWithSchema } from './tfseg-error';
 import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropyTerm } from './cross-entropy';
 import { diceStatistics, resolveDiceOptions, type DiceStatistics } from './dice';
 import type { PreparedInputs } from './inputs';
 import { buildLoss, resolveInputOptions, type LossFunction } from './loss-function';
-import { camlSpecSchema, parseSpec, type CamlSpec } from './spec';
+import { camlSpecSchema, type CamlSpec } from './spec';
 import { stopGradient } from './stop-gradient';
 import { sumVector } from './sums';
 
@@ -78,5 +80,5 @@ export type CamlLossOptions = Omit<CamlSpec, 'name'>;
  * output (`'mean-probability'`). With `r`, α = (1 − p̄)^r (Table 4 ablation).
  */
 export function camlLoss(options: CamlLossOptions = {}): LossFunction {
-  return buildCamlLoss(parseSpec(camlSpecSchema, { ...options, name: 'caml' }, 'camlLoss'));
+  return buildCamlLoss(parseWithSchema(camlSpecSchema, { ...options, name: 'caml' }, 'camlLoss', LossArgumentError));
 }

@@ -1,7 +1,9 @@
+import { LossArgumentError } from './errors';
+import { parseWithSchema } from './tfseg-error';
 import * as tf from '@tensorflow/tfjs-core';
 import type { PreparedInputs } from './inputs';
 import { buildLoss, resolveInputOptions, type LossFunction } from './loss-function';
-import { crossEntropySpecSchema, parseSpec, type CrossEntropySpec } from './spec';
+import { crossEntropySpecSchema, type CrossEntropySpec } from './spec';
 import { sumVector } from './sums';
 
 /**
@@ -46,5 +48,5 @@ export type CrossEntropyLossOptions = Omit<CrossEntropySpec, 'name'>;
  * default 1e-7) before the log; with `fromLogits`, log-softmax (log-sigmoid) is used.
  */
 export function crossEntropyLoss(options: CrossEntropyLossOptions = {}): LossFunction {
-  return buildCrossEntropyLoss(parseSpec(crossEntropySpecSchema, { ...options, name: 'ce' }, 'crossEntropyLoss'));
+  return buildCrossEntropyLoss(parseWithSchema(crossEntropySpecSchema, { ...options, name: 'ce' }, 'crossEntropyLoss', LossArgumentError));
 }

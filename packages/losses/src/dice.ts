@@ -1,8 +1,9 @@
+import { parseWithSchema } from './tfseg-error';
 import * as tf from '@tensorflow/tfjs-core';
 import { LossArgumentError } from './errors';
 import type { PreparedInputs } from './inputs';
 import { buildLoss, resolveInputOptions, type LossFunction } from './loss-function';
-import { DEFAULT_SMOOTH, diceSpecSchema, parseSpec, type DiceSpec } from './spec';
+import { DEFAULT_SMOOTH, diceSpecSchema, type DiceSpec } from './spec';
 import { sumRows, sumVector } from './sums';
 
 /** Resolved (defaults filled) options of the Dice term. */
@@ -91,5 +92,5 @@ export type DiceLossOptions = Omit<DiceSpec, 'name'>;
  * per-image) Dice, for softmax or sigmoid outputs.
  */
 export function diceLoss(options: DiceLossOptions = {}): LossFunction {
-  return buildDiceLoss(parseSpec(diceSpecSchema, { ...options, name: 'dice' }, 'diceLoss'));
+  return buildDiceLoss(parseWithSchema(diceSpecSchema, { ...options, name: 'dice' }, 'diceLoss', LossArgumentError));
 }

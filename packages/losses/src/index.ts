@@ -32,4 +32,4 @@ export {
 } from './spec';
 export { lossCurves, lossCurvesOptionsSchema, type LossCurve, type LossCurves, type LossCurvesOptions } from './loss-curves';
 export { stopGradient } from './stop-gradient';
-export { LossArgumentError } from './errors';
+export { LossArgumentError, LossesError } from './errors';

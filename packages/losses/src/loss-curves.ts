@@ -1,7 +1,9 @@
+import { LossArgumentError } from './errors';
+import { parseWithSchema } from './tfseg-error';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { createLoss } from './create-loss';
-import { lossDisplayName, lossSpecSchema, parseSpec, type LossSpec } from './spec';
+import { lossDisplayName, lossSpecSchema, type LossSpec } from './spec';
 
 /** Options of {@link lossCurves}. */
 export const lossCurvesOptionsSchema = z.strictObject({
@@ -70,7 +72,7 @@ function gradientOrExplain<T>(compute: () => T): T {
  * build with gradients registered (`@tensorflow/tfjs` or tfjs-node), as every `tf.grad` does.
  */
 export function lossCurves(options: LossCurvesOptions = {}): LossCurves {
-  const parsed = parseSpec(lossCurvesOptionsSchema, options, 'lossCurves');
+  const parsed = parseWithSchema(lossCurvesOptionsSchema, options, 'lossCurves', LossArgumentError);
   const points = parsed.points ?? 99;
   const from = parsed.from ?? 0.01;
   const to = parsed.to ?? 0.99;

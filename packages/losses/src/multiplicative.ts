@@ -1,8 +1,10 @@
+import { LossArgumentError } from './errors';
+import { parseWithSchema } from './tfseg-error';
 import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropyTerm } from './cross-entropy';
 import { diceStatistics, resolveDiceOptions } from './dice';
 import { buildLoss, resolveInputOptions, type LossFunction } from './loss-function';
-import { multiplicativeSpecSchema, parseSpec, type MultiplicativeSpec } from './spec';
+import { multiplicativeSpecSchema, type MultiplicativeSpec } from './spec';
 
 /** Builds ML from a parsed spec (shared by {@link multiplicativeLoss} and `createLoss`). */
 export function buildMultiplicativeLoss(spec: MultiplicativeSpec): LossFunction {
@@ -18,5 +20,5 @@ export type MultiplicativeLossOptions = Omit<MultiplicativeSpec, 'name'>;
  * product rule of eq. 6 (see the README for how it relates to the printed eq. 7).
  */
 export function multiplicativeLoss(options: MultiplicativeLossOptions = {}): LossFunction {
-  return buildMultiplicativeLoss(parseSpec(multiplicativeSpecSchema, { ...options, name: 'ml' }, 'multiplicativeLoss'));
+  return buildMultiplicativeLoss(parseWithSchema(multiplicativeSpecSchema, { ...options, name: 'ml' }, 'multiplicativeLoss', LossArgumentError));
 }

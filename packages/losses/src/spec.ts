@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LossArgumentError } from './errors';
+import { parseWithSchema } from './tfseg-error';
 
 /** Default ε: probabilities are clipped below at ε before the log of eq. 2 (the Keras default ε). */
 export const DEFAULT_EPSILON = 1e-7;
@@ -109,50 +110,9 @@ export type MultiplicativeSpec = z.infer<typeof multiplicativeSpecSchema>;
 /** `{ name: 'caml', r?, confidence?, ... }` (Erratum eq. 13). */
 export type CamlSpec = z.infer<typeof camlSpecSchema>;
 
-function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === undefined || typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return typeof value;
-  }
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value: unknown = input;
-  for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-  return value;
-}
-
-/**
- * Parses `input` with `schema` at a public boundary. Throws a {@link LossArgumentError} naming the
- * field, the value and the rule (with the ZodError as `cause`) instead of a raw ZodError.
- * @param caller the public function name used in the message.
- */
-export function parseSpec<T>(schema: z.ZodType<T>, input: unknown, caller: string): T {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  let detail: string;
-  if (typeof input !== 'object' || input === null) {
-    detail = `spec must be an object like { name: 'ml' }, but got ${describeValue(input)}`;
-  } else if (issue === undefined) {
-    detail = 'spec is invalid';
-  } else if (issue.code === 'invalid_union' && issue.path.join('.') === 'name') {
-    detail = `name must be one of ${LOSS_NAMES.map((name) => `"${name}"`).join(', ')}, but got ${describeValue(valueAt(input, issue.path))}`;
-  } else if (issue.code === 'unrecognized_keys') {
-    const name = describeValue(valueAt(input, ['name']));
-    detail = `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')} for loss ${name}`;
-  } else {
-    detail = `${issue.path.map(String).join('.')} ${issue.message}, but got ${describeValue(valueAt(input, issue.path))}`;
-  }
-  throw new LossArgumentError(`Error in ${caller}: ${detail}`, { cause: result.error });
-}
-
-/** Parses a loss spec (any name) at the public boundary; see {@link parseSpec} for the errors. */
+/** Parses a loss spec (any name) at the public boundary; a failure is a {@link LossArgumentError} naming the field, the value and the rule, with the ZodError as `cause`. */
 export function parseLossSpec(spec: unknown, caller = 'createLoss'): LossSpec {
-  return parseSpec(lossSpecSchema, spec, caller);
+  return parseWithSchema(lossSpecSchema, spec, caller, LossArgumentError);
 }
 
 function formatNumber(value: number): string {

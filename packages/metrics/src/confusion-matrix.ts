@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { classScoreNames, classScores, meanOfDefined, pixelAccuracyOf, type ClassScoreName } from './class-scores.js';
 import { countPairs, type LabelMap } from './count-pairs.js';
-import { MetricsError, parseOptions } from './errors.js';
+import { MetricsError } from './errors.js';
+import { parseWithSchema } from './tfseg-error';
 import { toLabelMap, type LabelInput } from './tensor-labels.js';
 
 /** Options of {@link ConfusionMatrix}; parsed once by its constructor. */
@@ -99,7 +100,7 @@ export class ConfusionMatrix {
     if (!Number.isInteger(numClasses) || numClasses < 1) {
       throw new MetricsError(`Error in ConfusionMatrix: numClasses must be a positive integer, but got ${numClasses}`);
     }
-    const parsed = parseOptions('ConfusionMatrix', confusionMatrixOptionsSchema, options);
+    const parsed = parseWithSchema(confusionMatrixOptionsSchema, options, 'ConfusionMatrix', MetricsError);
     if (parsed.threshold !== undefined && numClasses !== 2) {
       throw new MetricsError(`Error in ConfusionMatrix: threshold reads a one-channel sigmoid output as 2 classes (background, foreground), so numClasses must be 2, but got ${numClasses}`);
     }
@@ -275,7 +276,7 @@ export class ConfusionMatrix {
 
   /** Rebuilds a matrix from {@link ConfusionMatrix.toJSON} output (validated; throws naming the bad field). */
   static fromJSON(json: unknown): ConfusionMatrix {
-    const data = parseOptions('ConfusionMatrix.fromJSON', confusionMatrixJsonSchema, json);
+    const data = parseWithSchema(confusionMatrixJsonSchema, json, 'ConfusionMatrix.fromJSON', MetricsError);
     const matrix = new ConfusionMatrix(data.numClasses, {
       classNames: data.classNames,
       absentClass: data.absentClass,

@@ -2,7 +2,8 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { meanOfDefined } from './class-scores.js';
 import { ConfusionMatrix } from './confusion-matrix.js';
-import { MetricsError, parseOptions } from './errors.js';
+import { MetricsError } from './errors.js';
+import { parseWithSchema } from './tfseg-error';
 import { thresholdChannels } from './tensor-labels.js';
 
 /** Options of {@link MultiLabelConfusionMatrix}; parsed once by its constructor. */
@@ -46,7 +47,7 @@ export class MultiLabelConfusionMatrix {
     if (!Number.isInteger(numChannels) || numChannels < 1) {
       throw new MetricsError(`Error in MultiLabelConfusionMatrix: numChannels must be a positive integer, but got ${numChannels}`);
     }
-    const parsed = parseOptions('MultiLabelConfusionMatrix', multiLabelConfusionMatrixOptionsSchema, options);
+    const parsed = parseWithSchema(multiLabelConfusionMatrixOptionsSchema, options, 'MultiLabelConfusionMatrix', MetricsError);
     const names = parsed.channelNames ?? Array.from({ length: numChannels }, (_, c) => `channel ${c}`);
     if (names.length !== numChannels) {
       throw new MetricsError(`Error in MultiLabelConfusionMatrix: channelNames must have numChannels = ${numChannels} entries, but got ${names.length}`);

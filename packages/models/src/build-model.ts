@@ -7,8 +7,9 @@ import { CountingGraphBuilder } from './counting-graph-builder';
 import { ModelArgumentError } from './errors';
 import type { GraphBuilder } from './graph-builder';
 import { registerCustomLayers } from './layers';
-import { MODEL_NAMES, PRESET_NAMES, modelOptionsSchema, parseOptions, type ModelName, type ModelOptions, type ModelOptionsInput, type PresetName } from './options';
+import { MODEL_NAMES, PRESET_NAMES, modelOptionsSchema, type ModelName, type ModelOptions, type ModelOptionsInput, type PresetName } from './options';
 import { TfjsGraphBuilder } from './tfjs-graph-builder';
+import { parseWithSchema } from './tfseg-error';
 
 /** Output stride of each architecture: the input size must be a multiple of it. */
 export const OUTPUT_STRIDES: Record<ModelName, number> = {
@@ -38,7 +39,7 @@ function architecture(options: ModelOptions): <T>(b: GraphBuilder<T>, x: T) => T
 }
 
 function parseAndCheck(options: unknown, caller: string): ModelOptions {
-  const parsed = parseOptions(modelOptionsSchema, options, caller);
+  const parsed = parseWithSchema(modelOptionsSchema, options, caller, ModelArgumentError);
   if (parsed.output === 'softmax' && parsed.numClasses < 2) {
     throw new ModelArgumentError(
       `Error in ${caller}: options.numClasses is ${parsed.numClasses}: must be at least 2 for output 'softmax' (a distribution over classes); use output: 'sigmoid' for a one-channel binary mask`,
@@ -151,6 +152,6 @@ export type ListModelsOptions = z.input<typeof listModelsOptionsSchema>;
 
 /** Every architecture and preset with its parameter count and forward FLOPs, to pick a preset for a machine. */
 export function listModels(options: ListModelsOptions = {}): ModelDescription[] {
-  const parsed = parseOptions(listModelsOptionsSchema, options, 'listModels');
+  const parsed = parseWithSchema(listModelsOptionsSchema, options, 'listModels', ModelArgumentError);
   return MODEL_NAMES.flatMap((name) => PRESET_NAMES.map((preset) => describeParsed(parseAndCheck({ ...parsed, name, preset }, 'listModels'))));
 }

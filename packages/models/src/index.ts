@@ -15,4 +15,4 @@ export type { ConvFormerUnetPreset } from './architectures/convformer-unet';
 export { registerCustomLayers, ChannelLayerNormalization, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu } from './layers';
 export type { ChannelLayerNormalizationArgs, GroupNormalizationArgs, MultiHeadSelfAttentionArgs, StarReluArgs } from './layers';
 export { saveModel, loadModel, directoryHandler } from './model-files';
-export { ModelArgumentError } from './errors';
+export { ModelArgumentError, ModelsError } from './errors';

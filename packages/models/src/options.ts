@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ModelArgumentError } from './errors';
 
 /** The architectures this package builds. */
 export const MODEL_NAMES = ['unet', 'transunet', 'convformer-unet'] as const;
@@ -47,27 +46,3 @@ export type ModelOptionsInput = z.input<typeof modelOptionsSchema>;
 /** Options after parsing (defaults filled in). */
 export type ModelOptions = z.infer<typeof modelOptionsSchema>;
 
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-/**
- * Parses options at a public entry point; a failure becomes a {@link ModelArgumentError} naming the
- * function, the field, the value and the rule (the ZodError is its `cause`).
- */
-export function parseOptions<S extends z.ZodType>(schema: S, options: unknown, caller: string): z.infer<S> {
-  const result = schema.safeParse(options);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue?.path ?? [];
-  const field = ['options', ...path.map(String)].join('.');
-  const value = valueAt(options, path);
-  throw new ModelArgumentError(`Error in ${caller}: ${field} is ${JSON.stringify(value) ?? String(value)}: ${issue?.message ?? 'invalid'}`, {
-    cause: result.error,
-  });
-}

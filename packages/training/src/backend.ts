@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as WasmPackage from '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { z } from 'zod';
-import { TrainingError, optionsError } from './errors';
+import { TrainingError } from './errors';
+import { parseWithSchema } from './tfseg-error';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 import { nativeKernelsEnabled, nativeKernelThreads, startNativeKernels } from './wasm-kernels/native/runtime';
 import { MAX_WASM_THREADS, activateThreadedWasmInNode, isNode, unrefWasmWorkers } from './wasm-threads';
@@ -226,10 +227,9 @@ export async function selectBackend(name: BackendName | string = 'auto', options
   if (!parsedName.success) {
     throw new TrainingError(`Error in selectBackend: unknown backend '${String(name)}'; expected one of ${backendNameSchema.options.map((option) => `'${option}'`).join(', ')}`);
   }
-  const parsedOptions = selectBackendOptionsSchema.safeParse(options);
-  if (!parsedOptions.success) throw optionsError('selectBackend', parsedOptions.error);
-  const searchPaths = parsedOptions.data.searchPaths ?? defaultSearchPaths();
-  const requestedThreads = parsedOptions.data.threads === 'auto' ? Math.min(await availableCores(), MAX_WASM_THREADS) : parsedOptions.data.threads;
+  const settings = parseWithSchema(selectBackendOptionsSchema, options, 'selectBackend', TrainingError);
+  const searchPaths = settings.searchPaths ?? defaultSearchPaths();
+  const requestedThreads = settings.threads === 'auto' ? Math.min(await availableCores(), MAX_WASM_THREADS) : settings.threads;
 
   const candidates: readonly BackendCandidate[] =
     parsedName.data === 'auto' ? autoOrder : parsedName.data === 'tensorflow' ? ['tensorflow-gpu', 'tensorflow'] : [parsedName.data];
@@ -258,9 +258,8 @@ export interface BackendProbe {
 
 /** Tries every candidate in `auto` order and restores the active backend after; used by `tfseg-bench doctor`. */
 export async function probeBackends(options: SelectBackendOptions = {}): Promise<BackendProbe[]> {
-  const parsedOptions = selectBackendOptionsSchema.safeParse(options);
-  if (!parsedOptions.success) throw optionsError('probeBackends', parsedOptions.error);
-  const searchPaths = parsedOptions.data.searchPaths ?? defaultSearchPaths();
+  const settings = parseWithSchema(selectBackendOptionsSchema, options, 'probeBackends', TrainingError);
+  const searchPaths = settings.searchPaths ?? defaultSearchPaths();
   const previous = tf.getBackend();
   const results: BackendProbe[] = [];
   for (const candidate of autoOrder) {

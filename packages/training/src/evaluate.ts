@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { ConfusionMatrix } from '@tfseg/metrics';
 import { z } from 'zod';
-import { TrainingError, optionsError } from './errors';
+import { TrainingError } from './errors';
+import { parseWithSchema } from './tfseg-error';
 import { checkPatchSet, imagesTensor, type ImageSet, type PatchSet } from './patch-set';
 
 /** Options of {@link predict} and {@link evaluate}. */
@@ -28,16 +29,15 @@ export interface Evaluation {
  * of class indices (argmax over the model's last axis), computed `batchSize` patches at a time.
  */
 export function predict(model: LayersModel, set: ImageSet, options: PredictOptions = {}): Uint8Array {
-  const parsed = predictOptionsSchema.safeParse(options);
-  if (!parsed.success) throw optionsError('predict', parsed.error);
+  const { batchSize } = parseWithSchema(predictOptionsSchema, options, 'predict', TrainingError);
   const expectedLength = set.count * set.height * set.width * set.channels;
   if (!(set.images instanceof Float32Array) || set.images.length !== expectedLength) {
     throw new TrainingError(`Error in predict: set.images must be a Float32Array of count·height·width·channels = ${expectedLength} values, but got ${set.images instanceof Float32Array ? set.images.length : typeof set.images}`);
   }
   const pixels = set.height * set.width;
   const labels = new Uint8Array(set.count * pixels);
-  for (let start = 0; start < set.count; start += parsed.data.batchSize) {
-    const end = Math.min(set.count, start + parsed.data.batchSize);
+  for (let start = 0; start < set.count; start += batchSize) {
+    const end = Math.min(set.count, start + batchSize);
     const batch = tf.tidy(() => {
       const output = model.apply(imagesTensor(set, start, end), { training: false }) as tf.Tensor;
       return tf.argMax(output, -1);

@@ -17,4 +17,4 @@ export type { AdamOptions } from './adam';
 export type { LossFunction } from './training-step';
 export { measureTrainingStep, measureTrainingStepOptionsSchema, median } from './measure-training-step';
 export type { MeasureTrainingStepOptions, TrainingStepTiming } from './measure-training-step';
-export { TrainingError, NonFiniteLossError, TrainingAbortedError } from './errors';
+export { TrainingError, TrainingDataError, NonFiniteLossError, TrainingAbortedError } from './errors';

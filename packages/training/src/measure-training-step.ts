@@ -3,7 +3,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { createLoss, lossSpecSchema } from '@tfseg/losses';
 import { z } from 'zod';
 import { adamOptionsSchema } from './adam';
-import { TrainingError, optionsError } from './errors';
+import { TrainingError } from './errors';
+import { parseWithSchema } from './tfseg-error';
 import { createTrainingStep, type LossFunction } from './training-step';
 
 /** Options of {@link measureTrainingStep}. */
@@ -57,18 +58,17 @@ function syntheticPixels(length: number, seed: number): Float32Array {
  * Labels are the thresholded image, so the loss is meaningful.
  */
 export async function measureTrainingStep(options: MeasureTrainingStepOptions): Promise<TrainingStepTiming> {
-  const parsed = measureTrainingStepOptionsSchema.safeParse(options);
-  if (!parsed.success) throw optionsError('measureTrainingStep', parsed.error);
-  const { model, numClasses, batchSize, warmupSteps, steps, seed } = parsed.data;
+  const settings = parseWithSchema(measureTrainingStepOptionsSchema, options, 'measureTrainingStep', TrainingError);
+  const { model, numClasses, batchSize, warmupSteps, steps, seed } = settings;
   const shape = model.inputs[0]?.shape;
   if (!shape || shape.length !== 4 || shape.slice(1).some((size) => size === null)) {
     throw new TrainingError(`Error in measureTrainingStep: model input must have shape [null, height, width, channels], but got [${shape?.map(String).join(', ') ?? ''}]`);
   }
   const [height, width, channels] = shape.slice(1) as [number, number, number];
-  const loss: LossFunction = typeof parsed.data.loss === 'function' ? (parsed.data.loss as LossFunction) : createLoss(parsed.data.loss);
+  const loss: LossFunction = typeof settings.loss === 'function' ? (settings.loss as LossFunction) : createLoss(settings.loss);
   const images = tf.tensor4d(syntheticPixels(batchSize * height * width * channels, seed), [batchSize, height, width, channels]);
   const labels = tf.tidy(() => tf.cast(tf.oneHot(tf.cast(tf.greater(tf.mean(images, -1), 0.5), 'int32'), numClasses), 'float32') as tf.Tensor4D);
-  const step = createTrainingStep(model, loss, parsed.data.optimizer);
+  const step = createTrainingStep(model, loss, settings.optimizer);
   try {
     for (let index = 0; index < warmupSteps; index++) await step.run(images, labels);
     const stepTimesMs: number[] = [];

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { TrainingError } from './errors';
+import { TrainingDataError, TrainingError } from './errors';
+import { parseWithSchema } from './tfseg-error';
 import { z } from 'zod';
 
 // z.custom, not z.instanceof: the type must be plain Float32Array (any buffer), as datasets produce it.
@@ -32,11 +33,7 @@ export type PatchSet = z.infer<typeof patchSetSchema>;
 
 /** Throws an Error naming `argument` when `set` is not a consistent {@link PatchSet} or has labels ≥ numClasses. */
 export function checkPatchSet(set: PatchSet, numClasses: number, where: string, argument: string): void {
-  const parsed = patchSetSchema.safeParse(set);
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((issue) => `${[argument, ...issue.path].join('.')}: ${issue.message}`).join('; ');
-    throw new TrainingError(`Error in ${where}: ${details}`);
-  }
+  parseWithSchema(patchSetSchema, set, where, TrainingDataError, argument);
   let maxLabel = 0;
   for (const label of set.labels) if (label > maxLabel) maxLabel = label;
   if (set.count > 0 && maxLabel >= numClasses) {

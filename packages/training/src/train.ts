@@ -4,7 +4,8 @@ import { createLoss, lossSpecSchema } from '@tfseg/losses';
 import { z } from 'zod';
 import { adamOptionsSchema } from './adam';
 import { readCheckpoint, writeCheckpoint, type TrainingCheckpoint } from './checkpoint';
-import { NonFiniteLossError, TrainingAbortedError, TrainingError, optionsError } from './errors';
+import { NonFiniteLossError, TrainingAbortedError, TrainingError } from './errors';
+import { parseWithSchema } from './tfseg-error';
 import { evaluate, type Evaluation } from './evaluate';
 import { checkPatchSet, imagesTensor, oneHotLabelsTensor, patchSetSchema, type PatchSet } from './patch-set';
 import { createTrainingStep, type LossFunction, type TrainingStep } from './training-step';
@@ -279,9 +280,7 @@ class TrainingRun {
  * Throws {@link NonFiniteLossError} when a step's loss is NaN or infinite (before applying that step).
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const parsed = trainOptionsSchema.safeParse(options);
-  if (!parsed.success) throw optionsError('train', parsed.error);
-  const settings = parsed.data;
+  const settings = parseWithSchema(trainOptionsSchema, options, 'train', TrainingError);
   if (settings.validation) checkPatchSet(settings.validation, settings.numClasses, 'train', 'validation');
   if (settings.test) checkPatchSet(settings.test, settings.numClasses, 'train', 'test');
   if (!tf.getGradient('Conv2D')) {

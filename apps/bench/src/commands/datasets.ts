@@ -6,7 +6,8 @@
 import { getDataset, listDatasets, type CheckReport, type DatasetName, type DatasetStats } from '@tfseg/datasets';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { exitWithError, formatZodError } from '../errors.js';
+import { CommandOptionsError, exitWithError } from '../errors.js';
+import { parseWithSchema } from '../tfseg-error.js';
 import type { RegisterCommand } from './index.js';
 
 /** Arguments of `datasets check` and `datasets stats`. */
@@ -21,9 +22,7 @@ export const datasetsCommandOptionsSchema = z.object({
 export type DatasetsCommandOptions = z.input<typeof datasetsCommandOptionsSchema>;
 
 function parse(options: DatasetsCommandOptions): z.infer<typeof datasetsCommandOptionsSchema> {
-  const parsed = datasetsCommandOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new Error(formatZodError(parsed.error, 'datasets'));
-  return parsed.data;
+  return parseWithSchema(datasetsCommandOptionsSchema, options, 'datasets', CommandOptionsError);
 }
 
 /** Validates every file of a dataset folder; the report lists every problem. */

@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { probeBackends, type BackendProbe } from '@tfseg/training';
 import { z } from 'zod';
-import { formatZodError } from '../errors.js';
+import { CommandOptionsError } from '../errors.js';
+import { parseWithSchema } from '../tfseg-error.js';
 import type { RegisterCommand } from './index.js';
 
 /** Options of the `doctor` command. */
@@ -144,9 +145,8 @@ export const registerDoctorCommand: RegisterCommand = (program) => {
     .description('Show which backends work here (and why not), versions, GPU visibility and how to enable CUDA')
     .option('--json', 'print the report as JSON')
     .action(async (options: { json?: boolean }) => {
-      const parsed = doctorCommandOptionsSchema.safeParse(options);
-      if (!parsed.success) throw new Error(formatZodError(parsed.error, 'doctor'));
+      const parsed = parseWithSchema(doctorCommandOptionsSchema, options, 'doctor', CommandOptionsError);
       const report = await collectDoctorReport();
-      process.stdout.write(parsed.data.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDoctorReport(report)}\n`);
+      process.stdout.write(parsed.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDoctorReport(report)}\n`);
     });
 };

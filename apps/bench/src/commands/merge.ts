@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { formatZodError } from '../errors';
+import { CommandOptionsError } from '../errors';
+import { parseWithSchema } from '../tfseg-error';
 import { mergeResultFiles } from '../results/merge';
 import { writeResults } from '../results/store';
 import type { RegisterCommand } from './index';
@@ -17,11 +18,10 @@ export const registerMerge: RegisterCommand = (program) => {
     .argument('<files...>', 'results files (JSONL) to join')
     .requiredOption('--out <file>', 'merged results file to write')
     .action((files: string[], rawOptions: unknown) => {
-      const parsed = mergeOptionsSchema.safeParse(rawOptions);
-      if (!parsed.success) throw new Error(formatZodError(parsed.error, 'merge'));
+      const parsed = parseWithSchema(mergeOptionsSchema, rawOptions, 'merge', CommandOptionsError);
       const missing = files.filter((file) => !existsSync(file));
       if (missing.length > 0) throw new Error(`merge: results file ${missing.join(', ')} does not exist`);
-      const out = resolve(parsed.data.out);
+      const out = resolve(parsed.out);
       const merged = mergeResultFiles(files.map((file) => resolve(file)), dirname(out));
       for (const warning of merged.warnings) process.stderr.write(`merge: ${warning}\n`);
       writeResults(out, merged.records);

@@ -4,7 +4,8 @@
  */
 import { listModels } from '@tfseg/models';
 import { z } from 'zod';
-import { exitWithError, formatZodError } from '../errors.js';
+import { CommandOptionsError, exitWithError } from '../errors.js';
+import { parseWithSchema } from '../tfseg-error.js';
 import type { RegisterCommand } from './index.js';
 
 /** Options of the `models` command (strings from the command line are coerced). */
@@ -34,9 +35,7 @@ export interface ModelsRow {
 
 /** Parses the options and lists every model and preset. */
 export function runModelsCommand(options: ModelsCommandOptions): ModelsRow[] {
-  const parsed = modelsCommandOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new Error(formatZodError(parsed.error, 'models'));
-  const { inChannels, classes, size } = parsed.data;
+  const { inChannels, classes, size } = parseWithSchema(modelsCommandOptionsSchema, options, 'models', CommandOptionsError);
   return listModels({ inChannels, numClasses: classes, inputSize: size }).map((model) => ({
     name: model.name,
     preset: model.preset,

@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadConfigFile, loadPreset } from '../config/load-config';
 import { defaultBaselineFile, presetsDirectory } from '../config/package-paths';
-import { formatZodError } from '../errors';
+import { CommandOptionsError } from '../errors';
+import { parseWithSchema } from '../tfseg-error';
 import { compareWithBaseline, createBaseline, DEFAULT_TOLERANCE, formatRegressions, readBaseline } from '../results/baseline';
 import { planSweep } from '../sweep/plan';
 import { preflightSweep } from '../sweep/preflight';
@@ -44,9 +45,7 @@ export const registerRegress: RegisterCommand = (program) => {
     .option('--workers <k>', 'parallel worker processes (default: the config\'s workers)')
     .option('--threads <n|auto>', "wasm threads per worker (default: the config's threads; results do not depend on it)")
     .action(async (rawOptions: unknown) => {
-      const parsed = regressOptionsSchema.safeParse(rawOptions);
-      if (!parsed.success) throw new Error(formatZodError(parsed.error, 'regress'));
-      const options = parsed.data;
+      const options = parseWithSchema(regressOptionsSchema, rawOptions, 'regress', CommandOptionsError);
       const config = options.config ? loadConfigFile(options.config) : loadPreset(options.preset ?? 'smoke', presetsDirectory());
       const sweepName = options.config ? config.name : (options.preset ?? 'smoke');
       const baselineFile = resolve(options.baseline ?? defaultBaselineFile());

@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { formatZodError } from '../errors.js';
+import { CommandOptionsError } from '../errors.js';
+import { parseWithSchema } from '../tfseg-error.js';
 import { writeReport } from '../report/index.js';
 import { latestRecords, readResults } from '../results/store.js';
 import type { RegisterCommand } from './index.js';
@@ -23,10 +24,9 @@ export function defaultReportDir(resultsFile: string): string {
 
 /** Reads the results file, writes the report and returns the written paths. */
 export async function runReportCommand(input: { results: string; out?: string | undefined }): Promise<string[]> {
-  const parsed = reportCommandOptionsSchema.safeParse(input);
-  if (!parsed.success) throw new Error(formatZodError(parsed.error, 'report'));
-  const resultsFile = resolve(parsed.data.results);
-  if (!existsSync(resultsFile)) throw new Error(`report: results file ${parsed.data.results} does not exist (expected the JSONL file written by \`tfseg-bench run\`)`);
+  const parsed = parseWithSchema(reportCommandOptionsSchema, input, 'report', CommandOptionsError);
+  const resultsFile = resolve(parsed.results);
+  if (!existsSync(resultsFile)) throw new Error(`report: results file ${parsed.results} does not exist (expected the JSONL file written by \`tfseg-bench run\`)`);
   const { records, invalidLines, tornTail } = readResults(resultsFile);
   const notes = [
     ...(invalidLines.length ? [`Skipped ${invalidLines.length} line(s) of the results file that are not valid records: ${invalidLines.slice(0, 10).join(', ')}.`] : []),
@@ -34,9 +34,9 @@ export async function runReportCommand(input: { results: string; out?: string | 
   ];
   const { files } = await writeReport({
     records: latestRecords(records),
-    outDir: parsed.data.out ?? defaultReportDir(resultsFile),
+    outDir: parsed.out ?? defaultReportDir(resultsFile),
     resultsDir: dirname(resultsFile),
-    source: parsed.data.results,
+    source: parsed.results,
     notes,
   });
   return files;

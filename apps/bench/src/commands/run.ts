@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { loadConfigFile, loadPreset } from '../config/load-config';
 import { presetsDirectory } from '../config/package-paths';
 import { threadsFlagSchema, type SweepConfig } from '../config/sweep-config';
-import { formatZodError } from '../errors';
+import { CommandOptionsError } from '../errors';
+import { parseWithSchema } from '../tfseg-error';
 import { writeReport } from '../report/index';
 import { latestRecords, readResults } from '../results/store';
 import { planSweep, parseShard, selectShard, type PlannedRun } from '../sweep/plan';
@@ -53,9 +54,7 @@ export interface PreparedSweep {
 
 /** Parses flags, loads the config and plans the runs (no I/O beyond reading the config). */
 export function prepareSweep(rawOptions: unknown): { options: RunOptions; sweep: PreparedSweep } {
-  const parsed = runOptionsSchema.safeParse(rawOptions);
-  if (!parsed.success) throw new Error(formatZodError(parsed.error, 'run'));
-  const options = parsed.data;
+  const options = parseWithSchema(runOptionsSchema, rawOptions, 'run', CommandOptionsError);
   const config = options.config ? loadConfigFile(options.config) : loadPreset(options.preset ?? DEFAULT_PRESET, presetsDirectory());
   const name = options.config ? config.name : (options.preset ?? DEFAULT_PRESET);
   let runs = planSweep(config);

@@ -10,7 +10,8 @@ import { buildModel, CONVFORMER_UNET_PRESETS, modelOptionsSchema, TRANSUNET_PRES
 import { backendNameSchema, measureTrainingStep, selectBackend } from '@tfseg/training';
 import { z } from 'zod';
 import { threadsFlagSchema } from '../config/sweep-config.js';
-import { formatZodError } from '../errors.js';
+import { CommandOptionsError } from '../errors.js';
+import { parseWithSchema } from '../tfseg-error.js';
 import type { RegisterCommand } from './index.js';
 
 const positiveInteger = z.coerce.number().int().positive();
@@ -67,11 +68,10 @@ function timedModel(options: { model: ModelName; preset?: PresetName | undefined
 
 /** Selects the backend, builds the model and times its training step. */
 export async function runSpeedCommand(options: SpeedCommandOptions): Promise<SpeedResult> {
-  const parsed = speedCommandOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new Error(formatZodError(parsed.error, 'speed'));
-  const { model: name, size, batch, steps, warmup } = parsed.data;
-  const { preset, width, batchNorm } = timedModel(parsed.data);
-  const selection = await selectBackend(parsed.data.backend, { threads: parsed.data.threads });
+  const parsed = parseWithSchema(speedCommandOptionsSchema, options, 'speed', CommandOptionsError);
+  const { model: name, size, batch, steps, warmup } = parsed;
+  const { preset, width, batchNorm } = timedModel(parsed);
+  const selection = await selectBackend(parsed.backend, { threads: parsed.threads });
   const model = buildModel({ name, preset, inChannels: 1, numClasses: 2, inputSize: size, baseWidth: width, batchNorm, seed: 0 });
   try {
     const timing = await measureTrainingStep({ model, loss: { name: 'ml' }, numClasses: 2, batchSize: batch, steps, warmupSteps: warmup });

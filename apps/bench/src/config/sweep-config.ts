@@ -6,6 +6,8 @@
 import { MODEL_NAMES, PRESET_NAMES } from '@tfseg/models';
 import { MAX_WASM_THREADS, wasmThreadsSchema } from '@tfseg/training';
 import { z } from 'zod';
+import { BenchError } from '../errors';
+import { parseWithSchema } from '../tfseg-error';
 
 const threadsRule = `must be auto or a whole number from 1 to ${MAX_WASM_THREADS}`;
 /** `--threads <n|auto>` as commander hands it over (a string). */
@@ -128,10 +130,20 @@ export type SweepConfig = z.infer<typeof sweepConfigSchema>;
 export type SweepConfigInput = z.input<typeof sweepConfigSchema>;
 
 /** Thrown for an invalid config; the message names the field (`config.losses[2].lambda: must be ≤ 1`). */
-export class ConfigError extends Error {
+export class ConfigError extends BenchError {
+  static override readonly marker: symbol = Symbol.for('tfseg.bench.config-error');
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ConfigError';
+  }
+
+  /** `<where>.<field>: <rule>` for the first issue, `where` being the config's name (`config.losses[2].lambda: …`). */
+  static override formatZodError(error: z.ZodError, where: string): string {
+    const issue = error.issues[0];
+    if (issue === undefined) return `${where}: invalid`;
+    const message = issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}` : issue.message;
+    return `${formatPath(where, issue.path)}: ${message}`;
   }
 }
 
@@ -148,10 +160,5 @@ function formatPath(source: string, path: readonly PropertyKey[]): string {
  * names the first bad field and the rule, with the ZodError as `cause`.
  */
 export function parseSweepConfig(raw: unknown, source = 'config'): SweepConfig {
-  const result = sweepConfigSchema.safeParse(raw);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') message = `unknown key ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
-  throw new ConfigError(`${formatPath(source, issue.path)}: ${message}`, { cause: result.error });
+  return parseWithSchema(sweepConfigSchema, raw, source, ConfigError);
 }

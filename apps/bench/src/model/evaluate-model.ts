@@ -15,6 +15,8 @@ import { ensureBackend } from '../sweep/execute-run.js';
 import { threadsPerProcess } from '../sweep/run-sweep.js';
 import { readModelCard } from './model-card.js';
 import { segmentImage } from './segment.js';
+import { CommandOptionsError } from '../errors';
+import { parseWithSchema } from '../tfseg-error';
 
 /** Options of `tfseg-bench evaluate`. */
 export const evaluateModelOptionsSchema = z
@@ -51,12 +53,7 @@ const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ?
 
 /** Segments the chosen images with the model and scores them against their masks. */
 export async function evaluateModel(input: EvaluateModelOptions): Promise<ModelEvaluation> {
-  const parsed = evaluateModelOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`evaluate: ${issue?.path.join('.') || 'options'}: ${issue?.message ?? 'invalid'}`, { cause: parsed.error });
-  }
-  const options = parsed.data;
+  const options = parseWithSchema(evaluateModelOptionsSchema, input, 'evaluate', CommandOptionsError);
   const card = readModelCard(options.model);
   if (options.dataset === FOLDER_DATASET_NAME && options.root === undefined) throw new Error('evaluate: the folder dataset needs --root DIR');
   const descriptor = getDataset(options.dataset as DatasetName, { root: options.root });

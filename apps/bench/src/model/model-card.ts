@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { lossSpecSchema } from '@tfseg/losses';
 import { modelOptionsSchema } from '@tfseg/models';
 import { z } from 'zod';
-import { formatZodError } from '../errors.js';
+import { FileContentError } from '../errors.js';
+import { parseWithSchema } from '../tfseg-error.js';
 import { runEnvironmentSchema } from '../results/record.js';
 
 /** File name of the card inside a model directory. */
@@ -93,9 +94,7 @@ export function readModelCard(directory: string): ModelCard {
   } catch (error) {
     throw new Error(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
-  const parsed = modelCardSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${file}: ${formatZodError(parsed.error, 'tfseg')}`, { cause: parsed.error });
-  return parsed.data;
+  return parseWithSchema(modelCardSchema, raw, file, FileContentError);
 }
 
 /** Writes tfseg.json last and atomically (temp file, rename): a folder with a card holds a complete model. */

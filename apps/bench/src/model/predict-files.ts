@@ -17,6 +17,8 @@ import { ensureBackend } from '../sweep/execute-run.js';
 import { threadsPerProcess } from '../sweep/run-sweep.js';
 import { labelValues, readModelCard, type ModelCard } from './model-card.js';
 import { segmentImage, type Segmentation } from './segment.js';
+import { CommandOptionsError } from '../errors';
+import { parseWithSchema } from '../tfseg-error';
 
 /** Options of `tfseg-bench predict`. */
 export const predictFilesOptionsSchema = z.strictObject({
@@ -81,12 +83,7 @@ function overlayPng(file: ImageFile, slice: number, segmentation: Segmentation, 
 
 /** Segments every image with the model and writes the results; returns what it wrote, per input. */
 export async function predictFiles(input: PredictFilesOptions, log: (line: string) => void = () => {}): Promise<PredictedFile[]> {
-  const parsed = predictFilesOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`predict: ${issue?.path.join('.') || 'options'}: ${issue?.message ?? 'invalid'}`, { cause: parsed.error });
-  }
-  const options = parsed.data;
+  const options = parseWithSchema(predictFilesOptionsSchema, input, 'predict', CommandOptionsError);
   const card = readModelCard(options.model);
   const ids = options.images.map((file) => {
     const parts = splitImageName(basename(file));

@@ -29,6 +29,8 @@ import { runEnvironment } from '../sweep/environment.js';
 import { ensureBackend, fixedStepEpochs } from '../sweep/execute-run.js';
 import { threadsPerProcess } from '../sweep/run-sweep.js';
 import { MODEL_CARD_FILE, MODEL_CARD_VERSION, writeModelCard, type InputSpec, type ModelCard } from './model-card.js';
+import { CommandOptionsError } from '../errors';
+import { parseWithSchema } from '../tfseg-error';
 
 /** A loss written as its name alone (`caml`) or as @tfseg/losses' spec (`{ name: additive, lambda: 0.3 }`). */
 const lossInputSchema = z.preprocess((value) => (typeof value === 'string' ? { name: value } : value), lossSpecSchema);
@@ -140,12 +142,7 @@ function tfsegVersion(): string {
  * Resumes from `out/checkpoint/` when the same command was interrupted. Returns the card it wrote.
  */
 export async function trainModel(input: TrainModelOptions, events: TrainModelEvents = {}): Promise<ModelCard> {
-  const parsed = trainModelOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`train: ${issue?.path.join('.') || 'options'}: ${issue?.message ?? 'invalid'}`, { cause: parsed.error });
-  }
-  const options: ParsedTrainModelOptions = parsed.data;
+  const options: ParsedTrainModelOptions = parseWithSchema(trainModelOptionsSchema, input, 'train', CommandOptionsError);
   const out = resolve(options.out);
   const log = events.log ?? (() => {});
 

@@ -6,7 +6,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { formatZodError } from '../errors.js';
+import { BenchError } from '../errors.js';
+import { parseWithSchema } from '../tfseg-error.js';
 import { runRecordSchema } from '../results/record.js';
 import { aggregateRecords } from './aggregate.js';
 import type { Figure, ReportContent, SettingSection } from './content.js';
@@ -41,11 +42,10 @@ export type WriteReportOptions = z.input<typeof writeReportOptionsSchema>;
  * figures as files (`plots/*.svg`, `overlays/*.png`). Returns the paths written.
  */
 export async function writeReport(options: WriteReportOptions): Promise<{ files: string[] }> {
-  const parsed = writeReportOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new Error(`Error in writeReport: ${formatZodError(parsed.error, 'options')}`, { cause: parsed.error });
-  const { records, outDir, resultsDir, title, lossCurves } = parsed.data;
-  const content = await buildReportContent(records, resultsDir, parsed.data.source ?? resultsDir, title, lossCurves);
-  content.notes.unshift(...parsed.data.notes);
+  const parsed = parseWithSchema(writeReportOptionsSchema, options, 'writeReport', BenchError);
+  const { records, outDir, resultsDir, title, lossCurves } = parsed;
+  const content = await buildReportContent(records, resultsDir, parsed.source ?? resultsDir, title, lossCurves);
+  content.notes.unshift(...parsed.notes);
   const outputs: [string, string | Uint8Array][] = [
     ['report.md', renderMarkdown(content)],
     ['report.csv', renderCsv(content.sections.map((section) => section.table))],

@@ -10,6 +10,8 @@ import type { RunRecord, RunSamples } from '../results/record.js';
 import { runSamplesSchema } from '../results/record.js';
 import { backgroundClasses, blendPrediction, legendEntries, withLegend } from './blend.js';
 import { classKey } from './labels.js';
+import { FileContentError } from '../errors.js';
+import { parseWithSchema } from '../tfseg-error.js';
 
 type Rgb = readonly [number, number, number];
 
@@ -96,9 +98,7 @@ export function overlayPng(samples: RunSamples, images: Uint8Array[], columns: r
 export async function readSamples(run: RunRecord, resultsDir: string): Promise<RunSamples> {
   if (!run.samplesFile) throw new Error(`run ${run.id} has no samplesFile`);
   const path = join(resultsDir, run.samplesFile);
-  const parsed = runSamplesSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
-  if (!parsed.success) throw new Error(`samples file ${path} is not a valid samples file: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  return parsed.data;
+  return parseWithSchema(runSamplesSchema, JSON.parse(await readFile(path, 'utf8')), `samples file ${path} is not a valid samples file`, FileContentError);
 }
 
 /** Decodes one base64 pixel array and checks its length against the samples' shape. */

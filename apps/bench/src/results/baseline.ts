@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { describeRun } from './describe';
 import type { RunRecord } from './record';
+import { FileContentError } from '../errors';
+import { parseWithSchema } from '../tfseg-error';
 
 /**
  * Default tolerance on |ΔmIoU| (absolute). wasm runs are deterministic: the same wasm binary, the same
@@ -33,12 +35,7 @@ export function readBaseline(file: string): Baseline {
   } catch (error) {
     throw new Error(`baseline ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const parsed = baselineSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`baseline ${file}: ${issue.path.join('.')}: ${issue.message}`, { cause: parsed.error });
-  }
-  return parsed.data;
+  return parseWithSchema(baselineSchema, raw, `baseline ${file}`, FileContentError);
 }
 
 /** A baseline made from a sweep's `ok` records (keys sorted, so the file diffs cleanly). */

@@ -9,7 +9,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@tfseg/*/src/*', '@tfseg/*/src'], message: 'Import another package only through its public index.' }, { group: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'], message: 'Libraries never import tfjs-node directly; @tfseg/training loads it dynamically.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@tfseg/*/src/*', '@tfseg/*/src'], message: 'Import another package only through its public index.' }, { group: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'], message: 'Libraries never import tfjs-node directly; @tfseg/training loads it dynamically.' }, { regex: '^\\.{1,2}/.*\\.[cm]?js$', message: 'One import style: relative imports name the module without an extension (moduleResolution Bundler; tsup, tsc and jest resolve it).' }] }],
     },
   },
   {

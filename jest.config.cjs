@@ -16,8 +16,6 @@ module.exports = {
   moduleNameMapper: {
     '^@tfseg-internal/testing$': '<rootDir>/tools/testing/index.ts',
     '^@tfseg/((?!bench)[a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
-    // ESM-style relative imports (`./record.js`) resolve to the TypeScript source.
-    '^(\\.{1,2}/.*)\\.js$': '$1',
     // vega-canvas probes for `canvas` with a top-level await (not loadable as CommonJS); map it to its no-canvas behaviour.
     '^vega-canvas$': '<rootDir>/apps/bench/src/report/__fixtures__/vega-canvas-without-canvas.cjs',
   },

@@ -4,8 +4,8 @@
  * options (zod), calls package functions and prints; errors become one line on stderr and exit code 2.
  */
 import { Command } from 'commander';
-import { commands } from './commands/index.js';
-import { exitWithError } from './errors.js';
+import { commands } from './commands/index';
+import { exitWithError } from './errors';
 
 const program = new Command('tfseg-bench')
   .description('Sweeps, reports and mIoU regression for the Multiplicative Loss paper, on TensorFlow.js')

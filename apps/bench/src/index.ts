@@ -2,7 +2,7 @@
  * @tfseg/bench library surface: the pieces of the bench that other programs (and the bench's own tests)
  * can call without going through the CLI.
  */
-export { BenchError, CommandOptionsError, FileContentError, formatZodError, EXIT_BAD_INPUT } from './errors.js';
+export { BenchError, CommandOptionsError, FileContentError, formatZodError, EXIT_BAD_INPUT } from './errors';
 export {
   sweepConfigSchema,
   sweepLossSchema,
@@ -38,4 +38,4 @@ export {
   type RunConfig,
   type RunSamples,
 } from './results/record';
-export { writeReport, writeReportOptionsSchema, type WriteReportOptions } from './report/index.js';
+export { writeReport, writeReportOptionsSchema, type WriteReportOptions } from './report/index';

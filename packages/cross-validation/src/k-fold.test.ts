@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { CrossValidationError, kFold, type Fold } from './index.js';
+import { CrossValidationError, kFold, type Fold } from './index';
 
 /** Items 0..n−1, item i in group labels[i]. */
 const groupsOf = (counts: number[]) => counts.flatMap((count, group) => new Array<number>(count).fill(group));

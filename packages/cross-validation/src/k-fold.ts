@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { CrossValidationError } from './errors.js';
+import { CrossValidationError } from './errors';
 import { parseWithSchema } from './tfseg-error';
-import { groupMembers, itemsOf, type GroupMembers } from './groups.js';
-import { seedStream } from './random.js';
+import { groupMembers, itemsOf, type GroupMembers } from './groups';
+import { seedStream } from './random';
 
 /** Options of {@link kFold}. */
 export const kFoldOptionsSchema = z

@@ -1,5 +1,5 @@
 import { expectAllClose } from '@tfseg-internal/testing';
-import { pairedComparison } from './index.js';
+import { pairedComparison } from './index';
 
 // Reference values: scipy 1.17.1, stats.ttest_rel(a, b) (with .confidence_interval()) and
 // stats.wilcoxon(a, b) with its defaults, computed once with python3; textbook sources noted per case.

@@ -1,6 +1,6 @@
 import jStat from 'jstat';
-import { CrossValidationError } from './errors.js';
-import { wilcoxonSignedRank, type WilcoxonResult } from './wilcoxon.js';
+import { CrossValidationError } from './errors';
+import { wilcoxonSignedRank, type WilcoxonResult } from './wilcoxon';
 
 /** Paired comparison of two methods scored on the same folds × seeds. */
 export interface PairedComparison {

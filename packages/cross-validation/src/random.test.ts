@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { seedStream } from './index.js';
+import { seedStream } from './index';
 
 const draw = (seed: number, ...purpose: (string | number)[]) => {
   const random = seedStream(seed, ...purpose);

@@ -1,7 +1,7 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
-import { CrossValidationError } from './errors.js';
+import { CrossValidationError } from './errors';
 
 /** A seeded source of random numbers; every method advances the stream. */
 export interface Random {

@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { kFold, subsample } from './index.js';
+import { kFold, subsample } from './index';
 
 const isSubset = (small: number[], large: number[]) => small.every((item) => large.includes(item));
 

@@ -1,6 +1,6 @@
-import { CrossValidationError } from './errors.js';
-import { groupMembers, itemsOf, type GroupLabel } from './groups.js';
-import { seedStream } from './random.js';
+import { CrossValidationError } from './errors';
+import { groupMembers, itemsOf, type GroupLabel } from './groups';
+import { seedStream } from './random';
 
 /**
  * A reduced training set (the paper's 1/2, 1/4, 1/8 settings, Sec. 4.1): `ceil(fraction · n)` of the items

@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { summarize, summarizeClasses } from './index.js';
+import { summarize, summarizeClasses } from './index';
 
 describe('summarize', () => {
   it('gives the mean and the sample (n − 1) standard deviation: 2, 4, 4, 4, 5, 5, 7, 9 → mean 5, std √(32/7)', () => {

@@ -1,5 +1,5 @@
 import jStat from 'jstat';
-import { CrossValidationError } from './errors.js';
+import { CrossValidationError } from './errors';
 
 /** Mean ± standard deviation and range of one score over folds × seeds. */
 export interface Summary {

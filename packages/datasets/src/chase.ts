@@ -1,10 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Sample } from './dataset.js';
-import { fileError } from './errors.js';
-import { readJpeg } from './jpeg.js';
-import { greyChannel, readPng } from './png.js';
-import { readDataFile, requireSameSize, type DatasetSource, type SourceOptions, sourceIdentity, type SourceEntry } from './source.js';
+import type { Sample } from './dataset';
+import { fileError } from './errors';
+import { readJpeg } from './jpeg';
+import { greyChannel, readPng } from './png';
+import { readDataFile, requireSameSize, type DatasetSource, type SourceOptions, sourceIdentity, type SourceEntry } from './source';
 
 /** CHASE_DB1 classes in the order of the paper's Table 2. */
 export const CHASE_CLASS_NAMES = ['background', 'retinal vessel'];

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Sample } from './dataset.js';
-import { fileError } from './errors.js';
-import { readVolumePair, type NiftiVolume } from './nifti.js';
-import { type DatasetSource, type ReadOptions, type SourceOptions, sourceIdentity } from './source.js';
+import type { Sample } from './dataset';
+import { fileError } from './errors';
+import { readVolumePair, type NiftiVolume } from './nifti';
+import { type DatasetSource, type ReadOptions, type SourceOptions, sourceIdentity } from './source';
 
 /** COVID-19 CT classes in the order of the paper's Table 1. */
 export const COVID_CLASS_NAMES = ['background', 'consolidations', 'ground glass', 'pleural effusions'];

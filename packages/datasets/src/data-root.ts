@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DatasetError } from './errors.js';
+import { DatasetError } from './errors';
 
 /** The environment variable naming a folder that holds dataset folders (`$TFSEG_DATA_DIR/drosophila-sstem`). */
 export const DATA_DIRECTORY_VARIABLE = 'TFSEG_DATA_DIR';

@@ -1,11 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Sample } from './dataset.js';
-import { fileError } from './errors.js';
-import { findDataFolder } from './data-root.js';
-import { greyChannel, readPng } from './png.js';
-import { readDataFile, requireSameSize, type DatasetSource, type SourceOptions, sourceIdentity, type SourceEntry } from './source.js';
-import { readTiff } from './tiff.js';
+import type { Sample } from './dataset';
+import { fileError } from './errors';
+import { findDataFolder } from './data-root';
+import { greyChannel, readPng } from './png';
+import { readDataFile, requireSameSize, type DatasetSource, type SourceOptions, sourceIdentity, type SourceEntry } from './source';
+import { readTiff } from './tiff';
 
 /** Drosophila classes in the order of the paper's Table 3. */
 export const DROSOPHILA_CLASS_NAMES = ['membrane', 'mitochondria', 'synapse', 'glia/extracellular', 'intracellular'];

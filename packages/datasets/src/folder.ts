@@ -3,16 +3,16 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { DatasetDescriptor, Sample } from './dataset.js';
-import { DatasetError, fileError } from './errors.js';
+import type { DatasetDescriptor, Sample } from './dataset';
+import { DatasetError, fileError } from './errors';
 import { parseWithSchema } from './tfseg-error';
-import { COVID_HU_WINDOW } from './covid.js';
-import { readJpeg } from './jpeg.js';
-import { readNifti, readVolumePair, type NiftiVolume } from './nifti.js';
-import { greyChannel, readPng } from './png.js';
-import type { Raster } from './raster.js';
-import { createDescriptor, readDataFile, requireFolder, requireSameSize, type ReadOptions, type SourceEntry } from './source.js';
-import { readTiff } from './tiff.js';
+import { COVID_HU_WINDOW } from './covid';
+import { readJpeg } from './jpeg';
+import { readNifti, readVolumePair, type NiftiVolume } from './nifti';
+import { greyChannel, readPng } from './png';
+import type { Raster } from './raster';
+import { createDescriptor, readDataFile, requireFolder, requireSameSize, type ReadOptions, type SourceEntry } from './source';
+import { readTiff } from './tiff';
 
 /** The registered name of the user's own data in the folder layout. */
 export const FOLDER_DATASET_NAME = 'folder';

@@ -3,7 +3,7 @@
  * (Drosophila ssTEM, COVID-19 CT, CHASE_DB1), synthetic stand-ins written in the same formats, the paper's
  * per-fold protocol (patches, resizing, reduced training sets) and seeded augmentation into tfjs batches.
  */
-export { getDataset, listDatasets, registerDataset, type DatasetName } from './registry.js';
+export { getDataset, listDatasets, registerDataset, type DatasetName } from './registry';
 export {
   datasetDescriptorSchema,
   loadOptionsSchema,
@@ -15,15 +15,15 @@ export {
   type LoadOptions,
   type Protocol,
   type Sample,
-} from './dataset.js';
-export { prepareFold, prepareFoldOptionsSchema, type PrepareFoldOptions, type PreparedFold } from './prepare-fold.js';
-export type { PatchSet } from './patch-set.js';
-export { trainingBatches, trainingBatchesOptionsSchema, type TrainingBatchesOptions } from './training-batches.js';
-export { toTensors } from './tensors.js';
-export { statsOf } from './source.js';
-export { DROSOPHILA_CLASS_NAMES, DROSOPHILA_LABEL_VALUES } from './drosophila.js';
-export { COVID_CLASS_NAMES, COVID_MASK_VALUES, COVID_HU_WINDOW } from './covid.js';
-export { CHASE_CLASS_NAMES } from './chase.js';
+} from './dataset';
+export { prepareFold, prepareFoldOptionsSchema, type PrepareFoldOptions, type PreparedFold } from './prepare-fold';
+export type { PatchSet } from './patch-set';
+export { trainingBatches, trainingBatchesOptionsSchema, type TrainingBatchesOptions } from './training-batches';
+export { toTensors } from './tensors';
+export { statsOf } from './source';
+export { DROSOPHILA_CLASS_NAMES, DROSOPHILA_LABEL_VALUES } from './drosophila';
+export { COVID_CLASS_NAMES, COVID_MASK_VALUES, COVID_HU_WINDOW } from './covid';
+export { CHASE_CLASS_NAMES } from './chase';
 export {
   folderDataset,
   folderDatasetConfigSchema,
@@ -41,7 +41,7 @@ export {
   FOLDER_CONFIG_FILES,
   DEFAULT_VOLUME_WINDOW,
   type FolderDatasetConfig,
-} from './folder.js';
+} from './folder';
 export {
   writeSyntheticDrosophila,
   writeSyntheticCovid,
@@ -53,12 +53,12 @@ export {
   type SyntheticCovidOptions,
   type SyntheticChaseOptions,
   type SyntheticFiles,
-} from './synthetic.js';
-export { readNifti, readVolumePair, writeNifti, writeNiftiOptionsSchema, type NiftiVolume, type NiftiDatatype, type WriteNiftiOptions } from './nifti.js';
-export { readTiff, writeTiff } from './tiff.js';
-export { readPng, writePng } from './png.js';
-export { readJpeg, writeJpeg } from './jpeg.js';
-export { resizeImage, resizeMask, type ResizeMethod } from './resize.js';
-export type { Raster } from './raster.js';
-export { findDataFolder, DATA_DIRECTORY_VARIABLE } from './data-root.js';
-export { DatasetError, DatasetsError } from './errors.js';
+} from './synthetic';
+export { readNifti, readVolumePair, writeNifti, writeNiftiOptionsSchema, type NiftiVolume, type NiftiDatatype, type WriteNiftiOptions } from './nifti';
+export { readTiff, writeTiff } from './tiff';
+export { readPng, writePng } from './png';
+export { readJpeg, writeJpeg } from './jpeg';
+export { resizeImage, resizeMask, type ResizeMethod } from './resize';
+export type { Raster } from './raster';
+export { findDataFolder, DATA_DIRECTORY_VARIABLE } from './data-root';
+export { DatasetError, DatasetsError } from './errors';

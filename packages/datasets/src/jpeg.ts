@@ -1,6 +1,6 @@
 import * as jpeg from 'jpeg-js';
-import { DatasetError, fileError } from './errors.js';
-import type { Raster } from './raster.js';
+import { DatasetError, fileError } from './errors';
+import type { Raster } from './raster';
 
 /** Decodes a baseline or progressive JPEG into an 8-bit RGB {@link Raster}; corrupt files throw naming `file`. */
 export function readJpeg(buffer: Uint8Array, file = 'JPEG'): Raster<Uint8Array> {

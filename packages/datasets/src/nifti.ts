@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { DatasetError, fileError } from './errors.js';
-import { readDataFile } from './source.js';
+import { DatasetError, fileError } from './errors';
+import { readDataFile } from './source';
 import { parseWithSchema } from './tfseg-error';
 
 /** NIfTI-1 voxel datatypes this package reads and writes: code, bytes per voxel, DataView getter/setter. */

@@ -1,6 +1,6 @@
 import { convertIndexedToRgb, decode, encode } from 'fast-png';
-import { DatasetError, fileError } from './errors.js';
-import type { Raster } from './raster.js';
+import { DatasetError, fileError } from './errors';
+import type { Raster } from './raster';
 
 /**
  * Decodes a PNG (any bit depth; grey, grey+alpha, RGB, RGBA or palette) into a {@link Raster}. Palette

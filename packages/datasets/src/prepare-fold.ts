@@ -1,10 +1,10 @@
 import { kFold, seedStream, subsample } from '@tfseg/cross-validation';
 import { z } from 'zod';
-import type { LoadedDataset, Sample } from './dataset.js';
-import { DatasetError } from './errors.js';
+import type { LoadedDataset, Sample } from './dataset';
+import { DatasetError } from './errors';
 import { parseWithSchema } from './tfseg-error';
-import { allocatePatchSet, copyPatch, type PatchSet, type PatchSource } from './patch-set.js';
-import { resizeImage, resizeMask } from './resize.js';
+import { allocatePatchSet, copyPatch, type PatchSet, type PatchSource } from './patch-set';
+import { resizeImage, resizeMask } from './resize';
 
 /** Options of {@link prepareFold}; defaults come from the dataset's protocol. */
 export const prepareFoldOptionsSchema = z.object({

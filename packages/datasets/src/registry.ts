@@ -1,12 +1,12 @@
-import { chase } from './chase.js';
-import { covid } from './covid.js';
-import { datasetDescriptorSchema, type DatasetDescriptor } from './dataset.js';
-import { drosophila } from './drosophila.js';
-import { FOLDER_DATASET_NAME, folderDataset } from './folder.js';
-import { DatasetError } from './errors.js';
+import { chase } from './chase';
+import { covid } from './covid';
+import { datasetDescriptorSchema, type DatasetDescriptor } from './dataset';
+import { drosophila } from './drosophila';
+import { FOLDER_DATASET_NAME, folderDataset } from './folder';
+import { DatasetError } from './errors';
 import { parseWithSchema } from './tfseg-error';
-import { createDescriptor } from './source.js';
-import { syntheticSources } from './synthetic.js';
+import { createDescriptor } from './source';
+import { syntheticSources } from './synthetic';
 
 /** A dataset name used everywhere (config, CLI, reports). */
 export type DatasetName = 'drosophila' | 'covid19-ct' | 'chase-db1' | 'folder' | `synthetic-${string}`;

@@ -1,4 +1,4 @@
-import { DatasetError } from './errors.js';
+import { DatasetError } from './errors';
 
 /** How image intensities are resampled: `bilinear` (half-pixel centres, as tf.image.resizeBilinear with halfPixelCenters) or `area` (box average over the covered source pixels, as OpenCV's INTER_AREA). */
 export type ResizeMethod = 'bilinear' | 'area';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DatasetError, fileError } from './errors.js';
+import { DatasetError, fileError } from './errors';
 import { parseWithSchema } from './tfseg-error';
 import {
   loadOptionsSchema,
@@ -11,7 +11,7 @@ import {
   type LoadOptions,
   type Protocol,
   type Sample,
-} from './dataset.js';
+} from './dataset';
 
 /** One unit of reading: the files of one image (or one volume) and how to turn them into samples. */
 export interface SourceEntry {

@@ -3,16 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seedStream, type Random } from '@tfseg/cross-validation';
 import { z } from 'zod';
-import { chaseImageIds, chaseSource } from './chase.js';
-import { covidSource } from './covid.js';
-import { drosophilaFileNames, drosophilaSource } from './drosophila.js';
-import { DatasetError } from './errors.js';
+import { chaseImageIds, chaseSource } from './chase';
+import { covidSource } from './covid';
+import { drosophilaFileNames, drosophilaSource } from './drosophila';
+import { DatasetError } from './errors';
 import { parseWithSchema } from './tfseg-error';
-import { writeJpeg } from './jpeg.js';
-import { writeNifti, writeNiftiOptionsSchema } from './nifti.js';
-import { writePng } from './png.js';
-import type { DatasetSource } from './source.js';
-import { writeTiff } from './tiff.js';
+import { writeJpeg } from './jpeg';
+import { writeNifti, writeNiftiOptionsSchema } from './nifti';
+import { writePng } from './png';
+import type { DatasetSource } from './source';
+import { writeTiff } from './tiff';
 
 /** What a synthetic writer wrote. */
 export interface SyntheticFiles {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DatasetError } from './errors.js';
-import type { PatchSet } from './patch-set.js';
+import { DatasetError } from './errors';
+import type { PatchSet } from './patch-set';
 
 /**
  * A batch as tensors: `x` [B, H, W, Cin] intensities and `y` [B, H, W, C] one-hot masks (float32). The

@@ -1,6 +1,6 @@
 import UTIF, { type IFD } from 'utif';
-import { DatasetError, fileError } from './errors.js';
-import type { Raster } from './raster.js';
+import { DatasetError, fileError } from './errors';
+import type { Raster } from './raster';
 
 const tag = {
   bitsPerSample: 't258',

@@ -1,8 +1,8 @@
 import { seedStream } from '@tfseg/cross-validation';
 import { z } from 'zod';
-import { DatasetError } from './errors.js';
+import { DatasetError } from './errors';
 import { parseWithSchema } from './tfseg-error';
-import { allocatePatchSet, copyPatch, type PatchSet, type PatchSource } from './patch-set.js';
+import { allocatePatchSet, copyPatch, type PatchSet, type PatchSource } from './patch-set';
 
 /** Options of {@link trainingBatches}. */
 export const trainingBatchesOptionsSchema = z.object({

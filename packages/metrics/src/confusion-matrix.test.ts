@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { expectAllClose } from '@tfseg-internal/testing';
-import { ConfusionMatrix, MetricsError } from './index.js';
+import { ConfusionMatrix, MetricsError } from './index';
 
 const labels = (...values: number[]) => Int32Array.from(values);
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { classScoreNames, classScores, meanOfDefined, pixelAccuracyOf, type ClassScoreName } from './class-scores.js';
-import { countPairs, type LabelMap } from './count-pairs.js';
-import { MetricsError } from './errors.js';
+import { classScoreNames, classScores, meanOfDefined, pixelAccuracyOf, type ClassScoreName } from './class-scores';
+import { countPairs, type LabelMap } from './count-pairs';
+import { MetricsError } from './errors';
 import { parseWithSchema } from './tfseg-error';
-import { toLabelMap, type LabelInput } from './tensor-labels.js';
+import { toLabelMap, type LabelInput } from './tensor-labels';
 
 /** Options of {@link ConfusionMatrix}; parsed once by its constructor. */
 export const confusionMatrixOptionsSchema = z

@@ -11,14 +11,14 @@ export {
   type ConfusionMatrixOptions,
   type ConfusionMatrixJson,
   type ConfusionMatrixReport,
-} from './confusion-matrix.js';
+} from './confusion-matrix';
 export {
   MultiLabelConfusionMatrix,
   multiLabelConfusionMatrixOptionsSchema,
   type MultiLabelConfusionMatrixOptions,
   type MultiLabelReport,
-} from './multi-label.js';
-export { classScoreNames, type ClassScoreName } from './class-scores.js';
-export type { LabelMap } from './count-pairs.js';
-export type { LabelInput } from './tensor-labels.js';
-export { MetricsError } from './errors.js';
+} from './multi-label';
+export { classScoreNames, type ClassScoreName } from './class-scores';
+export type { LabelMap } from './count-pairs';
+export type { LabelInput } from './tensor-labels';
+export { MetricsError } from './errors';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeOnBackends, expectNoTensorLeak } from '@tfseg-internal/testing';
-import { ConfusionMatrix, MetricsError, MultiLabelConfusionMatrix } from './index.js';
+import { ConfusionMatrix, MetricsError, MultiLabelConfusionMatrix } from './index';
 
 describeOnBackends('binary sigmoid outputs (threshold 0.5)', () => {
   it('a one-channel probability map is read as foreground where p > 0.5, by hand', async () => {

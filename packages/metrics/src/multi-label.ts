@@ -1,10 +1,10 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { meanOfDefined } from './class-scores.js';
-import { ConfusionMatrix } from './confusion-matrix.js';
-import { MetricsError } from './errors.js';
+import { meanOfDefined } from './class-scores';
+import { ConfusionMatrix } from './confusion-matrix';
+import { MetricsError } from './errors';
 import { parseWithSchema } from './tfseg-error';
-import { thresholdChannels } from './tensor-labels.js';
+import { thresholdChannels } from './tensor-labels';
 
 /** Options of {@link MultiLabelConfusionMatrix}; parsed once by its constructor. */
 export const multiLabelConfusionMatrixOptionsSchema = z

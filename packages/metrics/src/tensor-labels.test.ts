@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeOnBackends, expectNoTensorLeak } from '@tfseg-internal/testing';
-import { ConfusionMatrix } from './index.js';
+import { ConfusionMatrix } from './index';
 
 describeOnBackends('ConfusionMatrix.update with tensors', () => {
   it('takes int32 label tensors and float32 probabilities [..., C] (argmax over the last axis) without leaking', async () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MetricsError } from './errors.js';
-import type { LabelMap } from './count-pairs.js';
+import { MetricsError } from './errors';
+import type { LabelMap } from './count-pairs';
 
 /** What `ConfusionMatrix.update` accepts for truth and prediction. */
 export type LabelInput = LabelMap | tf.Tensor;

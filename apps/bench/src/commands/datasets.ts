@@ -6,9 +6,9 @@
 import { getDataset, listDatasets, type CheckReport, type DatasetName, type DatasetStats } from '@tfseg/datasets';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { CommandOptionsError, exitWithError } from '../errors.js';
-import { parseWithSchema } from '../tfseg-error.js';
-import type { RegisterCommand } from './index.js';
+import { CommandOptionsError, exitWithError } from '../errors';
+import { parseWithSchema } from '../tfseg-error';
+import type { RegisterCommand } from './index';
 
 /** Arguments of `datasets check` and `datasets stats`. */
 export const datasetsCommandOptionsSchema = z.object({

@@ -11,9 +11,9 @@ import * as tf from '@tensorflow/tfjs';
 import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { probeBackends, type BackendProbe } from '@tfseg/training';
 import { z } from 'zod';
-import { CommandOptionsError } from '../errors.js';
-import { parseWithSchema } from '../tfseg-error.js';
-import type { RegisterCommand } from './index.js';
+import { CommandOptionsError } from '../errors';
+import { parseWithSchema } from '../tfseg-error';
+import type { RegisterCommand } from './index';
 
 /** Options of the `doctor` command. */
 export const doctorCommandOptionsSchema = z.object({ json: z.boolean().default(false) });

@@ -2,10 +2,10 @@
  * `tfseg-bench evaluate`: per-class IoU and Dice and their means of a model directory on a dataset, at
  * native resolution: the model's test split on its own data, every image otherwise (or with --all).
  */
-import { exitWithError } from '../errors.js';
-import { evaluateModel, formatEvaluation } from '../model/evaluate-model.js';
-import type { RegisterCommand } from './index.js';
-import { numberFlag } from './train.js';
+import { exitWithError } from '../errors';
+import { evaluateModel, formatEvaluation } from '../model/evaluate-model';
+import type { RegisterCommand } from './index';
+import { numberFlag } from './train';
 
 export const registerEvaluateCommand: RegisterCommand = (program) => {
   program

@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
-import { registerMerge } from './merge.js';
-import { registerRegress } from './regress.js';
-import { registerRun } from './run.js';
-import { registerDoctorCommand } from './doctor.js';
-import { registerReportCommand } from './report.js';
-import { registerSpeedCommand } from './speed.js';
-import { registerModelsCommand } from './models.js';
-import { registerDatasetsCommand } from './datasets.js';
-import { registerTrainCommand } from './train.js';
-import { registerPredictCommand } from './predict.js';
-import { registerEvaluateCommand } from './evaluate.js';
+import { registerMerge } from './merge';
+import { registerRegress } from './regress';
+import { registerRun } from './run';
+import { registerDoctorCommand } from './doctor';
+import { registerReportCommand } from './report';
+import { registerSpeedCommand } from './speed';
+import { registerModelsCommand } from './models';
+import { registerDatasetsCommand } from './datasets';
+import { registerTrainCommand } from './train';
+import { registerPredictCommand } from './predict';
+import { registerEvaluateCommand } from './evaluate';
 
 /** Registers one command on the program. */
 export type RegisterCommand = (program: Command) => void;

@@ -4,9 +4,9 @@
  */
 import { listModels } from '@tfseg/models';
 import { z } from 'zod';
-import { CommandOptionsError, exitWithError } from '../errors.js';
-import { parseWithSchema } from '../tfseg-error.js';
-import type { RegisterCommand } from './index.js';
+import { CommandOptionsError, exitWithError } from '../errors';
+import { parseWithSchema } from '../tfseg-error';
+import type { RegisterCommand } from './index';
 
 /** Options of the `models` command (strings from the command line are coerced). */
 export const modelsCommandOptionsSchema = z.object({

@@ -2,10 +2,10 @@
  * `tfseg-bench predict`: label images (or NIfTI label volumes) at each input's native size from a model
  * directory, optionally with overlays and class probabilities.
  */
-import { exitWithError } from '../errors.js';
-import { predictFiles } from '../model/predict-files.js';
-import type { RegisterCommand } from './index.js';
-import { numberFlag } from './train.js';
+import { exitWithError } from '../errors';
+import { predictFiles } from '../model/predict-files';
+import type { RegisterCommand } from './index';
+import { numberFlag } from './train';
 
 export const registerPredictCommand: RegisterCommand = (program) => {
   program

@@ -2,11 +2,11 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { CommandOptionsError } from '../errors.js';
-import { parseWithSchema } from '../tfseg-error.js';
-import { writeReport } from '../report/index.js';
-import { latestRecords, readResults } from '../results/store.js';
-import type { RegisterCommand } from './index.js';
+import { CommandOptionsError } from '../errors';
+import { parseWithSchema } from '../tfseg-error';
+import { writeReport } from '../report/index';
+import { latestRecords, readResults } from '../results/store';
+import type { RegisterCommand } from './index';
 
 /** Options of the `report` command. */
 export const reportCommandOptionsSchema = z.object({

@@ -9,10 +9,10 @@
 import { buildModel, CONVFORMER_UNET_PRESETS, modelOptionsSchema, TRANSUNET_PRESETS, UNET_PRESETS, type ModelName, type PresetName } from '@tfseg/models';
 import { backendNameSchema, measureTrainingStep, selectBackend } from '@tfseg/training';
 import { z } from 'zod';
-import { threadsFlagSchema } from '../config/sweep-config.js';
-import { CommandOptionsError } from '../errors.js';
-import { parseWithSchema } from '../tfseg-error.js';
-import type { RegisterCommand } from './index.js';
+import { threadsFlagSchema } from '../config/sweep-config';
+import { CommandOptionsError } from '../errors';
+import { parseWithSchema } from '../tfseg-error';
+import type { RegisterCommand } from './index';
 
 const positiveInteger = z.coerce.number().int().positive();
 

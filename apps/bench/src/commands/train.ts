@@ -7,9 +7,9 @@ import { extname } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { TrainingEvent } from '@tfseg/training';
 import { parse as parseYaml } from 'yaml';
-import { exitWithError } from '../errors.js';
-import { trainModel, type TrainModelOptions } from '../model/train-model.js';
-import type { RegisterCommand } from './index.js';
+import { exitWithError } from '../errors';
+import { trainModel, type TrainModelOptions } from '../model/train-model';
+import type { RegisterCommand } from './index';
 
 /** Reads a `--config` file (JSON or YAML) as a plain object; the fields are validated with the flags. */
 export function readOptionsFile(file: string, command: string): Record<string, unknown> {

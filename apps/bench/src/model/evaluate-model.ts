@@ -10,11 +10,11 @@ import { ConfusionMatrix } from '@tfseg/metrics';
 import { loadModel } from '@tfseg/models';
 import { wasmThreadsSchema } from '@tfseg/training';
 import { z } from 'zod';
-import { backendNameSchema } from '../config/sweep-config.js';
-import { ensureBackend } from '../sweep/execute-run.js';
-import { threadsPerProcess } from '../sweep/run-sweep.js';
-import { readModelCard } from './model-card.js';
-import { segmentImage } from './segment.js';
+import { backendNameSchema } from '../config/sweep-config';
+import { ensureBackend } from '../sweep/execute-run';
+import { threadsPerProcess } from '../sweep/run-sweep';
+import { readModelCard } from './model-card';
+import { segmentImage } from './segment';
 import { CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { lossSpecSchema } from '@tfseg/losses';
 import { modelOptionsSchema } from '@tfseg/models';
 import { z } from 'zod';
-import { FileContentError } from '../errors.js';
-import { parseWithSchema } from '../tfseg-error.js';
-import { runEnvironmentSchema } from '../results/record.js';
+import { FileContentError } from '../errors';
+import { parseWithSchema } from '../tfseg-error';
+import { runEnvironmentSchema } from '../results/record';
 
 /** File name of the card inside a model directory. */
 export const MODEL_CARD_FILE = 'tfseg.json';

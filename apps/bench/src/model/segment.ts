@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { resizeImage } from '@tfseg/datasets';
-import type { InputSpec } from './model-card.js';
+import type { InputSpec } from './model-card';
 
 /** An image in memory: HWC intensities in [0, 1]. */
 export interface InputImage {

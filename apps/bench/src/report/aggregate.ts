@@ -5,13 +5,13 @@
  */
 import type { Summary } from '@tfseg/cross-validation';
 import { summarize } from '@tfseg/cross-validation';
-import type { RunRecord } from '../results/record.js';
-import type { RecordLoss } from './losses.js';
-import { compareLosses, lossKey, lossLabel } from './losses.js';
-import type { PaperRow, PaperValue } from './paper-tables.js';
+import type { RunRecord } from '../results/record';
+import type { RecordLoss } from './losses';
+import { compareLosses, lossKey, lossLabel } from './losses';
+import type { PaperRow, PaperValue } from './paper-tables';
 
 export type { Summary };
-import { findPaperRow, paperClassValue, paperTables } from './paper-tables.js';
+import { findPaperRow, paperClassValue, paperTables } from './paper-tables';
 
 /** One cell of a table: our summary, the paper's value, and whether each is its column's best. */
 export interface Cell {

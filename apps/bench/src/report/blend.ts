@@ -3,7 +3,7 @@
  * and, when the truth is known, every wrong pixel marked — false positives (truth background), false
  * negatives (prediction background) and confusions between two foreground classes — plus a legend.
  */
-import { drawText, fillRect, GLYPH_HEIGHT, textWidth, type RgbCanvas } from './bitmap-font.js';
+import { drawText, fillRect, GLYPH_HEIGHT, textWidth, type RgbCanvas } from './bitmap-font';
 
 type Rgb = readonly [number, number, number];
 

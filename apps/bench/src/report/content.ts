@@ -1,8 +1,8 @@
 /** What a report holds, independent of its format: sections per setting, figures, and notes. */
-import type { SettingTable } from './aggregate.js';
-import { datasetLabel, fractionLabel, modelLabel } from './labels.js';
-import type { PairedTest } from './paired.js';
-import { paperTables } from './paper-tables.js';
+import type { SettingTable } from './aggregate';
+import { datasetLabel, fractionLabel, modelLabel } from './labels';
+import type { PairedTest } from './paired';
+import { paperTables } from './paper-tables';
 
 /** A plot (SVG text) or an image (PNG bytes), saved as `file` and embedded in the HTML. */
 export interface Figure {

@@ -2,7 +2,7 @@
  * The CSV report: one row per dataset × model × fraction × loss with n, mIoU and per-class IoU
  * (mean and std, percent) and the paper's mIoU, for spreadsheets and further analysis.
  */
-import type { Cell, SettingTable } from './aggregate.js';
+import type { Cell, SettingTable } from './aggregate';
 
 /** Renders every table as CSV rows; class columns are the union of all datasets' classes (empty where absent). */
 export function renderCsv(tables: readonly SettingTable[]): string {

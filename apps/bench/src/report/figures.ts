@@ -1,15 +1,15 @@
 /** Builds the report's figures: plots rendered to SVG and qualitative overlays encoded as PNG. */
-import type { RunRecord } from '../results/record.js';
-import type { LossRow, SettingTable } from './aggregate.js';
-import type { Figure } from './content.js';
-import { settingTitle } from './content.js';
-import { datasetLabel, modelLabel } from './labels.js';
-import { figureFiveSpec, figureOneSpec, traceLossCurves } from './loss-curve-plots.js';
-import { isProposedLoss } from './losses.js';
-import type { OverlayColumn } from './overlays.js';
-import { decodePixels, overlayPng, readSamples } from './overlays.js';
-import { fractionSpec, lambdaSpec, trainingCurvesSpec } from './plots.js';
-import { renderSvg } from './render-svg.js';
+import type { RunRecord } from '../results/record';
+import type { LossRow, SettingTable } from './aggregate';
+import type { Figure } from './content';
+import { settingTitle } from './content';
+import { datasetLabel, modelLabel } from './labels';
+import { figureFiveSpec, figureOneSpec, traceLossCurves } from './loss-curve-plots';
+import { isProposedLoss } from './losses';
+import type { OverlayColumn } from './overlays';
+import { decodePixels, overlayPng, readSamples } from './overlays';
+import { fractionSpec, lambdaSpec, trainingCurvesSpec } from './plots';
+import { renderSvg } from './render-svg';
 
 const OVERLAY_SAMPLES = 3;
 

@@ -1,6 +1,6 @@
 /** Number formatting shared by the Markdown, CSV and HTML writers. */
-import type { Summary } from './aggregate.js';
-import type { PaperValue } from './paper-tables.js';
+import type { Summary } from './aggregate';
+import type { PaperValue } from './paper-tables';
 
 /** The placeholder for a value that does not exist (no runs, or not in the paper). */
 export const MISSING = '—';

@@ -2,10 +2,10 @@
  * The report's tables as plain grids of text cells, so the Markdown and HTML writers lay out exactly
  * the same content: the paper's Tables 1–4 with a paper column beside each of ours, and the paired tests.
  */
-import type { Cell, SettingTable } from './aggregate.js';
-import { formatDifference, formatPaperValue, formatPValue, formatSummary, MISSING } from './format.js';
-import { datasetLabel, fractionRatio, modelLabel } from './labels.js';
-import type { PairedTest } from './paired.js';
+import type { Cell, SettingTable } from './aggregate';
+import { formatDifference, formatPaperValue, formatPValue, formatSummary, MISSING } from './format';
+import { datasetLabel, fractionRatio, modelLabel } from './labels';
+import type { PairedTest } from './paired';
 
 /** One cell: its text, whether it is its column's best (bold), and whether it is the paper's number. */
 export interface GridCell {

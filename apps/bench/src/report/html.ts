@@ -2,11 +2,11 @@
  * The self-contained HTML report: inline CSS, plots as inline SVG, overlays as PNG data URIs; no
  * scripts, fonts or any other external resource, so the file can be mailed or archived as is.
  */
-import type { Figure, ReportContent } from './content.js';
-import { paperTableName, settingTitle, tableLegend } from './content.js';
-import type { Grid, GridCell } from './grid.js';
-import { ablationGrid, pairedGrid, settingGrid } from './grid.js';
-import { paperTables } from './paper-tables.js';
+import type { Figure, ReportContent } from './content';
+import { paperTableName, settingTitle, tableLegend } from './content';
+import type { Grid, GridCell } from './grid';
+import { ablationGrid, pairedGrid, settingGrid } from './grid';
+import { paperTables } from './paper-tables';
 
 const STYLE = `
 body { font: 14px/1.45 Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1280px; padding: 0 16px; color: #222; }

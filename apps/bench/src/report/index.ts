@@ -6,16 +6,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { BenchError } from '../errors.js';
-import { parseWithSchema } from '../tfseg-error.js';
-import { runRecordSchema } from '../results/record.js';
-import { aggregateRecords } from './aggregate.js';
-import type { Figure, ReportContent, SettingSection } from './content.js';
-import { renderCsv } from './csv.js';
-import { fractionPlots, lossCurveFigures, overlayFigure, settingPlots } from './figures.js';
-import { renderHtml } from './html.js';
-import { renderMarkdown } from './markdown.js';
-import { pairedTests } from './paired.js';
+import { BenchError } from '../errors';
+import { parseWithSchema } from '../tfseg-error';
+import { runRecordSchema } from '../results/record';
+import { aggregateRecords } from './aggregate';
+import type { Figure, ReportContent, SettingSection } from './content';
+import { renderCsv } from './csv';
+import { fractionPlots, lossCurveFigures, overlayFigure, settingPlots } from './figures';
+import { renderHtml } from './html';
+import { renderMarkdown } from './markdown';
+import { pairedTests } from './paired';
 
 /** Options of {@link writeReport}. */
 export const writeReportOptionsSchema = z.object({
@@ -80,6 +80,6 @@ export async function buildReportContent(records: z.infer<typeof runRecordSchema
   return { title, source, runs: { ok: records.length - failed, failed }, sections, overviewFigures, notes };
 }
 
-export { aggregateRecords, type Cell, type LossRow, type SettingTable, type Summary } from './aggregate.js';
-export { pairedTests, type PairedTest } from './paired.js';
-export { findPaperRow, paperTables, paperTablesSchema, type PaperRow, type PaperTables } from './paper-tables.js';
+export { aggregateRecords, type Cell, type LossRow, type SettingTable, type Summary } from './aggregate';
+export { pairedTests, type PairedTest } from './paired';
+export { findPaperRow, paperTables, paperTablesSchema, type PaperRow, type PaperTables } from './paper-tables';

@@ -2,7 +2,7 @@
  * How the report names and orders losses: the paper's row order (CE, Dice, additive by λ, ML, CAML,
  * then the constant-r CAML ablation of Table 4) and its row labels.
  */
-import type { RunConfig } from '../results/record.js';
+import type { RunConfig } from '../results/record';
 
 /** A loss as recorded in a run's config. */
 export type RecordLoss = RunConfig['loss'];

@@ -1,9 +1,9 @@
 /** The Markdown report: the same tables as the HTML page, with links to the saved figures. */
-import type { Grid } from './grid.js';
-import { ablationGrid, pairedGrid, settingGrid } from './grid.js';
-import type { Figure, ReportContent } from './content.js';
-import { paperTableName, settingTitle, tableLegend } from './content.js';
-import { paperTables } from './paper-tables.js';
+import type { Grid } from './grid';
+import { ablationGrid, pairedGrid, settingGrid } from './grid';
+import type { Figure, ReportContent } from './content';
+import { paperTableName, settingTitle, tableLegend } from './content';
+import { paperTables } from './paper-tables';
 
 /** Renders the report as GitHub-flavoured Markdown. */
 export function renderMarkdown(content: ReportContent): string {

@@ -6,12 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
-import type { RunRecord, RunSamples } from '../results/record.js';
-import { runSamplesSchema } from '../results/record.js';
-import { backgroundClasses, blendPrediction, legendEntries, withLegend } from './blend.js';
-import { classKey } from './labels.js';
-import { FileContentError } from '../errors.js';
-import { parseWithSchema } from '../tfseg-error.js';
+import type { RunRecord, RunSamples } from '../results/record';
+import { runSamplesSchema } from '../results/record';
+import { backgroundClasses, blendPrediction, legendEntries, withLegend } from './blend';
+import { classKey } from './labels';
+import { FileContentError } from '../errors';
+import { parseWithSchema } from '../tfseg-error';
 
 type Rgb = readonly [number, number, number];
 

@@ -5,9 +5,9 @@
  */
 import type { PairedComparison } from '@tfseg/cross-validation';
 import { pairedComparison } from '@tfseg/cross-validation';
-import type { RunRecord } from '../results/record.js';
-import type { LossRow, SettingTable } from './aggregate.js';
-import { isProposedLoss } from './losses.js';
+import type { RunRecord } from '../results/record';
+import type { LossRow, SettingTable } from './aggregate';
+import { isProposedLoss } from './losses';
 
 /** One comparison of a proposed loss with the best additive loss of its table. */
 export interface PairedTest {

@@ -4,10 +4,10 @@
  */
 import { z } from 'zod';
 import paperTablesJson from '../../data/paper-tables.json';
-import { recordLossSchema } from '../results/record.js';
-import { classKey, sameFraction } from './labels.js';
-import type { RecordLoss } from './losses.js';
-import { lossKey } from './losses.js';
+import { recordLossSchema } from '../results/record';
+import { classKey, sameFraction } from './labels';
+import type { RecordLoss } from './losses';
+import { lossKey } from './losses';
 
 /** A printed `mean±std` value, in percent. */
 export const paperValueSchema = z.object({ mean: z.number().min(0).max(100), std: z.number().min(0).max(100) });

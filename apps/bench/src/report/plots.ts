@@ -4,9 +4,9 @@
  * dashed beside ours where it has them.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { SettingTable } from './aggregate.js';
-import { fractionRatio } from './labels.js';
-import { isProposedLoss, lossLabel } from './losses.js';
+import type { SettingTable } from './aggregate';
+import { fractionRatio } from './labels';
+import { isProposedLoss, lossLabel } from './losses';
 
 const OURS = 'ours';
 const PAPER = 'paper';

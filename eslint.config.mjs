@@ -1,6 +1,12 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Imports no file may make: another package's internals, tfjs-node from a library. */
+const boundaryPatterns = [
+  { group: ['@tfseg/*/src/*', '@tfseg/*/src'], message: 'Import another package only through its public index.' },
+  { group: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'], message: 'Libraries never import tfjs-node directly; @tfseg/training loads it dynamically.' },
+];
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**'] },
   js.configs.recommended,
@@ -9,7 +15,15 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@tfseg/*/src/*', '@tfseg/*/src'], message: 'Import another package only through its public index.' }, { group: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'], message: 'Libraries never import tfjs-node directly; @tfseg/training loads it dynamically.' }, { regex: '^\\.{1,2}/.*\\.[cm]?js$', message: 'One import style: relative imports name the module without an extension (moduleResolution Bundler; tsup, tsc and jest resolve it).' }] }],
+      'no-restricted-imports': ['error', { patterns: boundaryPatterns }],
+    },
+  },
+  {
+    // One import style for TypeScript: relative imports without an extension (moduleResolution Bundler;
+    // tsup, tsc and jest resolve them). Plain .js/.mjs files (the browser example) keep the extensions ESM needs.
+    files: ['**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...boundaryPatterns, { regex: '^\\.{1,2}/.*\\.[cm]?js$', message: 'One import style: relative imports in TypeScript name the module without an extension.' }] }],
     },
   },
   {

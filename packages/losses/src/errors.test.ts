@@ -54,6 +54,9 @@ describe('lossDisplayName', () => {
     [{ name: 'caml' }, 'CAML'],
     [{ name: 'caml', r: 3 }, 'CAML (r=3)'],
     [{ name: 'caml', confidence: 'mean-probability' }, 'CAML (p̄=mean probability)'],
+    [{ name: 'caml', r: 3, activation: 'sigmoid', diceReduction: 'image' }, 'CAML (r=3, sigmoid, image Dice)'],
+    [{ name: 'additive', lambda: 0.3, ignoreIndex: 255, classWeights: [0.2, 1, 3], includeBackground: false }, 'λ·Dice + (1−λ)·CE (λ=0.3, ignoreIndex=255, weights=[0.2,1,3], no background)'],
+    [{ name: 'ce', activation: 'sigmoid', fromLogits: true }, 'CE (sigmoid)'],
   ] as Array<[LossSpec, string]>)('%j → %s', (spec, name) => {
     expect(lossDisplayName(spec)).toBe(name);
   });

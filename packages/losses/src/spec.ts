@@ -121,25 +121,37 @@ function formatNumber(value: number): string {
 
 /**
  * A short human-readable name of a loss for reports and plots, e.g. `"λ·Dice + (1−λ)·CE (λ=0.3)"`,
- * `"ML"`, `"CAML"`, `"CAML (r=3)"`.
+ * `"ML"`, `"CAML"`, `"CAML (r=3)"`, `"CAML (sigmoid, image Dice)"` (options that differ from the paper's).
  */
 export function lossDisplayName(spec: LossSpec): string {
   const parsed = parseLossSpec(spec, 'lossDisplayName');
+  const details: string[] = [];
+  let base: string;
   switch (parsed.name) {
     case 'ce':
-      return 'CE';
+      base = 'CE';
+      break;
     case 'dice':
-      return 'Dice';
+      base = 'Dice';
+      break;
     case 'additive':
-      return `λ·Dice + (1−λ)·CE (λ=${formatNumber(parsed.lambda ?? DEFAULT_LAMBDA)})`;
+      base = 'λ·Dice + (1−λ)·CE';
+      details.push(`λ=${formatNumber(parsed.lambda ?? DEFAULT_LAMBDA)}`);
+      break;
     case 'ml':
-      return 'ML';
-    case 'caml': {
-      const details = [
-        ...(parsed.r === undefined ? [] : [`r=${formatNumber(parsed.r)}`]),
-        ...(parsed.confidence === 'mean-probability' ? ['p̄=mean probability'] : []),
-      ];
-      return details.length === 0 ? 'CAML' : `CAML (${details.join(', ')})`;
-    }
+      base = 'ML';
+      break;
+    case 'caml':
+      base = 'CAML';
+      if (parsed.r !== undefined) details.push(`r=${formatNumber(parsed.r)}`);
+      if (parsed.confidence === 'mean-probability') details.push('p̄=mean probability');
+      break;
   }
+  // The options of issue 16, when they differ from the paper's setting, so reports tell the runs apart.
+  if (parsed.activation === 'sigmoid') details.push('sigmoid');
+  if (parsed.ignoreIndex !== undefined) details.push(`ignoreIndex=${parsed.ignoreIndex}`);
+  if (parsed.classWeights !== undefined) details.push(`weights=[${parsed.classWeights.map(formatNumber).join(',')}]`);
+  if (parsed.name !== 'ce' && parsed.includeBackground === false) details.push('no background');
+  if (parsed.name !== 'ce' && parsed.diceReduction === 'image') details.push('image Dice');
+  return details.length === 0 ? base : `${base} (${details.join(', ')})`;
 }

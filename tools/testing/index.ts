@@ -58,3 +58,5 @@ export async function expectNoTensorLeak<T>(fn: () => T | Promise<T>): Promise<T
   if (after !== before) throw new Error(`tensor leak: ${before} tensors before, ${after} after`);
   return result;
 }
+
+export { mountSmallDisk, useSmallDisk, type SmallDisk } from './small-disk';

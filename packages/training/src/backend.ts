@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as WasmPackage from '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { z } from 'zod';
-import { TrainingError } from './errors';
+import { BackendUnavailableError, TrainingError } from './errors';
 import { parseWithSchema } from './tfseg-error';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 import { nativeKernelsEnabled, nativeKernelThreads, startNativeKernels } from './wasm-kernels/native/runtime';
@@ -245,7 +245,7 @@ export async function selectBackend(name: BackendName | string = 'auto', options
   }
   const reasons = skipped.map((entry) => `${entry.backend}: ${entry.reason}`).join('; ');
   const hint = parsedName.data === 'tensorflow' ? ` ${TENSORFLOW_INSTALL_HINT}` : '';
-  throw new TrainingError(`Error in selectBackend: backend '${parsedName.data}' is not available (${reasons}).${hint}`);
+  throw new BackendUnavailableError(parsedName.data, `Error in selectBackend: backend '${parsedName.data}' is not available (${reasons}).${hint}`);
 }
 
 /** Whether one backend candidate works here, and why (not). */

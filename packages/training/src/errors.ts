@@ -65,3 +65,18 @@ export class TrainingAbortedError extends TrainingError {
     this.name = 'AbortError';
   }
 }
+
+/**
+ * Thrown when a known backend cannot be used on this machine (a missing native library such as
+ * libtensorflow or CUDA, a module that fails to load): the environment is at fault, not the input.
+ */
+export class BackendUnavailableError extends TrainingError {
+  constructor(
+    /** The backend that was asked for. */
+    readonly backend: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BackendUnavailableError';
+  }
+}

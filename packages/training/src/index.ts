@@ -17,4 +17,5 @@ export type { AdamOptions } from './adam';
 export type { LossFunction } from './training-step';
 export { measureTrainingStep, measureTrainingStepOptionsSchema, median } from './measure-training-step';
 export type { MeasureTrainingStepOptions, TrainingStepTiming } from './measure-training-step';
-export { TrainingError, TrainingDataError, NonFiniteLossError, TrainingAbortedError } from './errors';
+export { TrainingError, TrainingDataError, NonFiniteLossError, TrainingAbortedError, BackendUnavailableError } from './errors';
+export { writeFileAtomic, appendFileChecked, FileWriteError, ENVIRONMENT_ERROR_CODES } from './files';

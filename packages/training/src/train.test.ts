@@ -163,6 +163,33 @@ describeOnBackends(
     // 8 patches in batches of 4: 2 steps per epoch keeps the cpu backend quick.
     const reproducible = (overrides: Partial<TrainOptions>): TrainOptions => options({ trainBatches: smallBatches, ...overrides });
 
+    it('refuses to resume a checkpoint of a run with another loss or learning rate, naming the setting', async () => {
+      const directory = await temporaryDirectory();
+      try {
+        const first = await train(reproducible({ epochs: 1, checkpointDir: directory }));
+        first.model.dispose();
+        await expect(train(reproducible({ epochs: 2, loss: { name: 'ce' }, checkpointDir: directory }))).rejects.toThrow(/other settings \(loss: \{"name":"ml"\} in the checkpoint, \{"name":"ce"\} now\)/);
+        await expect(train(reproducible({ epochs: 2, optimizer: { learningRate: 0.01 }, checkpointDir: directory }))).rejects.toThrow(/other settings \(optimizer: .*"learningRate":0.1.* in the checkpoint, .*"learningRate":0.01.* now\)/);
+        // The same settings with more epochs continue the run.
+        const events: TrainingEvent[] = [];
+        const resumed = await train(reproducible({ epochs: 2, checkpointDir: directory, onProgress: (event) => events.push(event) }));
+        expect(events[0]).toMatchObject({ type: 'resumed', epoch: 1 });
+        resumed.model.dispose();
+      } finally {
+        await fs.rm(directory, { recursive: true, force: true });
+      }
+    });
+
+    it('stops at the next step when its signal is aborted from a timer (training yields to the event loop)', async () => {
+      const controller = new AbortController();
+      let steps = 0;
+      const timer = setTimeout(() => controller.abort(), 0);
+      await expect(train(options({ epochs: 50, signal: controller.signal, onProgress: (event) => event.type === 'step' && (steps += 1) }))).rejects.toThrow(/aborted during epoch 0/);
+      clearTimeout(timer);
+      // 50 epochs are 300 steps; a loop that never yields would run them all before the timer fires.
+      expect(steps).toBeLessThan(3);
+    });
+
     it('is deterministic: the same seed gives the same losses and test mIoU twice in a row', async () => {
       const first = await train(reproducible({}));
       const second = await train(reproducible({}));

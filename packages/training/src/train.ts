@@ -3,7 +3,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { createLoss, lossSpecSchema } from '@tfseg/losses';
 import { z } from 'zod';
 import { adamOptionsSchema } from './adam';
-import { readCheckpoint, writeCheckpoint, type TrainingCheckpoint } from './checkpoint';
+import { configurationDifference, readCheckpoint, writeCheckpoint, type TrainingCheckpoint, type TrainingConfiguration } from './checkpoint';
 import { NonFiniteLossError, TrainingAbortedError, TrainingError } from './errors';
 import { parseWithSchema } from './tfseg-error';
 import { evaluate, type Evaluation } from './evaluate';
@@ -114,7 +114,24 @@ function sameShapes(a: number[][], b: number[][]): boolean {
   return a.length === b.length && a.every((shape, index) => shape.join(',') === b[index]?.join(','));
 }
 
+/**
+ * Resolves after the event loop has had a turn: a step's `await` resolves as a microtask, which would let
+ * a long training starve signal handlers, IPC and timers. Costs microseconds per step.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+}
+
 type State = Omit<TrainingCheckpoint, 'weights' | 'optimizer'>;
+
+/**
+ * The settings that shape the weights, stored in checkpoints and compared on resume. A loss given as a
+ * function is known only by its name (its code cannot be compared).
+ */
+function trainingConfiguration(settings: ParsedTrainOptions): TrainingConfiguration {
+  const loss = typeof settings.loss === 'function' ? `function ${(settings.loss as LossFunction).name || '(anonymous)'}` : settings.loss;
+  return { loss, optimizer: settings.optimizer, batchSize: settings.batchSize, numClasses: settings.numClasses, earlyStopping: settings.earlyStopping ?? null };
+}
 
 /** One call of {@link train}: its settings, the mutable run state, and one method per phase. */
 class TrainingRun {
@@ -134,6 +151,7 @@ class TrainingRun {
     this.evaluationOptions = { batchSize: settings.evaluationBatchSize, ...(settings.classNames ? { classNames: settings.classNames } : {}) };
     this.state = {
       seed: settings.seed,
+      configuration: trainingConfiguration(settings),
       completedEpochs: 0,
       globalStep: 0,
       history: { trainLoss: [], validationMeanIoU: [] },
@@ -157,6 +175,8 @@ class TrainingRun {
     if (!checkpoint || !directory) return;
     if (checkpoint.seed !== this.settings.seed) throw new TrainingError(`Error in train: checkpoint in ${directory} was written with seed ${checkpoint.seed}, but seed is ${this.settings.seed}; use another checkpointDir or the same seed`);
     if (!sameShapes(checkpoint.weightShapes, this.weightShapes)) throw new TrainingError(`Error in train: checkpoint in ${directory} belongs to a model with other weight shapes`);
+    const difference = configurationDifference(checkpoint.configuration, this.state.configuration);
+    if (difference !== undefined) throw new TrainingError(`Error in train: checkpoint in ${directory} was written by a run with other settings (${difference}); use another checkpointDir or the same settings`);
     writeWeights(this.model, checkpoint.weights);
     this.step.optimizer.setState(checkpoint.optimizer);
     const { weights: _weights, optimizer: _optimizer, ...state } = checkpoint;
@@ -204,6 +224,8 @@ class TrainingRun {
         this.peakRssBytes = Math.max(this.peakRssBytes, process.memoryUsage.rss());
         const elapsed = Math.max(1, Date.now() - epochStart);
         this.emit({ type: 'step', epoch, step: state.globalStep - 1, stepInEpoch: stepInEpoch - 1, loss, imagesPerSecond: (images * 1000) / elapsed, etaMs: this.eta(elapsed / stepInEpoch) });
+        // Let timers, I/O and signal handlers run (Ctrl-C while training in the only process).
+        await yieldToEventLoop();
       }
     }
     if (stepInEpoch === 0) throw new TrainingError(`Error in train: trainBatches(${epoch}) yielded no patches`);

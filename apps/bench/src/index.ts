@@ -2,7 +2,7 @@
  * @tfseg/bench library surface: the pieces of the bench that other programs (and the bench's own tests)
  * can call without going through the CLI.
  */
-export { BenchError, CommandOptionsError, FileContentError, formatZodError, EXIT_BAD_INPUT } from './errors';
+export { BenchError, CommandOptionsError, FileContentError, EnvironmentError, formatZodError, exitCodeFor, EXIT_OK, EXIT_RUNS_FAILED, EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_INTERNAL } from './errors';
 export {
   sweepConfigSchema,
   sweepLossSchema,
@@ -17,8 +17,8 @@ export { planSweep, expandLoss, parseShard, selectShard, type PlannedRun, type S
 export { executeRun, type ExecuteRunOptions, type RunProgress } from './sweep/execute-run';
 export { runSweep, pendingRuns, type RunSweepOptions, type SweepEvents, type WorkerCommand } from './sweep/run-sweep';
 export { runId, canonicalJson } from './results/run-id';
-export { readResults, appendRecord, repairResultsFile, writeResults, latestRecords, finishedRunIds, type ResultsFile } from './results/store';
-export { mergeResultFiles, type MergedResults } from './results/merge';
+export { readResults, appendRecord, repairResultsFile, checkResultsFileTarget, writeResults, latestRecords, finishedRunIds, type ResultsFile } from './results/store';
+export { mergeResultFiles, type MergedResults, type ConflictPreference } from './results/merge';
 export {
   baselineSchema,
   readBaseline,

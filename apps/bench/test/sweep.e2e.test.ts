@@ -96,19 +96,19 @@ describe('tfseg-bench run', () => {
   });
 });
 
-describe('bad input: one line, exit code 2, nothing written', () => {
-  const cases: [string, Record<string, unknown>, RegExp][] = [
-    ['a bad field', { losses: [{ name: 'ce' }, { name: 'ml' }, { name: 'additive', lambda: 1.5 }] }, /^tfseg-bench: config\.losses\[2\]\.lambda: must be ≤ 1$/],
-    ['an unknown backend', { backend: 'webgpu' }, /^tfseg-bench: config\.backend: must be one of auto, tensorflow, wasm, cpu, but got "webgpu"$/],
-    ['a backend that is not installed', { backend: 'tensorflow' }, /^tfseg-bench: backend "tensorflow" cannot be used: .*tfjs-node/],
-    ['an input size the model cannot take', { imageSize: 36 }, /^tfseg-bench: model unet\/tiny at imageSize 36: .*multiple of 16/],
-    ['a missing dataset folder', { datasets: [{ name: 'drosophila', root: '/nonexistent/drosophila' }] }, /^tfseg-bench: dataset "drosophila" cannot be loaded: .*\/nonexistent\/drosophila/],
+describe('bad input (exit 2) or a missing library (exit 3): one line, nothing written', () => {
+  const cases: [string, Record<string, unknown>, number, RegExp][] = [
+    ['a bad field', { losses: [{ name: 'ce' }, { name: 'ml' }, { name: 'additive', lambda: 1.5 }] }, 2, /^tfseg-bench: config\.losses\[2\]\.lambda: must be ≤ 1$/],
+    ['an unknown backend', { backend: 'webgpu' }, 2, /^tfseg-bench: config\.backend: must be one of auto, tensorflow, wasm, cpu, but got "webgpu"$/],
+    ['a backend that is not installed', { backend: 'tensorflow' }, 3, /^tfseg-bench: backend "tensorflow" cannot be used: .*tfjs-node/],
+    ['an input size the model cannot take', { imageSize: 36 }, 2, /^tfseg-bench: model unet\/tiny at imageSize 36: .*multiple of 16/],
+    ['a missing dataset folder', { datasets: [{ name: 'drosophila', root: '/nonexistent/drosophila' }] }, 2, /^tfseg-bench: dataset "drosophila" cannot be loaded: .*\/nonexistent\/drosophila/],
   ];
-  it.each(cases)('%s', (_, overrides, message) => {
+  it.each(cases)('%s', (_, overrides, code, message) => {
     const file = writeTestConfig(directory, overrides, 'bad.json');
     const out = join(directory, 'bad', 'results.jsonl');
     const result = runCli(['run', '--config', file, '--out', out]);
-    expect(result.status).toBe(2);
+    expect(result.status).toBe(code);
     const lines = result.stderr.split('\n').filter((line) => line.startsWith('tfseg-bench:'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);

@@ -2,13 +2,16 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { CommandOptionsError } from '../errors';
+import { BenchError, CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 import { mergeResultFiles } from '../results/merge';
-import { writeResults } from '../results/store';
+import { checkResultsFileTarget, writeResults } from '../results/store';
 import type { RegisterCommand } from './index';
 
-const mergeOptionsSchema = z.object({ out: z.string().min(1, 'is required') });
+const mergeOptionsSchema = z.object({
+  out: z.string().min(1, 'is required'),
+  prefer: z.enum(['error', 'first', 'last'], { error: (issue) => `must be error, first or last, but got ${JSON.stringify(issue.input)}` }).default('error'),
+});
 
 /** Registers `merge`. */
 export const registerMerge: RegisterCommand = (program) => {
@@ -16,13 +19,15 @@ export const registerMerge: RegisterCommand = (program) => {
     .command('merge')
     .description('join results files into one (one record per run id; an ok record beats a failed one)')
     .argument('<files...>', 'results files (JSONL) to join')
-    .requiredOption('--out <file>', 'merged results file to write')
+    .requiredOption('--out <file>', 'merged results file to write (replaced atomically: on any failure the old file stays)')
+    .option('--prefer <which>', 'two different ok results for one run id: error (refuse), first or last file wins', 'error')
     .action((files: string[], rawOptions: unknown) => {
       const parsed = parseWithSchema(mergeOptionsSchema, rawOptions, 'merge', CommandOptionsError);
       const missing = files.filter((file) => !existsSync(file));
-      if (missing.length > 0) throw new Error(`merge: results file ${missing.join(', ')} does not exist`);
+      if (missing.length > 0) throw new BenchError(`merge: results file ${missing.join(', ')} does not exist`);
       const out = resolve(parsed.out);
-      const merged = mergeResultFiles(files.map((file) => resolve(file)), dirname(out));
+      checkResultsFileTarget(out);
+      const merged = mergeResultFiles(files.map((file) => resolve(file)), dirname(out), parsed.prefer);
       for (const warning of merged.warnings) process.stderr.write(`merge: ${warning}\n`);
       writeResults(out, merged.records);
       const ok = merged.records.filter((record) => record.status === 'ok').length;

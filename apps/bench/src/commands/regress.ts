@@ -2,13 +2,14 @@
  * `tfseg-bench regress`: reruns the `smoke` sweep (or another) from scratch and compares every run's test
  * mIoU with a committed baseline; exits 1 with a table of the runs that moved more than the tolerance.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '@tfseg/training';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadConfigFile, loadPreset } from '../config/load-config';
 import { defaultBaselineFile, presetsDirectory } from '../config/package-paths';
-import { CommandOptionsError } from '../errors';
+import { CommandOptionsError, EXIT_RUNS_FAILED } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 import { compareWithBaseline, createBaseline, DEFAULT_TOLERANCE, formatRegressions, readBaseline } from '../results/baseline';
 import { planSweep } from '../sweep/plan';
@@ -51,7 +52,7 @@ export const registerRegress: RegisterCommand = (program) => {
       const baselineFile = resolve(options.baseline ?? defaultBaselineFile());
       const baseline = options.update ? undefined : readBaseline(baselineFile);
       if (baseline && baseline.sweep !== sweepName) {
-        throw new Error(`baseline ${baselineFile} was made from sweep ${JSON.stringify(baseline.sweep)}, but this is ${JSON.stringify(sweepName)}`);
+        throw new BenchError(`baseline ${baselineFile} was made from sweep ${JSON.stringify(baseline.sweep)}, but this is ${JSON.stringify(sweepName)}`);
       }
       const runs = planSweep(config);
       const workers = options.workers ?? config.workers;
@@ -72,8 +73,12 @@ export const registerRegress: RegisterCommand = (program) => {
         }).finally(() => display.stop());
         if (options.update) {
           const failed = records.filter((record) => record.status !== 'ok');
-          if (failed.length > 0) throw new Error(`not updating the baseline: ${failed.length} runs failed, first: ${(failed[0]?.error ?? '').split('\n')[0]}`);
-          writeFileSync(baselineFile, JSON.stringify(createBaseline(sweepName, records), null, 2) + '\n');
+          if (failed.length > 0) {
+            process.stderr.write(`tfseg-bench: not updating the baseline: ${failed.length} runs failed, first: ${(failed[0]?.error ?? '').split('\n')[0]}\n`);
+            process.exitCode = EXIT_RUNS_FAILED;
+            return;
+          }
+          writeFileAtomic(baselineFile, JSON.stringify(createBaseline(sweepName, records), null, 2) + '\n');
           process.stdout.write(`baseline ${baselineFile} updated with ${records.length} runs\n`);
           return;
         }
@@ -83,7 +88,7 @@ export const registerRegress: RegisterCommand = (program) => {
           return;
         }
         process.stdout.write(`regress: ${regressions.length} of ${records.length} runs differ from ${baselineFile} (tolerance ${options.tolerance}):\n\n${formatRegressions(regressions)}\n`);
-        process.exitCode = 1;
+        process.exitCode = EXIT_RUNS_FAILED;
       } finally {
         rmSync(directory, { recursive: true, force: true });
       }

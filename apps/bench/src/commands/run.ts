@@ -8,16 +8,16 @@ import { z } from 'zod';
 import { loadConfigFile, loadPreset } from '../config/load-config';
 import { presetsDirectory } from '../config/package-paths';
 import { threadsFlagSchema, type SweepConfig } from '../config/sweep-config';
-import { CommandOptionsError } from '../errors';
+import { CommandOptionsError, EXIT_ENVIRONMENT, EXIT_OK, EXIT_RUNS_FAILED } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 import { writeReport } from '../report/index';
-import { latestRecords, readResults } from '../results/store';
+import { checkResultsFileTarget, latestRecords, readResults } from '../results/store';
 import { planSweep, parseShard, selectShard, type PlannedRun } from '../sweep/plan';
 import { ASSUMED_FLOPS_PER_SECOND, estimateSweepMilliseconds } from '../sweep/estimate';
 import { preflightSweep } from '../sweep/preflight';
 import { createProgressDisplay, formatDuration } from '../sweep/progress';
 import { formatSweepSummary } from '../sweep/summary';
-import { pendingRuns, runSweep, stopAllWorkers, threadsPerProcess } from '../sweep/run-sweep';
+import { pendingRuns, runSweep, stopAllWorkers, threadsPerProcess, type WriteFailure } from '../sweep/run-sweep';
 import { runWorker } from '../sweep/worker';
 import type { RegisterCommand } from './index';
 
@@ -61,6 +61,7 @@ export function prepareSweep(rawOptions: unknown): { options: RunOptions; sweep:
   if (options.shard !== undefined) runs = selectShard(runs, parseShard(options.shard));
   const shardSuffix = options.shard === undefined ? '' : `.shard-${options.shard.replace('/', '-of-')}`;
   const resultsFile = resolve(options.out ?? `results/${name}${shardSuffix}.jsonl`);
+  checkResultsFileTarget(resultsFile, options.out === undefined ? 'results file' : '--out');
   return { options, sweep: { name, config, runs, resultsFile } };
 }
 
@@ -103,17 +104,19 @@ async function runCommand(options: RunOptions, sweep: PreparedSweep): Promise<nu
   if (todo.length > 0 && estimate !== undefined) {
     log(`rough estimate: ${formatDuration(estimate)} (model FLOPs at an assumed ${ASSUMED_FLOPS_PER_SECOND[sweep.config.backend]! / 1e9} GFLOP/s per worker on ${sweep.config.backend}; the ETA refines it)`);
   }
-  if (options.dryRun) return 0;
-  // Fail before writing anything when the data or the backend is not there.
-  await preflightSweep(todo, threads);
+  // Fail before writing anything (also for --dry-run) when any planned run could not run.
+  await preflightSweep(sweep.runs, threads);
+  if (options.dryRun) return EXIT_OK;
 
   const display = createProgressDisplay(todo.length, workers);
+  // Training yields to the event loop between steps, so these run within a step even with one worker.
   const interrupt = (signal: NodeJS.Signals): void => {
     display.stop();
     stopAllWorkers();
     log(`\n${signal}: stopped; every finished run is saved in ${sweep.resultsFile} — rerun the same command to resume`);
-    process.exit(130);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
   };
+  const writeFailures: WriteFailure[] = [];
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   const started = Date.now();
@@ -126,7 +129,7 @@ async function runCommand(options: RunOptions, sweep: PreparedSweep): Promise<nu
       workers,
       threads,
       workerCommand: { script: process.argv[1] ?? '', args: [WORKER_COMMAND] },
-      events: display,
+      events: { ...display, onWriteFailure: (_slot, failure) => writeFailures.push(failure) },
     });
   } finally {
     display.stop();
@@ -136,6 +139,7 @@ async function runCommand(options: RunOptions, sweep: PreparedSweep): Promise<nu
   const failed = written.filter((record) => record.status === 'failed');
   log(`${sweep.name}: ${written.length - failed.length} runs ok, ${failed.length} failed in ${formatDuration(Date.now() - started)}`);
   for (const record of failed) log(`  failed ${record.id}: ${(record.error ?? '').split('\n')[0]} (rerun to retry)`);
+  for (const failure of writeFailures) log(`  ${failure.message} (the run was kept without its samples)`);
 
   if (options.report) {
     const planned = new Set(sweep.runs.map((run) => run.id));
@@ -146,5 +150,9 @@ async function runCommand(options: RunOptions, sweep: PreparedSweep): Promise<nu
     await writeReport({ records, outDir, resultsDir: dirname(sweep.resultsFile), source: sweep.resultsFile, title: `tfseg-bench: ${sweep.name}`, notes });
     process.stdout.write(`${formatSweepSummary(records)}\n\nreport: ${join(outDir, 'report.html')} (also report.md, report.csv)\n`);
   }
-  return failed.length > 0 ? 1 : 0;
+  if (writeFailures.length > 0) {
+    log(`tfseg-bench: ${writeFailures.length} file(s) could not be written, first ${writeFailures[0]!.path} (${writeFailures[0]!.code}); free space and rerun`);
+    return EXIT_ENVIRONMENT;
+  }
+  return failed.length > 0 ? EXIT_RUNS_FAILED : EXIT_OK;
 }

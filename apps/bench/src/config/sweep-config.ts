@@ -84,20 +84,20 @@ export const sweepConfigSchema = z
     /** Training fractions in (0, 1] (the paper: 1, 1/2, 1/4, 1/8); nested subsets of the training set. */
     fractions: z.array(fractionSchema).min(1).default([1]),
     /** k of the k-fold cross-validation (the paper: 5). */
-    folds: z.number().int().min(2, 'must be ≥ 2').default(5),
+    folds: z.number().int().min(2, 'must be ≥ 2').max(1000, 'must be ≤ 1000').default(5),
     /** Which folds of the k to run (0-based); all k when omitted. */
     foldIndices: z.array(z.number().int().nonnegative()).min(1).optional(),
     /** Seeds; each (fold, seed) is one independent run per setting (the paper: 3 per fold). */
     seeds: z.array(z.number().int().nonnegative()).min(1).default([0]),
     /** Square patch size in pixels fed to the model (the paper: 256). */
-    imageSize: z.number().int().positive(),
-    epochs: z.number().int().positive(),
+    imageSize: z.number().int().positive().max(8192, 'must be ≤ 8192'),
+    epochs: z.number().int().positive().max(100_000, 'must be ≤ 100000'),
     /**
      * Optimisation steps per epoch: passes over the (reshuffled) training set are chained or cut to this
      * many batches, so reduced training fractions get as many steps as the full set. One pass when omitted.
      */
-    stepsPerEpoch: z.number().int().positive().optional(),
-    batchSize: z.number().int().positive().default(4),
+    stepsPerEpoch: z.number().int().positive().max(10_000_000, 'must be ≤ 10000000').optional(),
+    batchSize: z.number().int().positive().max(4096, 'must be ≤ 4096').default(4),
     learningRate: z.number().positive().default(1e-3),
     backend: backendNameSchema.default('auto'),
     data: dataProtocolSchema.default({}),

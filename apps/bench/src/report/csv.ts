@@ -40,7 +40,14 @@ function ours(cell: Cell): [string, string] {
   return [cell.ours.mean.toFixed(4), cell.ours.n < 2 ? '' : cell.ours.std.toFixed(4)];
 }
 
-/** RFC 4180 quoting where needed (class names may hold commas or slashes). */
-function quote(text: string): string {
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+/**
+ * One cell: a text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
+ * carriage return, e.g. a dataset named `=HYPERLINK(…)`) gets a leading `'` (OWASP's CSV-injection rule;
+ * our numbers are never negative, so no number is touched), then RFC 4180 quoting where needed.
+ */
+export function csvCell(text: string): string {
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
+
+const quote = csvCell;

@@ -3,8 +3,8 @@
  * the paper's own numbers beside ours, paired tests of ML and CAML against the best additive λ, plots
  * and qualitative overlays. `tfseg-bench report` and `tfseg-bench run` both call {@link writeReport}.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@tfseg/training';
 import { z } from 'zod';
 import { BenchError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
@@ -39,7 +39,8 @@ export type WriteReportOptions = z.input<typeof writeReportOptionsSchema>;
 
 /**
  * Writes the report of a set of runs: `report.md`, `report.csv`, `report.html` (self-contained) and the
- * figures as files (`plots/*.svg`, `overlays/*.png`). Returns the paths written.
+ * figures as files (`plots/*.svg`, `overlays/*.png`), each replaced atomically (a failure throws a
+ * `FileWriteError` naming the file and leaves its previous version). Returns the paths written.
  */
 export async function writeReport(options: WriteReportOptions): Promise<{ files: string[] }> {
   const parsed = parseWithSchema(writeReportOptionsSchema, options, 'writeReport', BenchError);
@@ -55,8 +56,8 @@ export async function writeReport(options: WriteReportOptions): Promise<{ files:
   const files: string[] = [];
   for (const [name, data] of outputs) {
     const path = join(outDir, name);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, data);
+    // Each file replaced atomically: a full disk leaves the previous report file, never a torn one.
+    writeFileAtomic(path, data);
     files.push(path);
   }
   return { files };

@@ -1,7 +1,8 @@
 import { aggregateRecords } from './aggregate';
 import type { ReportContent } from './content';
-import { renderCsv } from './csv';
-import { renderMarkdown } from './markdown';
+import fc from 'fast-check';
+import { csvCell, renderCsv } from './csv';
+import { escapeMarkdown, renderMarkdown } from './markdown';
 import { pairedTests } from './paired';
 import { makeRecord, syntheticSweep } from './__fixtures__/synthetic-records';
 
@@ -101,5 +102,47 @@ describe('CSV report', () => {
     const lambda = rows.find((row) => row[3] === 'additive' && row[4] === '0.3' && row[2] === '1')!;
     expect(lambda[6]).toBe('6');
     expect(Number(lambda[9])).toBeGreaterThan(0);
+  });
+});
+
+describe('result fields cannot inject markup or formulas', () => {
+  const hostile = '<img src=x onerror=alert(1)>[click](http://evil.example) **bold** | cell';
+  const records = [
+    makeRecord({ loss: { name: 'ce' }, classIoU: [0.5, 0.6], dataset: hostile, model: '=HYPERLINK("http://evil.example","x")', classNames: ['@SUM(A1)', '+cmd|calc'] }),
+  ];
+
+  it('report.md shows them as text: no raw HTML, link, emphasis or extra table cell', () => {
+    const content = { ...contentOf(records), title: `T ${hostile}`, source: 'a`b`.jsonl', notes: [hostile] };
+    const markdown = renderMarkdown(content);
+    expect(markdown).not.toContain('<img');
+    expect(markdown).not.toMatch(/(?<!\\)\[click(?<!\\)\]/);
+    expect(markdown).not.toMatch(/(?<!\\)\*\*bold/);
+    expect(markdown).toContain('&lt;img src=x onerror=alert(1)&gt;\\[click\\](http://evil.example) \\*\\*bold\\*\\* \\| cell');
+    // Every table row has as many unescaped cell separators as its header.
+    for (const line of markdown.split('\n').filter((text) => text.startsWith('| '))) {
+      expect(line.split(/(?<!\\)\|/).length).toBe(markdown.split('\n').find((text) => text.startsWith('| Loss'))!.split(/(?<!\\)\|/).length);
+    }
+  });
+
+  it('escapeMarkdown leaves plain text alone and makes any text inert (property)', () => {
+    expect(escapeMarkdown('CE 68.20 ± 0.69 (λ = 0.5)')).toBe('CE 68.20 ± 0.69 (λ = 0.5)');
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        const escaped = escapeMarkdown(text);
+        expect(escaped).not.toMatch(/[<>\n\r]/);
+        // Every Markdown-active character is preceded by a backslash that is itself not escaped.
+        expect(escaped.replace(/\\[\\`*_[\]{}|#!~]/g, '')).not.toMatch(/[\\`*_[\]{}|#!~]/);
+      }),
+    );
+  });
+
+  it('report.csv neutralises cells that start with = + - @ (no formula runs in a spreadsheet)', () => {
+    const csv = renderCsv(aggregateRecords(records));
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
+    expect(csv).toContain("'@SUM(A1)_mean");
+    expect(csv).toContain("'+cmd|calc_mean");
+    expect(csvCell('-1+2')).toBe("'-1+2");
+    expect(csvCell('0.5')).toBe('0.5');
+    fc.assert(fc.property(fc.string(), (text) => expect(csvCell(text)).not.toMatch(/^"?[=+\-@\t\r]/)));
   });
 });

@@ -26,4 +26,21 @@ describe('mergeResultFiles', () => {
     ]);
     expect(merged.records[1]!.samplesFile).toBe(join('..', 'a', 'shard0.samples', 'x.json'));
   });
+
+  it('refuses two different ok results for one run id unless told which to prefer; equal results are no conflict', () => {
+    const [a, b] = [join(directory, 'a.jsonl'), join(directory, 'b.jsonl')];
+    const config = testConfig({ seed: 0 });
+    appendRecord(a, testRecord(config, 'ok', 0.41));
+    appendRecord(b, testRecord(config, 'ok', 0.39));
+    appendRecord(b, testRecord(testConfig({ seed: 1 }), 'ok', 0.5));
+    expect(() => mergeResultFiles([a, b], directory)).toThrow(
+      new RegExp(`^merge: 1 run\\(s\\) have two different ok results, .*nothing was written\\. Pass --prefer first or --prefer last .*run ${testRecord(config, 'ok').id} .*: mIoU 0\\.41 in ${a}, 0\\.39 in ${b}$`),
+    );
+    expect(mergeResultFiles([a, b], directory, 'first').records.map((record) => record.meanIoU)).toEqual([0.41, 0.5]);
+    const last = mergeResultFiles([a, b], directory, 'last');
+    expect(last.records.map((record) => record.meanIoU)).toEqual([0.39, 0.5]);
+    expect(last.warnings).toEqual([expect.stringMatching(/^conflict kept the last file's result: run /)]);
+    // The same shard given twice: identical results, no conflict.
+    expect(mergeResultFiles([b, b], directory).records).toHaveLength(2);
+  });
 });

@@ -1,8 +1,8 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testConfig, testRecord } from './__fixtures__/records';
-import { appendRecord, finishedRunIds, latestRecords, readResults, repairResultsFile } from './store';
+import { appendRecord, checkResultsFileTarget, finishedRunIds, latestRecords, readResults, repairResultsFile } from './store';
 
 let directory: string;
 beforeEach(() => (directory = mkdtempSync(join(tmpdir(), 'tfseg-store-'))));
@@ -46,5 +46,34 @@ describe('results store', () => {
     expect(latestRecords([ok, rerun])).toEqual([rerun]);
     expect(finishedRunIds([failed])).toEqual(new Set());
     expect(finishedRunIds([failed, ok])).toEqual(new Set([ok.id]));
+  });
+
+  it('counts a complete last record without its newline as a record, and repair adds the newline instead of cutting it', () => {
+    const file = join(directory, 'results.jsonl');
+    const [first, second] = [testRecord(testConfig({ seed: 0 }), 'ok', 0.4), testRecord(testConfig({ seed: 1 }), 'ok', 0.5)];
+    writeFileSync(file, `${JSON.stringify(first)}\n${JSON.stringify(second)}`);
+    expect(readResults(file)).toEqual({ records: [first, second], invalidLines: [], tornTail: false });
+    expect(repairResultsFile(file)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(first)}\n${JSON.stringify(second)}\n`);
+    const third = testRecord(testConfig({ seed: 2 }), 'ok', 0.6);
+    appendRecord(file, third);
+    expect(readResults(file).records).toEqual([first, second, third]);
+  });
+
+  it('refuses, before writing, an --out that is a folder or an existing file that is not a results file', () => {
+    const folder = join(directory, 'folder');
+    mkdirSync(folder);
+    expect(() => checkResultsFileTarget(folder)).toThrow(`--out ${folder} is a folder; expected a results file (JSONL)`);
+    const notes = join(directory, 'notes.txt');
+    writeFileSync(notes, '# my notes\nline two');
+    expect(() => checkResultsFileTarget(notes)).toThrow(`--out ${notes} exists and is not a tfseg results file`);
+    expect(readFileSync(notes, 'utf8')).toBe('# my notes\nline two');
+    const results = join(directory, 'results.jsonl');
+    appendRecord(results, testRecord(testConfig(), 'ok'));
+    appendFileSync(results, '{"torn":');
+    expect(() => checkResultsFileTarget(results)).not.toThrow();
+    expect(() => checkResultsFileTarget(join(directory, 'new.jsonl'))).not.toThrow();
+    writeFileSync(join(directory, 'empty.jsonl'), '');
+    expect(() => checkResultsFileTarget(join(directory, 'empty.jsonl'))).not.toThrow();
   });
 });

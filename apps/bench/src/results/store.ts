@@ -1,11 +1,14 @@
 /**
  * The results file: JSON Lines, one {@link RunRecord} per line, appended by one writer per file. Each
- * record is written as one complete line with a single `write` on an `O_APPEND` descriptor and then
- * fsynced, so a finished run survives Ctrl-C, a kill or a power cut; a crash can at worst leave a torn last
- * line, which readers ignore and the next sweep cuts off before appending.
+ * record is appended as one complete line on an `O_APPEND` descriptor (every byte checked) and fsynced, so
+ * a finished run survives Ctrl-C, a kill or a power cut. A full disk cuts the file back to its previous
+ * length and throws a `FileWriteError` naming it; a crash mid-write can at worst leave a torn last line,
+ * which readers ignore and the next sweep cuts off before appending. A complete last record without its
+ * newline (e.g. a file edited by hand) is a record, not a torn line.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { appendFileChecked, writeFileAtomic } from '@tfseg/training';
+import { BenchError } from '../errors';
 import { runRecordSchema, type RunRecord } from './record';
 
 /** What {@link readResults} found in a results file. */
@@ -21,10 +24,13 @@ export interface ResultsFile {
 /** Reads a results file; a missing file is an empty one. */
 export function readResults(file: string): ResultsFile {
   if (!existsSync(file)) return { records: [], invalidLines: [], tornTail: false };
+  if (statSync(file).isDirectory()) throw new BenchError(`results file ${file} is a folder, expected a JSONL file`);
   const text = readFileSync(file, 'utf8');
   const lines = text.split('\n');
-  // A file that ends in '\n' splits into a trailing empty string; anything else there is a torn line.
+  // A file that ends in '\n' splits into a trailing empty string; a last line without its newline is a
+  // record when it parses as one, and torn (cut short by a crash) otherwise.
   const tail = lines.pop() ?? '';
+  const tailRecord = tail.trim() === '' ? undefined : parseRecordLine(tail);
   const records: RunRecord[] = [];
   const invalidLines: number[] = [];
   lines.forEach((line, index) => {
@@ -33,7 +39,23 @@ export function readResults(file: string): ResultsFile {
     if (record) records.push(record);
     else invalidLines.push(index + 1);
   });
-  return { records, invalidLines, tornTail: tail.trim() !== '' };
+  if (tailRecord) records.push(tailRecord);
+  return { records, invalidLines, tornTail: tail.trim() !== '' && tailRecord === undefined };
+}
+
+/**
+ * Throws a BenchError (before anything is written) unless `file` can be a results file to append to: it
+ * is missing, empty, or a JSONL file whose first line is a run record. So `run --out README.md` is refused
+ * instead of cutting the last line of somebody's file, and `--out some-folder/` names the folder.
+ */
+export function checkResultsFileTarget(file: string, flag = '--out'): void {
+  if (!existsSync(file)) return;
+  if (statSync(file).isDirectory()) throw new BenchError(`${flag} ${file} is a folder; expected a results file (JSONL), e.g. ${file.replace(/\/+$/, '')}/results.jsonl`);
+  const text = readFileSync(file, 'utf8');
+  const first = text.split('\n').find((line) => line.trim() !== '');
+  if (first !== undefined && parseRecordLine(first) === undefined) {
+    throw new BenchError(`${flag} ${file} exists and is not a tfseg results file (its first line is not a run record); choose another file — it was not changed`);
+  }
 }
 
 function parseRecordLine(line: string): RunRecord | undefined {
@@ -45,44 +67,32 @@ function parseRecordLine(line: string): RunRecord | undefined {
   }
 }
 
-/** Cuts a torn last line (from a crash mid-write) off a results file, so the next append starts clean. */
+/**
+ * Makes a results file ready for the next append: a torn last line (from a crash mid-write) is cut off; a
+ * complete last record without its newline gets the newline. Returns true when it changed the file.
+ */
 export function repairResultsFile(file: string): boolean {
   if (!existsSync(file) || statSync(file).size === 0) return false;
   const bytes = readFileSync(file);
   if (bytes[bytes.length - 1] === 0x0a) return false;
-  truncateSync(file, bytes.lastIndexOf(0x0a) + 1);
+  const tailStart = bytes.lastIndexOf(0x0a) + 1;
+  if (parseRecordLine(bytes.subarray(tailStart).toString('utf8')) !== undefined) appendFileChecked(file, '\n');
+  else truncateSync(file, tailStart);
   return true;
 }
 
 /**
- * Appends one record as one line: a single write on an `O_APPEND` descriptor (never interleaved with
- * another append), then fsync before returning, so a returned append is on disk.
+ * Appends one record as one line on an `O_APPEND` descriptor (never interleaved with another append),
+ * every byte checked, then fsync before returning, so a returned append is on disk. On failure the file is
+ * unchanged and a `FileWriteError` names it.
  */
 export function appendRecord(file: string, record: RunRecord): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const line = Buffer.from(JSON.stringify(runRecordSchema.parse(record)) + '\n', 'utf8');
-  const descriptor = openSync(file, 'a');
-  try {
-    let written = 0;
-    while (written < line.length) written += writeSync(descriptor, line, written);
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
-  }
+  appendFileChecked(file, JSON.stringify(runRecordSchema.parse(record)) + '\n');
 }
 
-/** Writes a whole results file atomically (temp file, fsync, rename). */
+/** Writes a whole results file atomically (temp file, checked writes, fsync, rename); on failure the old file stays. */
 export function writeResults(file: string, records: readonly RunRecord[]): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  const descriptor = openSync(temporary, 'w');
-  try {
-    writeSync(descriptor, records.map((record) => JSON.stringify(record) + '\n').join(''));
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
-  }
-  renameSync(temporary, file);
+  writeFileAtomic(file, records.map((record) => JSON.stringify(record) + '\n').join(''));
 }
 
 /**

@@ -3,12 +3,11 @@
  * build the model and the loss, train, evaluate on the test fold, save a few qualitative samples, and
  * return the record. A run that throws becomes a `failed` record; it never stops the sweep.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getDataset, prepareFold, trainingBatches, type DatasetName } from '@tfseg/datasets';
 import { createLoss } from '@tfseg/losses';
 import { buildModel, type ModelName, type PresetName } from '@tfseg/models';
-import { predict, selectBackend, train, type TrainingEvent } from '@tfseg/training';
+import { FileWriteError, predict, selectBackend, train, writeFileAtomic, type TrainingEvent } from '@tfseg/training';
 import { RECORD_VERSION, type RunRecord, type RunSamples } from '../results/record';
 import { runEnvironment } from './environment';
 import { injectLossFault } from './fault-injection';
@@ -34,6 +33,11 @@ export interface ExecuteRunOptions {
   /** Threads of the wasm backend in this process (fixed by the first run). Default 1. */
   threads?: number;
   onProgress?: (progress: RunProgress) => void;
+  /**
+   * Told when a side file could not be written (a full disk while saving samples): the run stays `ok`
+   * without samples, and the sweep ends with exit code 3 naming the file.
+   */
+  onWriteFailure?: (error: FileWriteError) => void;
 }
 
 type LoadedDataset = Awaited<ReturnType<ReturnType<typeof getDataset>['load']>>;
@@ -136,7 +140,15 @@ async function trainAndTest(
       },
     });
     if (!result.test) throw new Error('training returned no test scores');
-    const samplesFile = saveSamples(run, result.model, split.test, split.classNames, options);
+    // A trained run keeps its scores even when its samples cannot be saved (a full disk): the caller is
+    // told, and the record simply has no samples.
+    let samplesFile: string | undefined;
+    try {
+      samplesFile = saveSamples(run, result.model, split.test, split.classNames, options);
+    } catch (error) {
+      if (!(error instanceof FileWriteError) || !options.onWriteFailure) throw error;
+      options.onWriteFailure(error);
+    }
     return {
       classIoU: result.test.classIoU.map((iou: number) => (Number.isFinite(iou) ? iou : null)),
       meanIoU: result.test.meanIoU,
@@ -201,8 +213,7 @@ function saveSamples(
     })),
   };
   const relative = join(options.samplesFolder, `${run.id}.json`);
-  mkdirSync(join(options.resultsDirectory, options.samplesFolder), { recursive: true });
-  writeFileSync(join(options.resultsDirectory, relative), JSON.stringify(samples));
+  writeFileAtomic(join(options.resultsDirectory, relative), JSON.stringify(samples));
   return relative;
 }
 

@@ -5,6 +5,7 @@
  * it to runs of that loss (`nan-loss:ml`). Never set it outside tests.
  */
 import * as tf from '@tensorflow/tfjs';
+import { BenchError } from '../errors';
 
 /** The environment variable read by {@link injectLossFault}. */
 export const FAULT_ENVIRONMENT_VARIABLE = 'TFSEG_BENCH_FAULT';
@@ -23,7 +24,7 @@ export function injectLossFault<L extends Loss>(loss: L, lossName: string): L {
   const [fault = '', only] = setting.split(':');
   const inject = faults[fault];
   if (!inject) {
-    throw new Error(`${FAULT_ENVIRONMENT_VARIABLE} must be one of ${Object.keys(faults).join(', ')} (optionally :<loss name>), but got ${JSON.stringify(setting)}`);
+    throw new BenchError(`${FAULT_ENVIRONMENT_VARIABLE} must be one of ${Object.keys(faults).join(', ')} (optionally :<loss name>), but got ${JSON.stringify(setting)}`);
   }
   return only === undefined || only === lossName ? (inject(loss) as L) : loss;
 }

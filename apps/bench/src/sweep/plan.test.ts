@@ -78,6 +78,6 @@ describe('shards', () => {
 
   it('parses i/N and rejects anything else with the value in the message', () => {
     expect(parseShard('1/4')).toEqual({ index: 1, count: 4 });
-    for (const bad of ['4/4', '1', 'a/b', '0/0', '-1/2']) expect(() => parseShard(bad)).toThrow(`but got "${bad}"`);
+    for (const bad of ['4/4', '1', 'a/b', '0/0', '-1/2', ' 0/2 ', '0/2 ', '0 / 2', '+0/2', '00/2', '0/2e3', '0/1000000']) expect(() => parseShard(bad)).toThrow(`but got "${bad}"`);
   });
 });

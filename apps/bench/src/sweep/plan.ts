@@ -6,6 +6,7 @@ import { folderContentHash, FOLDER_DATASET_NAME } from '@tfseg/datasets';
 import type { SweepConfig, SweepLoss } from '../config/sweep-config';
 import type { RunConfig } from '../results/record';
 import { runId } from '../results/run-id';
+import { BenchError } from '../errors';
 
 /** One run of a sweep: its identity (`config`, hashed to `id`) and where its dataset lives. */
 export interface PlannedRun {
@@ -87,13 +88,16 @@ export interface Shard {
   count: number;
 }
 
-/** Parses `i/N` (0 ≤ i < N); throws an Error naming the value and the rule. */
+/** Largest shard count accepted (a Slurm array of this many tasks is already unusual). */
+export const MAX_SHARDS = 100_000;
+
+/** Parses exactly `i/N` (0 ≤ i < N ≤ {@link MAX_SHARDS}, no spaces or signs); throws a BenchError naming the value and the rule. */
 export function parseShard(text: string): Shard {
-  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const match = /^(0|[1-9]\d{0,5})\/([1-9]\d{0,5})$/.exec(text);
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
-  if (!match || count < 1 || index >= count) {
-    throw new Error(`--shard must be i/N with 0 ≤ i < N (e.g. 0/4), but got ${JSON.stringify(text)}`);
+  if (!match || count < 1 || count > MAX_SHARDS || index >= count) {
+    throw new BenchError(`--shard must be i/N with whole numbers 0 ≤ i < N ≤ ${MAX_SHARDS} and no spaces (e.g. 0/4), but got ${JSON.stringify(text)}`);
   }
   return { index, count };
 }

@@ -1,19 +1,42 @@
 /**
- * Checks made before a sweep writes anything: every dataset of the selected runs loads, every model fits
- * its input size, and the backend can be activated. Each failure is one Error line naming what is wrong.
+ * Checks made before a sweep writes anything (also for `--dry-run`): every dataset of the selected runs
+ * is known and loads, every data setting can be prepared (folds ≤ groups, a training fraction that keeps
+ * at least one group, a patch that fits the scaled images), every model fits its input size, and the
+ * backend can be activated. Each failure is one BenchError naming the setting and the rule (exit 2); a
+ * backend missing its native library is an environment failure (exit 3).
  */
+import { prepareFold } from '@tfseg/datasets';
 import { describeModel, type ModelName, type PresetName } from '@tfseg/models';
+import { BackendUnavailableError } from '@tfseg/training';
+import { BenchError } from '../errors';
 import { ensureBackend, loadDataset } from './execute-run';
 import type { PlannedRun } from './plan';
 
-/** Throws (nothing written yet) when a dataset folder is missing, a model does not fit, or the backend cannot be loaded. */
+/** Throws (nothing written yet) when any run of the plan could not run: see the file comment. */
 export async function preflightSweep(runs: readonly PlannedRun[], threads = 1): Promise<void> {
   const datasets = new Map(runs.map((run) => [`${run.config.dataset}\0${run.datasetRoot ?? ''}`, run]));
   for (const run of datasets.values()) {
     try {
       await loadDataset(run.config.dataset, run.datasetRoot);
     } catch (error) {
-      throw new Error(`dataset ${JSON.stringify(run.config.dataset)} cannot be loaded: ${firstLine(error)}`, { cause: error });
+      throw new BenchError(`dataset ${JSON.stringify(run.config.dataset)} cannot be loaded: ${firstLine(error)}`, { cause: error });
+    }
+  }
+  // One fold per data setting: the split and patch rules do not depend on the fold or seed.
+  const settings = new Map(runs.map((run) => {
+    const { dataset, folds, fraction, imageSize, data } = run.config;
+    return [JSON.stringify([dataset, run.datasetRoot ?? '', folds, fraction, imageSize, data]), run] as const;
+  }));
+  for (const run of settings.values()) {
+    const { config } = run;
+    const dataset = await loadDataset(config.dataset, run.datasetRoot);
+    try {
+      prepareFold(dataset, { fold: 0, folds: config.folds, seed: config.seed, fraction: config.fraction, patchSize: config.imageSize, ...(config.data as { trainPatches?: number; scale?: number; validationGroups?: number }) });
+    } catch (error) {
+      throw new BenchError(
+        `dataset ${config.dataset} with folds ${config.folds}, fraction ${config.fraction}, imageSize ${config.imageSize}${Object.keys(config.data).length > 0 ? `, data ${JSON.stringify(config.data)}` : ''} cannot be prepared: ${firstLine(error)}`,
+        { cause: error },
+      );
     }
   }
   for (const run of runs) {
@@ -23,14 +46,16 @@ export async function preflightSweep(runs: readonly PlannedRun[], threads = 1): 
       // Analytic (no weights built): checks the input size against the model's stride.
       describeModel({ name: model as ModelName, preset: modelPreset as PresetName, inChannels: dataset.inputChannels, numClasses: dataset.classNames.length, inputSize: imageSize });
     } catch (error) {
-      throw new Error(`model ${model}/${modelPreset} at imageSize ${imageSize}: ${firstLine(error)}`, { cause: error });
+      throw new BenchError(`model ${model}/${modelPreset} at imageSize ${imageSize}: ${firstLine(error)}`, { cause: error });
     }
   }
   for (const backend of new Set(runs.map((run) => run.config.backend))) {
     try {
       await ensureBackend(backend, threads);
     } catch (error) {
-      throw new Error(`backend ${JSON.stringify(backend)} cannot be used: ${firstLine(error)}`, { cause: error });
+      const message = `backend ${JSON.stringify(backend)} cannot be used: ${firstLine(error)}`;
+      if (error instanceof BackendUnavailableError) throw new BackendUnavailableError(backend, message);
+      throw new BenchError(message, { cause: error });
     }
   }
 }

@@ -6,6 +6,7 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { RunRecord } from '../results/record';
 import { describeRecord, describeRun } from '../results/describe';
 import type { SweepEvents } from './run-sweep';
+import type { PlannedRun } from './plan';
 
 /** A progress display: the sweep's events, plus `stop()` to restore the terminal. */
 export interface ProgressDisplay extends SweepEvents {
@@ -20,6 +21,9 @@ export function createProgressDisplay(totalRuns: number, workers: number, stream
 function lineDisplay(totalRuns: number, stream: NodeJS.WritableStream): ProgressDisplay {
   let done = 0;
   return {
+    onRunStart(slot: number, run: PlannedRun) {
+      stream.write(`[worker ${slot}] started ${describeRun(run.config)}\n`);
+    },
     onRunFinish(_slot: number, record: RunRecord) {
       done += 1;
       stream.write(`[${done}/${totalRuns}] ${describeRecord(record)}\n`);

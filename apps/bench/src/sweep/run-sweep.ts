@@ -14,11 +14,22 @@ import { executeRun, type ExecuteRunOptions, type RunProgress } from './execute-
 import type { PlannedRun } from './plan';
 import type { WorkerReply, WorkerRequest } from './worker';
 
+/** A side file (a run's samples) that could not be written; the run itself was kept. */
+export interface WriteFailure {
+  /** The file that could not be written. */
+  path: string;
+  /** errno code, e.g. `ENOSPC`. */
+  code: string;
+  message: string;
+}
+
 /** Callbacks that follow a sweep (the progress display). `slot` is the worker index, 0-based. */
 export interface SweepEvents {
   onRunStart?(slot: number, run: PlannedRun): void;
   onRunProgress?(slot: number, run: PlannedRun, progress: RunProgress): void;
   onRunFinish?(slot: number, record: RunRecord): void;
+  /** A run's samples could not be written (e.g. a full disk); the run is recorded without them. */
+  onWriteFailure?(slot: number, failure: WriteFailure): void;
 }
 
 /** How to start a worker process: a script that runs {@link runWorker} when given `args`. */
@@ -85,6 +96,7 @@ export async function runSweep(options: RunSweepOptions): Promise<RunRecord[]> {
       const record = await executeRun(run, {
         ...executeOptions,
         onProgress: (progress) => options.events?.onRunProgress?.(0, run, progress),
+        onWriteFailure: (error) => options.events?.onWriteFailure?.(0, { path: error.path, code: error.code, message: error.message }),
       });
       save(0, record);
     }
@@ -113,8 +125,10 @@ async function drainWithWorker(
       worker ??= startWorker(command);
       events?.onRunStart?.(slot, run);
       const current = run;
-      const outcome = await worker.execute({ type: 'run', run, options: executeOptions }, (progress) =>
-        events?.onRunProgress?.(slot, current, progress),
+      const outcome = await worker.execute(
+        { type: 'run', run, options: executeOptions },
+        (progress) => events?.onRunProgress?.(slot, current, progress),
+        (failure) => events?.onWriteFailure?.(slot, failure),
       );
       if ('record' in outcome) {
         save(slot, outcome.record);
@@ -146,7 +160,7 @@ function crashedRecord(run: PlannedRun, reason: string): RunRecord {
 }
 
 interface WorkerHandle {
-  execute(request: WorkerRequest, onProgress: (progress: RunProgress) => void): Promise<{ record: RunRecord } | { crash: string }>;
+  execute(request: WorkerRequest, onProgress: (progress: RunProgress) => void, onWriteFailure: (failure: WriteFailure) => void): Promise<{ record: RunRecord } | { crash: string }>;
   stop(): void;
 }
 
@@ -165,9 +179,12 @@ function startWorker(command: WorkerCommand): WorkerHandle {
   child.stderr?.on('data', (chunk: Buffer) => {
     stderrTail = (stderrTail + chunk.toString('utf8')).slice(-4000);
   });
-  let pending: { resolve: (outcome: { record: RunRecord } | { crash: string }) => void; onProgress: (progress: RunProgress) => void } | undefined;
+  let pending:
+    | { resolve: (outcome: { record: RunRecord } | { crash: string }) => void; onProgress: (progress: RunProgress) => void; onWriteFailure: (failure: WriteFailure) => void }
+    | undefined;
   child.on('message', (message: WorkerReply) => {
     if (message.type === 'progress') pending?.onProgress(message.progress);
+    if (message.type === 'write-failure') pending?.onWriteFailure(message.failure);
     if (message.type === 'record') {
       const current = pending;
       pending = undefined;
@@ -181,9 +198,9 @@ function startWorker(command: WorkerCommand): WorkerHandle {
     current?.resolve({ crash: `worker process exited (${signal ?? `code ${code}`}) during the run${stderrTail ? `: ${stderrTail.trim()}` : ''}` });
   });
   return {
-    execute(request, onProgress) {
+    execute(request, onProgress, onWriteFailure) {
       return new Promise((resolve) => {
-        pending = { resolve, onProgress };
+        pending = { resolve, onProgress, onWriteFailure };
         child.send(request);
       });
     },

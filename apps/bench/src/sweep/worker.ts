@@ -6,15 +6,17 @@
 import type { RunRecord } from '../results/record';
 import { executeRun, type ExecuteRunOptions, type RunProgress } from './execute-run';
 import type { PlannedRun } from './plan';
+import type { WriteFailure } from './run-sweep';
+import { BenchError } from '../errors';
 
 /** Parent → worker. */
 export type WorkerRequest = { type: 'run'; run: PlannedRun; options: ExecuteRunOptions } | { type: 'stop' };
 /** Worker → parent. */
-export type WorkerReply = { type: 'progress'; progress: RunProgress } | { type: 'record'; record: RunRecord };
+export type WorkerReply = { type: 'progress'; progress: RunProgress } | { type: 'record'; record: RunRecord } | { type: 'write-failure'; failure: WriteFailure };
 
 /** Serves run requests from the parent process until told to stop or disconnected. */
 export function runWorker(): Promise<void> {
-  if (!process.send) throw new Error('the sweep worker must be started by `tfseg-bench run --workers K` (it needs an IPC channel)');
+  if (!process.send) throw new BenchError('the sweep worker must be started by `tfseg-bench run --workers K` (it needs an IPC channel)');
   const send = (reply: WorkerReply): void => {
     process.send?.(reply);
   };
@@ -31,6 +33,7 @@ export function runWorker(): Promise<void> {
         const record = await executeRun(request.run, {
           ...request.options,
           onProgress: (progress) => send({ type: 'progress', progress }),
+          onWriteFailure: (error) => send({ type: 'write-failure', failure: { path: error.path, code: error.code, message: error.message } }),
         });
         send({ type: 'record', record });
       });

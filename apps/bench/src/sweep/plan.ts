@@ -78,7 +78,7 @@ export function planSweep(config: SweepConfig): PlannedRun[] {
  */
 function contentHash(name: string, root: string | undefined): string | undefined {
   if (name !== FOLDER_DATASET_NAME) return undefined;
-  if (root === undefined) throw new Error(`datasets: { name: ${FOLDER_DATASET_NAME} } needs a root (the folder holding dataset.yaml, images/ and masks/)`);
+  if (root === undefined) throw new BenchError(`datasets: { name: ${FOLDER_DATASET_NAME} } needs a root (the folder holding dataset.yaml, images/ and masks/)`);
   return folderContentHash(root);
 }
 

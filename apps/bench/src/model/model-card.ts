@@ -4,7 +4,7 @@
  * window, intensity window), the loss and model options it was trained with, the training curve, the
  * validation mIoU, the split, versions and device. `predict`, `evaluate` and the browser example read it.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lossSpecSchema } from '@tfseg/losses';
 import { modelOptionsSchema } from '@tfseg/models';
@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { FileContentError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 import { runEnvironmentSchema } from '../results/record';
+import { writeFileAtomic } from '@tfseg/training';
 
 /** File name of the card inside a model directory. */
 export const MODEL_CARD_FILE = 'tfseg.json';
@@ -97,12 +98,9 @@ export function readModelCard(directory: string): ModelCard {
   return parseWithSchema(modelCardSchema, raw, file, FileContentError);
 }
 
-/** Writes tfseg.json last and atomically (temp file, rename): a folder with a card holds a complete model. */
+/** Writes tfseg.json last and atomically (checked writes, fsync, rename): a folder with a card holds a complete model. */
 export function writeModelCard(directory: string, card: ModelCard): void {
-  const file = join(directory, MODEL_CARD_FILE);
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(modelCardSchema.parse(card), null, 2)}\n`);
-  renameSync(temporary, file);
+  writeFileAtomic(join(directory, MODEL_CARD_FILE), `${JSON.stringify(modelCardSchema.parse(card), null, 2)}\n`);
 }
 
 /** The value a predicted class is written as: its first mask value. */

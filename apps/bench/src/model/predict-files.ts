@@ -3,7 +3,7 @@
  * `OUT/<id>.nii[.gz]` for a NIfTI volume) at the input's native size, holding each class's first mask
  * value so it reads like the user's own masks; optionally an overlay and the class probabilities.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { readImageFile, splitImageName, writeNifti, type ImageFile } from '@tfseg/datasets';
 import { loadModel } from '@tfseg/models';
@@ -19,6 +19,7 @@ import { labelValues, readModelCard, type ModelCard } from './model-card';
 import { segmentImage, type Segmentation } from './segment';
 import { CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
+import { writeFileAtomic } from '@tfseg/training';
 
 /** Options of `tfseg-bench predict`. */
 export const predictFilesOptionsSchema = z.strictObject({
@@ -117,7 +118,7 @@ export async function predictFiles(input: PredictFilesOptions, log: (line: strin
         const stored = new Float32Array(image.height * image.width * segmentations.length);
         segmentations.forEach((segmentation, k) => segmentation.labels.forEach((label, i) => (stored[k * image.height * image.width + i] = values[label] as number)));
         const dims = [image.width, image.height, segmentations.length];
-        writeFileSync(labels, writeNifti(dims, stored, { datatype: values.some((value) => value > 255) ? 'uint16' : 'uint8', gzip, spacing: image.volume.spacing.slice(0, 3) }));
+        writeFileAtomic(labels, writeNifti(dims, stored, { datatype: values.some((value) => value > 255) ? 'uint16' : 'uint8', gzip, spacing: image.volume.spacing.slice(0, 3) }));
         if (options.probabilities) {
           const probabilities = new Float32Array(stored.length * numClasses);
           const sliceSize = image.height * image.width;
@@ -125,18 +126,18 @@ export async function predictFiles(input: PredictFilesOptions, log: (line: strin
             for (let i = 0; i < sliceSize; i++) for (let c = 0; c < numClasses; c++) probabilities[c * stored.length + k * sliceSize + i] = segmentation.probabilities[i * numClasses + c] as number;
           });
           const file = join(out, `${id}.probabilities.nii.gz`);
-          writeFileSync(file, writeNifti([...dims, numClasses], probabilities, { datatype: 'float32', gzip: true }));
+          writeFileAtomic(file, writeNifti([...dims, numClasses], probabilities, { datatype: 'float32', gzip: true }));
           extra.push(file);
         }
       } else {
         const segmentation = segmentations[0] as Segmentation;
         labels = join(out, `${id}.png`);
-        writeFileSync(labels, labelPng(segmentation, values));
+        writeFileAtomic(labels, labelPng(segmentation, values));
         if (options.probabilities) {
           for (let c = 0; c < numClasses; c++) {
             const file = join(out, `${id}.probability-${c}.png`);
             const data = Uint8Array.from({ length: segmentation.labels.length }, (_, i) => Math.round((segmentation.probabilities[i * numClasses + c] as number) * 255));
-            writeFileSync(file, encode({ width: image.width, height: image.height, data, channels: 1, depth: 8 }));
+            writeFileAtomic(file, encode({ width: image.width, height: image.height, data, channels: 1, depth: 8 }));
             extra.push(file);
           }
         }
@@ -144,7 +145,7 @@ export async function predictFiles(input: PredictFilesOptions, log: (line: strin
       if (options.overlay) {
         const slice = Math.floor(segmentations.length / 2);
         const file = join(out, `${id}.overlay.png`);
-        writeFileSync(file, overlayPng(image, slice, segmentations[slice] as Segmentation, card));
+        writeFileAtomic(file, overlayPng(image, slice, segmentations[slice] as Segmentation, card));
         extra.push(file);
       }
       log(`${file} → ${labels} (${image.width}x${image.height}${image.volume ? `x${segmentations.length}` : ''})`);

@@ -3,7 +3,7 @@
  * and `tfseg.json`. Built only on the packages' public APIs (datasets → prepareFold → buildModel → train →
  * saveModel). Checkpoints go to `MODEL_DIR/checkpoint/` after every epoch; the same command resumes there.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -31,6 +31,7 @@ import { threadsPerProcess } from '../sweep/run-sweep';
 import { MODEL_CARD_FILE, MODEL_CARD_VERSION, writeModelCard, type InputSpec, type ModelCard } from './model-card';
 import { CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
+import { writeFileAtomic } from '@tfseg/training';
 
 /** A loss written as its name alone (`caml`) or as @tfseg/losses' spec (`{ name: additive, lambda: 0.3 }`). */
 const lossInputSchema = z.preprocess((value) => (typeof value === 'string' ? { name: value } : value), lossSpecSchema);
@@ -123,7 +124,7 @@ function prepareOutput(out: string, settings: Record<string, unknown>): string {
     }
   } else {
     mkdirSync(checkpoint, { recursive: true });
-    writeFileSync(settingsFile, `${wanted}\n`);
+    writeFileAtomic(settingsFile, `${wanted}\n`);
   }
   return checkpoint;
 }

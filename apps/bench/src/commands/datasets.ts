@@ -6,7 +6,7 @@
 import { getDataset, listDatasets, type CheckReport, type DatasetName, type DatasetStats } from '@tfseg/datasets';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { CommandOptionsError, exitWithError } from '../errors';
+import { BenchError, CommandOptionsError, exitWithError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 import type { RegisterCommand } from './index';
 
@@ -70,7 +70,7 @@ export const registerDatasetsCommand: RegisterCommand = (program) => {
         if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
         if (report.problems.length > 0) {
           if (!flags.json) for (const problem of report.problems) process.stderr.write(`${problem}\n`);
-          throw new Error(`datasets check: ${report.problems.length} problem(s) in ${report.root}`);
+          throw new BenchError(`datasets check: ${report.problems.length} problem(s) in ${report.root}`);
         }
         if (!flags.json) process.stdout.write(`${report.name}: ok, ${report.filesChecked} files checked in ${report.root}\n`);
       } catch (error) {

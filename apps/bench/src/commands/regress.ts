@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadConfigFile, loadPreset } from '../config/load-config';
 import { defaultBaselineFile, presetsDirectory } from '../config/package-paths';
-import { CommandOptionsError, EXIT_RUNS_FAILED } from '../errors';
+import { BenchError, CommandOptionsError, EXIT_RUNS_FAILED } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 import { compareWithBaseline, createBaseline, DEFAULT_TOLERANCE, formatRegressions, readBaseline } from '../results/baseline';
 import { planSweep } from '../sweep/plan';

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { CommandOptionsError } from '../errors';
+import { BenchError, CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 import { writeReport } from '../report/index';
 import { latestRecords, readResults } from '../results/store';
@@ -26,7 +26,7 @@ export function defaultReportDir(resultsFile: string): string {
 export async function runReportCommand(input: { results: string; out?: string | undefined }): Promise<string[]> {
   const parsed = parseWithSchema(reportCommandOptionsSchema, input, 'report', CommandOptionsError);
   const resultsFile = resolve(parsed.results);
-  if (!existsSync(resultsFile)) throw new Error(`report: results file ${parsed.results} does not exist (expected the JSONL file written by \`tfseg-bench run\`)`);
+  if (!existsSync(resultsFile)) throw new BenchError(`report: results file ${parsed.results} does not exist (expected the JSONL file written by \`tfseg-bench run\`)`);
   const { records, invalidLines, tornTail } = readResults(resultsFile);
   const notes = [
     ...(invalidLines.length ? [`Skipped ${invalidLines.length} line(s) of the results file that are not valid records: ${invalidLines.slice(0, 10).join(', ')}.`] : []),

@@ -7,21 +7,21 @@ import { extname } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { TrainingEvent } from '@tfseg/training';
 import { parse as parseYaml } from 'yaml';
-import { exitWithError } from '../errors';
+import { BenchError, exitWithError } from '../errors';
 import { trainModel, type TrainModelOptions } from '../model/train-model';
 import type { RegisterCommand } from './index';
 
 /** Reads a `--config` file (JSON or YAML) as a plain object; the fields are validated with the flags. */
 export function readOptionsFile(file: string, command: string): Record<string, unknown> {
-  if (!existsSync(file)) throw new Error(`${command}: config file ${file} does not exist`);
+  if (!existsSync(file)) throw new BenchError(`${command}: config file ${file} does not exist`);
   let raw: unknown;
   try {
     const text = readFileSync(file, 'utf8');
     raw = extname(file) === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new Error(`${command}: config file ${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    throw new BenchError(`${command}: config file ${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${command}: config file ${file} must hold a mapping of options`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new BenchError(`${command}: config file ${file} must hold a mapping of options`);
   return raw as Record<string, unknown>;
 }
 

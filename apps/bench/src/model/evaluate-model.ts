@@ -15,7 +15,7 @@ import { ensureBackend } from '../sweep/execute-run';
 import { threadsPerProcess } from '../sweep/run-sweep';
 import { readModelCard } from './model-card';
 import { segmentImage } from './segment';
-import { CommandOptionsError } from '../errors';
+import { BenchError, CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 
 /** Options of `tfseg-bench evaluate`. */
@@ -55,21 +55,21 @@ const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ?
 export async function evaluateModel(input: EvaluateModelOptions): Promise<ModelEvaluation> {
   const options = parseWithSchema(evaluateModelOptionsSchema, input, 'evaluate', CommandOptionsError);
   const card = readModelCard(options.model);
-  if (options.dataset === FOLDER_DATASET_NAME && options.root === undefined) throw new Error('evaluate: the folder dataset needs --root DIR');
+  if (options.dataset === FOLDER_DATASET_NAME && options.root === undefined) throw new BenchError('evaluate: the folder dataset needs --root DIR');
   const descriptor = getDataset(options.dataset as DatasetName, { root: options.root });
   const names = card.classes.map((entry) => entry.name);
   if (descriptor.classNames.length !== names.length) {
-    throw new Error(`evaluate: the model segments ${names.length} classes (${names.join(', ')}) but dataset ${options.dataset} has ${descriptor.classNames.length} (${descriptor.classNames.join(', ')})`);
+    throw new BenchError(`evaluate: the model segments ${names.length} classes (${names.join(', ')}) but dataset ${options.dataset} has ${descriptor.classNames.length} (${descriptor.classNames.join(', ')})`);
   }
   const dataset = await descriptor.load(options.root === undefined ? {} : { root: options.root });
   if (dataset.inputChannels !== card.input.channels) {
-    throw new Error(`evaluate: the model takes ${card.input.channels}-channel images but dataset ${options.dataset} has ${dataset.inputChannels}`);
+    throw new BenchError(`evaluate: the model takes ${card.input.channels}-channel images but dataset ${options.dataset} has ${dataset.inputChannels}`);
   }
   const sameData = options.dataset === card.dataset.name && (options.root === undefined || options.dataset !== FOLDER_DATASET_NAME || folderContentHash(options.root) === card.dataset.contentHash);
   let samples: Sample[] = dataset.samples;
   let part = 'all';
   if (!options.all && sameData) {
-    if (options.fold === undefined && card.split.allData) throw new Error('evaluate: the model was trained on all the data (no test part); give --fold K or --all');
+    if (options.fold === undefined && card.split.allData) throw new BenchError('evaluate: the model was trained on all the data (no test part); give --fold K or --all');
     const fold = options.fold ?? (card.split.fold as number);
     const ids = new Set(
       fold === card.split.fold
@@ -79,7 +79,7 @@ export async function evaluateModel(input: EvaluateModelOptions): Promise<ModelE
     samples = dataset.samples.filter((sample) => ids.has(sample.id));
     part = `test of fold ${fold}`;
   }
-  if (samples.length === 0) throw new Error(`evaluate: no images to score in ${part} of ${options.dataset}`);
+  if (samples.length === 0) throw new BenchError(`evaluate: no images to score in ${part} of ${options.dataset}`);
   await ensureBackend(options.backend, threadsPerProcess(options.threads, 1));
   const model = await loadModel(resolve(options.model));
   const matrix = new ConfusionMatrix(names.length, { classNames: names });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { lossSpecSchema } from '@tfseg/losses';
 import { modelOptionsSchema } from '@tfseg/models';
 import { z } from 'zod';
-import { FileContentError } from '../errors';
+import { BenchError, FileContentError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 import { runEnvironmentSchema } from '../results/record';
 import { writeFileAtomic } from '@tfseg/training';
@@ -87,13 +87,13 @@ export type ModelCard = z.infer<typeof modelCardSchema>;
 export function readModelCard(directory: string): ModelCard {
   const file = join(directory, MODEL_CARD_FILE);
   if (!existsSync(file)) {
-    throw new Error(`${file} is missing; --model must be a folder written by tfseg-bench train (model.json, weights.bin, ${MODEL_CARD_FILE})`);
+    throw new BenchError(`${file} is missing; --model must be a folder written by tfseg-bench train (model.json, weights.bin, ${MODEL_CARD_FILE})`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new BenchError(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   return parseWithSchema(modelCardSchema, raw, file, FileContentError);
 }

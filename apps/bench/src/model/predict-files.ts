@@ -17,7 +17,7 @@ import { ensureBackend } from '../sweep/execute-run';
 import { threadsPerProcess } from '../sweep/run-sweep';
 import { labelValues, readModelCard, type ModelCard } from './model-card';
 import { segmentImage, type Segmentation } from './segment';
-import { CommandOptionsError } from '../errors';
+import { BenchError, CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 import { writeFileAtomic } from '@tfseg/training';
 
@@ -88,11 +88,11 @@ export async function predictFiles(input: PredictFilesOptions, log: (line: strin
   const card = readModelCard(options.model);
   const ids = options.images.map((file) => {
     const parts = splitImageName(basename(file));
-    if (parts === undefined) throw new Error(`${file}: unsupported image type (expected png, tif/tiff, jpg/jpeg, nii or nii.gz)`);
+    if (parts === undefined) throw new BenchError(`${file}: unsupported image type (expected png, tif/tiff, jpg/jpeg, nii or nii.gz)`);
     return parts.id;
   });
   const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
-  if (duplicate !== undefined) throw new Error(`predict: two inputs have the id "${duplicate}"; their outputs would overwrite each other`);
+  if (duplicate !== undefined) throw new BenchError(`predict: two inputs have the id "${duplicate}"; their outputs would overwrite each other`);
   await ensureBackend(options.backend, threadsPerProcess(options.threads, 1));
   const model = await loadModel(resolve(options.model));
   const out = resolve(options.out);

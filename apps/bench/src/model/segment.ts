@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { resizeImage } from '@tfseg/datasets';
 import type { InputSpec } from './model-card';
+import { BenchError } from '../errors';
 
 /** An image in memory: HWC intensities in [0, 1]. */
 export interface InputImage {
@@ -74,7 +75,7 @@ function padToAtLeast(image: InputImage, size: number): InputImage {
  * averaged. Leaves no tensors behind.
  */
 export function segmentImage(model: tf.LayersModel, input: InputSpec, numClasses: number, image: InputImage): Segmentation {
-  if (image.channels !== input.channels) throw new Error(`segmentImage: the image has ${image.channels} channels but the model takes ${input.channels}`);
+  if (image.channels !== input.channels) throw new BenchError(`segmentImage: the image has ${image.channels} channels but the model takes ${input.channels}`);
   const prepared = prepare(image, input);
   const padded = padToAtLeast(prepared, input.size);
   const { size } = input;
@@ -96,7 +97,7 @@ export function segmentImage(model: tf.LayersModel, input: InputSpec, numClasses
     const values = output.dataSync();
     output.dispose();
     if (values.length !== batch.length * size * size * numClasses) {
-      throw new Error(`segmentImage: the model's output has ${values.length / (batch.length * size * size)} channels per pixel, but tfseg.json lists ${numClasses} classes`);
+      throw new BenchError(`segmentImage: the model's output has ${values.length / (batch.length * size * size)} channels per pixel, but tfseg.json lists ${numClasses} classes`);
     }
     batch.forEach(({ top, left }, index) => {
       for (let y = 0; y < size; y++) {

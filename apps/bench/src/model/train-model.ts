@@ -29,7 +29,7 @@ import { runEnvironment } from '../sweep/environment';
 import { ensureBackend, fixedStepEpochs } from '../sweep/execute-run';
 import { threadsPerProcess } from '../sweep/run-sweep';
 import { MODEL_CARD_FILE, MODEL_CARD_VERSION, writeModelCard, type InputSpec, type ModelCard } from './model-card';
-import { CommandOptionsError } from '../errors';
+import { BenchError, CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 import { writeFileAtomic } from '@tfseg/training';
 
@@ -112,7 +112,7 @@ function concatenate(first: PatchSet, second: PatchSet): PatchSet {
  */
 function prepareOutput(out: string, settings: Record<string, unknown>): string {
   if (existsSync(join(out, MODEL_CARD_FILE))) {
-    throw new Error(`${out} already holds a trained model (${MODEL_CARD_FILE}); remove it or choose another --out`);
+    throw new BenchError(`${out} already holds a trained model (${MODEL_CARD_FILE}); remove it or choose another --out`);
   }
   const checkpoint = join(out, CHECKPOINT_FOLDER);
   const settingsFile = join(checkpoint, SETTINGS_FILE);
@@ -120,7 +120,7 @@ function prepareOutput(out: string, settings: Record<string, unknown>): string {
   if (existsSync(settingsFile)) {
     const found = readFileSync(settingsFile, 'utf8').trim();
     if (found !== wanted) {
-      throw new Error(`${checkpoint} was written by a train command with other settings (${settingsFile}); resume with the same flags, or remove the folder`);
+      throw new BenchError(`${checkpoint} was written by a train command with other settings (${settingsFile}); resume with the same flags, or remove the folder`);
     }
   } else {
     mkdirSync(checkpoint, { recursive: true });

@@ -10,7 +10,7 @@ import type { RunRecord, RunSamples } from '../results/record';
 import { runSamplesSchema } from '../results/record';
 import { backgroundClasses, blendPrediction, legendEntries, withLegend } from './blend';
 import { classKey } from './labels';
-import { FileContentError } from '../errors';
+import { BenchError, FileContentError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 
 type Rgb = readonly [number, number, number];
@@ -96,7 +96,7 @@ export function overlayPng(samples: RunSamples, images: Uint8Array[], columns: r
 
 /** Reads and validates a run's samples file (path relative to the results folder). */
 export async function readSamples(run: RunRecord, resultsDir: string): Promise<RunSamples> {
-  if (!run.samplesFile) throw new Error(`run ${run.id} has no samplesFile`);
+  if (!run.samplesFile) throw new BenchError(`run ${run.id} has no samplesFile`);
   const path = join(resultsDir, run.samplesFile);
   return parseWithSchema(runSamplesSchema, JSON.parse(await readFile(path, 'utf8')), `samples file ${path} is not a valid samples file`, FileContentError);
 }
@@ -104,6 +104,6 @@ export async function readSamples(run: RunRecord, resultsDir: string): Promise<R
 /** Decodes one base64 pixel array and checks its length against the samples' shape. */
 export function decodePixels(base64: string, expectedLength: number, what: string): Uint8Array {
   const bytes = new Uint8Array(Buffer.from(base64, 'base64'));
-  if (bytes.length !== expectedLength) throw new Error(`${what} has ${bytes.length} values, expected ${expectedLength}`);
+  if (bytes.length !== expectedLength) throw new BenchError(`${what} has ${bytes.length} values, expected ${expectedLength}`);
   return bytes;
 }

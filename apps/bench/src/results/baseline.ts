@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { describeRun } from './describe';
 import type { RunRecord } from './record';
-import { FileContentError } from '../errors';
+import { BenchError, FileContentError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 
 /**
@@ -33,7 +33,7 @@ export function readBaseline(file: string): Baseline {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`baseline ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new BenchError(`baseline ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return parseWithSchema(baselineSchema, raw, `baseline ${file}`, FileContentError);
 }

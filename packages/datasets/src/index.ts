@@ -54,8 +54,8 @@ export {
   type SyntheticChaseOptions,
   type SyntheticFiles,
 } from './synthetic';
-export { readNifti, readVolumePair, writeNifti, writeNiftiOptionsSchema, type NiftiVolume, type NiftiDatatype, type WriteNiftiOptions } from './nifti';
-export { readTiff, writeTiff } from './tiff';
+export { MAX_NIFTI_VOXELS, readNifti, readVolumePair, writeNifti, writeNiftiOptionsSchema, type NiftiVolume, type NiftiDatatype, type WriteNiftiOptions } from './nifti';
+export { MAX_TIFF_BYTES, readTiff, writeTiff } from './tiff';
 export { readPng, writePng } from './png';
 export { readJpeg, writeJpeg } from './jpeg';
 export { resizeImage, resizeMask, type ResizeMethod } from './resize';

@@ -1,4 +1,4 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { DatasetError, fileError } from './errors';
 import { readDataFile } from './source';
@@ -35,20 +35,39 @@ export interface NiftiVolume {
 }
 
 /**
- * Reads a single-file NIfTI-1 volume (`.nii`, or `.nii.gz` detected by its gzip magic): either byte order,
- * datatypes uint8/int8/int16/uint16/int32/uint32/float32/float64, `scl_slope`/`scl_inter` applied (a slope
- * of 0 or NaN means unscaled, as the standard says). Truncated data, a corrupt gzip stream, NIfTI-2 and
- * `.hdr/.img` pairs throw a DatasetError naming `file`.
+ * Largest volume {@link readNifti} decodes: 2^28 voxels (1 GiB as float32; a 512×512×1024 CT fits). A
+ * header claiming more is refused before anything is allocated.
  */
-export function readNifti(buffer: Uint8Array, file = 'NIfTI'): NiftiVolume {
-  let bytes = buffer;
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (error) {
-      throw fileError(file, 'corrupt or truncated gzip stream', error);
-    }
+export const MAX_NIFTI_VOXELS = 2 ** 28;
+
+/** The header fields that decide what is read, validated before any voxel is allocated. */
+interface NiftiHeader {
+  littleEndian: boolean;
+  dims: number[];
+  spacing: number[];
+  datatype: NiftiDatatype;
+  offset: number;
+  count: number;
+  /** vox_offset + voxels: the bytes the file must hold. */
+  needed: number;
+  slope: number;
+  intercept: number;
+}
+
+/**
+ * The first bytes of a gzip stream, inflated without inflating the rest: enough for the 348-byte header,
+ * so a small `.nii.gz` claiming a huge volume is refused before it is decompressed.
+ */
+function gunzipPrefix(bytes: Uint8Array): Uint8Array {
+  try {
+    return gunzipSync(bytes.subarray(0, 4096), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  } catch {
+    return new Uint8Array(0);
   }
+}
+
+/** Reads and checks the header: every field that sizes or places the data is finite and in range. */
+function readHeader(bytes: Uint8Array, file: string): NiftiHeader {
   if (bytes.length < headerBytes) throw fileError(file, `truncated NIfTI: ${bytes.length} bytes, shorter than the ${headerBytes}-byte header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const littleEndian = view.getInt32(0, true) === headerBytes;
@@ -71,17 +90,64 @@ export function readNifti(buffer: Uint8Array, file = 'NIfTI'): NiftiVolume {
   const code = view.getInt16(70, littleEndian);
   const datatype = datatypeNames.find((name) => datatypes[name].code === code);
   if (datatype === undefined) throw fileError(file, `NIfTI datatype ${code} is not supported (expected one of ${datatypeNames.join(', ')})`);
-  const offset = Math.floor(view.getFloat32(108, littleEndian));
   const count = dims.reduce((product, size) => product * size, 1);
+  if (count > MAX_NIFTI_VOXELS) throw fileError(file, `dims ${dims.join('x')} claim ${count} voxels, more than the ${MAX_NIFTI_VOXELS} this reader accepts`);
+  const rawOffset = view.getFloat32(108, littleEndian);
+  if (!Number.isInteger(rawOffset) || rawOffset < headerBytes) {
+    throw fileError(file, `vox_offset must be a whole number ≥ ${headerBytes} (where the voxels start), but is ${rawOffset}`);
+  }
+  const offset = rawOffset;
   const needed = offset + count * datatypes[datatype].bytes;
-  if (offset < headerBytes || bytes.length < needed) {
+  const rawSlope = view.getFloat32(112, littleEndian);
+  const rawIntercept = view.getFloat32(116, littleEndian);
+  // The standard: a slope of 0 means unscaled; NaN too (as nibabel reads it). An infinite slope, or an
+  // intercept that is not finite while scaling, would turn every voxel into ±Infinity or NaN.
+  const scaled = rawSlope !== 0 && !Number.isNaN(rawSlope);
+  if (scaled && !Number.isFinite(rawSlope)) throw fileError(file, `scl_slope must be finite (or 0 for unscaled data), but is ${rawSlope}`);
+  if (scaled && !Number.isFinite(rawIntercept) && !Number.isNaN(rawIntercept)) throw fileError(file, `scl_inter must be finite, but is ${rawIntercept}`);
+  return { littleEndian, dims, spacing, datatype, offset, count, needed, slope: scaled ? rawSlope : 1, intercept: scaled ? rawIntercept || 0 : 0 };
+}
+
+/**
+ * Reads a single-file NIfTI-1 volume (`.nii`, or `.nii.gz` detected by its gzip magic): either byte order,
+ * datatypes uint8/int8/int16/uint16/int32/uint32/float32/float64, `scl_slope`/`scl_inter` applied (a slope
+ * of 0 or NaN means unscaled, as the standard says). The header is checked before anything is allocated:
+ * vox_offset a whole number inside the file, at most {@link MAX_NIFTI_VOXELS} voxels, dims that fit the
+ * file's size (a `.nii.gz` is inflated no further than its header says), a finite scl_slope/scl_inter;
+ * voxels that are NaN or infinite after scaling are refused. Truncated data, a corrupt gzip stream,
+ * NIfTI-2 and `.hdr/.img` pairs throw a DatasetError naming `file`.
+ */
+export function readNifti(buffer: Uint8Array, file = 'NIfTI'): NiftiVolume {
+  let bytes = buffer;
+  let header: NiftiHeader;
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    header = readHeader(gunzipPrefix(bytes), file);
+    try {
+      // Inflate no more than the header says the file holds (plus room for trailing extensions).
+      bytes = gunzipSync(bytes, { maxOutputLength: header.needed + 1024 * 1024 });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw fileError(file, `inflates to more than the ${header.needed} bytes its header describes (${header.dims.join('x')} ${header.datatype} from vox_offset ${header.offset})`);
+      throw fileError(file, 'corrupt or truncated gzip stream', error);
+    }
+  } else {
+    header = readHeader(bytes, file);
+  }
+  const { dims, spacing, datatype, littleEndian, offset, count, needed, slope, intercept } = header;
+  if (bytes.length < needed) {
     throw fileError(file, `truncated NIfTI: ${dims.join('x')} ${datatype} voxels need ${needed} bytes from vox_offset ${offset}, but the data has ${bytes.length}`);
   }
-  const rawSlope = view.getFloat32(112, littleEndian);
-  const slope = rawSlope === 0 || Number.isNaN(rawSlope) ? 1 : rawSlope;
-  const intercept = rawSlope === 0 || Number.isNaN(rawSlope) ? 0 : view.getFloat32(116, littleEndian) || 0;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const data = decodeVoxels(view, offset, count, datatype, littleEndian);
   if (slope !== 1 || intercept !== 0) for (let i = 0; i < count; i++) data[i] = slope * (data[i] as number) + intercept;
+  let nonFinite = 0;
+  let first = -1;
+  for (let i = 0; i < count; i++) {
+    if (!Number.isFinite(data[i] as number)) {
+      nonFinite += 1;
+      if (first < 0) first = i;
+    }
+  }
+  if (nonFinite > 0) throw fileError(file, `${nonFinite} of ${count} voxels are NaN or infinite after scaling (first at index ${first}: ${data[first]})`);
   return { dims, spacing, datatype, littleEndian, data };
 }
 

@@ -9,7 +9,8 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { writeReport } from './index';
 import { syntheticSweep } from './__fixtures__/synthetic-records';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** `pnpm test` makes sure it exists (tools/system-deps/ensure-chromium.mjs); TFSEG_CHROMIUM names another executable. */
+const CHROMIUM = process.env.TFSEG_CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('report.html in headless Chromium', () => {
@@ -22,7 +23,7 @@ describe('report.html in headless Chromium', () => {
 
   it('shows the tables with the paper’s numbers and bold best values, the plots and the overlays, from no external resource', async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is needed for this test but ${CHROMIUM} does not exist. Install it with: apt-get update && apt-get install -y chromium`);
+      throw new Error(`Chromium is needed for this test but ${CHROMIUM} does not exist. Run pnpm test (it installs Debian's chromium as root) or: apt-get update && apt-get install -y chromium`);
     }
     const { files } = await writeReport({ records: syntheticSweep(folder), outDir: join(folder, 'report'), resultsDir: folder, source: 'synthetic.jsonl' });
     const html = join(folder, 'report', 'report.html');

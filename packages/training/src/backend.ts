@@ -4,22 +4,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as WasmPackage from '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { z } from 'zod';
+import { missingForCuda } from './cuda';
+import { activeNodeBackend, describeTrainingDevice, probeCuda, type BackendCandidate, type TrainingDevice } from './device';
 import { BackendUnavailableError, TrainingError } from './errors';
 import { parseWithSchema } from './tfseg-error';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 import { nativeKernelsEnabled, nativeKernelThreads, startNativeKernels } from './wasm-kernels/native/runtime';
 import { MAX_WASM_THREADS, activateThreadedWasmInNode, isNode, unrefWasmWorkers } from './wasm-threads';
 
-/** The backends `selectBackend` accepts: `auto` picks the fastest one that works. */
-export const backendNameSchema = z.enum(['auto', 'tensorflow', 'wasm', 'cpu']);
-/** A backend request: `'auto' | 'tensorflow' | 'wasm' | 'cpu'`. */
-export type BackendName = z.infer<typeof backendNameSchema>;
-
 /**
- * One thing `auto` tries, in order: libtensorflow with CUDA (`@tensorflow/tfjs-node-gpu`), libtensorflow
- * on the CPU (`@tensorflow/tfjs-node`), the WASM backend, the pure-JS CPU backend.
+ * The backends `selectBackend` accepts: `auto` picks the fastest one that works; `tensorflow-gpu` is
+ * libtensorflow on a CUDA GPU or nothing; `tensorflow` is libtensorflow on whatever device it finds
+ * (`@tensorflow/tfjs-node-gpu`, else `@tensorflow/tfjs-node`).
  */
-export type BackendCandidate = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export const backendNameSchema = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+/** A backend request: `'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'`. */
+export type BackendName = z.infer<typeof backendNameSchema>;
 
 /**
  * Threads of the wasm backend: 1 to {@link MAX_WASM_THREADS}, or `'auto'` for one per available
@@ -56,8 +56,10 @@ export type SelectBackendOptions = z.infer<typeof selectBackendOptionsSchema>;
 export interface BackendSelection {
   /** The active tfjs backend name (`tf.getBackend()`). */
   backend: 'tensorflow' | 'wasm' | 'cpu';
-  /** The candidate that won (`tensorflow-gpu` means tfjs-node-gpu, whose libtensorflow uses CUDA). */
+  /** The candidate that won: `tensorflow-gpu` only when libtensorflow really runs on a GPU. */
   candidate: BackendCandidate;
+  /** The device it trains on (GPU, CPU, versions), as run records store it. */
+  device: TrainingDevice;
   /** Why this candidate was chosen. */
   reason: string;
   /** Candidates tried before it, each with the reason it could not be used. */
@@ -73,6 +75,12 @@ export const TENSORFLOW_INSTALL_HINT =
   'Install `@tensorflow/tfjs-node` (CPU) or `@tensorflow/tfjs-node-gpu` (CUDA 11.2 + cuDNN 8.1) in your application; ' +
   'their install step downloads libtensorflow 2.9.1, so if it was blocked run `npm rebuild @tensorflow/tfjs-node-gpu --build-addon-from-source` ' +
   'once storage.googleapis.com (or TFJS_NODE_CDN_STORAGE) is reachable. `tfseg-bench doctor` prints the full steps.';
+
+/** What `tensorflow-gpu` needs, said when it cannot be had. */
+export const TENSORFLOW_GPU_HINT =
+  '`tensorflow-gpu` trains on a CUDA GPU or not at all: it needs an NVIDIA driver, the CUDA 11.2 runtime (libcudart.so.11.0), cuDNN 8.1 (libcudnn.so.8), ' +
+  'a GPU of compute capability 3.5 or newer, and @tensorflow/tfjs-node-gpu with its libtensorflow 2.9.1 (`pnpm gpu:setup` in the tfseg repository). ' +
+  'Ask for `tensorflow` to accept libtensorflow on the CPU. `tfseg-bench doctor` shows what this machine has.';
 
 function defaultSearchPaths(): string[] {
   const paths = [process.cwd()];
@@ -182,19 +190,27 @@ function threadSplit(backend: BackendWasm): string {
   return native > 0 ? `tfseg SIMD kernels on ${plural(native)}, XNNPACK on ${plural(xnnpack)}` : `XNNPACK on ${plural(xnnpack)}`;
 }
 
-/** Activates one candidate; returns why it was chosen and its thread count (1 except for wasm). */
-async function tryCandidate(candidate: BackendCandidate, searchPaths: readonly string[], requestedThreads: number | undefined): Promise<{ reason: string; threads: number }> {
+/** Activates one candidate; returns the candidate that really runs, why it was chosen and its thread count (1 except for wasm). */
+async function tryCandidate(
+  candidate: BackendCandidate,
+  searchPaths: readonly string[],
+  requestedThreads: number | undefined,
+  requireGpu = false,
+): Promise<{ candidate: BackendCandidate; reason: string; threads: number }> {
   switch (candidate) {
     case 'tensorflow-gpu':
     case 'tensorflow': {
       const moduleName = nativeModules[candidate];
       loadNative(moduleName, searchPaths);
       await activate('tensorflow');
-      const reason =
-        candidate === 'tensorflow-gpu'
-          ? `${moduleName} loaded: libtensorflow with CUDA (runs on the GPU when CUDA 11.2 and cuDNN 8.1 libraries are found)`
-          : `${moduleName} loaded: native libtensorflow on the CPU`;
-      return { reason, threads: 1 };
+      if (candidate === 'tensorflow') return { candidate, reason: `${moduleName} loaded: native libtensorflow on the CPU`, threads: 1 };
+      if (activeNodeBackend()?.isUsingGpuDevice === true) {
+        return { candidate, reason: `${moduleName} loaded: libtensorflow on a CUDA GPU`, threads: 1 };
+      }
+      const missing = missingForCuda(await probeCuda());
+      const why = `${moduleName} loaded, but TensorFlow sees no GPU (missing: ${missing.length > 0 ? missing.join('; ') : 'nothing visible to tfseg — run with TF_CPP_MIN_LOG_LEVEL=0 to see why TensorFlow skipped the GPU'})`;
+      if (requireGpu) throw new Error(why);
+      return { candidate: 'tensorflow', reason: `${why}: libtensorflow runs on the CPU`, threads: 1 };
     }
     case 'wasm': {
       let wasm: WasmModule;
@@ -206,11 +222,11 @@ async function tryCandidate(candidate: BackendCandidate, searchPaths: readonly s
       // The stock wasm backend cannot train a conv net (no Conv2DBackpropFilter): add the training kernels.
       const kernels = registerWasmTrainingKernels();
       const { threads, note, split } = await activateWasm(wasm, requestedThreads);
-      return { reason: `WebAssembly backend (${split}) with the tfseg training kernels (${kernels.join(', ')})${note}`, threads };
+      return { candidate, reason: `WebAssembly backend (${split}) with the tfseg training kernels (${kernels.join(', ')})${note}`, threads };
     }
     case 'cpu':
       await activate('cpu');
-      return { reason: 'pure-JavaScript CPU backend (slowest; for tiny models and tests)', threads: 1 };
+      return { candidate, reason: 'pure-JavaScript CPU backend (slowest; for tiny models and tests)', threads: 1 };
   }
 }
 
@@ -233,18 +249,20 @@ export async function selectBackend(name: BackendName | string = 'auto', options
 
   const candidates: readonly BackendCandidate[] =
     parsedName.data === 'auto' ? autoOrder : parsedName.data === 'tensorflow' ? ['tensorflow-gpu', 'tensorflow'] : [parsedName.data];
+  const requireGpu = parsedName.data === 'tensorflow-gpu';
   const skipped: BackendSelection['skipped'] = [];
   for (const candidate of candidates) {
     try {
-      const { reason, threads } = await tryCandidate(candidate, searchPaths, requestedThreads);
-      const backend = candidate === 'tensorflow-gpu' ? 'tensorflow' : candidate;
-      return { backend, candidate, reason: parsedName.data === 'auto' ? `auto: ${reason}` : reason, skipped, threads };
+      const chosen = await tryCandidate(candidate, searchPaths, requestedThreads, requireGpu);
+      const backend = chosen.candidate === 'tensorflow-gpu' ? 'tensorflow' : chosen.candidate;
+      const device = await describeTrainingDevice(chosen);
+      return { backend, candidate: chosen.candidate, device, reason: parsedName.data === 'auto' ? `auto: ${chosen.reason}` : chosen.reason, skipped, threads: chosen.threads };
     } catch (error) {
       skipped.push({ backend: candidate, reason: firstLine(error) });
     }
   }
   const reasons = skipped.map((entry) => `${entry.backend}: ${entry.reason}`).join('; ');
-  const hint = parsedName.data === 'tensorflow' ? ` ${TENSORFLOW_INSTALL_HINT}` : '';
+  const hint = requireGpu ? ` ${TENSORFLOW_GPU_HINT}` : parsedName.data === 'tensorflow' ? ` ${TENSORFLOW_INSTALL_HINT}` : '';
   throw new BackendUnavailableError(parsedName.data, `Error in selectBackend: backend '${parsedName.data}' is not available (${reasons}).${hint}`);
 }
 
@@ -264,7 +282,8 @@ export async function probeBackends(options: SelectBackendOptions = {}): Promise
   const results: BackendProbe[] = [];
   for (const candidate of autoOrder) {
     try {
-      results.push({ backend: candidate, available: true, detail: (await tryCandidate(candidate, searchPaths, undefined)).reason });
+      // A probe of tensorflow-gpu counts only a real GPU; libtensorflow on the CPU is the tensorflow probe's.
+      results.push({ backend: candidate, available: true, detail: (await tryCandidate(candidate, searchPaths, undefined, candidate === 'tensorflow-gpu')).reason });
     } catch (error) {
       results.push({ backend: candidate, available: false, detail: firstLine(error) });
     }

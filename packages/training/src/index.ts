@@ -2,8 +2,23 @@
  * @tfseg/training: backend selection (libtensorflow/CUDA, WASM, CPU), a deterministic, resumable training
  * loop with validation mIoU and best-weight restore, evaluation helpers and a step timer.
  */
-export { selectBackend, probeBackends, backendNameSchema, selectBackendOptionsSchema, wasmThreadsSchema, TENSORFLOW_INSTALL_HINT } from './backend';
-export type { BackendName, BackendCandidate, BackendSelection, BackendProbe, SelectBackendOptions, WasmThreads } from './backend';
+export { selectBackend, probeBackends, backendNameSchema, selectBackendOptionsSchema, wasmThreadsSchema, TENSORFLOW_INSTALL_HINT, TENSORFLOW_GPU_HINT } from './backend';
+export type { BackendName, BackendSelection, BackendProbe, SelectBackendOptions, WasmThreads } from './backend';
+export { backendCandidateSchema, trainingDeviceSchema, describeTrainingDevice, formatTrainingDevice, listGpus, visibleGpu, probeCuda } from './device';
+export type { BackendCandidate, TrainingDevice } from './device';
+export {
+  LIBTENSORFLOW_GPU_BUILD,
+  NVIDIA_SMI_QUERY,
+  NVIDIA_SMI_QUERY_WITHOUT_COMPUTE_CAP,
+  gpuDeviceSchema,
+  cudaLibrarySchema,
+  parseNvidiaSmiQuery,
+  parseLdconfig,
+  libraryVersionFromFileName,
+  computeCapabilitySupport,
+  missingForCuda,
+} from './cuda';
+export type { GpuDevice, CudaLibrary, CudaFacts, ComputeCapabilitySupport } from './cuda';
 export { MAX_WASM_THREADS } from './wasm-threads';
 export { registerWasmTrainingKernels, wasmTrainingKernelConfigs, setNativeKernelsEnabled } from './wasm-kernels';
 export { train, trainOptionsSchema } from './train';

@@ -99,8 +99,9 @@ describe('tfseg-bench run', () => {
 describe('bad input (exit 2) or a missing library (exit 3): one line, nothing written', () => {
   const cases: [string, Record<string, unknown>, number, RegExp][] = [
     ['a bad field', { losses: [{ name: 'ce' }, { name: 'ml' }, { name: 'additive', lambda: 1.5 }] }, 2, /^tfseg-bench: config\.losses\[2\]\.lambda: must be ≤ 1$/],
-    ['an unknown backend', { backend: 'webgpu' }, 2, /^tfseg-bench: config\.backend: must be one of auto, tensorflow, wasm, cpu, but got "webgpu"$/],
+    ['an unknown backend', { backend: 'webgpu' }, 2, /^tfseg-bench: config\.backend: must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu, but got "webgpu"$/],
     ['a backend that is not installed', { backend: 'tensorflow' }, 3, /^tfseg-bench: backend "tensorflow" cannot be used: .*tfjs-node/],
+    ['a GPU the machine lacks', { backend: 'tensorflow-gpu' }, 2, /^tfseg-bench: backend "tensorflow-gpu" cannot be used: .*`tensorflow-gpu` trains on a CUDA GPU or not at all: it needs an NVIDIA driver, the CUDA 11\.2 runtime .*cuDNN 8\.1/],
     ['an input size the model cannot take', { imageSize: 36 }, 2, /^tfseg-bench: model unet\/tiny at imageSize 36: .*multiple of 16/],
     ['a missing dataset folder', { datasets: [{ name: 'drosophila', root: '/nonexistent/drosophila' }] }, 2, /^tfseg-bench: dataset "drosophila" cannot be loaded: .*\/nonexistent\/drosophila/],
   ];

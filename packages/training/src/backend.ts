@@ -263,7 +263,9 @@ export async function selectBackend(name: BackendName | string = 'auto', options
   }
   const reasons = skipped.map((entry) => `${entry.backend}: ${entry.reason}`).join('; ');
   const hint = requireGpu ? ` ${TENSORFLOW_GPU_HINT}` : parsedName.data === 'tensorflow' ? ` ${TENSORFLOW_INSTALL_HINT}` : '';
-  throw new BackendUnavailableError(parsedName.data, `Error in selectBackend: backend '${parsedName.data}' is not available (${reasons}).${hint}`);
+  const message = `Error in selectBackend: backend '${parsedName.data}' is not available (${reasons}).${hint}`;
+  // Asking for a GPU the machine lacks is bad input (the CLI's exit 2); a missing library for the others is the environment's.
+  throw requireGpu ? new TrainingError(message) : new BackendUnavailableError(parsedName.data, message);
 }
 
 /** Whether one backend candidate works here, and why (not). */

@@ -1,15 +1,28 @@
 /**
- * `tfseg-bench doctor [--json]`: which TensorFlow.js backends work here and why not, versions, whether a
- * GPU is visible, and the exact steps to enable CUDA training with @tensorflow/tfjs-node-gpu.
+ * `tfseg-bench doctor [--json]`: which TensorFlow.js backends work here and why not, the device a run
+ * would record, versions, the GPUs with their compute capability against what libtensorflow 2.9.1 was
+ * built for, the CUDA libraries with their versions, and the exact steps to enable CUDA training.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
-import { probeBackends, type BackendProbe } from '@tfseg/training';
+import {
+  LIBTENSORFLOW_GPU_BUILD,
+  computeCapabilitySupport,
+  formatTrainingDevice,
+  missingForCuda,
+  probeBackends,
+  probeCuda,
+  selectBackend,
+  type BackendProbe,
+  type ComputeCapabilitySupport,
+  type CudaLibrary,
+  type GpuDevice,
+  type TrainingDevice,
+} from '@tfseg/training';
 import { z } from 'zod';
 import { CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
@@ -18,8 +31,7 @@ import type { RegisterCommand } from './index';
 /** Options of the `doctor` command. */
 export const doctorCommandOptionsSchema = z.object({ json: z.boolean().default(false) });
 
-/** libtensorflow version that @tensorflow/tfjs-node(-gpu) 4.x link against, and the CUDA stack it was built with. */
-const LIBTENSORFLOW = { version: '2.9.1', cuda: '11.2', cudnn: '8.1' } as const;
+const LIBTENSORFLOW = LIBTENSORFLOW_GPU_BUILD;
 
 /** What `doctor` found. */
 export interface DoctorReport {
@@ -27,9 +39,20 @@ export interface DoctorReport {
   platform: string;
   versions: Record<string, string>;
   backends: BackendProbe[];
+  /** The device a run with backend `auto` trains on here, as its record would store it. */
+  device: TrainingDevice;
   /** Where @tensorflow/tfjs-node-gpu is installed and which of its native parts are present. */
   tfjsNodeGpu: { installed: false } | { installed: true; version: string; directory: string; libtensorflow: boolean; addon: boolean };
-  gpu: { nvidiaSmi: string[] | undefined; driver: string | undefined; cudaRuntime11: boolean; cudnn8: boolean };
+  gpu: {
+    /** The driver's version line, or null without a driver. */
+    driver: string | null;
+    /** GPUs nvidia-smi lists, each with how libtensorflow 2.9.1's code runs on it. */
+    gpus: (GpuDevice & { support: ComputeCapabilitySupport })[];
+    cudaRuntime: CudaLibrary;
+    cudnn: CudaLibrary;
+    /** What `tensorflow-gpu` lacks here (empty when nothing visible is missing). */
+    missing: string[];
+  };
   wasm: { simd: boolean; threads: boolean };
   cudaSteps: string[];
 }
@@ -50,14 +73,6 @@ function findPackageDirectory(name: string): string | undefined {
   return undefined;
 }
 
-function run(command: string, args: string[]): string | undefined {
-  try {
-    return execFileSync(command, args, { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
-  } catch {
-    return undefined;
-  }
-}
-
 function tfjsNodeGpuStatus(): DoctorReport['tfjsNodeGpu'] {
   const directory = findPackageDirectory('@tensorflow/tfjs-node-gpu');
   if (!directory) return { installed: false };
@@ -71,17 +86,15 @@ function tfjsNodeGpuStatus(): DoctorReport['tfjsNodeGpu'] {
   };
 }
 
-function gpuStatus(): DoctorReport['gpu'] {
-  const smi = run('nvidia-smi', ['-L']);
-  const driverFile = '/proc/driver/nvidia/version';
-  const libraries = run('ldconfig', ['-p']) ?? '';
-  const onLibraryPath = (name: string): boolean =>
-    libraries.includes(name) || (process.env.LD_LIBRARY_PATH ?? '').split(':').some((directory) => directory !== '' && existsSync(path.join(directory, name)));
+/** The CUDA side of the machine, judged against libtensorflow 2.9.1. */
+async function gpuStatus(): Promise<DoctorReport['gpu']> {
+  const facts = await probeCuda();
   return {
-    nvidiaSmi: smi?.trim().split('\n').filter((line) => line !== ''),
-    driver: existsSync(driverFile) ? readFileSync(driverFile, 'utf8').split('\n')[0]?.trim() : undefined,
-    cudaRuntime11: onLibraryPath('libcudart.so.11.0'),
-    cudnn8: onLibraryPath('libcudnn.so.8'),
+    driver: facts.driver,
+    gpus: facts.gpus.map((gpu) => ({ ...gpu, support: computeCapabilitySupport(gpu.computeCapability) })),
+    cudaRuntime: facts.cudaRuntime,
+    cudnn: facts.cudnn,
+    missing: missingForCuda(facts),
   };
 }
 
@@ -91,10 +104,10 @@ export function cudaSteps(packageDirectory = 'node_modules/@tensorflow/tfjs-node
   return [
     `@tensorflow/tfjs-node-gpu 4.x runs libtensorflow ${LIBTENSORFLOW.version}, built for CUDA ${LIBTENSORFLOW.cuda} and cuDNN ${LIBTENSORFLOW.cudnn} (Linux x86_64): it needs an NVIDIA driver, libcudart.so.11.0 and libcudnn.so.8 on the library path.`,
     `1. Install CUDA ${LIBTENSORFLOW.cuda} and cuDNN ${LIBTENSORFLOW.cudnn}. On a machine with a newer CUDA (12.x), install them side by side (e.g. /usr/local/cuda-11.2, with cuDNN 8.1 copied into its lib64) and run with LD_LIBRARY_PATH=/usr/local/cuda-11.2/lib64:$LD_LIBRARY_PATH — a newer driver runs CUDA 11.2 programs. Or run inside a CUDA 11.2 image: docker run --gpus all nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04.`,
-    `2. Install the package: pnpm add @tensorflow/tfjs-node-gpu (already an optional dependency of @tfseg/bench). Its install step downloads https://storage.googleapis.com/tensorflow/libtensorflow/${tarball} and the prebuilt addon from https://storage.googleapis.com/tf-builds/pre-built-binary; if that was blocked, run pnpm rebuild @tensorflow/tfjs-node-gpu once the host is reachable.`,
+    `2. In the tfseg repository: pnpm gpu:setup (adds @tensorflow/tfjs-node-gpu to @tfseg/bench, builds, then runs doctor); elsewhere: pnpm add @tensorflow/tfjs-node-gpu. Its install step downloads https://storage.googleapis.com/tensorflow/libtensorflow/${tarball} and the prebuilt addon from https://storage.googleapis.com/tf-builds/pre-built-binary; if that was blocked, run pnpm rebuild @tensorflow/tfjs-node-gpu once the host is reachable.`,
     `3. Behind a mirror: set TFJS_NODE_CDN_STORAGE=https://your-mirror/ (it must serve tensorflow/libtensorflow/${tarball}) or TFJS_NODE_BASE_URI (the URL prefix up to "gpu-linux-…"), then pnpm rebuild @tensorflow/tfjs-node-gpu. A libtensorflow built for another CUDA: put {"tf-lib": "<url of your tarball>"} in ${packageDirectory}/scripts/custom-binary.json (see custom-binary.sample.json), then rebuild; the addon is then built from source (needs python3, make, g++).`,
     `4. Offline: extract ${tarball} so that ${packageDirectory}/deps/lib/libtensorflow.so.${LIBTENSORFLOW.version} and libtensorflow_framework.so.${LIBTENSORFLOW.version} exist, then in ${packageDirectory} run: node scripts/install.js gpu (without "download" it keeps deps/ and only builds the addon; node-pre-gyp compiles it when the prebuilt one cannot be fetched, which needs python3, make and g++).`,
-    '5. Check: tfseg-bench doctor lists tensorflow-gpu as available, and tfseg-bench speed --backend tensorflow reports the GPU step time (TF_CPP_MIN_LOG_LEVEL=0 shows "Created device ... GPU:0").',
+    '5. Check: tfseg-bench doctor lists tensorflow-gpu as available, and tfseg-bench speed --backend tensorflow-gpu reports the GPU step time (TF_CPP_MIN_LOG_LEVEL=0 shows "Created device ... GPU:0"). Configs ask for backend: tensorflow-gpu to refuse anything but the GPU.',
     'Without CUDA: @tensorflow/tfjs-node (libtensorflow on the CPU, same download) or the wasm backend, which needs nothing native.',
   ];
 }
@@ -102,6 +115,9 @@ export function cudaSteps(packageDirectory = 'node_modules/@tensorflow/tfjs-node
 /** Gathers the report; restores the active backend afterwards. */
 export async function collectDoctorReport(): Promise<DoctorReport> {
   const backends = await probeBackends({ searchPaths: searchPaths() });
+  const previous = tf.getBackend();
+  const { device } = await selectBackend('auto', { searchPaths: searchPaths() });
+  if (previous) await tf.setBackend(previous);
   const wasmAvailable = backends.some((probe) => probe.backend === 'wasm' && probe.available);
   const flag = async (name: string): Promise<boolean> => wasmAvailable && (await tf.env().getAsync(name)) === true;
   const tfjsNodeGpu = tfjsNodeGpuStatus();
@@ -110,8 +126,9 @@ export async function collectDoctorReport(): Promise<DoctorReport> {
     platform: `${os.platform()} ${os.arch()}, ${os.cpus().length} CPUs`,
     versions: { ...(tf.version as Record<string, string>), 'tfjs-backend-wasm': version_wasm },
     backends,
+    device,
     tfjsNodeGpu,
-    gpu: gpuStatus(),
+    gpu: await gpuStatus(),
     wasm: { simd: await flag('WASM_HAS_SIMD_SUPPORT'), threads: await flag('WASM_HAS_MULTITHREAD_SUPPORT') },
     cudaSteps: cudaSteps(tfjsNodeGpu.installed ? tfjsNodeGpu.directory : undefined),
   };
@@ -123,13 +140,19 @@ const yesNo = (value: boolean): string => (value ? 'yes' : 'no');
 export function formatDoctorReport(report: DoctorReport): string {
   const lines = [`Node ${report.node} on ${report.platform}`, `TensorFlow.js: ${Object.entries(report.versions).map(([name, version]) => `${name} ${version}`).join(', ')}`, '', 'Backends (in the order `auto` tries them):'];
   for (const probe of report.backends) lines.push(`  ${probe.available ? '✓' : '✗'} ${probe.backend.padEnd(14)} ${probe.detail}`);
+  lines.push('', `A run with backend auto trains on: ${formatTrainingDevice(report.device)}`);
   const native = report.tfjsNodeGpu;
   lines.push(
     '',
     native.installed
       ? `@tensorflow/tfjs-node-gpu ${native.version} at ${native.directory}: libtensorflow ${yesNo(native.libtensorflow)}, native addon ${yesNo(native.addon)}`
       : '@tensorflow/tfjs-node-gpu: not installed',
-    `GPU: ${report.gpu.nvidiaSmi?.join('; ') ?? 'nvidia-smi not found'}; driver: ${report.gpu.driver ?? 'none (/proc/driver/nvidia missing)'}; libcudart.so.11.0: ${yesNo(report.gpu.cudaRuntime11)}; libcudnn.so.8: ${yesNo(report.gpu.cudnn8)}`,
+    `NVIDIA driver: ${report.gpu.driver ?? 'none (/proc/driver/nvidia/version missing)'}`,
+    ...(report.gpu.gpus.length === 0
+      ? ['GPUs: none listed (nvidia-smi missing or no GPU)']
+      : report.gpu.gpus.map((gpu) => `GPU ${gpu.index}: ${gpu.name}, ${gpu.memoryMiB ?? '?'} MiB, driver ${gpu.driverVersion ?? '?'} — ${gpu.support.detail}`)),
+    ...[report.gpu.cudaRuntime, report.gpu.cudnn].map((library) => `${library.soname}: ${library.path === null ? 'not found' : `${library.path}${library.version ? ` (version ${library.version})` : ''}`}`),
+    report.gpu.missing.length === 0 ? 'tensorflow-gpu: nothing missing that tfseg can see' : `tensorflow-gpu lacks: ${report.gpu.missing.join('; ')}`,
     `WASM: SIMD ${yesNo(report.wasm.simd)}, threads ${yesNo(report.wasm.threads)}`,
     '',
     'To train on a CUDA GPU:',

@@ -11,6 +11,7 @@ import type { RegisterCommand } from './index';
 const mergeOptionsSchema = z.object({
   out: z.string().min(1, 'is required'),
   prefer: z.enum(['error', 'first', 'last'], { error: (issue) => `must be error, first or last, but got ${JSON.stringify(issue.input)}` }).default('error'),
+  json: z.boolean().default(false),
 });
 
 /** Registers `merge`. */
@@ -21,6 +22,7 @@ export const registerMerge: RegisterCommand = (program) => {
     .argument('<files...>', 'results files (JSONL) to join')
     .requiredOption('--out <file>', 'merged results file to write (replaced atomically: on any failure the old file stays)')
     .option('--prefer <which>', 'two different ok results for one run id: error (refuse), first or last file wins', 'error')
+    .option('--json', 'print what was merged as JSON on stdout')
     .action((files: string[], rawOptions: unknown) => {
       const parsed = parseWithSchema(mergeOptionsSchema, rawOptions, 'merge', CommandOptionsError);
       const missing = files.filter((file) => !existsSync(file));
@@ -31,6 +33,11 @@ export const registerMerge: RegisterCommand = (program) => {
       for (const warning of merged.warnings) process.stderr.write(`merge: ${warning}\n`);
       writeResults(out, merged.records);
       const ok = merged.records.filter((record) => record.status === 'ok').length;
-      process.stdout.write(`merged ${files.length} files into ${out}: ${merged.records.length} runs (${ok} ok, ${merged.records.length - ok} failed)\n`);
+      if (parsed.data.json) {
+        const summary = { out, files: files.map((file) => resolve(file)), runs: merged.records.length, ok, failed: merged.records.length - ok, warnings: merged.warnings };
+        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      } else {
+        process.stdout.write(`merged ${files.length} files into ${out}: ${merged.records.length} runs (${ok} ok, ${merged.records.length - ok} failed)\n`);
+      }
     });
 };

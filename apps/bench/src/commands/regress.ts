@@ -30,6 +30,7 @@ export const regressOptionsSchema = z
     config: z.string().min(1).optional(),
     workers: z.coerce.number().int('must be a whole number').positive('must be ≥ 1').optional(),
     threads: threadsFlagSchema.optional(),
+    json: z.boolean().default(false),
   })
   .refine((options) => !(options.preset && options.config), { message: 'give --preset or --config, not both' });
 
@@ -45,6 +46,7 @@ export const registerRegress: RegisterCommand = (program) => {
     .option('--config <file>', 'sweep config file instead of a preset')
     .option('--workers <k>', 'parallel worker processes (default: the config\'s workers)')
     .option('--threads <n|auto>', "wasm threads per worker (default: the config's threads; results do not depend on it)")
+    .option('--json', 'print the comparison as JSON on stdout (exit code as without it)')
     .action(async (rawOptions: unknown) => {
       const options = parseWithSchema(regressOptionsSchema, rawOptions, 'regress', CommandOptionsError);
       const config = options.config ? loadConfigFile(options.config) : loadPreset(options.preset ?? 'smoke', presetsDirectory());
@@ -79,16 +81,22 @@ export const registerRegress: RegisterCommand = (program) => {
             return;
           }
           writeFileAtomic(baselineFile, JSON.stringify(createBaseline(sweepName, records), null, 2) + '\n');
-          process.stdout.write(`baseline ${baselineFile} updated with ${records.length} runs\n`);
+          if (options.json) process.stdout.write(`${JSON.stringify({ sweep: sweepName, baseline: baselineFile, updated: true, runs: records.length }, null, 2)}\n`);
+          else process.stdout.write(`baseline ${baselineFile} updated with ${records.length} runs\n`);
           return;
         }
         const regressions = compareWithBaseline(baseline!, records, options.tolerance);
+        if (regressions.length > 0) process.exitCode = EXIT_RUNS_FAILED;
+        if (options.json) {
+          const comparison = { sweep: sweepName, baseline: baselineFile, tolerance: options.tolerance, runs: records.length, passed: regressions.length === 0, regressions };
+          process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
+          return;
+        }
         if (regressions.length === 0) {
           process.stdout.write(`regress: all ${records.length} runs of ${sweepName} match ${baselineFile} within ${options.tolerance}\n`);
           return;
         }
         process.stdout.write(`regress: ${regressions.length} of ${records.length} runs differ from ${baselineFile} (tolerance ${options.tolerance}):\n\n${formatRegressions(regressions)}\n`);
-        process.exitCode = EXIT_RUNS_FAILED;
       } finally {
         rmSync(directory, { recursive: true, force: true });
       }

@@ -49,9 +49,11 @@ export const registerReportCommand: RegisterCommand = (program) => {
     .description('Write report.md, report.csv and a self-contained report.html (paper tables beside ours, paired tests, plots)')
     .argument('<results>', 'results JSONL file written by `tfseg-bench run`')
     .option('--out <dir>', 'output folder (default: <results basename>-report next to the results file)')
-    .action(async (results: string, options: { out?: string }) => {
+    .option('--json', 'print the written files as JSON on stdout')
+    .action(async (results: string, options: { out?: string; json?: boolean }) => {
       const files = await runReportCommand({ results, out: options.out });
       const html = files.find((file) => file.endsWith('report.html'));
-      process.stdout.write(`Wrote ${files.length} files; open ${html ?? files[0] ?? '(none)'}\n`);
+      if (options.json === true) process.stdout.write(`${JSON.stringify({ html: html ?? null, files }, null, 2)}\n`);
+      else process.stdout.write(`Wrote ${files.length} files; open ${html ?? files[0] ?? '(none)'}\n`);
     });
 };

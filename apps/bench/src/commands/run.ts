@@ -16,7 +16,7 @@ import { planSweep, parseShard, selectShard, type PlannedRun } from '../sweep/pl
 import { ASSUMED_FLOPS_PER_SECOND, estimateSweepMilliseconds } from '../sweep/estimate';
 import { preflightSweep } from '../sweep/preflight';
 import { createProgressDisplay, formatDuration } from '../sweep/progress';
-import { formatSweepSummary } from '../sweep/summary';
+import { formatSweepSummary, sweepSummary } from '../sweep/summary';
 import { pendingRuns, runSweep, stopAllWorkers, threadsPerProcess, type WriteFailure } from '../sweep/run-sweep';
 import { runWorker } from '../sweep/worker';
 import type { RegisterCommand } from './index';
@@ -36,6 +36,7 @@ export const runOptionsSchema = z
     reportDir: z.string().min(1).optional(),
     report: z.boolean().default(true),
     dryRun: z.boolean().default(false),
+    json: z.boolean().default(false),
   })
   .refine((options) => !(options.preset && options.config), { message: 'give --preset or --config, not both' });
 /** Parsed flags of `run`. */
@@ -79,6 +80,7 @@ export const registerRun: RegisterCommand = (program) => {
     .option('--report-dir <dir>', 'report folder; default <results file without .jsonl>-report')
     .option('--no-report', 'do not write the report at the end')
     .option('--dry-run', 'print the plan (run count, runs to do) and exit')
+    .option('--json', 'print the plan (with --dry-run) or the summary as JSON on stdout; progress stays on stderr')
     .action(async (rawOptions: unknown) => {
       const { options, sweep } = prepareSweep(rawOptions);
       process.exitCode = await runCommand(options, sweep);
@@ -106,7 +108,25 @@ async function runCommand(options: RunOptions, sweep: PreparedSweep): Promise<nu
   }
   // Fail before writing anything (also for --dry-run) when any planned run could not run.
   await preflightSweep(sweep.runs, threads);
-  if (options.dryRun) return EXIT_OK;
+  if (options.dryRun) {
+    if (options.json) {
+      const plan = {
+        sweep: sweep.name,
+        resultsFile: sweep.resultsFile,
+        shard: options.shard ?? null,
+        backend: sweep.config.backend,
+        workers,
+        threads,
+        runs: sweep.runs.length,
+        done: sweep.runs.length - todo.length,
+        todo: todo.length,
+        estimatedMilliseconds: todo.length > 0 && estimate !== undefined ? Math.round(estimate) : null,
+        plan: sweep.runs.map((run) => ({ id: run.id, done: !todo.includes(run), config: run.config })),
+      };
+      process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+    }
+    return EXIT_OK;
+  }
 
   const display = createProgressDisplay(todo.length, workers);
   // Training yields to the event loop between steps, so these run within a step even with one worker.
@@ -141,14 +161,29 @@ async function runCommand(options: RunOptions, sweep: PreparedSweep): Promise<nu
   for (const record of failed) log(`  failed ${record.id}: ${(record.error ?? '').split('\n')[0]} (rerun to retry)`);
   for (const failure of writeFailures) log(`  ${failure.message} (the run was kept without its samples)`);
 
+  const planned = new Set(sweep.runs.map((run) => run.id));
+  const results = readResults(sweep.resultsFile);
+  const records = latestRecords(results.records).filter((record) => planned.has(record.id));
+  let reportFile: string | null = null;
   if (options.report) {
-    const planned = new Set(sweep.runs.map((run) => run.id));
-    const results = readResults(sweep.resultsFile);
-    const records = latestRecords(results.records).filter((record) => planned.has(record.id));
     const outDir = resolve(options.reportDir ?? sweep.resultsFile.replace(/\.jsonl$/, '') + '-report');
     const notes = results.invalidLines.length > 0 ? [`skipped invalid lines ${results.invalidLines.join(', ')} of ${sweep.resultsFile}`] : [];
     await writeReport({ records, outDir, resultsDir: dirname(sweep.resultsFile), source: sweep.resultsFile, title: `tfseg-bench: ${sweep.name}`, notes });
-    process.stdout.write(`${formatSweepSummary(records)}\n\nreport: ${join(outDir, 'report.html')} (also report.md, report.csv)\n`);
+    reportFile = join(outDir, 'report.html');
+  }
+  if (options.json) {
+    const summary = {
+      sweep: sweep.name,
+      resultsFile: sweep.resultsFile,
+      report: reportFile,
+      ran: written.length,
+      ok: written.length - failed.length,
+      failed: failed.map((record) => ({ id: record.id, error: (record.error ?? '').split('\n')[0] ?? '' })),
+      settings: sweepSummary(records),
+    };
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  } else if (reportFile !== null) {
+    process.stdout.write(`${formatSweepSummary(records)}\n\nreport: ${reportFile} (also report.md, report.csv)\n`);
   }
   if (writeFailures.length > 0) {
     log(`tfseg-bench: ${writeFailures.length} file(s) could not be written, first ${writeFailures[0]!.path} (${writeFailures[0]!.code}); free space and rerun`);

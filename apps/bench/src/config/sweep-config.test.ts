@@ -26,7 +26,7 @@ describe('sweep config', () => {
 
   it('rejects unknown keys, unknown backends and unknown loss names', () => {
     expect(() => parseSweepConfig({ ...minimal, epoch: 3 })).toThrow('config: unknown key "epoch"');
-    expect(() => parseSweepConfig({ ...minimal, backend: 'webgpu' })).toThrow('config.backend: must be one of auto, tensorflow, wasm, cpu, but got "webgpu"');
+    expect(() => parseSweepConfig({ ...minimal, backend: 'webgpu' })).toThrow('config.backend: must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu, but got "webgpu"');
     expect(() => parseSweepConfig({ ...minimal, losses: [{ name: 'focal' }] })).toThrow(/^config\.losses\[0\]\.name: /);
     expect(() => parseSweepConfig({ ...minimal, models: [{ name: 'unet', preset: 'huge' }] })).toThrow('config.models[0].preset: must be one of paper, small, tiny, but got "huge"');
   });

@@ -16,9 +16,12 @@ export const threadsFlagSchema = z.union(
   { error: threadsRule },
 );
 
-/** Backends a run may ask for; `auto` lets @tfseg/training pick the fastest one that loads. */
-export const backendNameSchema = z.enum(['auto', 'tensorflow', 'wasm', 'cpu'], {
-  error: (issue) => `must be one of auto, tensorflow, wasm, cpu, but got ${JSON.stringify(issue.input)}`,
+/**
+ * Backends a run may ask for; `auto` lets @tfseg/training pick the fastest one that loads,
+ * `tensorflow-gpu` is libtensorflow on a CUDA GPU or nothing, `tensorflow` libtensorflow on any device.
+ */
+export const backendNameSchema = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'], {
+  error: (issue) => `must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu, but got ${JSON.stringify(issue.input)}`,
 });
 
 const lambdaSchema = z.number().min(0, 'must be ≥ 0').max(1, 'must be ≤ 1');

@@ -52,6 +52,11 @@ describe('report.html in headless Chromium', () => {
     expect(await ceMiou.locator('> strong').count()).toBe(0);
     expect(await fullData.locator('tbody tr').nth(5).locator('td').nth(2).locator('span.paper strong').textContent()).toBe('69.40 ± 0.20');
     expect(await page.locator('table.paired').first().textContent()).toContain('ML − λ Dice + (1−λ) CE (λ = 0.5)');
+    // Provenance: one row per setting, naming its backend; the synthetic runs agree, so nothing is flagged.
+    const provenance = page.locator('#provenance table.provenance tbody tr');
+    expect(await provenance.count()).toBe(2);
+    expect(await provenance.first().locator('td').nth(3).textContent()).toBe('cpu');
+    expect(await provenance.first().locator('td').nth(5).textContent()).toBe('no');
 
     // Plots: λ and training curves per setting, mIoU against fraction, Fig. 1 and Fig. 2/5.
     const plots = page.locator('figure.svg > svg');

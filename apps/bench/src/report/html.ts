@@ -7,6 +7,7 @@ import { paperTableName, settingTitle, tableLegend } from './content';
 import type { Grid, GridCell } from './grid';
 import { ablationGrid, pairedGrid, settingGrid } from './grid';
 import { paperTables } from './paper-tables';
+import { PROVENANCE_LEGEND, provenanceGrid } from './provenance';
 
 const STYLE = `
 body { font: 14px/1.45 Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1280px; padding: 0 16px; color: #222; }
@@ -39,6 +40,7 @@ export function renderHtml(content: ReportContent): string {
     ...content.sections.map((section) => `<li><a href="#${anchor(section.table.id)}">${escapeHtml(settingTitle(section.table))}</a></li>`),
     ablation ? '<li><a href="#ablation">Ablation: constant r (Table 4)</a></li>' : '',
     content.overviewFigures.length ? '<li><a href="#across-settings">Across settings</a></li>' : '',
+    content.sections.length ? '<li><a href="#provenance">Provenance</a></li>' : '',
     '</ul></nav>',
   ];
   for (const section of content.sections) {
@@ -53,6 +55,9 @@ export function renderHtml(content: ReportContent): string {
   }
   if (ablation) body.push('<section id="ablation"><h2>Ablation: constant r instead of the Dice score D (Table 4)</h2><p>mIoU in %.</p>', gridToHtml(ablation, 'ablation'), '</section>');
   if (content.overviewFigures.length) body.push('<section id="across-settings"><h2>Across settings</h2>', ...content.overviewFigures.map(figureToHtml), '</section>');
+  if (content.sections.length) {
+    body.push('<section id="provenance"><h2>Provenance</h2>', `<p class="legend">${escapeHtml(PROVENANCE_LEGEND)}</p>`, gridToHtml(provenanceGrid(content.sections.map((section) => section.table)), 'provenance'), '</section>');
+  }
   body.push(
     `<details id="paper-notes"><summary>About the paper's numbers (${paperTables().notes.length} notes on the transcription)</summary><ul>`,
     ...paperTables().notes.map((note) => `<li>${escapeHtml(note)}</li>`),

@@ -4,6 +4,7 @@ import { ablationGrid, pairedGrid, settingGrid } from './grid';
 import type { Figure, ReportContent } from './content';
 import { paperTableName, settingTitle, tableLegend } from './content';
 import { paperTables } from './paper-tables';
+import { PROVENANCE_LEGEND, provenanceGrid } from './provenance';
 
 /** Renders the report as GitHub-flavoured Markdown. */
 export function renderMarkdown(content: ReportContent): string {
@@ -17,6 +18,7 @@ export function renderMarkdown(content: ReportContent): string {
   const ablation = ablationGrid(content.sections.map((section) => section.table));
   if (ablation) lines.push('## Ablation: constant r instead of the Dice score D (Table 4)', '', 'mIoU in %.', '', ...gridToMarkdown(ablation), '');
   if (content.overviewFigures.length) lines.push('## Across settings', '', ...content.overviewFigures.flatMap(figureLink));
+  if (content.sections.length) lines.push('## Provenance', '', PROVENANCE_LEGEND, '', ...gridToMarkdown(provenanceGrid(content.sections.map((section) => section.table))), '');
   lines.push("## About the paper's numbers", '', ...paperTables().notes.map((note) => `- ${escapeMarkdown(note)}`), '');
   return lines.join('\n').replace(/\n{3,}/g, '\n\n') + '\n';
 }

@@ -3,6 +3,7 @@
  * The sweep writes it; `report`, `regress` and `merge` read it. This schema is the single source of
  * its type; bump `RECORD_VERSION` on any incompatible change.
  */
+import { trainingDeviceSchema } from '@tfseg/training';
 import { z } from 'zod';
 
 /** Version of the record layout written by this bench. */
@@ -45,6 +46,12 @@ export type RunConfig = z.infer<typeof runConfigSchema>;
 /** Where and with what the run was computed. */
 export const runEnvironmentSchema = z.object({
   backend: z.string(),
+  /**
+   * The device that trained the run (@tfseg/training's `trainingDeviceSchema`): backend candidate, GPU,
+   * CPU, tfjs and libtensorflow versions. Every record written since the field exists has it; older
+   * records (and runs whose backend never started) lack it, and the report says so.
+   */
+  device: trainingDeviceSchema.optional(),
   tfjsVersion: z.string(),
   nodeVersion: z.string(),
   gitCommit: z.string().nullable(),

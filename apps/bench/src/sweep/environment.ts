@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
+import type { TrainingDevice } from '@tfseg/training';
 import { benchDirectory } from '../config/package-paths';
 import type { RunRecord } from '../results/record';
 
@@ -17,10 +18,14 @@ export function currentGitCommit(): string | null {
   return gitCommit;
 }
 
-/** Where and with what a run is computed: the active tfjs backend, versions, commit and platform. */
-export function runEnvironment(): RunRecord['environment'] {
+/**
+ * Where and with what a run is computed: the active tfjs backend, the device that trained it (when its
+ * backend started), versions, commit and platform.
+ */
+export function runEnvironment(device?: TrainingDevice): RunRecord['environment'] {
   return {
     backend: tf.getBackend(),
+    ...(device === undefined ? {} : { device }),
     tfjsVersion: tf.version.tfjs,
     nodeVersion: process.version,
     gitCommit: currentGitCommit(),

@@ -11,7 +11,7 @@ import type { RunConfig } from '../results/record';
  * Assumed sustained training throughput, FLOP/s: a CUDA GPU through tfjs-node-gpu (a fraction of an
  * A6000's 38 TFLOP/s fp32 peak), the wasm backend with the tfseg kernels on one core, the pure-JS backend.
  */
-export const ASSUMED_FLOPS_PER_SECOND: Record<string, number> = { tensorflow: 5e12, wasm: 1e10, cpu: 3e8, auto: 1e10 };
+export const ASSUMED_FLOPS_PER_SECOND: Record<string, number> = { 'tensorflow-gpu': 5e12, tensorflow: 5e12, wasm: 1e10, cpu: 3e8, auto: 1e10 };
 
 /** Training crops per fold when the config gives none (the paper's 48), and patches scored per epoch. */
 const DEFAULT_TRAIN_PATCHES = 48;

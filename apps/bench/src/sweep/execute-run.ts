@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { getDataset, prepareFold, trainingBatches, type DatasetName } from '@tfseg/datasets';
 import { createLoss } from '@tfseg/losses';
 import { buildModel, type ModelName, type PresetName } from '@tfseg/models';
-import { FileWriteError, predict, selectBackend, train, writeFileAtomic, type TrainingEvent } from '@tfseg/training';
+import { FileWriteError, predict, selectBackend, train, writeFileAtomic, type TrainingDevice, type TrainingEvent } from '@tfseg/training';
 import { RECORD_VERSION, type RunRecord, type RunSamples } from '../results/record';
 import { runEnvironment } from './environment';
 import { injectLossFault } from './fault-injection';
@@ -43,7 +43,7 @@ export interface ExecuteRunOptions {
 type LoadedDataset = Awaited<ReturnType<ReturnType<typeof getDataset>['load']>>;
 
 const datasets = new Map<string, Promise<LoadedDataset>>();
-let activeBackend: string | undefined;
+let activeBackend: { name: string; device: TrainingDevice } | undefined;
 
 /** Loads a dataset once per process (every run of a sweep reuses it). Throws if its folder is missing. */
 export function loadDataset(name: string, root?: string): Promise<LoadedDataset> {
@@ -57,24 +57,29 @@ export function loadDataset(name: string, root?: string): Promise<LoadedDataset>
   return loading;
 }
 
-/** Activates the run's backend once per process (wasm with `threads` threads); throws when it cannot be loaded. */
-export async function ensureBackend(name: string, threads = 1): Promise<void> {
-  if (activeBackend === name) return;
-  await selectBackend(name, { threads });
-  activeBackend = name;
+/**
+ * Activates the run's backend once per process (wasm with `threads` threads) and returns the device it
+ * trains on; throws when it cannot be loaded (`tensorflow-gpu` without a usable GPU included).
+ */
+export async function ensureBackend(name: string, threads = 1): Promise<TrainingDevice> {
+  if (activeBackend?.name === name) return activeBackend.device;
+  const { device } = await selectBackend(name, { threads });
+  activeBackend = { name, device };
+  return device;
 }
 
 /** Executes one planned run and returns its record (`ok` or `failed`); never throws for a failing run. */
 export async function executeRun(run: PlannedRun, options: ExecuteRunOptions): Promise<RunRecord> {
   const started = new Date();
   let classNames: string[] = [];
+  let device: TrainingDevice | undefined;
   const finish = (outcome: Pick<RunRecord, 'status' | 'classIoU' | 'meanIoU' | 'curves' | 'samplesFile' | 'error'>): RunRecord => {
     const finished = new Date();
     return {
       version: RECORD_VERSION,
       id: run.id,
       config: run.config,
-      environment: runEnvironment(),
+      environment: runEnvironment(device),
       classNames,
       ...outcome,
       wallTimeMs: finished.getTime() - started.getTime(),
@@ -83,7 +88,7 @@ export async function executeRun(run: PlannedRun, options: ExecuteRunOptions): P
     };
   };
   try {
-    await ensureBackend(run.config.backend, options.threads);
+    device = await ensureBackend(run.config.backend, options.threads);
     const result = await trainAndTest(run, options, (names) => (classNames = names));
     return finish({ status: 'ok', ...result });
   } catch (error) {

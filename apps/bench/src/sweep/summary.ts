@@ -19,3 +19,28 @@ export function formatSweepSummary(records: readonly RunRecord[]): string {
   });
   return blocks.join('\n\n');
 }
+
+/** The end-of-sweep summary as data (`run --json`): per setting, each loss's test mIoU (percent) beside the paper's. */
+export interface SweepSummarySetting {
+  dataset: string;
+  model: string;
+  fraction: number;
+  losses: { loss: string; n: number; failed: number; meanIoU: { mean: number; std: number | null } | null; paper: { mean: number; std: number } | null }[];
+}
+
+/** {@link formatSweepSummary}'s numbers as JSON-ready data (NaN std → null). */
+export function sweepSummary(records: readonly RunRecord[]): SweepSummarySetting[] {
+  const finite = (value: number): number | null => (Number.isFinite(value) ? value : null);
+  return aggregateRecords(records).map((table) => ({
+    dataset: table.dataset,
+    model: table.model,
+    fraction: table.fraction,
+    losses: table.rows.map((row) => ({
+      loss: row.label,
+      n: row.runs.length,
+      failed: row.failed,
+      meanIoU: row.meanIoU.ours ? { mean: row.meanIoU.ours.mean, std: finite(row.meanIoU.ours.std) } : null,
+      paper: row.meanIoU.paper,
+    })),
+  }));
+}

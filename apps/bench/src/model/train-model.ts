@@ -153,7 +153,7 @@ export async function trainModel(input: TrainModelOptions, events: TrainModelEve
   const { out: _out, threads, backend: _backend, ...identity } = options;
   const checkpointDir = prepareOutput(out, { ...identity, root: undefined, contentHash });
 
-  await ensureBackend(options.backend, threadsPerProcess(threads, 1));
+  const trainingDevice = await ensureBackend(options.backend, threadsPerProcess(threads, 1));
   const dataset = await descriptor.load(options.root === undefined ? {} : { root: options.root });
   const split = prepareFold(dataset, {
     fold: options.fold,
@@ -232,7 +232,7 @@ export async function trainModel(input: TrainModelOptions, events: TrainModelEve
       validationMeanIoU: validationMeanIoU !== undefined && Number.isFinite(validationMeanIoU) ? validationMeanIoU : null,
       split: { fold: options.allData ? null : options.fold, folds: options.folds ?? dataset.protocol.folds, seed: options.seed, allData: options.allData, ...split_ },
       versions: { tfseg: tfsegVersion(), tfjs: tf.version.tfjs, node: process.version },
-      device: runEnvironment(),
+      device: runEnvironment(trainingDevice),
       createdAt: new Date().toISOString(),
     };
     writeModelCard(out, card);

@@ -33,7 +33,7 @@ export const registerMerge: RegisterCommand = (program) => {
       for (const warning of merged.warnings) process.stderr.write(`merge: ${warning}\n`);
       writeResults(out, merged.records);
       const ok = merged.records.filter((record) => record.status === 'ok').length;
-      if (parsed.data.json) {
+      if (parsed.json) {
         const summary = { out, files: files.map((file) => resolve(file)), runs: merged.records.length, ok, failed: merged.records.length - ok, warnings: merged.warnings };
         process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       } else {

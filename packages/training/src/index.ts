@@ -29,7 +29,7 @@ export { patchSetSchema } from './patch-set';
 export type { PatchSet, ImageSet } from './patch-set';
 export { adamOptionsSchema } from './adam';
 export type { AdamOptions } from './adam';
-export type { LossFunction } from './training-step';
+export { resolveLoss, trainingLossSchema, type ResolveLossOptions, type TrainingLoss } from './resolve-loss';
 export { measureTrainingStep, measureTrainingStepOptionsSchema, median } from './measure-training-step';
 export type { MeasureTrainingStepOptions, TrainingStepTiming } from './measure-training-step';
 export { TrainingError, TrainingDataError, NonFiniteLossError, TrainingAbortedError, BackendUnavailableError } from './errors';

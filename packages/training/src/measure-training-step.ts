@@ -1,17 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { createLoss, lossSpecSchema } from '@tfseg/losses';
 import { z } from 'zod';
 import { adamOptionsSchema } from './adam';
 import { TrainingError } from './errors';
 import { parseWithSchema } from './tfseg-error';
-import { createTrainingStep, type LossFunction } from './training-step';
+import { resolveLoss, trainingLossSchema } from './resolve-loss';
+import { createTrainingStep } from './training-step';
 
 /** Options of {@link measureTrainingStep}. */
 export const measureTrainingStepOptionsSchema = z.object({
   /** Model with a fully defined input shape `[null, H, W, C]`; its weights are changed by the steps. */
   model: z.custom<LayersModel>((value) => typeof value === 'object' && value !== null && 'inputs' in value, 'must be a tf.LayersModel'),
-  loss: z.union([lossSpecSchema, z.custom<LossFunction>((value) => typeof value === 'function', 'must be a loss spec or a function')]),
+  loss: trainingLossSchema,
   numClasses: z.number().int().min(2),
   batchSize: z.number().int().positive().default(4),
   /** Untimed steps first (kernel compilation, allocation). */
@@ -65,7 +65,7 @@ export async function measureTrainingStep(options: MeasureTrainingStepOptions): 
     throw new TrainingError(`Error in measureTrainingStep: model input must have shape [null, height, width, channels], but got [${shape?.map(String).join(', ') ?? ''}]`);
   }
   const [height, width, channels] = shape.slice(1) as [number, number, number];
-  const loss: LossFunction = typeof settings.loss === 'function' ? (settings.loss as LossFunction) : createLoss(settings.loss);
+  const loss = resolveLoss(settings.loss);
   const images = tf.tensor4d(syntheticPixels(batchSize * height * width * channels, seed), [batchSize, height, width, channels]);
   const labels = tf.tidy(() => tf.cast(tf.oneHot(tf.cast(tf.greater(tf.mean(images, -1), 0.5), 'int32'), numClasses), 'float32') as tf.Tensor4D);
   const step = createTrainingStep(model, loss, settings.optimizer);

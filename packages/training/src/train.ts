@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { createLoss, lossSpecSchema } from '@tfseg/losses';
 import { z } from 'zod';
 import { adamOptionsSchema } from './adam';
 import { configurationDifference, readCheckpoint, writeCheckpoint, type TrainingCheckpoint, type TrainingConfiguration } from './checkpoint';
@@ -8,7 +7,9 @@ import { NonFiniteLossError, TrainingAbortedError, TrainingError } from './error
 import { parseWithSchema } from './tfseg-error';
 import { evaluate, type Evaluation } from './evaluate';
 import { checkPatchSet, imagesTensor, oneHotLabelsTensor, patchSetSchema, type PatchSet } from './patch-set';
-import { createTrainingStep, type LossFunction, type TrainingStep } from './training-step';
+import type { LossFunction } from '@tfseg/losses';
+import { resolveLoss, trainingLossSchema } from './resolve-loss';
+import { createTrainingStep, type TrainingStep } from './training-step';
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 
@@ -46,7 +47,7 @@ export const trainOptionsSchema = z
     /** The model to train in place (e.g. `buildModel` of @tfseg/models); its output must match the loss. */
     model: z.custom<LayersModel>((value) => typeof value === 'object' && value !== null && isFunction((value as LayersModel).apply) && isFunction((value as LayersModel).getWeights), 'must be a tf.LayersModel'),
     /** A loss spec of @tfseg/losses (`{ name: 'ml' }`, ...) or a ready loss function. */
-    loss: z.union([lossSpecSchema, z.custom<LossFunction>(isFunction, 'must be a loss spec or a function')]),
+    loss: trainingLossSchema,
     /** The training data of epoch `e` (seeded, shuffled and augmented by the caller); each set is split into batches of `batchSize`. */
     trainBatches: z.custom<(epoch: number) => Iterable<PatchSet>>(isFunction, 'must be a function (epoch) => Iterable<PatchSet>'),
     /** Scored every epoch (mIoU); the best epoch's weights are restored at the end. */
@@ -310,7 +311,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   // The loop checks label ranges and the loss' finiteness itself, so the loss' own per-call value check
   // (one extra GPU/WASM read per step) is off unless the spec asks for it.
-  const loss: LossFunction = typeof settings.loss === 'function' ? (settings.loss as LossFunction) : createLoss({ ...settings.loss, validateInputs: settings.loss.validateInputs ?? false });
+  const loss = resolveLoss(settings.loss);
   const run = new TrainingRun(settings, loss);
   try {
     await run.resume();

@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { LossFunction } from '@tfseg/losses';
 import { Adam, type AdamOptions } from './adam';
-
-/** A loss: one-hot truth and model output `[B,H,W,C]` → scalar (what `@tfseg/losses`' createLoss returns). */
-export type LossFunction = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar;
 
 /** One optimisation step of a model: forward in training mode, loss, gradients, Adam update. */
 export interface TrainingStep {

@@ -18,7 +18,7 @@ import {
   type DatasetName,
   type PatchSet,
 } from '@tfseg/datasets';
-import { createLoss, lossSpecSchema } from '@tfseg/losses';
+import { lossSpecSchema } from '@tfseg/losses';
 import { buildModel, MODEL_NAMES, modelOptionsSchema, PRESET_NAMES, saveModel } from '@tfseg/models';
 import { train, wasmThreadsSchema, type TrainingEvent } from '@tfseg/training';
 import { z } from 'zod';
@@ -183,7 +183,7 @@ export async function trainModel(input: TrainModelOptions, events: TrainModelEve
     const batches = trainingBatches(trainSet, { batchSize: options.batchSize, seed: options.seed, flip: true });
     const result = await train({
       model,
-      loss: createLoss(options.loss),
+      loss: options.loss,
       trainBatches: options.stepsPerEpoch === undefined ? batches : fixedStepEpochs(batches, options.stepsPerEpoch),
       ...(split.validation.count > 0 ? { validation: split.validation } : {}),
       numClasses,

@@ -5,9 +5,8 @@
  */
 import { join } from 'node:path';
 import { getDataset, prepareFold, trainingBatches, type DatasetName } from '@tfseg/datasets';
-import { createLoss } from '@tfseg/losses';
 import { buildModel, type ModelName, type PresetName } from '@tfseg/models';
-import { FileWriteError, predict, selectBackend, train, writeFileAtomic, type TrainingDevice, type TrainingEvent } from '@tfseg/training';
+import { FileWriteError, predict, resolveLoss, selectBackend, train, writeFileAtomic, type TrainingDevice, type TrainingEvent } from '@tfseg/training';
 import { RECORD_VERSION, type RunRecord, type RunSamples } from '../results/record';
 import { runEnvironment } from './environment';
 import { injectLossFault } from './fault-injection';
@@ -128,7 +127,7 @@ async function trainAndTest(
     const steps = config.stepsPerEpoch;
     const result = await train({
       model,
-      loss: injectLossFault(createLoss(config.loss), config.loss.name),
+      loss: resolveLoss(config.loss, { wrap: (loss) => injectLossFault(loss, config.loss.name) }),
       trainBatches: steps === undefined ? batches : fixedStepEpochs(batches, steps),
       validation: split.validation,
       test: split.test,

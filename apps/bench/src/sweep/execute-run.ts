@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { getDataset, prepareFold, trainingBatches, type DatasetName } from '@tfseg/datasets';
+import { parseLossSpec } from '@tfseg/losses';
 import { buildModel, type ModelName, type PresetName } from '@tfseg/models';
 import { FileWriteError, predict, resolveLoss, selectBackend, train, writeFileAtomic, type TrainingDevice, type TrainingEvent } from '@tfseg/training';
 import { RECORD_VERSION, type RunRecord, type RunSamples } from '../results/record';
@@ -127,7 +128,8 @@ async function trainAndTest(
     const steps = config.stepsPerEpoch;
     const result = await train({
       model,
-      loss: resolveLoss(config.loss, { wrap: (loss) => injectLossFault(loss, config.loss.name) }),
+      // The record names the loss by its name and swept parameters; the losses package parses it into its spec.
+      loss: resolveLoss(parseLossSpec(config.loss, 'tfseg-bench run'), { wrap: (loss) => injectLossFault(loss, config.loss.name) }),
       trainBatches: steps === undefined ? batches : fixedStepEpochs(batches, steps),
       validation: split.validation,
       test: split.test,

@@ -21,7 +21,7 @@ async function timeDrosophila() {
   const dataset = await getDataset('drosophila').load();
   const load = performance.now() - start;
   start = performance.now();
-  prepareFold(dataset, { fold: 0, seed: 1 });
+  prepareFold(dataset, { fold: 0 });
   const prepare = performance.now() - start;
   return { read, load, prepare, total: load + prepare };
 }
@@ -37,9 +37,9 @@ async function child(name) {
     else writeSyntheticChase(root, { children: 14, height: 960, width: 999 });
     dataset = await getDataset(name).load({ root });
   }
-  const prepared = prepareFold(dataset, { fold: 0, seed: 1 });
+  const prepared = prepareFold(dataset, { fold: 0 });
   if (root) rmSync(root, { recursive: true, force: true });
-  const result = { name, samples: dataset.samples.length, patches: [prepared.train.count, prepared.validation.count, prepared.test.count], maxRssKiB: process.resourceUsage().maxRSS };
+  const result = { name, samples: dataset.samples.length, patches: [prepared.trainSampling.samplesPerEpoch, prepared.validation.count, prepared.test.count], maxRssKiB: process.resourceUsage().maxRSS };
   process.stdout.write(JSON.stringify(result));
 }
 
@@ -55,6 +55,6 @@ if (process.argv[2]) {
     const out = spawnSync(process.execPath, [fileURLToPath(import.meta.url), name], { encoding: 'utf8' });
     if (out.status !== 0) throw new Error(out.stderr);
     const result = JSON.parse(out.stdout);
-    console.log(`${name}: ${result.samples} samples at paper size, fold 0 patches train/val/test ${result.patches.join('/')}, peak RSS ${mib(result.maxRssKiB)} MiB (load + prepareFold${name === 'drosophila' ? '' : ', synthetic files, writer included'})`);
+    console.log(`${name}: ${result.samples} samples at paper size, fold 0 patches train (per epoch)/val/test ${result.patches.join('/')}, peak RSS ${mib(result.maxRssKiB)} MiB (load + prepareFold${name === 'drosophila' ? '' : ', synthetic files, writer included'})`);
   }
 }

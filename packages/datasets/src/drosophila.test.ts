@@ -96,12 +96,13 @@ describe('drosophila (the real vendored stack 1)', () => {
     }
   });
 
-  it('follows the paper: per fold 48 training crops, 16 validation tiles (1 image) and 64 test tiles (4 images); every image is tested once', () => {
+  it('follows the paper: per fold 48 training crops of 256² per epoch from 15 images, 16 validation tiles (1 image) and 64 test tiles (4 images); every image is tested once', () => {
     const tested: string[] = [];
     for (let fold = 0; fold < 5; fold++) {
-      const prepared = prepareFold(dataset, { fold, seed: 7 });
-      expect([prepared.train.count, prepared.validation.count, prepared.test.count]).toEqual([48, 16, 64]);
-      expect([prepared.train.height, prepared.train.width, prepared.train.channels]).toEqual([256, 256, 1]);
+      const prepared = prepareFold(dataset, { fold });
+      expect([prepared.train.count, prepared.validation.count, prepared.test.count]).toEqual([15, 16, 64]);
+      expect(prepared.trainSampling).toEqual({ crop: { size: 256 }, samplesPerEpoch: 48 });
+      expect([prepared.train.height, prepared.train.width, prepared.train.channels, prepared.test.height]).toEqual([1024, 1024, 1, 256]);
       const testImages = new Set(prepared.test.sourceIds);
       expect(testImages.size).toBe(4);
       for (const id of prepared.train.sourceIds) expect(testImages.has(id)).toBe(false);
@@ -111,8 +112,8 @@ describe('drosophila (the real vendored stack 1)', () => {
   });
 
   it('scale 0.25 turns the 1024² images into 256² with 64² patches, keeping 16 tiles per image', () => {
-    const prepared = prepareFold(dataset, { fold: 2, seed: 1, scale: 0.25 });
-    expect([prepared.test.count, prepared.test.height, prepared.train.count]).toEqual([64, 64, 48]);
+    const prepared = prepareFold(dataset, { fold: 2, scale: 0.25 });
+    expect([prepared.test.count, prepared.test.height, prepared.train.height, prepared.trainSampling.crop.size, prepared.trainSampling.samplesPerEpoch]).toEqual([64, 64, 256, 64, 48]);
   });
 });
 

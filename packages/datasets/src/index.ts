@@ -16,9 +16,20 @@ export {
   type Protocol,
   type Sample,
 } from './dataset';
-export { prepareFold, prepareFoldOptionsSchema, type PrepareFoldOptions, type PreparedFold } from './prepare-fold';
+export {
+  prepareFold,
+  prepareFoldOptionsSchema,
+  splitFold,
+  splitFoldOptionsSchema,
+  PROTOCOL_SPLIT_SEED,
+  type FoldSplit,
+  type PrepareFoldOptions,
+  type PreparedFold,
+  type SplitFoldOptions,
+  type TrainSampling,
+} from './prepare-fold';
 export type { PatchSet } from './patch-set';
-export { trainingBatches, trainingBatchesOptionsSchema, type TrainingBatchesOptions } from './training-batches';
+export { trainingBatches, trainingBatchesOptionsSchema, DEFAULT_CROP_MIN_SCALE, type TrainingBatchesOptions } from './training-batches';
 export { toTensors } from './tensors';
 export { statsOf } from './source';
 export { DROSOPHILA_CLASS_NAMES, DROSOPHILA_LABEL_VALUES } from './drosophila';

@@ -1,4 +1,4 @@
-import { kFold, seedStream, subsample } from '@tfseg/cross-validation';
+import { kFold, subsample } from '@tfseg/cross-validation';
 import { z } from 'zod';
 import type { LoadedDataset, Sample } from './dataset';
 import { DatasetError } from './errors';
@@ -6,57 +6,114 @@ import { parseWithSchema } from './tfseg-error';
 import { allocatePatchSet, copyPatch, type PatchSet, type PatchSource } from './patch-set';
 import { resizeImage, resizeMask } from './resize';
 
-/** Options of {@link prepareFold}; defaults come from the dataset's protocol. */
-export const prepareFoldOptionsSchema = z.object({
+/**
+ * The protocol's split seed: folds, validation parts and reduced training sets are drawn with it, so
+ * they are the same for every run (the paper: "with fixed random seeds"); a run's own seed only drives
+ * initialisation, batch order and augmentation. Override per experiment with `splitSeed`.
+ */
+export const PROTOCOL_SPLIT_SEED = 0;
+
+/** Options of {@link splitFold}: which part of the protocol's split (defaults: the dataset's protocol). */
+export const splitFoldOptionsSchema = z.object({
   /** 0-based fold whose test part is returned as `test`. */
   fold: z.number().int().nonnegative(),
   /** Number of folds (the paper: 5). Default: the dataset's protocol. */
   folds: z.number().int().min(2).optional(),
-  /** Seed of the folds, the reduced training set and the random crops. */
-  seed: z.number().int(),
-  /** Fraction of the training groups kept (the paper's 1/2, 1/4, 1/8; nested for one seed). */
+  /** Fraction of the training groups kept (the paper's 1/2, 1/4, 1/8); nested: 1/8 ⊂ 1/4 ⊂ 1/2 ⊂ 1. */
   fraction: z.number().gt(0).max(1).default(1),
+  /** Seed of the folds, the validation parts and the reduced training sets; default {@link PROTOCOL_SPLIT_SEED}. */
+  splitSeed: z.number().int().default(PROTOCOL_SPLIT_SEED),
+  /** Groups carved from the training part for validation; default: the protocol's. */
+  validationGroups: z.number().int().nonnegative().optional(),
+}).strict();
+/** Options accepted by {@link splitFold}. */
+export type SplitFoldOptions = z.input<typeof splitFoldOptionsSchema>;
+
+/** Options of {@link prepareFold}: the split, plus how images become patches. */
+export const prepareFoldOptionsSchema = splitFoldOptionsSchema.extend({
   /** Patch side; default: the protocol's patch size times `scale` (Drosophila: 256). */
   patchSize: z.number().int().positive().optional(),
-  /** Random training crops at fraction 1; default: the protocol's (Drosophila: 48; COVID/CHASE: whole images, tiled). */
+  /** Random training crops per epoch at fraction 1; default: the protocol's (Drosophila: 48; COVID/CHASE: every training image once). */
   trainPatches: z.number().int().positive().optional(),
   /** Downscale factor applied to every image before patching (0.25: Drosophila 1024² → 256²); area for images, nearest for masks. */
   scale: z.number().gt(0).max(1).default(1),
-  /** Groups carved from the training part for validation; default: the protocol's. */
-  validationGroups: z.number().int().nonnegative().optional(),
 }).strict();
 /** Options accepted by {@link prepareFold}. */
 export type PrepareFoldOptions = z.input<typeof prepareFoldOptionsSchema>;
 
+/** One fold's parts as sample indices (ascending) and as the dataset's group ids (in first-seen order). */
+export interface FoldSplit {
+  /** Sample indices into `dataset.samples`. */
+  items: { train: number[]; validation: number[]; test: number[] };
+  /** Group ids (Drosophila: image, COVID: slice, CHASE: child) of each part. */
+  groups: { train: string[]; validation: string[]; test: string[] };
+}
+
+/**
+ * How training patches are drawn each epoch; spread it into {@link trainingBatches}' options:
+ * `trainingBatches(fold.train, { batchSize: 4, seed, ...fold.trainSampling })`.
+ */
+export interface TrainSampling {
+  /** Random crop: side of every training patch. */
+  crop: { size: number };
+  /** Training patches per epoch: Drosophila `round(48 · fraction)` random crops, COVID/CHASE every training image once. */
+  samplesPerEpoch: number;
+}
+
 /** One fold of the paper's protocol, as patches. */
 export interface PreparedFold {
+  /** The training images at the protocol's size (whole images, not yet cropped: {@link trainingBatches} crops them afresh every epoch). */
   train: PatchSet;
+  /** How {@link trainingBatches} draws training patches from `train` each epoch. */
+  trainSampling: TrainSampling;
   validation: PatchSet;
   test: PatchSet;
   classNames: string[];
+  /** Which samples and groups make up each part. */
+  split: FoldSplit;
+}
+
+/**
+ * The protocol's split of one fold (Sec. 4.1), a fixed function of (dataset, folds, fold, fraction,
+ * splitSeed): a grouped k-fold split (`kFold` of @tfseg/cross-validation) over the samples' groups
+ * (Drosophila: image, COVID: slice, CHASE: child), `validationGroups` carved from each training part, and
+ * with `fraction < 1` a nested subsample of the training groups (`subsample`). Validation and test never
+ * depend on `fraction`; no run seed enters.
+ */
+export function splitFold(dataset: LoadedDataset, options: SplitFoldOptions): FoldSplit {
+  return splitOf(dataset, parseWithSchema(splitFoldOptionsSchema, options, 'splitFold', DatasetError), 'splitFold');
+}
+
+function splitOf(dataset: LoadedDataset, parsed: z.output<typeof splitFoldOptionsSchema>, caller: string): FoldSplit {
+  const { protocol } = dataset;
+  const folds = parsed.folds ?? protocol.folds;
+  if (parsed.fold >= folds) throw new DatasetError(`Error in ${caller}: options.fold must be less than folds (${folds}), but got ${parsed.fold}`);
+  const groups = dataset.samples.map((sample) => sample.group);
+  const split = kFold({ groups, k: folds, seed: parsed.splitSeed, validationGroups: parsed.validationGroups ?? protocol.validationGroups })[parsed.fold];
+  if (!split) throw new DatasetError(`Error in ${caller}: fold ${parsed.fold} was not produced`);
+  const train = parsed.fraction < 1 ? subsample(split.train, parsed.fraction, parsed.splitSeed, groups) : split.train;
+  const groupIds = (items: number[]): string[] => [...new Set(items.map((item) => groups[item] as string))];
+  return {
+    items: { train, validation: split.validation, test: split.test },
+    groups: { train: groupIds(train), validation: groupIds(split.validation), test: groupIds(split.test) },
+  };
 }
 
 /**
  * The paper's per-fold protocol (Sec. 4.1), ready for training:
- * 1. grouped k-fold split (`kFold` of @tfseg/cross-validation) over the samples' groups (Drosophila:
- *    image, COVID: slice, CHASE: child), with `validationGroups` carved from each training part;
- * 2. with `fraction < 1`, a nested subsample of the training groups (`subsample`);
- * 3. each image resized to the protocol's `resizeTo` (COVID, CHASE: 256², bilinear) and/or scaled by
+ * 1. the split of {@link splitFold} (fixed by the protocol's split seed, never by a run's seed);
+ * 2. each image resized to the protocol's `resizeTo` (COVID, CHASE: 256², bilinear) and/or scaled by
  *    `scale` (area), masks by nearest neighbour;
- * 4. training: `round(trainPatches · fraction)` random `patchSize²` crops spread evenly over the training
- *    images (Drosophila: 48), or, without `trainPatches`, the training images tiled; validation and test:
- *    every image tiled into non-overlapping patches from the top left (Drosophila: 16 per image).
- * Deterministic for a given (dataset, options).
+ * 3. training: the whole training images, with `trainSampling` telling {@link trainingBatches} to draw
+ *    `round(trainPatches · fraction)` random `patchSize²` crops per epoch (Drosophila: 48) or, without
+ *    `trainPatches`, every training image once per epoch (COVID, CHASE); validation and test: every image
+ *    tiled into non-overlapping patches from the top left (Drosophila: 16 per image).
+ * Deterministic for a given (dataset, options); draws no random numbers itself.
  */
 export function prepareFold(dataset: LoadedDataset, options: PrepareFoldOptions): PreparedFold {
   const parsed = parseWithSchema(prepareFoldOptionsSchema, options, 'prepareFold', DatasetError);
+  const split = splitOf(dataset, parsed, 'prepareFold');
   const { protocol } = dataset;
-  const folds = parsed.folds ?? protocol.folds;
-  if (parsed.fold >= folds) throw new DatasetError(`Error in prepareFold: options.fold must be less than folds (${folds}), but got ${parsed.fold}`);
-  const groups = dataset.samples.map((sample) => sample.group);
-  const split = kFold({ groups, k: folds, seed: parsed.seed, validationGroups: parsed.validationGroups ?? protocol.validationGroups })[parsed.fold];
-  if (!split) throw new DatasetError(`Error in prepareFold: fold ${parsed.fold} was not produced`);
-  const trainItems = parsed.fraction < 1 ? subsample(split.train, parsed.fraction, parsed.seed, groups) : split.train;
 
   const prepared = new Map<number, PatchSource>();
   const prepare = (item: number): PatchSource => {
@@ -68,19 +125,22 @@ export function prepareFold(dataset: LoadedDataset, options: PrepareFoldOptions)
     return source;
   };
   const patchSize = parsed.patchSize ?? Math.max(1, Math.round(protocol.patchSize * parsed.scale));
-  const first = prepare(split.test[0] as number);
+  const first = prepare(split.items.test[0] as number);
   if (patchSize > first.height || patchSize > first.width) {
     throw new DatasetError(`Error in prepareFold: patchSize ${patchSize} is larger than the prepared images (${first.width}x${first.height}); lower patchSize or raise scale`);
   }
+  const trainSources = split.items.train.map(prepare);
   const trainPatches = parsed.trainPatches ?? protocol.trainPatches;
-  const train = trainPatches === undefined
-    ? tiles(trainItems.map(prepare), patchSize, dataset.inputChannels)
-    : randomCrops(trainItems.map(prepare), Math.max(1, Math.round(trainPatches * parsed.fraction)), patchSize, seedStream(parsed.seed, 'prepareFold', 'crops', parsed.fold));
   return {
-    train,
-    validation: tiles(split.validation.map(prepare), patchSize, dataset.inputChannels),
-    test: tiles(split.test.map(prepare), patchSize, dataset.inputChannels),
+    train: wholeImages(trainSources, dataset.inputChannels),
+    trainSampling: {
+      crop: { size: patchSize },
+      samplesPerEpoch: trainPatches === undefined ? trainSources.length : Math.max(1, Math.round(trainPatches * parsed.fraction)),
+    },
+    validation: tiles(split.items.validation.map(prepare), patchSize, dataset.inputChannels),
+    test: tiles(split.items.test.map(prepare), patchSize, dataset.inputChannels),
     classNames: [...dataset.classNames],
+    split,
   };
 }
 
@@ -116,12 +176,15 @@ export function tiles(sources: PatchSource[], size: number, channels: number): P
   return set;
 }
 
-/** `count` random `size²` crops, crop i from image i mod n (so every image gives ⌊count/n⌋ or ⌈count/n⌉). */
-function randomCrops(sources: PatchSource[], count: number, size: number, random: ReturnType<typeof seedStream>): PatchSet {
-  const set = allocatePatchSet(count, size, size, sources[0]?.channels ?? 1);
-  for (let i = 0; i < count; i++) {
-    const source = sources[i % sources.length] as PatchSource;
-    copyPatch(source, random.int(source.height - size + 1), random.int(source.width - size + 1), false, set, i);
-  }
+/** The sources as one patch each (they share one size after resizing; a mixed-size folder is refused). */
+function wholeImages(sources: PatchSource[], channels: number): PatchSet {
+  const first = sources[0] as PatchSource;
+  const set = allocatePatchSet(sources.length, first.height, first.width, channels);
+  sources.forEach((source, index) => {
+    if (source.height !== first.height || source.width !== first.width) {
+      throw new DatasetError(`Error in prepareFold: training images must share one size after resizing, but ${source.id} is ${source.width}x${source.height} and ${first.id} is ${first.width}x${first.height}`);
+    }
+    copyPatch(source, 0, 0, false, set, index);
+  });
   return set;
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { toTensors, trainingBatches, type PatchSet } from '@tfseg/datasets';
+import { resizeImage, resizeMask, toTensors, trainingBatches, type PatchSet } from '@tfseg/datasets';
 
 /** Patches whose intensity encodes (patch, row, column), so every output pixel tells where it came from. */
 function codedPatches(count: number, height: number, width: number): PatchSet {
@@ -16,7 +16,7 @@ describe('trainingBatches', () => {
       fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 2, max: 7 }), fc.boolean(), fc.integer(), fc.nat(5), (count, batchSize, side, crop, seed, epoch) => {
         const train = codedPatches(count, side, side + 1);
         const size = crop ? side - 1 : undefined;
-        const batches = [...trainingBatches(train, { batchSize, seed, ...(size ? { crop: { size } } : {}) })(epoch)];
+        const batches = [...trainingBatches(train, { batchSize, seed, ...(size ? { crop: { size, minScale: 1 } } : {}) })(epoch)];
         expect(batches.map((batch) => batch.count)).toEqual(Array.from({ length: Math.ceil(count / batchSize) }, (_, b) => Math.min(batchSize, count - b * batchSize)));
         const seen: number[] = [];
         for (const batch of batches) {
@@ -58,6 +58,66 @@ describe('trainingBatches', () => {
     const unflipped = [...trainingBatches(train, { batchSize: 4, seed: 9, flip: false })(0)].flatMap((batch) => Array.from({ length: batch.count }, (_, p) => batch.images[p * 16] as number));
     expect(unflipped.every((value) => value % 4 === 0)).toBe(true);
     expect(train.images[17]).toBe(17); // the training set itself is untouched
+  });
+
+  it('random cropping of an image no larger than the patch: a window of 50–100 % of its side at a random place, resized back, image and mask alike', () => {
+    const side = 12;
+    const train = codedPatches(3, side, side);
+    const windows = new Set<number>();
+    for (const batch of trainingBatches(train, { batchSize: 5, seed: 4, samplesPerEpoch: 30, crop: { size: side, minScale: 0.5 } })(0)) {
+      for (let p = 0; p < batch.count; p++) {
+        const source = Number((batch.sourceIds[p] as string).slice(1));
+        const image = batch.images.subarray(p * side * side, (p + 1) * side * side);
+        const mask = batch.labels.subarray(p * side * side, (p + 1) * side * side);
+        let match: number | undefined;
+        for (let w = 6; w <= side && match === undefined; w++) {
+          for (let top = 0; top + w <= side && match === undefined; top++) {
+            for (let left = 0; left + w <= side && match === undefined; left++) {
+              const windowImage = new Float32Array(w * w);
+              const windowMask = new Uint8Array(w * w);
+              for (let y = 0; y < w; y++) {
+                for (let x = 0; x < w; x++) {
+                  const at = source * side * side + (top + y) * side + left + x;
+                  windowImage[y * w + x] = train.images[at] as number;
+                  windowMask[y * w + x] = train.labels[at] as number;
+                }
+              }
+              const zoomedImage = resizeImage(windowImage, w, w, 1, side, side, 'bilinear');
+              const zoomedMask = resizeMask(windowMask, w, w, side, side);
+              for (const flipped of [false, true]) {
+                const at = (q: number): number => (flipped ? side * Math.floor(q / side) + side - 1 - (q % side) : q);
+                if (Array.from(zoomedImage).every((value, q) => Math.abs(value - (image[at(q)] as number)) < 1e-3)) {
+                  expect(Array.from(zoomedMask)).toEqual(Array.from(mask, (_, q) => mask[at(q)]));
+                  match = w;
+                  break;
+                }
+              }
+            }
+          }
+        }
+        expect(match).toBeDefined();
+        windows.add(match as number);
+      }
+    }
+    expect(windows.size).toBeGreaterThan(3); // the window side varies
+    expect(Math.min(...windows)).toBeLessThan(side); // some crops are zoomed back
+  });
+
+  it('samplesPerEpoch cycles the images evenly, each draw cropped afresh; the default minScale never resizes larger images', () => {
+    const train = codedPatches(3, 10, 10);
+    const batches = trainingBatches(train, { batchSize: 4, seed: 2, samplesPerEpoch: 10, crop: { size: 4 } });
+    const counts = new Map<string, number>();
+    const origins = new Set<number>();
+    for (const batch of batches(0)) {
+      batch.sourceIds.forEach((id) => counts.set(id, (counts.get(id) ?? 0) + 1));
+      for (let p = 0; p < batch.count; p++) {
+        const values = Array.from(batch.images.subarray(p * 16, (p + 1) * 16));
+        expect(values.every(Number.isInteger)).toBe(true); // a plain window: no interpolation
+        origins.add(Math.min(...values));
+      }
+    }
+    expect([...counts.values()].sort()).toEqual([3, 3, 4]);
+    expect(origins.size).toBeGreaterThan(5);
   });
 
   it('drops the last smaller batch on request and names bad arguments', () => {

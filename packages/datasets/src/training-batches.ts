@@ -1,18 +1,35 @@
-import { seedStream } from '@tfseg/cross-validation';
+import { seedStream, type Random } from '@tfseg/cross-validation';
 import { z } from 'zod';
 import { DatasetError } from './errors';
 import { parseWithSchema } from './tfseg-error';
 import { allocatePatchSet, copyPatch, type PatchSet, type PatchSource } from './patch-set';
+import { resizeImage, resizeMask } from './resize';
+
+/**
+ * Smallest side of a random-crop window as a fraction of the image side, for images no larger than the
+ * patch (COVID-19, CHASE: resized to 256² and trained at 256²): a window of side in [0.8·256, 256] is
+ * cut and resized back to 256². Images larger than the patch (Drosophila) are cropped without resizing.
+ */
+export const DEFAULT_CROP_MIN_SCALE = 0.8;
 
 /** Options of {@link trainingBatches}. */
 export const trainingBatchesOptionsSchema = z.object({
   /** Patches per batch (the paper: 4). The last batch of an epoch may be smaller unless `dropLast`. */
   batchSize: z.number().int().positive().default(4),
+  /** The run's seed: drives the batch order, the crops and the flips of every epoch. */
   seed: z.number().int(),
   /** Random horizontal flip with probability 1/2 (the paper's augmentation). */
   flip: z.boolean().default(true),
-  /** Random crop of `size²` from each patch (the paper's random cropping); absent: whole patches. */
-  crop: z.object({ size: z.number().int().positive() }).strict().optional(),
+  /**
+   * Random crop to `size²` (the paper's random cropping; see {@link augmentedPatch}); absent: whole
+   * patches. `minScale`: smallest window side as a fraction of the image side (default 0.8; 1 never resizes).
+   */
+  crop: z.object({
+    size: z.number().int().positive(),
+    minScale: z.number().gt(0).max(1).default(DEFAULT_CROP_MIN_SCALE),
+  }).strict().optional(),
+  /** Patches per epoch: `train.count` by default (every image once); more cycles the images, each cropped afresh. */
+  samplesPerEpoch: z.number().int().positive().optional(),
   /** Leave out the last, smaller batch of an epoch. */
   dropLast: z.boolean().default(false),
 }).strict();
@@ -21,17 +38,19 @@ export type TrainingBatchesOptions = z.input<typeof trainingBatchesOptionsSchema
 
 /**
  * Seeded augmentation and batching (Sec. 4.1: batch size 4, random cropping and random horizontal
- * flipping). Returns `epoch => batches`: the patches in a shuffled order, each flipped left–right with
- * probability 1/2 and cut to a random `crop.size²` window, image and mask through the same mapping.
- * The same (seed, epoch) always gives the same batches; `train` is never modified.
+ * flipping). Returns `epoch => batches`. Each epoch draws `samplesPerEpoch` patches — image `i mod n` for
+ * draw `i`, so every image gives ⌊s/n⌋ or ⌈s/n⌉ — in a shuffled order, each through
+ * {@link augmentedPatch} with a fresh crop and flip. Everything random comes from
+ * `seedStream(seed, 'trainingBatches', epoch)`: the same (seed, epoch) always gives the same batches,
+ * two epochs give different ones; `train` is never modified.
  */
 export function trainingBatches(train: PatchSet, options: TrainingBatchesOptions): (epoch: number) => Iterable<PatchSet> {
-  const { batchSize, seed, flip, crop, dropLast } = parseWithSchema(trainingBatchesOptionsSchema, options, 'trainingBatches', DatasetError);
+  const { batchSize, seed, flip, crop, samplesPerEpoch, dropLast } = parseWithSchema(trainingBatchesOptionsSchema, options, 'trainingBatches', DatasetError);
   if (train.count < 1) throw new DatasetError('Error in trainingBatches: train must hold at least one patch, but got 0');
-  const size = crop?.size;
-  if (size !== undefined && (size > train.height || size > train.width)) {
-    throw new DatasetError(`Error in trainingBatches: options.crop.size ${size} is larger than the ${train.width}x${train.height} patches`);
+  if (crop !== undefined && (crop.size > train.height || crop.size > train.width)) {
+    throw new DatasetError(`Error in trainingBatches: options.crop.size ${crop.size} is larger than the ${train.width}x${train.height} patches`);
   }
+  const samples = samplesPerEpoch ?? train.count;
   const patchPixels = train.height * train.width;
   const patch = (index: number): PatchSource => ({
     id: train.sourceIds[index] ?? '',
@@ -41,25 +60,66 @@ export function trainingBatches(train: PatchSet, options: TrainingBatchesOptions
     image: train.images.subarray(index * patchPixels * train.channels, (index + 1) * patchPixels * train.channels),
     mask: train.labels.subarray(index * patchPixels, (index + 1) * patchPixels),
   });
+  const height = crop?.size ?? train.height;
+  const width = crop?.size ?? train.width;
   return (epoch: number) => {
     if (!Number.isInteger(epoch) || epoch < 0) throw new DatasetError(`Error in trainingBatches: epoch must be an integer ≥ 0, but got ${epoch}`);
     return {
       *[Symbol.iterator]() {
         const random = seedStream(seed, 'trainingBatches', epoch);
-        const order = random.shuffle(Array.from({ length: train.count }, (_, index) => index));
-        const batches = dropLast ? Math.floor(train.count / batchSize) : Math.ceil(train.count / batchSize);
+        const order = random.shuffle(Array.from({ length: samples }, (_, draw) => draw % train.count));
+        const batches = dropLast ? Math.floor(samples / batchSize) : Math.ceil(samples / batchSize);
         for (let b = 0; b < batches; b++) {
           const members = order.slice(b * batchSize, (b + 1) * batchSize);
-          const batch = allocatePatchSet(members.length, size ?? train.height, size ?? train.width, train.channels);
-          members.forEach((member, slot) => {
-            const mirrored = flip && random.next() < 0.5;
-            const top = size === undefined ? 0 : random.int(train.height - size + 1);
-            const left = size === undefined ? 0 : random.int(train.width - size + 1);
-            copyPatch(patch(member), top, left, mirrored, batch, slot);
-          });
+          const batch = allocatePatchSet(members.length, height, width, train.channels);
+          members.forEach((member, slot) => augmentedPatch(patch(member), random, { flip, crop }, batch, slot));
           yield batch;
         }
       },
     };
   };
+}
+
+/**
+ * The paper's augmentation of one training patch — the ONE place where crops and flips are drawn.
+ * Random cropping: a square window of side `w` at a uniformly random position, with `w` uniform in
+ * `[min(size, ⌈minScale · min(H, W)⌉), size]`, resized back to `size²` when `w < size` (bilinear for the
+ * image, nearest neighbour for the mask). So an image larger than the patch (Drosophila, 1024² → 256²
+ * crops) is cropped as is, and an image the size of the patch (COVID/CHASE, resized to 256²) gets a random
+ * window of 80–100 % of its side, zoomed back to 256². Then a left–right flip with probability ½. Image
+ * and mask always go through the same mapping. Draws, in order: flip, window side, top, left.
+ */
+export function augmentedPatch(
+  source: PatchSource,
+  random: Random,
+  options: { flip: boolean; crop?: { size: number; minScale: number } | undefined },
+  target: PatchSet,
+  slot: number,
+): void {
+  const mirrored = options.flip && random.next() < 0.5;
+  const { crop } = options;
+  if (crop === undefined) {
+    copyPatch(source, 0, 0, mirrored, target, slot);
+    return;
+  }
+  const { size, minScale } = crop;
+  const smallest = Math.min(size, Math.ceil(minScale * Math.min(source.height, source.width) - 1e-9));
+  const side = smallest + random.int(size - smallest + 1);
+  const top = random.int(source.height - side + 1);
+  const left = random.int(source.width - side + 1);
+  if (side === size) {
+    copyPatch(source, top, left, mirrored, target, slot);
+    return;
+  }
+  const window = allocatePatchSet(1, side, side, source.channels);
+  copyPatch(source, top, left, false, window, 0);
+  const zoomed: PatchSource = {
+    id: source.id,
+    height: size,
+    width: size,
+    channels: source.channels,
+    image: resizeImage(window.images, side, side, source.channels, size, size, 'bilinear'),
+    mask: resizeMask(window.labels, side, side, size, size),
+  };
+  copyPatch(zoomed, 0, 0, mirrored, target, slot);
 }

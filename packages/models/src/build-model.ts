@@ -69,7 +69,7 @@ function parseAndCheck(options: unknown, caller: string): ModelOptions {
 export function buildModel(options: ModelOptionsInput): LayersModel {
   const parsed = parseAndCheck(options, 'buildModel');
   registerCustomLayers();
-  const builder = new TfjsGraphBuilder(parsed.seed);
+  const builder = new TfjsGraphBuilder(parsed.seed, parsed.init);
   const image = input({ shape: [parsed.inputSize, parsed.inputSize, parsed.inChannels], name: 'image' });
   const logits = architecture(parsed)(builder, image);
   const output = parsed.output === 'logits' ? logits : parsed.output === 'softmax' ? builder.softmax(logits, 'probabilities') : builder.sigmoid(logits, 'probabilities');

@@ -5,6 +5,16 @@ export const MODEL_NAMES = ['unet', 'transunet', 'convformer-unet'] as const;
 /** Sizes of every architecture: `paper` as published (GPU), `small` and `tiny` for CPU training. */
 export const PRESET_NAMES = ['paper', 'small', 'tiny'] as const;
 
+/**
+ * Weight initialisations: `he` (default) He-normal kernels for every convolution, Glorot-uniform for
+ * dense layers, zero biases; `torch` what `torch.nn` does by default for Conv2d, ConvTranspose2d and
+ * Linear — kaiming_uniform(a = √5) kernels and uniform biases, both U(±1/√fan_in) with PyTorch's fan_in
+ * (see {@link torchFanIn}) — as in the PyTorch reference implementations of the paper's architectures.
+ */
+export const INIT_NAMES = ['he', 'torch'] as const;
+/** Name of a weight initialisation. */
+export type InitName = (typeof INIT_NAMES)[number];
+
 /** Name of an architecture. */
 export type ModelName = (typeof MODEL_NAMES)[number];
 /** Name of a preset. */
@@ -38,6 +48,8 @@ export const modelOptionsSchema = z
     baseWidth: z.number().int().min(1).optional(),
     /** Overrides the preset's batch normalization after decoder (U-Net: every) 3×3 convolution. */
     batchNorm: z.boolean().optional(),
+    /** Weight initialisation of convolutions, transposed convolutions and dense layers: `he` (default) or `torch`. */
+    init: z.enum(INIT_NAMES).default('he'),
   })
   .strict();
 

@@ -2,8 +2,26 @@ import { initializers, layers, type SymbolicTensor } from '@tensorflow/tfjs-laye
 import type { GraphBuilder } from './graph-builder';
 import { ChannelLayerNormalization, ChannelScale, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, StarRelu } from './layers';
 import { seedArgument } from './layers/layer-args';
+import type { InitName } from './options';
 
 type Layer = InstanceType<typeof layers.Layer>;
+
+type Initializer = ReturnType<typeof initializers.zeros>;
+type LayerKind = 'conv2d' | 'conv2dTranspose' | 'depthwiseConv2d' | 'dense';
+
+/**
+ * fan_in as `torch.nn.init._calculate_fan_in_and_fan_out` computes it from a PyTorch weight: dimension 1
+ * times the receptive field. Conv2d weight `[out, in/groups, k, k]` → `in/groups · k²` (depthwise: `k²`);
+ * ConvTranspose2d weight `[in, out/groups, k, k]` → `out/groups · k²` (the OUTPUT channels: PyTorch's
+ * layout, kept for faithfulness); Linear `[out, in]` → `in`.
+ */
+export function torchFanIn(kind: LayerKind, shape: { inChannels: number; outChannels: number; kernelSize?: number }): number {
+  const receptiveField = (shape.kernelSize ?? 1) ** 2;
+  if (kind === 'conv2d') return shape.inChannels * receptiveField;
+  if (kind === 'conv2dTranspose') return shape.outChannels * receptiveField;
+  if (kind === 'depthwiseConv2d') return receptiveField;
+  return shape.inChannels;
+}
 
 /**
  * Builds the tfjs-layers graph of an architecture. With a seed, layer k's initializers get seeds derived
@@ -12,7 +30,29 @@ type Layer = InstanceType<typeof layers.Layer>;
 export class TfjsGraphBuilder implements GraphBuilder<SymbolicTensor> {
   private layerIndex = 0;
 
-  constructor(private readonly seed: number | undefined) {}
+  constructor(
+    private readonly seed: number | undefined,
+    private readonly init: InitName = 'he',
+  ) {}
+
+  /**
+   * Kernel and bias initializers of one layer. `torch`: kaiming_uniform(a = √5) — gain √(2 / (1 + 5)),
+   * bound gain · √(3 / fan_in) = 1/√fan_in — and bias U(±1/√fan_in), as torch.nn's reset_parameters.
+   */
+  private initializers(kind: LayerKind, shape: { inChannels: number; outChannels: number; kernelSize?: number }): { kernel: Initializer; bias: Initializer } {
+    const seed = this.nextSeed();
+    if (this.init === 'torch') {
+      const bound = 1 / Math.sqrt(torchFanIn(kind, shape));
+      const uniform = (offset: number): Initializer =>
+        initializers.randomUniform({ minval: -bound, maxval: bound, ...(seed.seed === undefined ? {} : { seed: seed.seed + offset }) });
+      return { kernel: uniform(0), bias: uniform(1) };
+    }
+    return { kernel: kind === 'dense' ? initializers.glorotUniform(seed) : initializers.heNormal(seed), bias: initializers.zeros() };
+  }
+
+  private channels(x: SymbolicTensor): number {
+    return this.shape(x).at(-1) as number;
+  }
 
   /** A distinct seed per layer (each layer may use `seed + 0..15` for its several weights). */
   private nextSeed(): { seed?: number } {
@@ -29,6 +69,7 @@ export class TfjsGraphBuilder implements GraphBuilder<SymbolicTensor> {
   }
 
   conv2d(x: SymbolicTensor, options: { filters: number; kernelSize: number; strides?: number; useBias: boolean; relu?: boolean; name: string }): SymbolicTensor {
+    const init = this.initializers('conv2d', { inChannels: this.channels(x), outChannels: options.filters, kernelSize: options.kernelSize });
     const layer = layers.conv2d({
       filters: options.filters,
       kernelSize: options.kernelSize,
@@ -36,41 +77,49 @@ export class TfjsGraphBuilder implements GraphBuilder<SymbolicTensor> {
       padding: 'same',
       useBias: options.useBias,
       activation: options.relu ? 'relu' : 'linear',
-      kernelInitializer: initializers.heNormal(this.nextSeed()),
+      kernelInitializer: init.kernel,
+      biasInitializer: init.bias,
       name: options.name,
     });
     return this.apply(layer, x);
   }
 
   conv2dTranspose(x: SymbolicTensor, options: { filters: number; kernelSize: number; strides: number; name: string }): SymbolicTensor {
+    const init = this.initializers('conv2dTranspose', { inChannels: this.channels(x), outChannels: options.filters, kernelSize: options.kernelSize });
     const layer = layers.conv2dTranspose({
       filters: options.filters,
       kernelSize: options.kernelSize,
       strides: options.strides,
       padding: 'same',
-      kernelInitializer: initializers.heNormal(this.nextSeed()),
+      kernelInitializer: init.kernel,
+      biasInitializer: init.bias,
       name: options.name,
     });
     return this.apply(layer, x);
   }
 
   depthwiseConv2d(x: SymbolicTensor, options: { kernelSize: number; useBias: boolean; name: string }): SymbolicTensor {
+    const channels = this.channels(x);
+    const init = this.initializers('depthwiseConv2d', { inChannels: channels, outChannels: channels, kernelSize: options.kernelSize });
     const layer = layers.depthwiseConv2d({
       kernelSize: options.kernelSize,
       padding: 'same',
       useBias: options.useBias,
-      depthwiseInitializer: initializers.heNormal(this.nextSeed()),
+      depthwiseInitializer: init.kernel,
+      biasInitializer: init.bias,
       name: options.name,
     });
     return this.apply(layer, x);
   }
 
   dense(x: SymbolicTensor, options: { units: number; useBias: boolean; gelu?: boolean; name: string }): SymbolicTensor {
+    const init = this.initializers('dense', { inChannels: this.channels(x), outChannels: options.units });
     const layer = layers.dense({
       units: options.units,
       useBias: options.useBias,
       activation: options.gelu ? 'gelu' : 'linear',
-      kernelInitializer: initializers.glorotUniform(this.nextSeed()),
+      kernelInitializer: init.kernel,
+      biasInitializer: init.bias,
       name: options.name,
     });
     return this.apply(layer, x);

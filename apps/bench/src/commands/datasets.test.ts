@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { writeSyntheticDrosophila } from '@tfseg/datasets';
+import { writeSyntheticCovid, writeSyntheticDrosophila } from '@tfseg/datasets';
 import { writeDrosophilaFolder } from '../__fixtures__/folder-datasets';
 import { formatDatasetStats, registerDatasetsCommand, runDatasetsStats } from './datasets';
 
@@ -97,5 +97,54 @@ describe('tfseg-bench datasets', () => {
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
+  });
+
+  describe('split', () => {
+    let covidRoot: string;
+    beforeAll(() => {
+      covidRoot = join(root, 'covid');
+      writeSyntheticCovid(covidRoot, { slices: 100, size: 16 }); // tr_im.nii.gz / tr_mask.nii.gz, as the real files
+    });
+    const split = async (...args: string[]): Promise<{ train: string[]; validation: string[]; test: string[] }> => {
+      const { stdout, stderr, code } = await run('split', 'covid19-ct', '--root', covidRoot, '--json', ...args);
+      expect([code, stderr]).toEqual([0, '']);
+      return JSON.parse(stdout) as { train: string[]; validation: string[]; test: string[] };
+    };
+
+    it('prints 70/10/20 slices in every fold, the same for every run seed, with nested reduced sets', async () => {
+      const tested: string[] = [];
+      for (let fold = 0; fold < 5; fold++) {
+        const full = await split('--fold', String(fold));
+        expect([full.train.length, full.validation.length, full.test.length]).toEqual([70, 10, 20]);
+        expect(await split('--fold', String(fold), '--seed', '7')).toEqual(full);
+        tested.push(...full.test);
+      }
+      expect(new Set(tested).size).toBe(100);
+      const full = await split('--fold', '1');
+      const quarter = await split('--fold', '1', '--fraction', '1/4', '--seed', '2');
+      const eighth = await split('--fold', '1', '--fraction', '0.125');
+      expect([quarter.train.length, eighth.train.length]).toEqual([18, 9]);
+      for (const slice of eighth.train) expect(quarter.train).toContain(slice);
+      for (const slice of quarter.train) expect(full.train).toContain(slice);
+      expect([eighth.validation, eighth.test]).toEqual([full.validation, full.test]);
+      expect((await split('--fold', '1', '--split-seed', '3')).test).not.toEqual(full.test);
+    });
+
+    it('prints one line per part as text', async () => {
+      const { stdout, code } = await run('split', 'synthetic-drosophila', '--root', root, '--fold', '0');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^train \(3\): \S+ \S+ \S+\nvalidation \(1\): \S+\ntest \(1\): \S+\n$/);
+    });
+
+    it('names a bad fold or fraction, exit 2', async () => {
+      const missing = await run('split', 'synthetic-drosophila', '--root', root);
+      expect(missing.code).not.toBe(0); // commander's usage error; the CLI's exitWithError turns it into 2
+      expect(missing.stderr).toMatch(/required option '--fold <k>' not specified/);
+      const tooBig = await run('split', 'synthetic-drosophila', '--root', root, '--fold', '5');
+      expect([tooBig.code, tooBig.stderr]).toEqual([2, 'tfseg-bench: Error in splitFold: options.fold must be less than folds (5), but got 5\n']);
+      const fraction = await run('split', 'synthetic-drosophila', '--root', root, '--fold', '0', '--fraction', 'half');
+      expect(fraction.code).toBe(2);
+      expect(fraction.stderr).toMatch(/^tfseg-bench: datasets split\.fraction: /);
+    });
   });
 });

@@ -1,9 +1,9 @@
 /**
- * `tfseg-bench datasets list|check|stats`: what @tfseg/datasets knows, whether a folder holds a complete,
- * readable copy of a dataset (naming every missing or unreadable file), and its size and per-class pixel
- * counts at native resolution.
+ * `tfseg-bench datasets list|check|stats|split`: what @tfseg/datasets knows, whether a folder holds a
+ * complete, readable copy of a dataset (naming every missing or unreadable file), its size and per-class
+ * pixel counts at native resolution, and the protocol's split of one fold.
  */
-import { getDataset, listDatasets, type CheckReport, type DatasetName, type DatasetStats } from '@tfseg/datasets';
+import { getDataset, listDatasets, splitFold, splitFoldOptionsSchema, type CheckReport, type DatasetName, type DatasetStats } from '@tfseg/datasets';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { BenchError, CommandOptionsError, exitWithError } from '../errors';
@@ -35,6 +35,52 @@ export async function runDatasetsCheck(options: DatasetsCommandOptions): Promise
 export async function runDatasetsStats(options: DatasetsCommandOptions): Promise<DatasetStats> {
   const { name, root } = parse(options);
   return getDataset(name as DatasetName, { root }).stats(root);
+}
+
+/** `1/8`, `0.125` or `1` → a number; anything else is left for the schema to reject. */
+function fractionText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const ratio = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  return ratio ? Number(ratio[1]) / Number(ratio[2]) : value.trim() === '' ? value : Number(value);
+}
+
+const integerFlag = (schema: z.ZodNumber) => z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), schema);
+
+/** Arguments of `datasets split` (flags arrive as strings; the split's own rules come from @tfseg/datasets). */
+export const datasetsSplitOptionsSchema = datasetsCommandOptionsSchema.extend({
+  fold: integerFlag(splitFoldOptionsSchema.shape.fold),
+  folds: integerFlag(z.number().int().min(2)).optional(),
+  fraction: z.preprocess(fractionText, splitFoldOptionsSchema.shape.fraction.unwrap()).default(1),
+  /** The run seed: accepted so users can see that it changes nothing. */
+  seed: integerFlag(z.number().int().nonnegative()).optional(),
+  splitSeed: integerFlag(splitFoldOptionsSchema.shape.splitSeed.unwrap()).optional(),
+});
+/** Arguments accepted by `datasets split`. */
+export type DatasetsSplitOptions = z.input<typeof datasetsSplitOptionsSchema>;
+
+/** The group ids (image / slice / child, as the dataset names them) of one fold's three parts. */
+export interface DatasetSplit {
+  train: string[];
+  validation: string[];
+  test: string[];
+}
+
+/**
+ * The protocol's split of one fold at one training fraction, as group ids. The run seed (`seed`) is
+ * accepted and ignored: splits depend on (dataset, folds, fold, fraction, splitSeed) only.
+ */
+export async function runDatasetsSplit(options: DatasetsSplitOptions): Promise<DatasetSplit> {
+  const parsed = datasetsSplitOptionsSchema.safeParse(options);
+  if (!parsed.success) throw new Error(formatZodError(parsed.error, 'datasets split'));
+  const { name, root, fold, folds, fraction, splitSeed } = parsed.data;
+  const dataset = await getDataset(name as DatasetName).load(root === undefined ? {} : { root });
+  const { groups } = splitFold(dataset, { fold, fraction, ...(folds === undefined ? {} : { folds }), ...(splitSeed === undefined ? {} : { splitSeed }) });
+  return groups;
+}
+
+/** A split as text: one line per part, `part (count): ids…`. */
+export function formatDatasetSplit(split: DatasetSplit): string {
+  return (['train', 'validation', 'test'] as const).map((part) => `${part} (${split[part].length}): ${split[part].join(' ')}`).join('\n');
 }
 
 /** Stats as aligned text: one header line, then one line per class with its share of the pixels. */
@@ -83,6 +129,21 @@ export const registerDatasetsCommand: RegisterCommand = (program) => {
       try {
         const stats = await runDatasetsStats({ name, ...flags });
         process.stdout.write(`${flags.json ? JSON.stringify(stats) : formatDatasetStats(stats)}\n`);
+      } catch (error) {
+        exitWithError(error);
+      }
+    });
+  withDatasetFlags(datasets.command('split <name>'), 'print JSON: {train, validation, test} group ids')
+    .description("The protocol's split of one fold: group ids (image / slice / child) of its training, validation and test parts")
+    .requiredOption('--fold <k>', '0-based fold')
+    .option('--folds <n>', "number of folds (default: the dataset's protocol, 5)")
+    .option('--fraction <f>', 'training fraction: 1, 1/2, 1/4, 1/8 or a decimal (default 1)')
+    .option('--seed <s>', 'a run seed: accepted to show that it changes nothing (splits depend on the split seed only)')
+    .option('--split-seed <s>', 'the protocol split seed (default 0, the config key `splitSeed`)')
+    .action(async (name: string, flags: { root?: string; json?: boolean; fold: string; folds?: string; fraction?: string; seed?: string; splitSeed?: string }) => {
+      try {
+        const split = await runDatasetsSplit({ name, ...flags });
+        process.stdout.write(`${flags.json ? JSON.stringify(split) : formatDatasetSplit(split)}\n`);
       } catch (error) {
         exitWithError(error);
       }

@@ -3,6 +3,7 @@
  * the settings shared by every run. This zod schema is the single source of its type; a config file (JSON
  * or YAML) or a preset is parsed once here, and the rest of the bench trusts the typed value.
  */
+import { splitFoldOptionsSchema } from '@tfseg/datasets';
 import { MODEL_NAMES, PRESET_NAMES } from '@tfseg/models';
 import { MAX_WASM_THREADS, wasmThreadsSchema } from '@tfseg/training';
 import { z } from 'zod';
@@ -64,7 +65,7 @@ export const sweepModelSchema = z.strictObject({
 
 /** Parameters of the data protocol, passed to @tfseg/datasets' `prepareFold`. */
 export const dataProtocolSchema = z.strictObject({
-  /** Random training crops per training set (the paper: 48). */
+  /** Random training crops per epoch at fraction 1 (Drosophila's protocol: 48); default: the dataset's protocol (COVID/CHASE: every training image once). */
   trainPatches: z.number().int().positive().optional(),
   /** Image scale applied before patching (1 = native resolution). */
   scale: z.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1').optional(),
@@ -90,8 +91,16 @@ export const sweepConfigSchema = z
     folds: z.number().int().min(2, 'must be ≥ 2').max(1000, 'must be ≤ 1000').default(5),
     /** Which folds of the k to run (0-based); all k when omitted. */
     foldIndices: z.array(z.number().int().nonnegative()).min(1).optional(),
-    /** Seeds; each (fold, seed) is one independent run per setting (the paper: 3 per fold). */
+    /**
+     * Seeds; each (fold, seed) is one independent run per setting (the paper: 3 initialisations per fold).
+     * A seed drives initialisation, batch order and augmentation only; every seed sees the same split.
+     */
     seeds: z.array(z.number().int().nonnegative()).min(1).default([0]),
+    /**
+     * Seed of the folds, validation parts and nested reduced training sets — part of the protocol, shared
+     * by every run (default: @tfseg/datasets' PROTOCOL_SPLIT_SEED, 0). Change it to repeat the experiment on another split.
+     */
+    splitSeed: splitFoldOptionsSchema.shape.splitSeed,
     /** Square patch size in pixels fed to the model (the paper: 256). */
     imageSize: z.number().int().positive().max(8192, 'must be ≤ 8192'),
     epochs: z.number().int().positive().max(100_000, 'must be ≤ 100000'),

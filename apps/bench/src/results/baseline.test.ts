@@ -22,12 +22,13 @@ describe('mIoU baseline', () => {
     const failed = testRecord(configs[1]!, 'failed');
     const extra = testRecord(testConfig({ seed: 9 }), 'ok', 0.1);
     const regressions = compareWithBaseline(baseline, [moved, failed, extra], 1e-6);
-    expect(regressions.map((r) => [r.id, r.problem.split(':')[0]])).toEqual([
+    // Baseline runs in id order, then the new ones.
+    const known = [
       [moved.id, 'moved by more than 0.000001'],
       [failed.id, 'failed'],
       [records[2]!.id, 'missing'],
-      [extra.id, 'new'],
-    ]);
+    ].sort(([a], [b]) => (a! < b! ? -1 : 1));
+    expect(regressions.map((r) => [r.id, r.problem.split(':')[0]])).toEqual([...known, [extra.id, 'new']]);
     const table = formatRegressions(regressions);
     expect(table).toContain(`| ${moved.id} | synthetic-drosophila unet/tiny ml fraction=1 fold=0 seed=0 | 0.500000 | 0.500002 | +2.00e-6 |`);
     expect(table.split('\n')).toHaveLength(2 + 4);

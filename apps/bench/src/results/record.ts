@@ -3,6 +3,7 @@
  * The sweep writes it; `report`, `regress` and `merge` read it. This schema is the single source of
  * its type; bump `RECORD_VERSION` on any incompatible change.
  */
+import { splitFoldOptionsSchema } from '@tfseg/datasets';
 import { trainingDeviceSchema } from '@tfseg/training';
 import { z } from 'zod';
 
@@ -31,6 +32,9 @@ export const runConfigSchema = z.object({
   fraction: z.number().gt(0).max(1),
   fold: z.number().int().nonnegative(),
   folds: z.number().int().min(2),
+  /** Seed of the folds and reduced training sets (@tfseg/datasets' `splitSeed`): the same for every run of a sweep. */
+  splitSeed: splitFoldOptionsSchema.shape.splitSeed.unwrap(),
+  /** The run's seed: initialisation, batch order and augmentation only — never the split. */
   seed: z.number().int().nonnegative(),
   imageSize: z.number().int().positive(),
   epochs: z.number().int().positive(),
@@ -75,6 +79,11 @@ export const runRecordSchema = z.object({
   classNames: z.array(z.string()),
   classIoU: z.array(z.number().nullable()).optional(),
   meanIoU: z.number().optional(),
+  /**
+   * mIoU on the fold's validation part with the tested weights (the best epoch's); it, not the test mIoU,
+   * chooses the report's additive baseline. Null when the run had no validation part.
+   */
+  validationMeanIoU: z.number().nullable().optional(),
   curves: runCurvesSchema.optional(),
   /** Path, relative to the results file's folder, of this run's saved qualitative samples (JSON). */
   samplesFile: z.string().optional(),

@@ -4,7 +4,7 @@ import { canonicalJson, runId } from './run-id';
 
 const config: RunConfig = {
   dataset: 'drosophila', model: 'unet', modelPreset: 'tiny', loss: { name: 'additive', lambda: 0.3 }, fraction: 0.125,
-  fold: 0, folds: 5, seed: 0, imageSize: 32, epochs: 2, batchSize: 4, learningRate: 0.001, backend: 'wasm', data: { scale: 0.125 },
+  fold: 0, folds: 5, splitSeed: 0, seed: 0, imageSize: 32, epochs: 2, batchSize: 4, learningRate: 0.001, backend: 'wasm', data: { scale: 0.125 },
 };
 
 describe('run ids', () => {

@@ -4,11 +4,12 @@
  * return the record. A run that throws becomes a `failed` record; it never stops the sweep.
  */
 import { join } from 'node:path';
-import { getDataset, prepareFold, trainingBatches, type DatasetName } from '@tfseg/datasets';
+import { getDataset, prepareFold, trainingBatches, type DatasetName, type LoadedDataset, type PreparedFold } from '@tfseg/datasets';
 import { parseLossSpec } from '@tfseg/losses';
 import { buildModel, type ModelName, type PresetName } from '@tfseg/models';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { FileWriteError, predict, resolveLoss, selectBackend, train, writeFileAtomic, type TrainingDevice, type TrainingEvent } from '@tfseg/training';
-import { RECORD_VERSION, type RunRecord, type RunSamples } from '../results/record';
+import { RECORD_VERSION, type RunConfig, type RunRecord, type RunSamples } from '../results/record';
 import { runEnvironment } from './environment';
 import { injectLossFault } from './fault-injection';
 import type { PlannedRun } from './plan';
@@ -39,8 +40,6 @@ export interface ExecuteRunOptions {
    */
   onWriteFailure?: (error: FileWriteError) => void;
 }
-
-type LoadedDataset = Awaited<ReturnType<ReturnType<typeof getDataset>['load']>>;
 
 const datasets = new Map<string, Promise<LoadedDataset>>();
 let activeBackend: { name: string; device: TrainingDevice } | undefined;
@@ -73,7 +72,7 @@ export async function executeRun(run: PlannedRun, options: ExecuteRunOptions): P
   const started = new Date();
   let classNames: string[] = [];
   let device: TrainingDevice | undefined;
-  const finish = (outcome: Pick<RunRecord, 'status' | 'classIoU' | 'meanIoU' | 'curves' | 'samplesFile' | 'error'>): RunRecord => {
+  const finish = (outcome: Pick<RunRecord, 'status' | 'classIoU' | 'meanIoU' | 'validationMeanIoU' | 'curves' | 'samplesFile' | 'error'>): RunRecord => {
     const finished = new Date();
     return {
       version: RECORD_VERSION,
@@ -100,31 +99,15 @@ async function trainAndTest(
   run: PlannedRun,
   options: ExecuteRunOptions,
   reportClassNames: (names: string[]) => void,
-): Promise<Pick<RunRecord, 'classIoU' | 'meanIoU' | 'curves' | 'samplesFile'>> {
+): Promise<Pick<RunRecord, 'classIoU' | 'meanIoU' | 'validationMeanIoU' | 'curves' | 'samplesFile'>> {
   const { config } = run;
   const dataset = await loadDataset(config.dataset, run.datasetRoot);
-  const split = prepareFold(dataset, {
-    fold: config.fold,
-    folds: config.folds,
-    seed: config.seed,
-    fraction: config.fraction,
-    patchSize: config.imageSize,
-    // Validated by the sweep config's `data` schema (dataProtocolSchema).
-    ...(config.data as { trainPatches?: number; scale?: number; validationGroups?: number }),
-  });
+  const split = runFold(config, dataset);
   reportClassNames(split.classNames);
   const numClasses = split.classNames.length;
-  const model = buildModel({
-    // The sweep config validated these names; buildModel checks them again.
-    name: config.model as ModelName,
-    preset: config.modelPreset as PresetName,
-    inChannels: split.train.channels,
-    numClasses,
-    inputSize: config.imageSize,
-    seed: config.seed,
-  });
+  const model = runModel(config, split);
   try {
-    const batches = trainingBatches(split.train, { batchSize: config.batchSize, seed: config.seed, flip: true });
+    const batches = runBatches(config, split);
     const steps = config.stepsPerEpoch;
     const result = await train({
       model,
@@ -156,11 +139,12 @@ async function trainAndTest(
       options.onWriteFailure(error);
     }
     return {
-      classIoU: result.test.classIoU.map((iou: number) => (Number.isFinite(iou) ? iou : null)),
+      classIoU: result.test.classIoU.map(finiteOrNull),
       meanIoU: result.test.meanIoU,
+      validationMeanIoU: finiteOrNull(result.history.validationMeanIoU[result.bestEpoch]),
       curves: {
         trainLoss: result.history.trainLoss,
-        validationMeanIoU: result.history.validationMeanIoU.map((iou: number) => (Number.isFinite(iou) ? iou : null)),
+        validationMeanIoU: result.history.validationMeanIoU.map(finiteOrNull),
         bestEpoch: result.bestEpoch,
       },
       ...(samplesFile === undefined ? {} : { samplesFile }),
@@ -168,6 +152,40 @@ async function trainAndTest(
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * The run's fold: the protocol's split (fixed by `splitSeed`, the same for every seed of a setting) at
+ * the run's fraction, prepared at `imageSize`.
+ */
+export function runFold(config: RunConfig, dataset: LoadedDataset): PreparedFold {
+  return prepareFold(dataset, {
+    fold: config.fold,
+    folds: config.folds,
+    splitSeed: config.splitSeed,
+    fraction: config.fraction,
+    patchSize: config.imageSize,
+    // Validated by the sweep config's `data` schema (dataProtocolSchema).
+    ...(config.data as { trainPatches?: number; scale?: number; validationGroups?: number }),
+  });
+}
+
+/** The run's model, initialised from the run's seed. */
+export function runModel(config: RunConfig, split: PreparedFold): LayersModel {
+  return buildModel({
+    // The sweep config validated these names; buildModel checks them again.
+    name: config.model as ModelName,
+    preset: config.modelPreset as PresetName,
+    inChannels: split.train.channels,
+    numClasses: split.classNames.length,
+    inputSize: config.imageSize,
+    seed: config.seed,
+  });
+}
+
+/** The run's training batches: every epoch a fresh shuffle, crops and flips from the run's seed. */
+export function runBatches(config: RunConfig, split: PreparedFold): (epoch: number) => Iterable<PreparedFold['train']> {
+  return trainingBatches(split.train, { batchSize: config.batchSize, seed: config.seed, flip: true, ...split.trainSampling });
 }
 
 /**
@@ -221,6 +239,11 @@ function saveSamples(
   const relative = join(options.samplesFolder, `${run.id}.json`);
   writeFileAtomic(join(options.resultsDirectory, relative), JSON.stringify(samples));
   return relative;
+}
+
+/** NaN (a class absent everywhere) and missing values are stored as null. */
+function finiteOrNull(value: number | undefined): number | null {
+  return value !== undefined && Number.isFinite(value) ? value : null;
 }
 
 /** Min-max stretches one image to 0..255 (the patches may be normalised to any range). */

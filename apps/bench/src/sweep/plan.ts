@@ -56,6 +56,7 @@ export function planSweep(config: SweepConfig): PlannedRun[] {
                 fraction,
                 fold,
                 folds: config.folds,
+                splitSeed: config.splitSeed,
                 seed,
                 imageSize: config.imageSize,
                 epochs: config.epochs,

@@ -5,6 +5,7 @@ import { runId } from '../run-id';
 export function testConfig(overrides: Partial<RunConfig> = {}): RunConfig {
   return {
     dataset: 'synthetic-drosophila', model: 'unet', modelPreset: 'tiny', loss: { name: 'ml' }, fraction: 1, fold: 0, folds: 5,
+    splitSeed: 0,
     seed: 0, imageSize: 32, epochs: 1, batchSize: 4, learningRate: 0.001, backend: 'cpu', data: {}, ...overrides,
   };
 }

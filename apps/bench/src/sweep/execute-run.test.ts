@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { writeSyntheticDrosophila, type PatchSet } from '@tfseg/datasets';
+import { parseSweepConfig } from '../config/sweep-config';
+import { fixedStepEpochs, loadDataset, runBatches, runFold, runModel } from './execute-run';
+import { planSweep } from './plan';
+
+let root: string;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  root = mkdtempSync(join(tmpdir(), 'tfseg-execute-run-'));
+  writeSyntheticDrosophila(root, { images: 10, size: 64 });
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Two runs of one setting that differ only in their seed. */
+function twoSeeds(extra: Record<string, unknown> = {}): ReturnType<typeof planSweep> {
+  return planSweep(parseSweepConfig({
+    datasets: [{ name: 'synthetic-drosophila', root }],
+    models: [{ name: 'unet', preset: 'tiny' }],
+    losses: [{ name: 'ml' }],
+    foldIndices: [1],
+    seeds: [0, 1],
+    imageSize: 16,
+    epochs: 2,
+    ...extra,
+  }));
+}
+
+/** Every batch of an epoch, concatenated: the pixels and masks the run trains on. */
+function epochData(batches: (epoch: number) => Iterable<PatchSet>, epoch: number): { images: number[]; labels: number[] } {
+  const images: number[] = [];
+  const labels: number[] = [];
+  for (const batch of batches(epoch)) {
+    images.push(...batch.images);
+    labels.push(...batch.labels);
+  }
+  return { images, labels };
+}
+
+describe('a run of the sweep', () => {
+  it('two seeds of one setting see the same split but start from different weights and draw different batches', async () => {
+    const [first, second] = twoSeeds();
+    expect(first!.config.seed).not.toBe(second!.config.seed);
+    const dataset = await loadDataset('synthetic-drosophila', root);
+    const [foldA, foldB] = [runFold(first!.config, dataset), runFold(second!.config, dataset)];
+    expect(foldA.split).toEqual(foldB.split);
+    expect(foldA.train.images).toEqual(foldB.train.images);
+    expect(foldA.test.images).toEqual(foldB.test.images);
+    const [modelA, modelB] = [runModel(first!.config, foldA), runModel(second!.config, foldB)];
+    try {
+      const kernel = (model: tf.LayersModel): Float32Array => model.getWeights()[0]!.dataSync() as Float32Array;
+      expect(kernel(modelA)).not.toEqual(kernel(modelB));
+      expect(kernel(runModel(first!.config, foldA))).toEqual(kernel(modelA)); // one seed, one initialisation
+    } finally {
+      modelA.dispose();
+      modelB.dispose();
+    }
+    expect(epochData(runBatches(first!.config, foldA), 0)).not.toEqual(epochData(runBatches(second!.config, foldB), 0));
+  });
+
+  it('two epochs of one run see different crops and flips of the same training images; one (seed, epoch) repeats exactly', async () => {
+    const [run] = twoSeeds();
+    const dataset = await loadDataset('synthetic-drosophila', root);
+    const fold = runFold(run!.config, dataset);
+    expect(fold.trainSampling).toEqual({ crop: { size: 16 }, samplesPerEpoch: 48 });
+    const batches = runBatches(run!.config, fold);
+    const [zero, one] = [epochData(batches, 0), epochData(batches, 1)];
+    expect(zero.images).toHaveLength(48 * 16 * 16);
+    expect(one.images).not.toEqual(zero.images);
+    expect(epochData(batches, 1)).toEqual(one);
+    // With fixed-step epochs (the CPU presets), every pass is augmented afresh too.
+    const stepped = fixedStepEpochs(batches, 20);
+    const stepA = [...stepped(0)];
+    const stepB = [...stepped(1)];
+    expect(stepA).toHaveLength(20);
+    expect(stepA[0]!.images).not.toEqual(stepA[12]!.images); // pass 2 of epoch 0 is a new draw, not a repeat of pass 1
+    expect(stepA.map((batch) => batch.images)).not.toEqual(stepB.map((batch) => batch.images));
+  });
+
+  it('a config splitSeed is part of the run: another split seed moves the split, and the run id', async () => {
+    const [protocol] = twoSeeds();
+    const [other] = twoSeeds({ splitSeed: 5 });
+    expect(protocol!.config.splitSeed).toBe(0);
+    expect(other!.id).not.toBe(protocol!.id);
+    const dataset = await loadDataset('synthetic-drosophila', root);
+    const splits = [protocol, other].map((run) => [0, 1, 2, 3, 4].map((fold) => runFold({ ...run!.config, fold }, dataset).split.groups.test));
+    expect(splits[1]).not.toEqual(splits[0]);
+  });
+});

@@ -49,6 +49,19 @@ export function paperTableName(table: SettingTable): string {
   return numbers.length ? numbers.map((number) => `Table ${number}`).join(', ') : 'not in the paper';
 }
 
+/**
+ * The sentence above a setting's paired tests: which additive λ they compare against and why — the λ
+ * with the highest mean validation mIoU, so the baseline is not picked on the test data it is judged on.
+ */
+export function pairedTestsIntro(tests: readonly PairedTest[]): string {
+  const first = tests[0];
+  if (!first) return '';
+  return (
+    `Paired tests against the dataset-tuned additive loss, λ = ${first.baselineLambda}: the λ with the highest mean ` +
+    `validation mIoU in this setting (${first.baselineValidationMeanIoU.toFixed(2)} %), chosen on the validation parts, not on the test parts.`
+  );
+}
+
 /** The explanation printed above the tables in every format. */
 export function tableLegend(): string {
   return (

@@ -6,6 +6,7 @@ import { settingTitle } from './content';
 import { datasetLabel, modelLabel } from './labels';
 import { figureFiveSpec, figureOneSpec, traceLossCurves } from './loss-curve-plots';
 import { isProposedLoss } from './losses';
+import { validationChosenAdditive } from './paired';
 import type { OverlayColumn } from './overlays';
 import { decodePixels, overlayPng, readSamples } from './overlays';
 import { fractionSpec, lambdaSpec, trainingCurvesSpec } from './plots';
@@ -59,13 +60,11 @@ export async function lossCurveFigures(): Promise<Figure[]> {
 }
 
 /**
- * A Fig. 3/4-style overlay for one setting: the best additive loss against ML and CAML on the same
- * fold and seed (so the same test patches). Returns a note instead when the samples do not line up.
+ * A Fig. 3/4-style overlay for one setting: the validation-chosen additive loss (the paired tests'
+ * baseline) against ML and CAML on the same fold and seed (so the same test patches). Returns a note instead when the samples do not line up.
  */
 export async function overlayFigure(table: SettingTable, resultsDir: string): Promise<Figure | string | undefined> {
-  const baseline = table.rows
-    .filter((row) => row.loss.name === 'additive' && row.meanIoU.ours)
-    .sort((a, b) => b.meanIoU.ours!.mean - a.meanIoU.ours!.mean)[0];
+  const baseline = validationChosenAdditive(table)?.row;
   const proposed = table.rows.filter((row) => isProposedLoss(row.loss));
   if (!baseline || proposed.length === 0) return undefined;
   const pair = findSharedRun(baseline, proposed);

@@ -3,7 +3,7 @@
  * scripts, fonts or any other external resource, so the file can be mailed or archived as is.
  */
 import type { Figure, ReportContent } from './content';
-import { paperTableName, settingTitle, tableLegend } from './content';
+import { pairedTestsIntro, paperTableName, settingTitle, tableLegend } from './content';
 import type { Grid, GridCell } from './grid';
 import { ablationGrid, pairedGrid, settingGrid } from './grid';
 import { paperTables } from './paper-tables';
@@ -50,7 +50,7 @@ export function renderHtml(content: ReportContent): string {
       `<p>Paper: ${escapeHtml(paperTableName(section.table))}.</p>`,
       gridToHtml(settingGrid(section.table), 'results'),
     );
-    if (section.tests.length) body.push('<p>Paired tests against the best additive λ:</p>', gridToHtml(pairedGrid(section.tests), 'paired'));
+    if (section.tests.length) body.push(`<p>${escapeHtml(pairedTestsIntro(section.tests))}</p>`, gridToHtml(pairedGrid(section.tests), 'paired'));
     body.push(...section.figures.map(figureToHtml), '</section>');
   }
   if (ablation) body.push('<section id="ablation"><h2>Ablation: constant r instead of the Dice score D (Table 4)</h2><p>mIoU in %.</p>', gridToHtml(ablation, 'ablation'), '</section>');

@@ -2,7 +2,7 @@
 import type { Grid } from './grid';
 import { ablationGrid, pairedGrid, settingGrid } from './grid';
 import type { Figure, ReportContent } from './content';
-import { paperTableName, settingTitle, tableLegend } from './content';
+import { pairedTestsIntro, paperTableName, settingTitle, tableLegend } from './content';
 import { paperTables } from './paper-tables';
 import { PROVENANCE_LEGEND, provenanceGrid } from './provenance';
 
@@ -12,7 +12,7 @@ export function renderMarkdown(content: ReportContent): string {
   for (const note of content.notes) lines.push(`> ${escapeMarkdown(note)}`, '');
   for (const section of content.sections) {
     lines.push(`## ${escapeMarkdown(settingTitle(section.table))}`, '', `Paper: ${escapeMarkdown(paperTableName(section.table))}.`, '', ...gridToMarkdown(settingGrid(section.table)), '');
-    if (section.tests.length) lines.push('Paired tests against the best additive λ:', '', ...gridToMarkdown(pairedGrid(section.tests)), '');
+    if (section.tests.length) lines.push(escapeMarkdown(pairedTestsIntro(section.tests)), '', ...gridToMarkdown(pairedGrid(section.tests)), '');
     lines.push(...section.figures.flatMap(figureLink));
   }
   const ablation = ablationGrid(content.sections.map((section) => section.table));

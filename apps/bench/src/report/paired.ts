@@ -1,7 +1,8 @@
 /**
- * Paired tests of the proposed losses against the best additive loss of a setting: ML and CAML each
- * against the additive λ with the highest mean mIoU, pairing runs that share a fold and a seed (the
- * same data split and initialization), so the split-to-split variation cancels.
+ * Paired tests of the proposed losses against the dataset-tuned additive loss of a setting: ML and CAML
+ * each against the additive λ with the highest mean VALIDATION mIoU — chosen on the validation parts, never
+ * on the test parts the comparison is judged on — pairing runs that share a fold and a seed (the same data
+ * split and initialization), so the split-to-split variation cancels.
  */
 import type { PairedComparison } from '@tfseg/cross-validation';
 import { pairedComparison } from '@tfseg/cross-validation';
@@ -9,10 +10,13 @@ import type { RunRecord } from '../results/record';
 import type { LossRow, SettingTable } from './aggregate';
 import { isProposedLoss } from './losses';
 
-/** One comparison of a proposed loss with the best additive loss of its table. */
+/** One comparison of a proposed loss with the validation-chosen additive loss of its table. */
 export interface PairedTest {
   proposed: string;
   baseline: string;
+  /** The baseline's λ and its mean validation mIoU in % (what chose it). */
+  baselineLambda: number;
+  baselineValidationMeanIoU: number;
   /** Number of (fold, seed) pairs present for both losses. */
   pairs: number;
   /** mIoU in percentage points, proposed − additive; absent when the test could not be run (`reason` says why). */
@@ -20,16 +24,36 @@ export interface PairedTest {
   reason: string | undefined;
 }
 
-/** Paired tests of ML and CAML against the best additive λ (by mean mIoU) in one table. */
-export function pairedTests(table: SettingTable): PairedTest[] {
-  const additive = table.rows
-    .filter((row) => row.loss.name === 'additive' && row.meanIoU.ours !== null)
-    .sort((a, b) => b.meanIoU.ours!.mean - a.meanIoU.ours!.mean)[0];
-  if (!additive) return [];
-  return table.rows.filter((row) => isProposedLoss(row.loss) && row.meanIoU.ours !== null).map((row) => pairedTest(row, additive));
+/**
+ * The validation mIoU (fraction) of a run: on the validation part, with the weights that were tested
+ * (the best epoch); `undefined` for a failed run or one trained without a validation part.
+ */
+export function validationMeanIoU(run: RunRecord): number | undefined {
+  const value = run.validationMeanIoU ?? run.curves?.validationMeanIoU[run.curves.bestEpoch];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-function pairedTest(proposed: LossRow, baseline: LossRow): PairedTest {
+/** The additive row with the highest mean validation mIoU (in %), among rows whose runs all have one; ties keep the smaller λ. */
+export function validationChosenAdditive(table: SettingTable): { row: LossRow; validationMeanIoU: number } | undefined {
+  let best: { row: LossRow; validationMeanIoU: number } | undefined;
+  for (const row of table.rows) {
+    if (row.loss.name !== 'additive' || row.runs.length === 0) continue;
+    const scores = row.runs.map(validationMeanIoU);
+    if (scores.some((score) => score === undefined)) continue;
+    const mean = (100 * (scores as number[]).reduce((sum, score) => sum + score, 0)) / scores.length;
+    if (!best || mean > best.validationMeanIoU || (mean === best.validationMeanIoU && (row.loss.lambda ?? 0) < (best.row.loss.lambda ?? 0))) best = { row, validationMeanIoU: mean };
+  }
+  return best;
+}
+
+/** Paired tests of ML and CAML against the additive λ with the highest mean validation mIoU in one table. */
+export function pairedTests(table: SettingTable): PairedTest[] {
+  const additive = validationChosenAdditive(table);
+  if (!additive) return [];
+  return table.rows.filter((row) => isProposedLoss(row.loss) && row.meanIoU.ours !== null).map((row) => pairedTest(row, additive.row, additive.validationMeanIoU));
+}
+
+function pairedTest(proposed: LossRow, baseline: LossRow, baselineValidationMeanIoU: number): PairedTest {
   const baselineByPair = new Map(baseline.runs.map((run) => [pairKey(run), run.meanIoU! * 100]));
   const proposedValues: number[] = [];
   const baselineValues: number[] = [];
@@ -39,7 +63,7 @@ function pairedTest(proposed: LossRow, baseline: LossRow): PairedTest {
     proposedValues.push(run.meanIoU! * 100);
     baselineValues.push(other);
   }
-  const result = { proposed: proposed.label, baseline: baseline.label, pairs: proposedValues.length };
+  const result = { proposed: proposed.label, baseline: baseline.label, baselineLambda: baseline.loss.lambda ?? 0, baselineValidationMeanIoU, pairs: proposedValues.length };
   if (proposedValues.length < 2) return { ...result, comparison: undefined, reason: 'n too small' };
   try {
     return { ...result, comparison: pairedComparison(proposedValues, baselineValues), reason: undefined };

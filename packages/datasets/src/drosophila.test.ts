@@ -100,12 +100,12 @@ describe('drosophila (the real vendored stack 1)', () => {
     const tested: string[] = [];
     for (let fold = 0; fold < 5; fold++) {
       const prepared = prepareFold(dataset, { fold });
-      expect([prepared.train.count, prepared.validation.count, prepared.test.count]).toEqual([15, 16, 64]);
+      expect([prepared.train.length, prepared.validation.count, prepared.test.count]).toEqual([15, 16, 64]);
       expect(prepared.trainSampling).toEqual({ crop: { size: 256 }, samplesPerEpoch: 48 });
-      expect([prepared.train.height, prepared.train.width, prepared.train.channels, prepared.test.height]).toEqual([1024, 1024, 1, 256]);
+      expect([prepared.train[0]!.height, prepared.train[0]!.width, prepared.train[0]!.channels, prepared.test.height]).toEqual([1024, 1024, 1, 256]);
       const testImages = new Set(prepared.test.sourceIds);
       expect(testImages.size).toBe(4);
-      for (const id of prepared.train.sourceIds) expect(testImages.has(id)).toBe(false);
+      for (const { id } of prepared.train) expect(testImages.has(id)).toBe(false);
       tested.push(...testImages);
     }
     expect(tested.sort()).toEqual(dataset.samples.map((sample) => sample.id));
@@ -113,7 +113,7 @@ describe('drosophila (the real vendored stack 1)', () => {
 
   it('scale 0.25 turns the 1024² images into 256² with 64² patches, keeping 16 tiles per image', () => {
     const prepared = prepareFold(dataset, { fold: 2, scale: 0.25 });
-    expect([prepared.test.count, prepared.test.height, prepared.train.height, prepared.trainSampling.crop.size, prepared.trainSampling.samplesPerEpoch]).toEqual([64, 64, 256, 64, 48]);
+    expect([prepared.test.count, prepared.test.height, prepared.train[0]!.height, prepared.trainSampling.crop.size, prepared.trainSampling.samplesPerEpoch]).toEqual([64, 64, 256, 64, 48]);
   });
 });
 

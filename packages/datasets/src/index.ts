@@ -28,7 +28,7 @@ export {
   type SplitFoldOptions,
   type TrainSampling,
 } from './prepare-fold';
-export type { PatchSet } from './patch-set';
+export type { PatchSet, PatchSource } from './patch-set';
 export { trainingBatches, trainingBatchesOptionsSchema, DEFAULT_CROP_MIN_SCALE, type TrainingBatchesOptions } from './training-batches';
 export { toTensors } from './tensors';
 export { statsOf } from './source';

@@ -12,6 +12,7 @@ import {
   writeSyntheticDrosophila,
   type LoadedDataset,
   type PatchSet,
+  type PatchSource,
   type Sample,
 } from '@tfseg/datasets';
 
@@ -60,9 +61,9 @@ describe('prepareFold', () => {
 
   it('keeps the training images whole; trainingBatches cuts 48 random crops per epoch from them, image and mask from the same place, afresh each epoch', () => {
     const { train, trainSampling, validation, test, split } = prepareFold(dataset, { fold: 1 });
-    expect([train.count, train.height, train.width]).toEqual([7, 32, 32]); // 10 images − 2 test − 1 validation
+    expect([train.length, train[0]!.height, train[0]!.width]).toEqual([7, 32, 32]); // 10 images − 2 test − 1 validation
     expect(trainSampling).toEqual({ crop: { size: 8 }, samplesPerEpoch: 48 });
-    expect(new Set(train.sourceIds)).toEqual(new Set(split.groups.train));
+    expect(new Set(train.map((image) => image.id))).toEqual(new Set(split.groups.train));
     const heldOut = new Set([...validation.sourceIds, ...test.sourceIds]);
     const batches = trainingBatches(train, { batchSize: 4, seed: 3, ...trainSampling });
     const origins = (epoch: number): string[] => {
@@ -107,13 +108,13 @@ describe('prepareFold', () => {
 
   it('depends on no run seed: the split is fixed by the protocol seed; reduced training sets are nested and shrink the crops per epoch', () => {
     const full = prepareFold(dataset, { fold: 2 });
-    expect(prepareFold(dataset, { fold: 2 }).train.images).toEqual(full.train.images);
+    expect(prepareFold(dataset, { fold: 2 }).train).toEqual(full.train);
     expect(prepareFold(dataset, { fold: 2, splitSeed: PROTOCOL_SPLIT_SEED }).split).toEqual(full.split);
     expect(() => prepareFold(dataset, { fold: 2, seed: 5 } as never)).toThrow(/options: Unrecognized key: "seed"/);
     const half = prepareFold(dataset, { fold: 2, fraction: 0.5 });
     const quarter = prepareFold(dataset, { fold: 2, fraction: 0.25 });
     expect([half.trainSampling.samplesPerEpoch, quarter.trainSampling.samplesPerEpoch]).toEqual([24, 12]);
-    const images = (set: PatchSet): Set<string> => new Set(set.sourceIds);
+    const images = (train: PatchSource[]): Set<string> => new Set(train.map((image) => image.id));
     for (const id of images(quarter.train)) expect(images(half.train).has(id)).toBe(true);
     for (const id of images(half.train)) expect(images(full.train).has(id)).toBe(true);
     expect(images(quarter.train).size).toBeLessThan(images(full.train).size);
@@ -127,7 +128,7 @@ describe('prepareFold', () => {
 
   it('scale downsizes images before patching (area for images, nearest for masks)', () => {
     const scaled = prepareFold(dataset, { fold: 0, scale: 0.5 });
-    expect([scaled.test.height, scaled.test.count, scaled.train.height, scaled.trainSampling.crop.size]).toEqual([4, 32, 16, 4]); // 16² images, 4² patches: still 16 per image
+    expect([scaled.test.height, scaled.test.count, scaled.train[0]!.height, scaled.trainSampling.crop.size]).toEqual([4, 32, 16, 4]); // 16² images, 4² patches: still 16 per image
     const sample = sampleById(scaled.test.sourceIds[0] as string);
     const expectedTopLeft = ((sample.image[0] as number) + (sample.image[1] as number) + (sample.image[32] as number) + (sample.image[33] as number)) / 4;
     expect(scaled.test.images[0]).toBeCloseTo(expectedTopLeft, 6);
@@ -139,11 +140,11 @@ describe('prepareFold', () => {
     const covid = await getDataset('synthetic-covid19-ct').load({ root: join(root, 'covid') });
     expect(covid.protocol).toMatchObject({ resizeTo: 16, patchSize: 16, validationGroups: 1 });
     const prepared = prepareFold(covid, { fold: 0 });
-    expect([prepared.train.count, prepared.validation.count, prepared.test.count, prepared.test.height]).toEqual([7, 1, 2, 16]);
+    expect([prepared.train.length, prepared.validation.count, prepared.test.count, prepared.test.height]).toEqual([7, 1, 2, 16]);
     expect(prepared.trainSampling).toEqual({ crop: { size: 16 }, samplesPerEpoch: 7 });
     expect(prepared.classNames).toEqual(covid.classNames);
     const seen = [...trainingBatches(prepared.train, { batchSize: 4, seed: 1, ...prepared.trainSampling })(0)].flatMap((batch) => batch.sourceIds);
-    expect(seen.sort()).toEqual([...prepared.train.sourceIds].sort());
+    expect(seen.sort()).toEqual(prepared.train.map((image) => image.id).sort());
   });
 
   it('names bad options', () => {

@@ -62,8 +62,11 @@ export interface TrainSampling {
 
 /** One fold of the paper's protocol, as patches. */
 export interface PreparedFold {
-  /** The training images at the protocol's size (whole images, not yet cropped: {@link trainingBatches} crops them afresh every epoch). */
-  train: PatchSet;
+  /**
+   * The training images at the protocol's size, whole (not yet cropped: {@link trainingBatches} crops them
+   * afresh every epoch); they may differ in size (the folder dataset).
+   */
+  train: PatchSource[];
   /** How {@link trainingBatches} draws training patches from `train` each epoch. */
   trainSampling: TrainSampling;
   validation: PatchSet;
@@ -132,7 +135,7 @@ export function prepareFold(dataset: LoadedDataset, options: PrepareFoldOptions)
   const trainSources = split.items.train.map(prepare);
   const trainPatches = parsed.trainPatches ?? protocol.trainPatches;
   return {
-    train: wholeImages(trainSources, dataset.inputChannels),
+    train: trainSources,
     trainSampling: {
       crop: { size: patchSize },
       samplesPerEpoch: trainPatches === undefined ? trainSources.length : Math.max(1, Math.round(trainPatches * parsed.fraction)),
@@ -176,15 +179,3 @@ export function tiles(sources: PatchSource[], size: number, channels: number): P
   return set;
 }
 
-/** The sources as one patch each (they share one size after resizing; a mixed-size folder is refused). */
-function wholeImages(sources: PatchSource[], channels: number): PatchSet {
-  const first = sources[0] as PatchSource;
-  const set = allocatePatchSet(sources.length, first.height, first.width, channels);
-  sources.forEach((source, index) => {
-    if (source.height !== first.height || source.width !== first.width) {
-      throw new DatasetError(`Error in prepareFold: training images must share one size after resizing, but ${source.id} is ${source.width}x${source.height} and ${first.id} is ${first.width}x${first.height}`);
-    }
-    copyPatch(source, 0, 0, false, set, index);
-  });
-  return set;
-}

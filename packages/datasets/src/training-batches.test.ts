@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { resizeImage, resizeMask, toTensors, trainingBatches, type PatchSet } from '@tfseg/datasets';
+import { resizeImage, resizeMask, toTensors, trainingBatches, type PatchSet, type PatchSource } from '@tfseg/datasets';
 
 /** Patches whose intensity encodes (patch, row, column), so every output pixel tells where it came from. */
 function codedPatches(count: number, height: number, width: number): PatchSet {
@@ -118,6 +118,18 @@ describe('trainingBatches', () => {
     }
     expect([...counts.values()].sort()).toEqual([3, 3, 4]);
     expect(origins.size).toBeGreaterThan(5);
+  });
+
+  it('crops training images of different sizes into patches of one size, and needs crop to do so', () => {
+    const images: PatchSource[] = [[6, 9], [12, 7]].map(([height, width], index) => ({
+      id: `image${index}`, height: height!, width: width!, channels: 1,
+      image: Float32Array.from({ length: height! * width! }, (_, i) => i), mask: new Uint8Array(height! * width!),
+    }));
+    const batches = [...trainingBatches(images, { batchSize: 4, seed: 1, samplesPerEpoch: 8, crop: { size: 5 } })(0)];
+    expect(batches.map((batch) => [batch.count, batch.height, batch.width])).toEqual([[4, 5, 5], [4, 5, 5]]);
+    expect(new Set(batches.flatMap((batch) => batch.sourceIds))).toEqual(new Set(['image0', 'image1']));
+    expect(() => trainingBatches(images, { seed: 1 })).toThrow('Error in trainingBatches: images of different sizes (image0 9x6, image1 7x12) need options.crop');
+    expect(() => trainingBatches(images, { seed: 1, crop: { size: 7 } })).toThrow('Error in trainingBatches: options.crop.size 7 is larger than the 9x6 image image0');
   });
 
   it('drops the last smaller batch on request and names bad arguments', () => {

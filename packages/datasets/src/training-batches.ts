@@ -28,7 +28,7 @@ export const trainingBatchesOptionsSchema = z.object({
     size: z.number().int().positive(),
     minScale: z.number().gt(0).max(1).default(DEFAULT_CROP_MIN_SCALE),
   }).strict().optional(),
-  /** Patches per epoch: `train.count` by default (every image once); more cycles the images, each cropped afresh. */
+  /** Patches per epoch: one per training image by default; more cycles the images, each cropped afresh. */
   samplesPerEpoch: z.number().int().positive().optional(),
   /** Leave out the last, smaller batch of an epoch. */
   dropLast: z.boolean().default(false),
@@ -38,46 +38,59 @@ export type TrainingBatchesOptions = z.input<typeof trainingBatchesOptionsSchema
 
 /**
  * Seeded augmentation and batching (Sec. 4.1: batch size 4, random cropping and random horizontal
- * flipping). Returns `epoch => batches`. Each epoch draws `samplesPerEpoch` patches — image `i mod n` for
+ * flipping) of `train`: a PatchSet, or images of any sizes (`prepareFold`'s `train`; then `crop` is
+ * required, so that every patch of a batch has one size). Returns `epoch => batches`. Each epoch draws `samplesPerEpoch` patches — image `i mod n` for
  * draw `i`, so every image gives ⌊s/n⌋ or ⌈s/n⌉ — in a shuffled order, each through
  * {@link augmentedPatch} with a fresh crop and flip. Everything random comes from
  * `seedStream(seed, 'trainingBatches', epoch)`: the same (seed, epoch) always gives the same batches,
  * two epochs give different ones; `train` is never modified.
  */
-export function trainingBatches(train: PatchSet, options: TrainingBatchesOptions): (epoch: number) => Iterable<PatchSet> {
+export function trainingBatches(train: PatchSet | readonly PatchSource[], options: TrainingBatchesOptions): (epoch: number) => Iterable<PatchSet> {
   const { batchSize, seed, flip, crop, samplesPerEpoch, dropLast } = parseWithSchema(trainingBatchesOptionsSchema, options, 'trainingBatches', DatasetError);
-  if (train.count < 1) throw new DatasetError('Error in trainingBatches: train must hold at least one patch, but got 0');
-  if (crop !== undefined && (crop.size > train.height || crop.size > train.width)) {
-    throw new DatasetError(`Error in trainingBatches: options.crop.size ${crop.size} is larger than the ${train.width}x${train.height} patches`);
+  const sources = 'count' in train ? patchesOf(train) : [...train];
+  const first = sources[0];
+  if (first === undefined) throw new DatasetError('Error in trainingBatches: train must hold at least one patch, but got 0');
+  for (const source of sources) {
+    if (source.channels !== first.channels) throw new DatasetError(`Error in trainingBatches: every training image must have ${first.channels} channel(s) like ${first.id}, but ${source.id} has ${source.channels}`);
+    if (crop !== undefined && (crop.size > source.height || crop.size > source.width)) {
+      throw new DatasetError(`Error in trainingBatches: options.crop.size ${crop.size} is larger than the ${source.width}x${source.height} ${'count' in train ? 'patches' : `image ${source.id}`}`);
+    }
+    if (crop === undefined && (source.height !== first.height || source.width !== first.width)) {
+      throw new DatasetError(`Error in trainingBatches: images of different sizes (${first.id} ${first.width}x${first.height}, ${source.id} ${source.width}x${source.height}) need options.crop`);
+    }
   }
-  const samples = samplesPerEpoch ?? train.count;
-  const patchPixels = train.height * train.width;
-  const patch = (index: number): PatchSource => ({
-    id: train.sourceIds[index] ?? '',
-    height: train.height,
-    width: train.width,
-    channels: train.channels,
-    image: train.images.subarray(index * patchPixels * train.channels, (index + 1) * patchPixels * train.channels),
-    mask: train.labels.subarray(index * patchPixels, (index + 1) * patchPixels),
-  });
-  const height = crop?.size ?? train.height;
-  const width = crop?.size ?? train.width;
+  const samples = samplesPerEpoch ?? sources.length;
+  const height = crop?.size ?? first.height;
+  const width = crop?.size ?? first.width;
   return (epoch: number) => {
     if (!Number.isInteger(epoch) || epoch < 0) throw new DatasetError(`Error in trainingBatches: epoch must be an integer ≥ 0, but got ${epoch}`);
     return {
       *[Symbol.iterator]() {
         const random = seedStream(seed, 'trainingBatches', epoch);
-        const order = random.shuffle(Array.from({ length: samples }, (_, draw) => draw % train.count));
+        const order = random.shuffle(Array.from({ length: samples }, (_, draw) => draw % sources.length));
         const batches = dropLast ? Math.floor(samples / batchSize) : Math.ceil(samples / batchSize);
         for (let b = 0; b < batches; b++) {
           const members = order.slice(b * batchSize, (b + 1) * batchSize);
-          const batch = allocatePatchSet(members.length, height, width, train.channels);
-          members.forEach((member, slot) => augmentedPatch(patch(member), random, { flip, crop }, batch, slot));
+          const batch = allocatePatchSet(members.length, height, width, first.channels);
+          members.forEach((member, slot) => augmentedPatch(sources[member] as PatchSource, random, { flip, crop }, batch, slot));
           yield batch;
         }
       },
     };
   };
+}
+
+/** Each patch of a set as a source (views, no copies). */
+function patchesOf(set: PatchSet): PatchSource[] {
+  const pixels = set.height * set.width;
+  return Array.from({ length: set.count }, (_, index) => ({
+    id: set.sourceIds[index] ?? '',
+    height: set.height,
+    width: set.width,
+    channels: set.channels,
+    image: set.images.subarray(index * pixels * set.channels, (index + 1) * pixels * set.channels),
+    mask: set.labels.subarray(index * pixels, (index + 1) * pixels),
+  }));
 }
 
 /**

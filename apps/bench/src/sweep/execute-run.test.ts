@@ -47,7 +47,7 @@ describe('a run of the sweep', () => {
     const dataset = await loadDataset('synthetic-drosophila', root);
     const [foldA, foldB] = [runFold(first!.config, dataset), runFold(second!.config, dataset)];
     expect(foldA.split).toEqual(foldB.split);
-    expect(foldA.train.images).toEqual(foldB.train.images);
+    expect(foldA.train).toEqual(foldB.train);
     expect(foldA.test.images).toEqual(foldB.test.images);
     const [modelA, modelB] = [runModel(first!.config, foldA), runModel(second!.config, foldB)];
     try {

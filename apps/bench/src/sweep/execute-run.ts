@@ -176,7 +176,7 @@ export function runModel(config: RunConfig, split: PreparedFold): LayersModel {
     // The sweep config validated these names; buildModel checks them again.
     name: config.model as ModelName,
     preset: config.modelPreset as PresetName,
-    inChannels: split.train.channels,
+    inChannels: split.test.channels,
     numClasses: split.classNames.length,
     inputSize: config.imageSize,
     seed: config.seed,
@@ -184,7 +184,7 @@ export function runModel(config: RunConfig, split: PreparedFold): LayersModel {
 }
 
 /** The run's training batches: every epoch a fresh shuffle, crops and flips from the run's seed. */
-export function runBatches(config: RunConfig, split: PreparedFold): (epoch: number) => Iterable<PreparedFold['train']> {
+export function runBatches(config: RunConfig, split: PreparedFold): (epoch: number) => Iterable<PreparedFold['test']> {
   return trainingBatches(split.train, { batchSize: config.batchSize, seed: config.seed, flip: true, ...split.trainSampling });
 }
 

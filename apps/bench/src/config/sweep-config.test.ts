@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { loadPreset, parseConfigText, presetNames } from './load-config';
+import { planSweep } from '../sweep/plan';
 import { parseSweepConfig } from './sweep-config';
 
 const presets = join(__dirname, '../../presets');
@@ -14,6 +15,20 @@ describe('sweep config', () => {
   it('fills the paper defaults (5 folds, batch 4, Adam 1e-3) for omitted fields', () => {
     const config = parseSweepConfig(minimal);
     expect(config).toMatchObject({ folds: 5, batchSize: 4, learningRate: 1e-3, fractions: [1], seeds: [0], backend: 'auto', threads: 'auto' });
+  });
+
+  it("accepts a model's baseWidth, batchNorm and init and Adam's ε, and carries them into every run", () => {
+    const config = parseSweepConfig({ ...minimal, models: [{ name: 'unet', preset: 'paper', baseWidth: 16, batchNorm: false, init: 'torch' }], adamEpsilon: 1e-8 });
+    const [run] = planSweep(config);
+    expect(run!.config).toMatchObject({ model: 'unet', modelPreset: 'paper', baseWidth: 16, batchNorm: false, init: 'torch', adamEpsilon: 1e-8, splitSeed: 0 });
+    const plain = planSweep(parseSweepConfig(minimal))[0]!.config;
+    expect(['baseWidth', 'batchNorm', 'init', 'adamEpsilon'].filter((key) => key in plain)).toEqual([]);
+    expect(() => parseSweepConfig({ ...minimal, models: [{ name: 'unet', preset: 'tiny', init: 'xavier' }] })).toThrow(/^config\.models\[0\]\.init: /);
+    expect(() => parseSweepConfig({ ...minimal, models: [{ name: 'unet', preset: 'tiny', baseWidth: 0 }] })).toThrow(/^config\.models\[0\]\.baseWidth: /);
+    expect(() => parseSweepConfig({ ...minimal, adamEpsilon: 0 })).toThrow(/^config\.adamEpsilon: /);
+    const paper = loadPreset('paper', presets);
+    expect(paper.models.every((model) => model.init === 'torch')).toBe(true);
+    expect(paper.adamEpsilon).toBe(1e-8);
   });
 
   it('names the bad field with its index and the rule', () => {

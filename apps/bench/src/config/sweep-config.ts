@@ -4,8 +4,8 @@
  * or YAML) or a preset is parsed once here, and the rest of the bench trusts the typed value.
  */
 import { splitFoldOptionsSchema } from '@tfseg/datasets';
-import { MODEL_NAMES, PRESET_NAMES } from '@tfseg/models';
-import { MAX_WASM_THREADS, wasmThreadsSchema } from '@tfseg/training';
+import { MODEL_NAMES, modelOptionsSchema, PRESET_NAMES } from '@tfseg/models';
+import { adamOptionsSchema, MAX_WASM_THREADS, wasmThreadsSchema } from '@tfseg/training';
 import { z } from 'zod';
 import { BenchError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
@@ -57,10 +57,18 @@ export const sweepDatasetSchema = z.union([
   }),
 ]);
 
-/** A model by its @tfseg/models name and preset (`paper`, `small`, `tiny`). */
+/**
+ * A model by its @tfseg/models name and preset (`paper`, `small`, `tiny`), optionally with the preset's
+ * width (`baseWidth`) or batch normalization (`batchNorm`) overridden — the paper's plain U-Net at any
+ * width is `{ name: unet, preset: paper, baseWidth: 16 }` — and its weight initialisation (`init`: `he`
+ * by default, `torch` for torch.nn's). The three options are @tfseg/models' own.
+ */
 export const sweepModelSchema = z.strictObject({
   name: z.enum(MODEL_NAMES, { error: (issue) => `must be one of ${MODEL_NAMES.join(', ')}, but got ${JSON.stringify(issue.input)}` }),
   preset: z.enum(PRESET_NAMES, { error: (issue) => `must be one of ${PRESET_NAMES.join(', ')}, but got ${JSON.stringify(issue.input)}` }),
+  baseWidth: modelOptionsSchema.shape.baseWidth,
+  batchNorm: modelOptionsSchema.shape.batchNorm,
+  init: modelOptionsSchema.shape.init.unwrap().optional(),
 });
 
 /** Parameters of the data protocol, passed to @tfseg/datasets' `prepareFold`. */
@@ -111,6 +119,8 @@ export const sweepConfigSchema = z
     stepsPerEpoch: z.number().int().positive().max(10_000_000, 'must be ≤ 10000000').optional(),
     batchSize: z.number().int().positive().max(4096, 'must be ≤ 4096').default(4),
     learningRate: z.number().positive().default(1e-3),
+    /** Adam's ε (@tfseg/training's `optimizer.epsilon`): Keras' 1e-7 when omitted; PyTorch's is 1e-8. */
+    adamEpsilon: adamOptionsSchema.shape.epsilon.unwrap().optional(),
     backend: backendNameSchema.default('auto'),
     data: dataProtocolSchema.default({}),
     /** Test patches saved per run for qualitative overlays (Fig. 3/4 style); 0 saves none. */

@@ -15,7 +15,9 @@ export function fractionLabel(fraction: number): string {
 
 /** One line naming a run's setting: `drosophila unet/small ml fraction=1/8 fold=0 seed=1`. */
 export function describeRun(config: RunConfig): string {
-  return `${config.dataset} ${config.model}/${config.modelPreset} ${lossLabel(config.loss)} fraction=${fractionLabel(config.fraction)} fold=${config.fold} seed=${config.seed}`;
+  const width = config.baseWidth === undefined ? '' : ` width=${config.baseWidth}`;
+  const norm = config.batchNorm === undefined ? '' : config.batchNorm ? ' bn' : ' no-bn';
+  return `${config.dataset} ${config.model}/${config.modelPreset}${width}${norm} ${lossLabel(config.loss)} fraction=${fractionLabel(config.fraction)} fold=${config.fold} seed=${config.seed}`;
 }
 
 /** One line for a finished run: status, id, setting, mIoU (or the error's first line) and time. */

@@ -4,7 +4,8 @@
  * its type; bump `RECORD_VERSION` on any incompatible change.
  */
 import { splitFoldOptionsSchema } from '@tfseg/datasets';
-import { trainingDeviceSchema } from '@tfseg/training';
+import { modelOptionsSchema } from '@tfseg/models';
+import { adamOptionsSchema, trainingDeviceSchema } from '@tfseg/training';
 import { z } from 'zod';
 
 /** Version of the record layout written by this bench. */
@@ -27,6 +28,11 @@ export const runConfigSchema = z.object({
   datasetHash: z.string().optional(),
   model: z.string(),
   modelPreset: z.string(),
+  /** @tfseg/models' overrides of the preset, present only when the config gives them. */
+  baseWidth: modelOptionsSchema.shape.baseWidth,
+  batchNorm: modelOptionsSchema.shape.batchNorm,
+  /** Weight initialisation (@tfseg/models' `init`); absent: its default, `he`. */
+  init: modelOptionsSchema.shape.init.unwrap().optional(),
   loss: recordLossSchema,
   /** Training fraction in (0, 1]: 1, 1/2, 1/4, 1/8. */
   fraction: z.number().gt(0).max(1),
@@ -41,6 +47,8 @@ export const runConfigSchema = z.object({
   stepsPerEpoch: z.number().int().positive().optional(),
   batchSize: z.number().int().positive(),
   learningRate: z.number().positive(),
+  /** Adam's ε; absent: @tfseg/training's default (Keras' 1e-7). */
+  adamEpsilon: adamOptionsSchema.shape.epsilon.unwrap().optional(),
   backend: z.string(),
   /** Dataset-protocol parameters (patch counts, scale, ...) as given to @tfseg/datasets. */
   data: z.record(z.string(), z.unknown()).default({}),

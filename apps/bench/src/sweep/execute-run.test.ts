@@ -89,4 +89,21 @@ describe('a run of the sweep', () => {
     const splits = [protocol, other].map((run) => [0, 1, 2, 3, 4].map((fold) => runFold({ ...run!.config, fold }, dataset).split.groups.test));
     expect(splits[1]).not.toEqual(splits[0]);
   });
+
+  it("builds the config's network: baseWidth, batchNorm and init reach @tfseg/models", async () => {
+    const [plain] = twoSeeds();
+    const [custom] = twoSeeds({ models: [{ name: 'unet', preset: 'tiny', baseWidth: 4, batchNorm: false, init: 'torch' }] });
+    const dataset = await loadDataset('synthetic-drosophila', root);
+    const fold = runFold(plain!.config, dataset);
+    const [a, b] = [runModel(plain!.config, fold), runModel(custom!.config, fold)];
+    try {
+      expect(b.countParams()).toBeLessThan(a.countParams());
+      expect(b.layers.some((layer) => layer.getClassName() === 'BatchNormalization')).toBe(false);
+      const firstBias = (model: tf.LayersModel): number[] => Array.from(model.layers.find((layer) => layer.getClassName() === 'Conv2D')!.getWeights()[1]?.dataSync() ?? []);
+      expect(firstBias(b).some((value) => value !== 0)).toBe(true); // torch biases are drawn, he biases are zero
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
 });

@@ -121,7 +121,7 @@ async function trainAndTest(
       epochs: config.epochs,
       seed: config.seed,
       batchSize: config.batchSize,
-      optimizer: { learningRate: config.learningRate },
+      optimizer: { learningRate: config.learningRate, ...(config.adamEpsilon === undefined ? {} : { epsilon: config.adamEpsilon }) },
       onProgress: (event: TrainingEvent) => {
         if (event.type !== 'step' && event.type !== 'epoch') return;
         const loss = event.type === 'step' ? event.loss : event.trainLoss;
@@ -180,6 +180,9 @@ export function runModel(config: RunConfig, split: PreparedFold): LayersModel {
     numClasses: split.classNames.length,
     inputSize: config.imageSize,
     seed: config.seed,
+    ...(config.baseWidth === undefined ? {} : { baseWidth: config.baseWidth }),
+    ...(config.batchNorm === undefined ? {} : { batchNorm: config.batchNorm }),
+    ...(config.init === undefined ? {} : { init: config.init }),
   });
 }
 

@@ -52,6 +52,9 @@ export function planSweep(config: SweepConfig): PlannedRun[] {
                 ...(datasetHash === undefined ? {} : { datasetHash }),
                 model: model.name,
                 modelPreset: model.preset,
+                ...(model.baseWidth === undefined ? {} : { baseWidth: model.baseWidth }),
+                ...(model.batchNorm === undefined ? {} : { batchNorm: model.batchNorm }),
+                ...(model.init === undefined ? {} : { init: model.init }),
                 loss,
                 fraction,
                 fold,
@@ -63,6 +66,7 @@ export function planSweep(config: SweepConfig): PlannedRun[] {
                 ...(config.stepsPerEpoch === undefined ? {} : { stepsPerEpoch: config.stepsPerEpoch }),
                 batchSize: config.batchSize,
                 learningRate: config.learningRate,
+                ...(config.adamEpsilon === undefined ? {} : { adamEpsilon: config.adamEpsilon }),
                 backend: config.backend,
                 data: { ...config.data },
               };

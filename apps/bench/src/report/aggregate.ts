@@ -40,9 +40,20 @@ export interface SettingTable {
   id: string;
   dataset: string;
   model: string;
+  /** The model's options beyond its name when a config set them (`width 16, no batch norm, torch init`); empty otherwise. */
+  variant: string;
   fraction: number;
   classNames: string[];
   rows: LossRow[];
+}
+
+/** The options that make one model a different network than its preset, as a short label (empty when none). */
+export function modelVariant(config: RunRecord['config']): string {
+  return [
+    config.baseWidth === undefined ? undefined : `width ${config.baseWidth}`,
+    config.batchNorm === undefined ? undefined : config.batchNorm ? 'batch norm' : 'no batch norm',
+    config.init === undefined ? undefined : `${config.init} init`,
+  ].filter((part) => part !== undefined).join(', ');
 }
 
 const MODEL_ORDER = ['unet', 'transunet', 'convformer-unet'];
@@ -52,7 +63,8 @@ export function aggregateRecords(records: readonly RunRecord[]): SettingTable[] 
   const groups = new Map<string, RunRecord[]>();
   for (const record of records) {
     const { dataset, model, fraction } = record.config;
-    const id = `${dataset}/${model}/${fraction}`;
+    const variant = modelVariant(record.config);
+    const id = `${dataset}/${model}${variant ? ` (${variant})` : ''}/${fraction}`;
     groups.set(id, [...(groups.get(id) ?? []), record]);
   }
   const tables = [...groups.entries()].map(([id, group]) => buildTable(id, group));
@@ -65,6 +77,7 @@ function compareTables(a: SettingTable, b: SettingTable): number {
     a.dataset.localeCompare(b.dataset) ||
     modelRank(a.model) - modelRank(b.model) ||
     a.model.localeCompare(b.model) ||
+    a.variant.localeCompare(b.variant) ||
     b.fraction - a.fraction
   );
 }
@@ -91,7 +104,7 @@ function buildTable(id: string, records: RunRecord[]): SettingTable {
     .sort((a, b) => compareLosses(a.loss, b.loss));
   markBest(rows.map((row) => row.meanIoU));
   classNames.forEach((_, index) => markBest(rows.map((row) => row.classIoU[index]!)));
-  return { id, dataset: first.dataset, model: first.model, fraction: first.fraction, classNames, rows };
+  return { id, dataset: first.dataset, model: first.model, variant: modelVariant(first), fraction: first.fraction, classNames, rows };
 }
 
 function buildRow(records: RunRecord[], classNames: string[], dataset: string, model: string, fraction: number): LossRow {

@@ -1,5 +1,6 @@
 /** What a report holds, independent of its format: sections per setting, figures, and notes. */
 import type { SettingTable } from './aggregate';
+import type { ExperimentSetting } from './experiment';
 import { datasetLabel, fractionLabel, modelLabel } from './labels';
 import type { PairedTest } from './paired';
 import { paperTables } from './paper-tables';
@@ -31,6 +32,8 @@ export interface ReportContent {
   /** Where the records came from, as given. */
   source: string;
   runs: { ok: number; failed: number };
+  /** The sweep's settings beside the paper's (the report's header). */
+  experiment: ExperimentSetting[];
   sections: SettingSection[];
   /** Figures across settings (mIoU against fraction, loss curves of Fig. 1/2/5). */
   overviewFigures: Figure[];
@@ -40,7 +43,7 @@ export interface ReportContent {
 
 /** `COVID-19 · U-Net · 1/8 training data`. */
 export function settingTitle(table: SettingTable): string {
-  return `${datasetLabel(table.dataset)} · ${modelLabel(table.model)} · ${fractionLabel(table.fraction)}`;
+  return `${datasetLabel(table.dataset)} · ${modelLabel(table.model)}${table.variant ? ` (${table.variant})` : ''} · ${fractionLabel(table.fraction)}`;
 }
 
 /** Which paper table the paper column of a setting comes from (`Table 1`), or a dash. */

@@ -38,11 +38,14 @@ export async function settingPlots(table: SettingTable): Promise<Figure[]> {
 /** mIoU against the training fraction, one plot per dataset × model. */
 export async function fractionPlots(tables: readonly SettingTable[]): Promise<Figure[]> {
   const groups = new Map<string, SettingTable[]>();
-  for (const table of tables) groups.set(`${table.dataset}/${table.model}`, [...(groups.get(`${table.dataset}/${table.model}`) ?? []), table]);
+  for (const table of tables) {
+    const key = `${table.dataset}/${table.model}${table.variant ? `/${table.variant}` : ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), table]);
+  }
   const figures: Figure[] = [];
   for (const [key, group] of groups) {
     const first = group[0]!;
-    const title = `mIoU against training fraction — ${datasetLabel(first.dataset)} · ${modelLabel(first.model)}`;
+    const title = `mIoU against training fraction — ${datasetLabel(first.dataset)} · ${modelLabel(first.model)}${first.variant ? ` (${first.variant})` : ''}`;
     const spec = fractionSpec(group, title);
     if (!spec) continue;
     figures.push({ id: `fraction-${fileStem(key)}`, title, caption: 'Mean mIoU per loss at each training fraction. Solid: ours; dashed: the paper.', file: `plots/fraction-${fileStem(key)}.svg`, kind: 'svg', data: await renderSvg(spec) });

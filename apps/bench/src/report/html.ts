@@ -4,6 +4,7 @@
  */
 import type { Figure, ReportContent } from './content';
 import { pairedTestsIntro, paperTableName, settingTitle, tableLegend } from './content';
+import { experimentGrid, experimentVerdict } from './experiment';
 import type { Grid, GridCell } from './grid';
 import { ablationGrid, pairedGrid, settingGrid } from './grid';
 import { paperTables } from './paper-tables';
@@ -34,6 +35,9 @@ export function renderHtml(content: ReportContent): string {
   const body: string[] = [
     `<h1>${escapeHtml(content.title)}</h1>`,
     `<p>Source: <code>${escapeHtml(content.source)}</code> — ${content.runs.ok} runs ok, ${content.runs.failed} failed.</p>`,
+    ...(content.experiment.length
+      ? ['<section id="experiment"><h2>The experiment</h2>', `<p>${escapeHtml(experimentVerdict(content.experiment))}</p>`, gridToHtml(experimentGrid(content.experiment), 'experiment'), '</section>']
+      : []),
     `<p class="legend">${escapeHtml(tableLegend())}</p>`,
     ...content.notes.map((note) => `<p class="note">${escapeHtml(note)}</p>`),
     '<nav><ul>',

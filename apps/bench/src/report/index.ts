@@ -15,6 +15,7 @@ import { renderCsv } from './csv';
 import { fractionPlots, lossCurveFigures, overlayFigure, settingPlots } from './figures';
 import { renderHtml } from './html';
 import { renderMarkdown } from './markdown';
+import { describeExperiment } from './experiment';
 import { pairedTests } from './paired';
 
 /** Options of {@link writeReport}. */
@@ -78,7 +79,7 @@ export async function buildReportContent(records: z.infer<typeof runRecordSchema
   const overviewFigures = [...(await fractionPlots(tables)), ...(withLossCurves ? await lossCurveFigures() : [])];
   const failed = records.filter((record) => record.status === 'failed').length;
   if (records.length === 0) notes.push('The results file holds no runs.');
-  return { title, source, runs: { ok: records.length - failed, failed }, sections, overviewFigures, notes };
+  return { title, source, runs: { ok: records.length - failed, failed }, experiment: describeExperiment(records), sections, overviewFigures, notes };
 }
 
 export { aggregateRecords, type Cell, type LossRow, type SettingTable, type Summary } from './aggregate';

@@ -3,12 +3,15 @@ import type { Grid } from './grid';
 import { ablationGrid, pairedGrid, settingGrid } from './grid';
 import type { Figure, ReportContent } from './content';
 import { pairedTestsIntro, paperTableName, settingTitle, tableLegend } from './content';
+import { experimentGrid, experimentVerdict } from './experiment';
 import { paperTables } from './paper-tables';
 import { PROVENANCE_LEGEND, provenanceGrid } from './provenance';
 
 /** Renders the report as GitHub-flavoured Markdown. */
 export function renderMarkdown(content: ReportContent): string {
-  const lines = [`# ${escapeMarkdown(content.title)}`, '', `Source: ${escapeMarkdown(content.source)} — ${content.runs.ok} runs ok, ${content.runs.failed} failed.`, '', escapeMarkdown(tableLegend()), ''];
+  const lines = [`# ${escapeMarkdown(content.title)}`, '', `Source: ${escapeMarkdown(content.source)} — ${content.runs.ok} runs ok, ${content.runs.failed} failed.`, ''];
+  if (content.experiment.length) lines.push('## The experiment', '', escapeMarkdown(experimentVerdict(content.experiment)), '', ...gridToMarkdown(experimentGrid(content.experiment)), '');
+  lines.push(escapeMarkdown(tableLegend()), '');
   for (const note of content.notes) lines.push(`> ${escapeMarkdown(note)}`, '');
   for (const section of content.sections) {
     lines.push(`## ${escapeMarkdown(settingTitle(section.table))}`, '', `Paper: ${escapeMarkdown(paperTableName(section.table))}.`, '', ...gridToMarkdown(settingGrid(section.table)), '');

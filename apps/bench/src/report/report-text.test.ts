@@ -3,6 +3,7 @@ import type { ReportContent } from './content';
 import fc from 'fast-check';
 import { csvCell, renderCsv } from './csv';
 import { escapeMarkdown, renderMarkdown } from './markdown';
+import { describeExperiment } from './experiment';
 import { pairedTests } from './paired';
 import { makeRecord, syntheticSweep } from './__fixtures__/synthetic-records';
 
@@ -12,6 +13,7 @@ function contentOf(records: ReturnType<typeof syntheticSweep>): ReportContent {
     title: 'Test report',
     source: 'results.jsonl',
     runs: { ok: records.length, failed: 0 },
+    experiment: describeExperiment(records),
     sections: tables.map((table) => ({ table, tests: pairedTests(table), figures: [] })),
     overviewFigures: [],
     notes: ['a note'],

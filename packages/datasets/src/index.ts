@@ -29,7 +29,7 @@ export {
   type TrainSampling,
 } from './prepare-fold';
 export type { PatchSet, PatchSource } from './patch-set';
-export { trainingBatches, trainingBatchesOptionsSchema, DEFAULT_CROP_MIN_SCALE, type TrainingBatchesOptions } from './training-batches';
+export { trainingBatches, trainingBatchesOptionsSchema, patchSources, DEFAULT_CROP_MIN_SCALE, type TrainingBatchesOptions } from './training-batches';
 export { toTensors } from './tensors';
 export { statsOf } from './source';
 export { DROSOPHILA_CLASS_NAMES, DROSOPHILA_LABEL_VALUES } from './drosophila';

@@ -47,7 +47,7 @@ export type TrainingBatchesOptions = z.input<typeof trainingBatchesOptionsSchema
  */
 export function trainingBatches(train: PatchSet | readonly PatchSource[], options: TrainingBatchesOptions): (epoch: number) => Iterable<PatchSet> {
   const { batchSize, seed, flip, crop, samplesPerEpoch, dropLast } = parseWithSchema(trainingBatchesOptionsSchema, options, 'trainingBatches', DatasetError);
-  const sources = 'count' in train ? patchesOf(train) : [...train];
+  const sources = 'count' in train ? patchSources(train) : [...train];
   const first = sources[0];
   if (first === undefined) throw new DatasetError('Error in trainingBatches: train must hold at least one patch, but got 0');
   for (const source of sources) {
@@ -80,8 +80,8 @@ export function trainingBatches(train: PatchSet | readonly PatchSource[], option
   };
 }
 
-/** Each patch of a set as a source (views, no copies). */
-function patchesOf(set: PatchSet): PatchSource[] {
+/** Each patch of a set as a source (views, no copies), e.g. to train on tiles beside whole images. */
+export function patchSources(set: PatchSet): PatchSource[] {
   const pixels = set.height * set.width;
   return Array.from({ length: set.count }, (_, index) => ({
     id: set.sourceIds[index] ?? '',

@@ -74,7 +74,7 @@ export async function evaluateModel(input: EvaluateModelOptions): Promise<ModelE
     const ids = new Set(
       fold === card.split.fold
         ? card.split.test
-        : prepareFold(dataset, { fold, folds: card.split.folds, seed: card.split.seed, patchSize: card.input.size, scale: card.input.scale }).test.sourceIds,
+        : prepareFold(dataset, { fold, folds: card.split.folds, splitSeed: card.split.seed, patchSize: card.input.size, scale: card.input.scale }).test.sourceIds,
     );
     samples = dataset.samples.filter((sample) => ids.has(sample.id));
     part = `test of fold ${fold}`;

@@ -70,6 +70,7 @@ export const modelCardSchema = z.strictObject({
   split: z.strictObject({
     fold: z.number().int().nonnegative().nullable(),
     folds: z.number().int().min(2),
+    /** The split seed (@tfseg/datasets' PROTOCOL_SPLIT_SEED unless changed), not the training seed. */
     seed: z.number().int().nonnegative(),
     allData: z.boolean(),
     train: z.array(z.string()),

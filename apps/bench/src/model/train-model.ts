@@ -13,10 +13,13 @@ import {
   folderDataset,
   getDataset,
   listDatasets,
+  patchSources,
   prepareFold,
+  PROTOCOL_SPLIT_SEED,
   trainingBatches,
   type DatasetName,
   type PatchSet,
+  type PatchSource,
 } from '@tfseg/datasets';
 import { lossSpecSchema } from '@tfseg/losses';
 import { buildModel, MODEL_NAMES, modelOptionsSchema, PRESET_NAMES, saveModel } from '@tfseg/models';
@@ -91,19 +94,8 @@ const CHECKPOINT_FOLDER = 'checkpoint';
 const SETTINGS_FILE = 'train-settings.json';
 
 /** The unique sample ids of a patch set, in order of first appearance. */
-function sampleIds(set: PatchSet): string[] {
-  return [...new Set(set.sourceIds)];
-}
-
-/** Two patch sets of the same patch shape, one after the other. */
-function concatenate(first: PatchSet, second: PatchSet): PatchSet {
-  const images = new Float32Array(first.images.length + second.images.length);
-  images.set(first.images);
-  images.set(second.images, first.images.length);
-  const labels = new Uint8Array(first.labels.length + second.labels.length);
-  labels.set(first.labels);
-  labels.set(second.labels, first.labels.length);
-  return { ...first, images, labels, count: first.count + second.count, sourceIds: [...first.sourceIds, ...second.sourceIds] };
+function sampleIds(set: PatchSet | readonly PatchSource[]): string[] {
+  return [...new Set('count' in set ? set.sourceIds : set.map((source) => source.id))];
 }
 
 /**
@@ -158,16 +150,17 @@ export async function trainModel(input: TrainModelOptions, events: TrainModelEve
   const split = prepareFold(dataset, {
     fold: options.fold,
     ...(options.folds === undefined ? {} : { folds: options.folds }),
-    seed: options.seed,
+    // The protocol's split (PROTOCOL_SPLIT_SEED); the run seed drives initialisation and augmentation only.
     patchSize: options.size,
     scale: options.scale,
     ...(options.trainPatches === undefined ? {} : { trainPatches: options.trainPatches }),
   });
   // All data: the test part joins training (as tiles); the validation groups still choose the epoch.
-  const trainSet = options.allData ? concatenate(split.train, split.test) : split.train;
+  const trainSet = options.allData ? [...split.train, ...patchSources(split.test)] : split.train;
+  const samplesPerEpoch = split.trainSampling.samplesPerEpoch + (options.allData ? split.test.count : 0);
   const numClasses = split.classNames.length;
   const split_ = { train: sampleIds(trainSet), validation: sampleIds(split.validation), test: options.allData ? [] : sampleIds(split.test) };
-  log(`${descriptor.title}: ${dataset.samples.length} samples; ${split_.train.length} train / ${split_.validation.length} validation / ${split_.test.length} test (${trainSet.count} training patches of ${options.size}²)`);
+  log(`${descriptor.title}: ${dataset.samples.length} samples; ${split_.train.length} train / ${split_.validation.length} validation / ${split_.test.length} test (${samplesPerEpoch} training patches of ${options.size}² per epoch, cropped afresh)`);
 
   const modelOptions = modelOptionsSchema.parse({
     name: options.model,
@@ -180,7 +173,7 @@ export async function trainModel(input: TrainModelOptions, events: TrainModelEve
   });
   const model = buildModel(modelOptions);
   try {
-    const batches = trainingBatches(trainSet, { batchSize: options.batchSize, seed: options.seed, flip: true });
+    const batches = trainingBatches(trainSet, { batchSize: options.batchSize, seed: options.seed, flip: true, crop: split.trainSampling.crop, samplesPerEpoch });
     const result = await train({
       model,
       loss: options.loss,
@@ -230,7 +223,7 @@ export async function trainModel(input: TrainModelOptions, events: TrainModelEve
       },
       bestEpoch: result.bestEpoch,
       validationMeanIoU: validationMeanIoU !== undefined && Number.isFinite(validationMeanIoU) ? validationMeanIoU : null,
-      split: { fold: options.allData ? null : options.fold, folds: options.folds ?? dataset.protocol.folds, seed: options.seed, allData: options.allData, ...split_ },
+      split: { fold: options.allData ? null : options.fold, folds: options.folds ?? dataset.protocol.folds, seed: PROTOCOL_SPLIT_SEED, allData: options.allData, ...split_ },
       versions: { tfseg: tfsegVersion(), tfjs: tf.version.tfjs, node: process.version },
       device: runEnvironment(trainingDevice),
       createdAt: new Date().toISOString(),

@@ -28,7 +28,7 @@ describe('Markdown report', () => {
   const lines = markdown.split('\n');
 
   it('has one table per setting laid out like the paper: loss rows, mIoU then classes, ours beside the paper', () => {
-    expect(lines.filter((line) => line.startsWith('## '))).toEqual(['## Drosophila · U-Net · Full data', '## Drosophila · U-Net · 1/8 training data', '## Provenance', "## About the paper's numbers"]);
+    expect(lines.filter((line) => line.startsWith('## '))).toEqual(['## The experiment', '## Drosophila · U-Net · Full data', '## Drosophila · U-Net · 1/8 training data', '## Provenance', "## About the paper's numbers"]);
     const header = lines.find((line) => line.startsWith('| Loss |'))!;
     expect(cells(header)).toEqual([
       'Loss', 'n', 'mIoU', 'mIoU (paper)', 'membrane', 'membrane (paper)', 'mitochondria', 'mitochondria (paper)',

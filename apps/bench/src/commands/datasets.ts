@@ -70,9 +70,7 @@ export interface DatasetSplit {
  * accepted and ignored: splits depend on (dataset, folds, fold, fraction, splitSeed) only.
  */
 export async function runDatasetsSplit(options: DatasetsSplitOptions): Promise<DatasetSplit> {
-  const parsed = datasetsSplitOptionsSchema.safeParse(options);
-  if (!parsed.success) throw new Error(formatZodError(parsed.error, 'datasets split'));
-  const { name, root, fold, folds, fraction, splitSeed } = parsed.data;
+  const { name, root, fold, folds, fraction, splitSeed } = parseWithSchema(datasetsSplitOptionsSchema, options, 'datasets split', CommandOptionsError);
   const dataset = await getDataset(name as DatasetName).load(root === undefined ? {} : { root });
   const { groups } = splitFold(dataset, { fold, fraction, ...(folds === undefined ? {} : { folds }), ...(splitSeed === undefined ? {} : { splitSeed }) });
   return groups;

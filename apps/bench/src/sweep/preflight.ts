@@ -31,7 +31,7 @@ export async function preflightSweep(runs: readonly PlannedRun[], threads = 1): 
     const { config } = run;
     const dataset = await loadDataset(config.dataset, run.datasetRoot);
     try {
-      prepareFold(dataset, { fold: 0, folds: config.folds, seed: config.seed, fraction: config.fraction, patchSize: config.imageSize, ...(config.data as { trainPatches?: number; scale?: number; validationGroups?: number }) });
+      prepareFold(dataset, { fold: 0, folds: config.folds, splitSeed: config.splitSeed, fraction: config.fraction, patchSize: config.imageSize, ...(config.data as { trainPatches?: number; scale?: number; validationGroups?: number }) });
     } catch (error) {
       throw new BenchError(
         `dataset ${config.dataset} with folds ${config.folds}, fraction ${config.fraction}, imageSize ${config.imageSize}${Object.keys(config.data).length > 0 ? `, data ${JSON.stringify(config.data)}` : ''} cannot be prepared: ${firstLine(error)}`,

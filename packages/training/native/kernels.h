@@ -43,6 +43,12 @@
  *                        8 f32 ε. Items: rows.
  * batch_norm_sums        (batch_norm.c; BatchNormGrad.ts)  0 x, 1 dy, 2 mean, 3 partials [partitions,2,C],
  *                        4 rows, 5 channels, 6 partitions. Items: partitions.
+ * relu_grad              (elementwise_grad.c; ElementwiseGrad.ts)  0 x, 1 dy, 2 dx: dx = dy·step(x).
+ *                        Items: elements.
+ * square_grad            (elementwise_grad.c; ElementwiseGrad.ts)  0 x, 1 dy, 2 dx: dx = dy·(x·2). Items:
+ *                        elements.
+ * broadcast_mean         (elementwise_grad.c; ElementwiseGrad.ts)  0 dy [columns], 1 dx [rows, columns],
+ *                        2 columns, 3 f32 n: dx[r, c] = dy[c] / n. Items: rows.
  */
 #pragma once
 #include <stdint.h>

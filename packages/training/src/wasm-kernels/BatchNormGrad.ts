@@ -18,15 +18,10 @@
  * gradient everywhere else (other backends, shapes, or native kernels off).
  */
 import {
-  backend as activeBackend,
   engine,
   FusedBatchNorm,
-  getBackend,
-  getGradient,
-  registerGradient,
   reshape,
   util,
-  type GradConfig,
   type KernelConfig,
   type KernelFunc,
   type NamedTensorInfoMap,
@@ -37,6 +32,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapOffset, heapView, requireInputs } from './wasm-backend';
 import { floatBits, nativeKernels } from './native/runtime';
 import { nativeBatchNormChannels } from './FusedBatchNorm';
+import { fusedGradient, installGradient, nativeKernelsActive } from './gradient-override';
 
 /** The kernel's name (not one of tfjs': it exists on the wasm backend only). */
 export const BATCH_NORM_GRAD = 'TfsegBatchNormGrad';
@@ -122,36 +118,24 @@ export const batchNormGradConfig: KernelConfig = {
   kernelFunc: batchNormGrad as unknown as KernelFunc,
 };
 
-/** tfjs-core's own FusedBatchNorm gradient, kept when ours is installed. */
-let coreGradient: GradConfig | undefined;
-
 /** Whether the FusedBatchNorm gradient of these saved tensors runs as {@link BATCH_NORM_GRAD}. */
 function usesFusedGradient(x: Tensor, mean: Tensor, variance: Tensor, scale: Tensor | undefined): boolean {
-  if (getBackend() !== 'wasm' || nativeKernels(activeBackend() as BackendWasm) === undefined) return false;
-  return nativeBatchNormChannels(x, [mean, variance, scale]) !== undefined && mean.rank === 1;
+  return nativeKernelsActive() && nativeBatchNormChannels(x, [mean, variance, scale]) !== undefined && mean.rank === 1;
 }
 
-const fusedBatchNormGradient: GradConfig = {
-  kernelName: FusedBatchNorm,
-  inputsToSave: ['x', 'mean', 'variance', 'scale'],
-  gradFunc: (dy, saved, attrs) => {
-    const [x, mean, variance, scale] = saved as [Tensor, Tensor, Tensor, Tensor | undefined];
-    const gradient = dy as Tensor;
-    if (!usesFusedGradient(x, mean, variance, scale) || coreGradient === undefined) {
-      if (coreGradient === undefined) throw new Error(`Error in ${BATCH_NORM_GRAD}: tfjs-core's FusedBatchNorm gradient is not registered (import @tensorflow/tfjs)`);
-      return coreGradient.gradFunc(dy, saved, attrs);
-    }
-    const inputs = scale === undefined ? { x, dy: gradient, mean, variance } : { x, dy: gradient, mean, variance, scale };
-    const [dx, dMean, dVariance, dScale, dOffset] = engine().runKernel(BATCH_NORM_GRAD, inputs, { varianceEpsilon: (attrs as unknown as BatchNormGradAttrs).varianceEpsilon }) as Tensor[] as [Tensor, Tensor, Tensor, Tensor, Tensor];
-    return {
-      x: () => dx,
-      mean: () => reshape(dMean, mean.shape),
-      variance: () => reshape(dVariance, mean.shape),
-      scale: () => reshape(dScale, mean.shape),
-      offset: () => reshape(dOffset, mean.shape),
-    };
-  },
-};
+const fusedBatchNormGradient = fusedGradient(FusedBatchNorm, ['x', 'mean', 'variance', 'scale'], (dy, saved, attrs) => {
+  const [x, mean, variance, scale] = saved as [Tensor, Tensor, Tensor, Tensor | undefined];
+  if (!usesFusedGradient(x, mean, variance, scale)) return undefined;
+  const inputs = scale === undefined ? { x, dy, mean, variance } : { x, dy, mean, variance, scale };
+  const [dx, dMean, dVariance, dScale, dOffset] = engine().runKernel(BATCH_NORM_GRAD, inputs, { varianceEpsilon: (attrs as unknown as BatchNormGradAttrs).varianceEpsilon }) as Tensor[] as [Tensor, Tensor, Tensor, Tensor, Tensor];
+  return {
+    x: () => dx,
+    mean: () => reshape(dMean, mean.shape),
+    variance: () => reshape(dVariance, mean.shape),
+    scale: () => reshape(dScale, mean.shape),
+    offset: () => reshape(dOffset, mean.shape),
+  };
+});
 
 /**
  * Installs the FusedBatchNorm gradient described above (idempotent). tfjs-core's gradient stays in use
@@ -159,8 +143,5 @@ const fusedBatchNormGradient: GradConfig = {
  * `@tensorflow/tfjs` does that).
  */
 export function registerBatchNormGradient(): void {
-  const current = getGradient(FusedBatchNorm);
-  if (current === fusedBatchNormGradient) return;
-  if (current !== undefined) coreGradient = current;
-  registerGradient(fusedBatchNormGradient);
+  installGradient(fusedBatchNormGradient);
 }

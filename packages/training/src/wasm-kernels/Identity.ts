@@ -9,14 +9,13 @@
  */
 import { Identity, type IdentityInputs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { requireInputs, runWasmKernel } from './wasm-backend';
+import { requireInputs, runWasmKernel, shareData } from './wasm-backend';
 
 function identity(args: { inputs: IdentityInputs; backend: BackendWasm }): TensorInfo {
   const { inputs, backend } = args;
   const { x } = requireInputs(Identity, inputs, ['x']);
   if (x.dtype === 'string') return runWasmKernel(backend, Identity, { x });
-  backend.incRef(x.dataId);
-  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  return shareData(backend, x);
 }
 
 /** Registers as the wasm backend's Identity (shares the data; strings built-in). */

@@ -4,12 +4,14 @@ import { addConfig } from './Add';
 import { adamUpdateConfig } from './AdamUpdate';
 import { batchMatMulConfig } from './BatchMatMul';
 import { batchNormGradConfig, registerBatchNormGradient } from './BatchNormGrad';
+import { castConfig } from './Cast';
 import { conv2DConfig } from './Conv2D';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { concatConfig } from './Concat';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
+import { meanGradConfig, registerElementwiseGradients, reluGradConfig, squareGradConfig } from './ElementwiseGrad';
 import { fusedBatchNormConfig } from './FusedBatchNorm';
 import { fusedConv2DConfig } from './FusedConv2D';
 import { identityConfig } from './Identity';
@@ -26,6 +28,7 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   addConfig,
   batchMatMulConfig,
   batchNormGradConfig,
+  castConfig,
   concatConfig,
   conv2DConfig,
   conv2DBackpropFilterConfig,
@@ -37,7 +40,10 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   identityConfig,
   maxPoolGradConfig,
   meanConfig,
+  meanGradConfig,
+  reluGradConfig,
   splitVConfig,
+  squareGradConfig,
   sumConfig,
   tileConfig,
 ];
@@ -45,7 +51,8 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
 /**
  * Registers every kernel of {@link wasmTrainingKernelConfigs} for backend `'wasm'`, replacing a built-in
  * kernel of the same name (which stays callable by the replacement), and the FusedBatchNorm gradient
- * that uses `TfsegBatchNormGrad` on wasm (tfjs-core's own gradient everywhere else; BatchNormGrad.ts).
+ * that uses `TfsegBatchNormGrad` on wasm and the Relu, Square and Mean gradients that use the one-pass
+ * kernels of ElementwiseGrad.ts (tfjs-core's own gradients everywhere else).
  * Idempotent: calling it again changes nothing. Works before or after `tf.setBackend('wasm')`.
  *
  * @returns the registered kernel names.
@@ -61,5 +68,6 @@ export function registerWasmTrainingKernels(): string[] {
     registerKernel(builtin?.setupFunc === undefined ? config : { ...config, setupFunc: builtin.setupFunc });
   }
   registerBatchNormGradient();
+  registerElementwiseGradients();
   return wasmTrainingKernelConfigs.map((config) => config.kernelName);
 }

@@ -44,6 +44,15 @@ export function leadingAxisCount(axes: readonly number[], rank: number): number 
   return leading < rank ? leading : 0;
 }
 
+/**
+ * A new tensor on `x`'s data (one more reference, no copy): what Identity and a same-dtype Cast return,
+ * as on the cpu and webgl backends (tensors are immutable in tfjs; no wasm kernel writes its inputs).
+ */
+export function shareData(backend: BackendWasm, x: TensorInfo): TensorInfo {
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
 /** A view of `info` with another shape of the same size; shares the data, so dispose only the original. */
 export function reshapeView(info: TensorInfo, shape: number[]): TensorInfo {
   if (util.sizeFromShape(shape) !== util.sizeFromShape(info.shape)) {

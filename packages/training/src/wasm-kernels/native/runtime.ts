@@ -33,6 +33,9 @@ export const NATIVE_KERNEL_NAMES = [
   'conv2d_winograd_filter_output',
   'batch_norm_apply',
   'batch_norm_sums',
+  'relu_grad',
+  'square_grad',
+  'broadcast_mean',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

@@ -16,7 +16,7 @@ export { loadConfigFile, loadPreset, parseConfigText, presetNames } from './conf
 export { planSweep, expandLoss, parseShard, selectShard, type PlannedRun, type Shard } from './sweep/plan';
 export { executeRun, type ExecuteRunOptions, type RunProgress } from './sweep/execute-run';
 export { runSweep, pendingRuns, type RunSweepOptions, type SweepEvents, type WorkerCommand } from './sweep/run-sweep';
-export { runId, canonicalJson } from './results/run-id';
+export { runId } from './results/run-id';
 export { readResults, appendRecord, repairResultsFile, checkResultsFileTarget, writeResults, latestRecords, finishedRunIds, type ResultsFile } from './results/store';
 export { mergeResultFiles, type MergedResults, type ConflictPreference } from './results/merge';
 export {

@@ -31,11 +31,12 @@ export function listDatasets(): string[] {
 }
 
 /**
- * The descriptor of a dataset by name; an unknown name is an error listing the known ones. `folder` (the
+ * The descriptor of a dataset by name (any string: configs and flags pass theirs straight through); an
+ * unknown name is an error listing the known ones. `folder` (the
  * user's own data, see {@link folderDataset}) takes its classes from `options.root`'s dataset.yaml, so it
  * needs `root`; the other datasets ignore it here (their `load({ root })` takes it).
  */
-export function getDataset(name: DatasetName, options: { root?: string | undefined } = {}): DatasetDescriptor {
+export function getDataset(name: string, options: { root?: string | undefined } = {}): DatasetDescriptor {
   if (name === FOLDER_DATASET_NAME) {
     if (options.root === undefined) throw new DatasetError('Error in getDataset: the folder dataset needs its root (getDataset("folder", { root }); tfseg-bench: --root DIR)');
     return folderDataset(options.root);

@@ -5,7 +5,7 @@
  */
 export { buildModel, describeModel, estimateFlops, countParameters, listModels, listModelsOptionsSchema, OUTPUT_STRIDES } from './build-model';
 export type { ModelDescription, ListModelsOptions } from './build-model';
-export { modelOptionsSchema, MODEL_NAMES, PRESET_NAMES, INIT_NAMES } from './options';
+export { modelOptionsSchema, modelNameSchema, presetNameSchema, initNameSchema, MODEL_NAMES, PRESET_NAMES, INIT_NAMES } from './options';
 export type { ModelOptions, ModelOptionsInput, ModelName, PresetName, InitName } from './options';
 export { torchFanIn } from './tfjs-graph-builder';
 export { UNET_PRESETS } from './architectures/unet';

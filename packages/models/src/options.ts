@@ -20,13 +20,21 @@ export type ModelName = (typeof MODEL_NAMES)[number];
 /** Name of a preset. */
 export type PresetName = (typeof PRESET_NAMES)[number];
 
+const oneOf = (names: readonly string[]) => (issue: { input?: unknown }) => `must be one of ${names.join(', ')}, but got ${JSON.stringify(issue.input)}`;
+/** An architecture name (the one schema of it: configs and records reuse it). */
+export const modelNameSchema = z.enum(MODEL_NAMES, { error: oneOf(MODEL_NAMES) });
+/** A preset name (the one schema of it: configs and records reuse it). */
+export const presetNameSchema = z.enum(PRESET_NAMES, { error: oneOf(PRESET_NAMES) });
+/** A weight-initialisation name. */
+export const initNameSchema = z.enum(INIT_NAMES, { error: oneOf(INIT_NAMES) });
+
 /** Options of {@link buildModel}, {@link describeModel} and {@link estimateFlops}. */
 export const modelOptionsSchema = z
   .object({
     /** Architecture: U-Net (Ronneberger 2015), TransUNet (Chen 2021) or a ConvFormer-S18 encoder + U-Net decoder. */
-    name: z.enum(MODEL_NAMES),
+    name: modelNameSchema,
     /** Size preset; `small` by default. */
-    preset: z.enum(PRESET_NAMES).default('small'),
+    preset: presetNameSchema.default('small'),
     /** Channels of the input image (1 for grey, 3 for RGB). */
     inChannels: z.number().int().min(1),
     /**
@@ -49,7 +57,7 @@ export const modelOptionsSchema = z
     /** Overrides the preset's batch normalization after decoder (U-Net: every) 3×3 convolution. */
     batchNorm: z.boolean().optional(),
     /** Weight initialisation of convolutions, transposed convolutions and dense layers: `he` (default) or `torch`. */
-    init: z.enum(INIT_NAMES).default('he'),
+    init: initNameSchema.default('he'),
   })
   .strict();
 

@@ -17,7 +17,9 @@ import { MAX_WASM_THREADS, activateThreadedWasmInNode, isNode, unrefWasmWorkers 
  * libtensorflow on a CUDA GPU or nothing; `tensorflow` is libtensorflow on whatever device it finds
  * (`@tensorflow/tfjs-node-gpu`, else `@tensorflow/tfjs-node`).
  */
-export const backendNameSchema = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+export const backendNameSchema = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'], {
+  error: (issue) => `must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu, but got ${JSON.stringify(issue.input)}`,
+});
 /** A backend request: `'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'`. */
 export type BackendName = z.infer<typeof backendNameSchema>;
 

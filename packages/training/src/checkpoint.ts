@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AdamState } from './adam';
+import { canonicalJson } from './canonical-json';
 import { TrainingError } from './errors';
 import { writeFileAtomic } from './files';
 
@@ -162,15 +163,10 @@ export async function readCheckpoint(directory: string): Promise<TrainingCheckpo
 export function configurationDifference(saved: TrainingConfiguration, current: TrainingConfiguration): string | undefined {
   const keys = [...new Set([...Object.keys(saved), ...Object.keys(current)])].sort();
   for (const key of keys) {
-    const [before, now] = [canonicalJson(saved[key]), canonicalJson(current[key])];
-    if (before !== now) return `${key}: ${before ?? 'absent'} in the checkpoint, ${now ?? 'absent'} now`;
+    const [before, now] = [shown(saved[key]), shown(current[key])];
+    if (before !== now) return `${key}: ${before} in the checkpoint, ${now} now`;
   }
   return undefined;
 }
 
-/** JSON with object keys sorted, so `{a, b}` and `{b, a}` compare equal. */
-function canonicalJson(value: unknown): string | undefined {
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : 1))) : inner,
-  );
-}
+const shown = (value: unknown): string => (value === undefined ? 'absent' : canonicalJson(value));

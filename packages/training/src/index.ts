@@ -34,3 +34,4 @@ export { measureTrainingStep, measureTrainingStepOptionsSchema, median } from '.
 export type { MeasureTrainingStepOptions, TrainingStepTiming } from './measure-training-step';
 export { TrainingError, TrainingDataError, NonFiniteLossError, TrainingAbortedError, BackendUnavailableError } from './errors';
 export { writeFileAtomic, appendFileChecked, FileWriteError, ENVIRONMENT_ERROR_CODES } from './files';
+export { canonicalJson } from './canonical-json';

@@ -3,7 +3,7 @@
  * complete, readable copy of a dataset (naming every missing or unreadable file), its size and per-class
  * pixel counts at native resolution, and the protocol's split of one fold.
  */
-import { getDataset, listDatasets, splitFold, splitFoldOptionsSchema, type CheckReport, type DatasetName, type DatasetStats } from '@tfseg/datasets';
+import { getDataset, listDatasets, splitFold, splitFoldOptionsSchema, type CheckReport, type DatasetStats } from '@tfseg/datasets';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { BenchError, CommandOptionsError, exitWithError } from '../errors';
@@ -28,13 +28,13 @@ function parse(options: DatasetsCommandOptions): z.infer<typeof datasetsCommandO
 /** Validates every file of a dataset folder; the report lists every problem. */
 export async function runDatasetsCheck(options: DatasetsCommandOptions): Promise<CheckReport> {
   const { name, root } = parse(options);
-  return getDataset(name as DatasetName, { root }).check(root);
+  return getDataset(name, { root }).check(root);
 }
 
 /** Image count, native size, class names and per-class pixel counts at native resolution. */
 export async function runDatasetsStats(options: DatasetsCommandOptions): Promise<DatasetStats> {
   const { name, root } = parse(options);
-  return getDataset(name as DatasetName, { root }).stats(root);
+  return getDataset(name, { root }).stats(root);
 }
 
 /** `1/8`, `0.125` or `1` → a number; anything else is left for the schema to reject. */
@@ -71,7 +71,7 @@ export interface DatasetSplit {
  */
 export async function runDatasetsSplit(options: DatasetsSplitOptions): Promise<DatasetSplit> {
   const { name, root, fold, folds, fraction, splitSeed } = parseWithSchema(datasetsSplitOptionsSchema, options, 'datasets split', CommandOptionsError);
-  const dataset = await getDataset(name as DatasetName).load(root === undefined ? {} : { root });
+  const dataset = await getDataset(name).load(root === undefined ? {} : { root });
   const { groups } = splitFold(dataset, { fold, fraction, ...(folds === undefined ? {} : { folds }), ...(splitSeed === undefined ? {} : { splitSeed }) });
   return groups;
 }

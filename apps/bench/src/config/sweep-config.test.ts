@@ -33,7 +33,7 @@ describe('sweep config', () => {
 
   it('names the bad field with its index and the rule', () => {
     const losses = [{ name: 'ce' }, { name: 'ml' }, { name: 'additive', lambda: 1.5 }];
-    expect(() => parseSweepConfig({ ...minimal, losses })).toThrow('config.losses[2].lambda: must be ≤ 1');
+    expect(() => parseSweepConfig({ ...minimal, losses })).toThrow('config.losses[2].lambda: must be a number in [0, 1]');
     expect(() => parseSweepConfig({ ...minimal, fractions: [1, 0] })).toThrow('config.fractions[1]: must be > 0');
     expect(() => parseSweepConfig({ ...minimal, foldIndices: [0, 5] })).toThrow('config.foldIndices[1]: must be < folds (5), but got 5');
     expect(() => parseSweepConfig({ ...minimal, threads: 0 })).toThrow(/^config\.threads: /);
@@ -44,6 +44,27 @@ describe('sweep config', () => {
     expect(() => parseSweepConfig({ ...minimal, backend: 'webgpu' })).toThrow('config.backend: must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu, but got "webgpu"');
     expect(() => parseSweepConfig({ ...minimal, losses: [{ name: 'focal' }] })).toThrow(/^config\.losses\[0\]\.name: /);
     expect(() => parseSweepConfig({ ...minimal, models: [{ name: 'unet', preset: 'huge' }] })).toThrow('config.models[0].preset: must be one of paper, small, tiny, but got "huge"');
+  });
+
+  it("takes every option of @tfseg/losses' spec, carries it into each λ's run, and leaves the paper's ids alone", () => {
+    const losses = [
+      { name: 'additive', lambda: [0.3, 0.7], activation: 'sigmoid', classWeights: [1, 2] },
+      { name: 'caml', r: [2], includeBackground: false, diceReduction: 'image' },
+      { name: 'ce', ignoreIndex: 255 },
+    ];
+    const runs = planSweep(parseSweepConfig({ ...minimal, losses, foldIndices: [0] }));
+    expect(runs.map((run) => run.config.loss)).toEqual([
+      { name: 'additive', lambda: 0.3, activation: 'sigmoid', classWeights: [1, 2] },
+      { name: 'additive', lambda: 0.7, activation: 'sigmoid', classWeights: [1, 2] },
+      { name: 'caml', r: 2, includeBackground: false, diceReduction: 'image' },
+      { name: 'ce', ignoreIndex: 255 },
+    ]);
+    // An option changes what a run computes, so its id; the same loss without options keeps the id it always had.
+    const [withOption] = planSweep(parseSweepConfig({ ...minimal, losses: [{ name: 'ml', diceReduction: 'image' }] }));
+    expect(withOption!.id).not.toBe(planSweep(parseSweepConfig(minimal))[0]!.id);
+    expect(() => parseSweepConfig({ ...minimal, losses: [{ name: 'ml', fromLogits: true }] })).toThrow('config.losses[0]: unknown key "fromLogits"');
+    expect(() => parseSweepConfig({ ...minimal, losses: [{ name: 'ml', activation: 'tanh' }] })).toThrow('config.losses[0].activation: must be "softmax" or "sigmoid"');
+    expect(() => parseSweepConfig({ ...minimal, losses: [{ name: 'additive', lambda: [] }] })).toThrow(/^config\.losses\[0\]\.lambda: /);
   });
 
   it('reads YAML and JSON and names a file that does not parse', () => {

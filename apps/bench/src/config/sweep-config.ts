@@ -3,9 +3,10 @@
  * the settings shared by every run. This zod schema is the single source of its type; a config file (JSON
  * or YAML) or a preset is parsed once here, and the rest of the bench trusts the typed value.
  */
-import { splitFoldOptionsSchema } from '@tfseg/datasets';
-import { MODEL_NAMES, modelOptionsSchema, PRESET_NAMES } from '@tfseg/models';
-import { adamOptionsSchema, MAX_WASM_THREADS, wasmThreadsSchema } from '@tfseg/training';
+import { prepareFoldOptionsSchema, splitFoldOptionsSchema } from '@tfseg/datasets';
+import { additiveSpecSchema, camlSpecSchema, crossEntropySpecSchema, diceSpecSchema, multiplicativeSpecSchema } from '@tfseg/losses';
+import { initNameSchema, modelNameSchema, modelOptionsSchema, presetNameSchema } from '@tfseg/models';
+import { adamOptionsSchema, backendNameSchema, MAX_WASM_THREADS, wasmThreadsSchema } from '@tfseg/training';
 import { z } from 'zod';
 import { BenchError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
@@ -18,33 +19,23 @@ export const threadsFlagSchema = z.union(
 );
 
 /**
- * Backends a run may ask for; `auto` lets @tfseg/training pick the fastest one that loads,
- * `tensorflow-gpu` is libtensorflow on a CUDA GPU or nothing, `tensorflow` libtensorflow on any device.
+ * One entry of `losses`: @tfseg/losses' own spec (every option it accepts: `activation`, `classWeights`,
+ * `ignoreIndex`, `includeBackground`, `diceReduction`, `epsilon`, `smooth`, ...), except that `additive`
+ * takes one λ or a list of them (one run per λ, eq. 1) and `caml` an optional constant `r` or a list (the
+ * Table 4 ablation; without `r` it is erratum eq. 13). `fromLogits` is left out: the bench's models end in
+ * their probabilities (softmax or sigmoid).
  */
-export const backendNameSchema = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'], {
-  error: (issue) => `must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu, but got ${JSON.stringify(issue.input)}`,
-});
-
-const lambdaSchema = z.number().min(0, 'must be ≥ 0').max(1, 'must be ≤ 1');
-
-/**
- * One entry of `losses`. `additive` takes one λ or a list of them (one run per λ, eq. 1); `caml` takes
- * an optional constant `r` (or a list) that replaces the Dice coefficient D in its exponent (Table 4
- * ablation); without `r` it is erratum eq. 13.
- */
+const lambdaAxis = additiveSpecSchema.shape.lambda.unwrap();
+const rAxis = camlSpecSchema.shape.r.unwrap();
+const noLogits = { fromLogits: true } as const;
 export const sweepLossSchema = z.discriminatedUnion('name', [
-  z.strictObject({ name: z.literal('ce') }),
-  z.strictObject({ name: z.literal('dice') }),
-  z.strictObject({ name: z.literal('ml') }),
-  z.strictObject({
-    name: z.literal('additive'),
-    lambda: z.union([lambdaSchema, z.array(lambdaSchema).min(1, 'must list at least one λ')]),
-  }),
-  z.strictObject({
-    name: z.literal('caml'),
-    r: z.union([z.number().positive('must be > 0'), z.array(z.number().positive('must be > 0')).min(1)]).optional(),
-  }),
+  crossEntropySpecSchema.omit(noLogits),
+  diceSpecSchema.omit(noLogits),
+  multiplicativeSpecSchema.omit(noLogits),
+  additiveSpecSchema.omit(noLogits).extend({ lambda: z.union([lambdaAxis, z.array(lambdaAxis).min(1, 'must list at least one λ')]) }),
+  camlSpecSchema.omit(noLogits).extend({ r: z.union([rAxis, z.array(rAxis).min(1, 'must list at least one r')]).optional() }),
 ]);
+/** One `losses` entry as parsed. */
 export type SweepLoss = z.infer<typeof sweepLossSchema>;
 
 /** A dataset by its @tfseg/datasets name, optionally with the folder its files are in. */
@@ -61,25 +52,27 @@ export const sweepDatasetSchema = z.union([
  * A model by its @tfseg/models name and preset (`paper`, `small`, `tiny`), optionally with the preset's
  * width (`baseWidth`) or batch normalization (`batchNorm`) overridden — the paper's plain U-Net at any
  * width is `{ name: unet, preset: paper, baseWidth: 16 }` — and its weight initialisation (`init`: `he`
- * by default, `torch` for torch.nn's). The three options are @tfseg/models' own.
+ * by default, `torch` for torch.nn's). Every field is @tfseg/models' own.
  */
 export const sweepModelSchema = z.strictObject({
-  name: z.enum(MODEL_NAMES, { error: (issue) => `must be one of ${MODEL_NAMES.join(', ')}, but got ${JSON.stringify(issue.input)}` }),
-  preset: z.enum(PRESET_NAMES, { error: (issue) => `must be one of ${PRESET_NAMES.join(', ')}, but got ${JSON.stringify(issue.input)}` }),
+  name: modelNameSchema,
+  preset: presetNameSchema,
   baseWidth: modelOptionsSchema.shape.baseWidth,
   batchNorm: modelOptionsSchema.shape.batchNorm,
-  init: modelOptionsSchema.shape.init.unwrap().optional(),
+  init: initNameSchema.optional(),
 });
 
-/** Parameters of the data protocol, passed to @tfseg/datasets' `prepareFold`. */
-export const dataProtocolSchema = z.strictObject({
-  /** Random training crops per epoch at fraction 1 (Drosophila's protocol: 48); default: the dataset's protocol (COVID/CHASE: every training image once). */
-  trainPatches: z.number().int().positive().optional(),
-  /** Image scale applied before patching (1 = native resolution). */
-  scale: z.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1').optional(),
-  /** Groups (images, slices, subjects) carved from each fold's training part for validation. */
-  validationGroups: z.number().int().nonnegative().optional(),
-});
+/**
+ * Parameters of the data protocol, passed to @tfseg/datasets' `prepareFold`: its own options, picked.
+ * `scale` stays optional without prepareFold's default, so a config that omits it records no `scale`
+ * (run ids hash what the config says).
+ */
+export const dataProtocolSchema = prepareFoldOptionsSchema
+  .pick({ trainPatches: true, validationGroups: true })
+  .extend({ scale: prepareFoldOptionsSchema.shape.scale.removeDefault().optional() })
+  .strict();
+/** The data-protocol parameters of a sweep and of each run. */
+export type DataProtocol = z.infer<typeof dataProtocolSchema>;
 
 const fractionSchema = z.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1');
 

@@ -5,12 +5,11 @@
  * dataset, or with `all`, every image.
  */
 import { resolve } from 'node:path';
-import { FOLDER_DATASET_NAME, folderContentHash, getDataset, listDatasets, prepareFold, type DatasetName, type Sample } from '@tfseg/datasets';
+import { FOLDER_DATASET_NAME, folderContentHash, getDataset, listDatasets, prepareFold, type Sample } from '@tfseg/datasets';
 import { ConfusionMatrix } from '@tfseg/metrics';
 import { loadModel } from '@tfseg/models';
-import { wasmThreadsSchema } from '@tfseg/training';
+import { backendNameSchema, wasmThreadsSchema } from '@tfseg/training';
 import { z } from 'zod';
-import { backendNameSchema } from '../config/sweep-config';
 import { ensureBackend } from '../sweep/execute-run';
 import { threadsPerProcess } from '../sweep/run-sweep';
 import { readModelCard } from './model-card';
@@ -56,7 +55,7 @@ export async function evaluateModel(input: EvaluateModelOptions): Promise<ModelE
   const options = parseWithSchema(evaluateModelOptionsSchema, input, 'evaluate', CommandOptionsError);
   const card = readModelCard(options.model);
   if (options.dataset === FOLDER_DATASET_NAME && options.root === undefined) throw new BenchError('evaluate: the folder dataset needs --root DIR');
-  const descriptor = getDataset(options.dataset as DatasetName, { root: options.root });
+  const descriptor = getDataset(options.dataset, { root: options.root });
   const names = card.classes.map((entry) => entry.name);
   if (descriptor.classNames.length !== names.length) {
     throw new BenchError(`evaluate: the model segments ${names.length} classes (${names.join(', ')}) but dataset ${options.dataset} has ${descriptor.classNames.length} (${descriptor.classNames.join(', ')})`);

@@ -7,10 +7,9 @@ import { mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { readImageFile, splitImageName, writeNifti, type ImageFile } from '@tfseg/datasets';
 import { loadModel } from '@tfseg/models';
-import { wasmThreadsSchema } from '@tfseg/training';
+import { backendNameSchema, wasmThreadsSchema, writeFileAtomic } from '@tfseg/training';
 import { encode } from 'fast-png';
 import { z } from 'zod';
-import { backendNameSchema } from '../config/sweep-config';
 import { backgroundClasses, blendPrediction, legendEntries, withLegend } from '../report/blend';
 import { classColors } from '../report/overlays';
 import { ensureBackend } from '../sweep/execute-run';
@@ -19,7 +18,6 @@ import { labelValues, readModelCard, type ModelCard } from './model-card';
 import { segmentImage, type Segmentation } from './segment';
 import { BenchError, CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
-import { writeFileAtomic } from '@tfseg/training';
 
 /** Options of `tfseg-bench predict`. */
 export const predictFilesOptionsSchema = z.strictObject({

@@ -17,24 +17,20 @@ import {
   prepareFold,
   PROTOCOL_SPLIT_SEED,
   trainingBatches,
-  type DatasetName,
   type PatchSet,
   type PatchSource,
 } from '@tfseg/datasets';
 import { lossSpecSchema } from '@tfseg/losses';
-import { buildModel, MODEL_NAMES, modelOptionsSchema, PRESET_NAMES, saveModel } from '@tfseg/models';
-import { train, wasmThreadsSchema, type TrainingEvent } from '@tfseg/training';
+import { buildModel, modelNameSchema, modelOptionsSchema, presetNameSchema, saveModel } from '@tfseg/models';
+import { backendNameSchema, canonicalJson, train, wasmThreadsSchema, writeFileAtomic, type TrainingEvent } from '@tfseg/training';
 import { z } from 'zod';
-import { backendNameSchema } from '../config/sweep-config';
 import { benchDirectory } from '../config/package-paths';
-import { canonicalJson } from '../results/run-id';
 import { runEnvironment } from '../sweep/environment';
 import { ensureBackend, fixedStepEpochs } from '../sweep/execute-run';
 import { threadsPerProcess } from '../sweep/run-sweep';
 import { MODEL_CARD_FILE, MODEL_CARD_VERSION, writeModelCard, type InputSpec, type ModelCard } from './model-card';
 import { BenchError, CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
-import { writeFileAtomic } from '@tfseg/training';
 
 /** A loss written as its name alone (`caml`) or as @tfseg/losses' spec (`{ name: additive, lambda: 0.3 }`). */
 const lossInputSchema = z.preprocess((value) => (typeof value === 'string' ? { name: value } : value), lossSpecSchema);
@@ -46,8 +42,8 @@ export const trainModelOptionsSchema = z
     dataset: z.string().refine((name) => listDatasets().includes(name), { message: `must be one of ${listDatasets().join(', ')}` }),
     /** The dataset's folder (required for `folder`). */
     root: z.string().min(1).optional(),
-    model: z.enum(MODEL_NAMES, { error: (issue) => `must be one of ${MODEL_NAMES.join(', ')}, but got ${JSON.stringify(issue.input)}` }),
-    preset: z.enum(PRESET_NAMES, { error: (issue) => `must be one of ${PRESET_NAMES.join(', ')}, but got ${JSON.stringify(issue.input)}` }).default('small'),
+    model: modelNameSchema,
+    preset: presetNameSchema.default('small'),
     baseWidth: modelOptionsSchema.shape.baseWidth,
     /** The loss: its name, or @tfseg/losses' full spec (`lambda`, `r`, and every option the losses accept). */
     loss: lossInputSchema,
@@ -140,7 +136,7 @@ export async function trainModel(input: TrainModelOptions, events: TrainModelEve
   const log = events.log ?? (() => {});
 
   const folder = options.dataset === FOLDER_DATASET_NAME && options.root !== undefined ? folderDataset(options.root) : undefined;
-  const descriptor = folder ?? getDataset(options.dataset as DatasetName, { root: options.root });
+  const descriptor = folder ?? getDataset(options.dataset, { root: options.root });
   const contentHash = folder ? folderContentHash(folder.root) : undefined;
   const { out: _out, threads, backend: _backend, ...identity } = options;
   const checkpointDir = prepareOutput(out, { ...identity, root: undefined, contentHash });

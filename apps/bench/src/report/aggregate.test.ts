@@ -1,3 +1,4 @@
+import type { ModelName } from '@tfseg/models';
 import { aggregateRecords } from './aggregate';
 import { makeRecord, syntheticSweep } from './__fixtures__/synthetic-records';
 
@@ -80,14 +81,14 @@ describe('aggregateRecords', () => {
       makeRecord({ dataset: 'chase-db1', fraction: 0.25, loss: { name: 'caml' }, classIoU: [0.9, 0.3], classNames }),
     ];
     const rows = aggregateRecords(records)[0]!.rows;
-    expect(rows.map((row) => [row.label, row.paperRow?.table])).toEqual([['CAML', 2], ['CAML (r = 3)', 4]]);
+    expect(rows.map((row) => [row.label, row.paperRow?.table])).toEqual([['CAML', 2], ['CAML (r=3)', 4]]);
     expect(rows[1]!.meanIoU.paper).toEqual({ mean: 62.6, std: 0.4 });
     expect(rows[1]!.classIoU.map((cell) => cell.paper)).toEqual([null, null]);
     expect(rows[0]!.classIoU[1]!.paper).toEqual({ mean: 29.86, std: 1.1 });
   });
 
   it('orders tables by paper table, model, then largest fraction first', () => {
-    const record = (dataset: string, model: string, fraction: number) => makeRecord({ dataset, model, fraction, loss: { name: 'ce' }, classIoU: [0.5, 0.5], classNames: CLASSES });
+    const record = (dataset: string, model: ModelName, fraction: number) => makeRecord({ dataset, model, fraction, loss: { name: 'ce' }, classIoU: [0.5, 0.5], classNames: CLASSES });
     const tables = aggregateRecords([
       record('drosophila', 'unet', 0.125),
       record('chase-db1', 'transunet', 1),

@@ -6,7 +6,7 @@
 import type { Summary } from '@tfseg/cross-validation';
 import { summarize } from '@tfseg/cross-validation';
 import type { RunRecord } from '../results/record';
-import type { RecordLoss } from './losses';
+import type { LossSpec } from '@tfseg/losses';
 import { compareLosses, lossKey, lossLabel } from './losses';
 import type { PaperRow, PaperValue } from './paper-tables';
 
@@ -23,7 +23,7 @@ export interface Cell {
 
 /** One loss in one setting. */
 export interface LossRow {
-  loss: RecordLoss;
+  loss: LossSpec;
   key: string;
   label: string;
   /** Successful runs, in record order. */

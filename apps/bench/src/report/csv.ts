@@ -3,6 +3,7 @@
  * (mean and std, percent) and the paper's mIoU, for spreadsheets and further analysis.
  */
 import type { Cell, SettingTable } from './aggregate';
+import { additiveLambda, camlR } from './losses';
 
 /** Renders every table as CSV rows; class columns are the union of all datasets' classes (empty where absent). */
 export function renderCsv(tables: readonly SettingTable[]): string {
@@ -20,8 +21,8 @@ export function renderCsv(tables: readonly SettingTable[]): string {
       });
       return [
         table.dataset, table.model, String(table.fraction), row.loss.name,
-        row.loss.lambda === undefined ? '' : String(row.loss.lambda),
-        row.loss.r === undefined ? '' : String(row.loss.r),
+        String(additiveLambda(row.loss) ?? ''),
+        String(camlR(row.loss) ?? ''),
         String(row.runs.length), String(row.failed),
         ...ours(row.meanIoU),
         row.meanIoU.paper ? String(row.meanIoU.paper.mean) : '',

@@ -42,7 +42,7 @@ describe('report.html in headless Chromium', () => {
     expect(await tables.count()).toBe(2);
     const fullData = tables.first();
     const firstColumn = await fullData.locator('tbody tr td:first-child').allTextContents();
-    expect(firstColumn).toEqual(['CE', 'Dice', 'λ Dice + (1−λ) CE (λ = 0.3)', 'λ Dice + (1−λ) CE (λ = 0.5)', 'λ Dice + (1−λ) CE (λ = 0.7)', 'ML', 'CAML']);
+    expect(firstColumn).toEqual(['CE', 'Dice', 'λ·Dice + (1−λ)·CE (λ=0.3)', 'λ·Dice + (1−λ)·CE (λ=0.5)', 'λ·Dice + (1−λ)·CE (λ=0.7)', 'ML', 'CAML']);
     // Column 3 is mIoU: ours, and under it the paper's Table 3 value.
     const ceMiou = fullData.locator('tbody tr').nth(0).locator('td').nth(2);
     expect(await ceMiou.locator('span.paper').textContent()).toBe('68.20 ± 0.69');
@@ -51,7 +51,7 @@ describe('report.html in headless Chromium', () => {
     expect(await camlMiou.locator('> strong').count()).toBe(1);
     expect(await ceMiou.locator('> strong').count()).toBe(0);
     expect(await fullData.locator('tbody tr').nth(5).locator('td').nth(2).locator('span.paper strong').textContent()).toBe('69.40 ± 0.20');
-    expect(await page.locator('table.paired').first().textContent()).toContain('ML − λ Dice + (1−λ) CE (λ = 0.5)');
+    expect(await page.locator('table.paired').first().textContent()).toContain('ML − λ·Dice + (1−λ)·CE (λ=0.5)');
     // Provenance: one row per setting, naming its backend; the synthetic runs agree, so nothing is flagged.
     const provenance = page.locator('#provenance table.provenance tbody tr');
     expect(await provenance.count()).toBe(2);
@@ -72,7 +72,7 @@ describe('report.html in headless Chromium', () => {
     expect(await images.count()).toBe(2);
     const decoded = await images.evaluateAll((elements) => elements.map((element) => [(element as HTMLImageElement).src.slice(0, 22), (element as HTMLImageElement).naturalWidth]));
     expect(decoded).toEqual([['data:image/png;base64,', 4 * 128 + 4 * 4 + 128], ['data:image/png;base64,', 4 * 128 + 4 * 4 + 128]]);
-    expect(await page.locator('figure.png .columns').first().locator('span').allTextContents()).toEqual(['image', 'truth', 'λ Dice + (1−λ) CE (λ = 0.5)', 'ML', 'CAML']);
+    expect(await page.locator('figure.png .columns').first().locator('span').allTextContents()).toEqual(['image', 'truth', 'λ·Dice + (1−λ)·CE (λ=0.5)', 'ML', 'CAML']);
 
     expect(requests.filter((url) => !url.startsWith('file:') && !url.startsWith('data:'))).toEqual([]);
   });

@@ -20,8 +20,8 @@ describe('pairedTests', () => {
     ];
     const tests = pairedTests(aggregateRecords(records)[0]!);
     expect(tests.map((test) => [test.proposed, test.baseline, test.baselineLambda, test.pairs])).toEqual([
-      ['ML', 'λ Dice + (1−λ) CE (λ = 0.3)', 0.3, 3],
-      ['CAML', 'λ Dice + (1−λ) CE (λ = 0.3)', 0.3, 1],
+      ['ML', 'λ·Dice + (1−λ)·CE (λ=0.3)', 0.3, 3],
+      ['CAML', 'λ·Dice + (1−λ)·CE (λ=0.3)', 0.3, 1],
     ]);
     expect(tests[0]!.baselineValidationMeanIoU).toBeCloseTo(55, 10);
     expect(pairedTestsIntro(tests)).toBe(

@@ -8,7 +8,7 @@ import type { PairedComparison } from '@tfseg/cross-validation';
 import { pairedComparison } from '@tfseg/cross-validation';
 import type { RunRecord } from '../results/record';
 import type { LossRow, SettingTable } from './aggregate';
-import { isProposedLoss } from './losses';
+import { additiveLambda, isProposedLoss } from './losses';
 
 /** One comparison of a proposed loss with the validation-chosen additive loss of its table. */
 export interface PairedTest {
@@ -41,7 +41,7 @@ export function validationChosenAdditive(table: SettingTable): { row: LossRow; v
     const scores = row.runs.map(validationMeanIoU);
     if (scores.some((score) => score === undefined)) continue;
     const mean = (100 * (scores as number[]).reduce((sum, score) => sum + score, 0)) / scores.length;
-    if (!best || mean > best.validationMeanIoU || (mean === best.validationMeanIoU && (row.loss.lambda ?? 0) < (best.row.loss.lambda ?? 0))) best = { row, validationMeanIoU: mean };
+    if (!best || mean > best.validationMeanIoU || (mean === best.validationMeanIoU && (additiveLambda(row.loss) ?? 0) < (additiveLambda(best.row.loss) ?? 0))) best = { row, validationMeanIoU: mean };
   }
   return best;
 }
@@ -63,7 +63,7 @@ function pairedTest(proposed: LossRow, baseline: LossRow, baselineValidationMean
     proposedValues.push(run.meanIoU! * 100);
     baselineValues.push(other);
   }
-  const result = { proposed: proposed.label, baseline: baseline.label, baselineLambda: baseline.loss.lambda ?? 0, baselineValidationMeanIoU, pairs: proposedValues.length };
+  const result = { proposed: proposed.label, baseline: baseline.label, baselineLambda: additiveLambda(baseline.loss) ?? 0, baselineValidationMeanIoU, pairs: proposedValues.length };
   if (proposedValues.length < 2) return { ...result, comparison: undefined, reason: 'n too small' };
   try {
     return { ...result, comparison: pairedComparison(proposedValues, baselineValues), reason: undefined };

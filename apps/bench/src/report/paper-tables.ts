@@ -2,11 +2,10 @@
  * The paper's own numbers (Tables 1–4), transcribed into `data/paper-tables.json`, and the lookup that
  * puts them beside ours. Values are IoU in percent, mean ± std as printed.
  */
+import { lossSpecSchema, type LossSpec } from '@tfseg/losses';
 import { z } from 'zod';
 import paperTablesJson from '../../data/paper-tables.json';
-import { recordLossSchema } from '../results/record';
 import { classKey, sameFraction } from './labels';
-import type { RecordLoss } from './losses';
 import { lossKey } from './losses';
 
 /** A printed `mean±std` value, in percent. */
@@ -24,7 +23,7 @@ export const paperRowSchema = z.object({
   dataset: z.string(),
   model: z.string(),
   fraction: z.number().gt(0).max(1),
-  loss: recordLossSchema,
+  loss: lossSpecSchema,
   meanIoU: paperValueSchema,
   /** Per class in the table's class order; a null entry is missing from the text; null for Table 4. */
   classIoU: z.array(paperValueSchema.nullable()).nullable(),
@@ -61,7 +60,7 @@ export function paperTables(): PaperTables {
  * The paper's row for one setting and loss, or undefined where the paper has none. Tables 1–3 are
  * preferred; Table 4 supplies the constant-r CAML ablation.
  */
-export function findPaperRow(dataset: string, model: string, fraction: number, loss: RecordLoss): PaperRow | undefined {
+export function findPaperRow(dataset: string, model: string, fraction: number, loss: LossSpec): PaperRow | undefined {
   const key = lossKey(loss);
   const matches = paperTables().rows.filter(
     (row) => row.dataset === dataset && row.model === model && sameFraction(row.fraction, fraction) && lossKey(row.loss) === key,

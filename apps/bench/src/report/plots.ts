@@ -3,10 +3,11 @@
  * the training fraction per loss, and training curves. Values are percent; the paper's numbers are drawn
  * dashed beside ours where it has them.
  */
+import { DEFAULT_LAMBDA } from '@tfseg/losses';
 import type { TopLevelSpec } from 'vega-lite';
 import type { SettingTable } from './aggregate';
 import { fractionRatio } from './labels';
-import { isProposedLoss, lossLabel } from './losses';
+import { additiveLambda, isProposedLoss, lossLabel } from './losses';
 
 const OURS = 'ours';
 const PAPER = 'paper';
@@ -27,7 +28,7 @@ export function lambdaSpec(table: SettingTable, title: string): TopLevelSpec | u
   if (!additive.some((row) => row.meanIoU.ours)) return undefined;
   const point = (lambda: number, mean: number, std: number, source: string) => ({ lambda, mean, low: mean - std, high: mean + std, source, loss: 'additive' });
   const points = additive.flatMap((row) => {
-    const lambda = row.loss.lambda ?? 0.5;
+    const lambda = additiveLambda(row.loss) ?? DEFAULT_LAMBDA;
     const { ours, paper } = row.meanIoU;
     // A single run has no spread (its std is NaN): no bar.
     return [...(ours ? [point(lambda, ours.mean, ours.n < 2 ? 0 : ours.std, OURS)] : []), ...(paper ? [point(lambda, paper.mean, paper.std, PAPER)] : [])];

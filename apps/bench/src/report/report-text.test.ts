@@ -37,7 +37,7 @@ describe('Markdown report', () => {
     const headerIndex = lines.indexOf(header);
     expect(cells(lines[headerIndex + 1]!)).toEqual(['---', ...Array<string>(13).fill('---:')]);
     const body = lines.slice(headerIndex + 2, headerIndex + 9).map(cells);
-    expect(body.map((row) => row[0])).toEqual(['CE', 'Dice', 'λ Dice + (1−λ) CE (λ = 0.3)', 'λ Dice + (1−λ) CE (λ = 0.5)', 'λ Dice + (1−λ) CE (λ = 0.7)', 'ML', 'CAML']);
+    expect(body.map((row) => row[0])).toEqual(['CE', 'Dice', 'λ·Dice + (1−λ)·CE (λ=0.3)', 'λ·Dice + (1−λ)·CE (λ=0.5)', 'λ·Dice + (1−λ)·CE (λ=0.7)', 'ML', 'CAML']);
     expect(body.every((row) => row.length === 14)).toBe(true);
     expect(body[0]![1]).toBe('6');
     expect(body[0]![3]).toBe('68.20 ± 0.69');
@@ -49,9 +49,9 @@ describe('Markdown report', () => {
 
   it('shows — where the paper has no such row, and the paired tests', () => {
     const eighth = lines.slice(lines.indexOf('## Drosophila · U-Net · 1/8 training data'));
-    const lambda03 = cells(eighth.find((line) => line.startsWith('| λ Dice + (1−λ) CE (λ = 0.3)'))!);
+    const lambda03 = cells(eighth.find((line) => line.startsWith('| λ·Dice + (1−λ)·CE (λ=0.3)'))!);
     expect(lambda03[3]).toBe('—');
-    expect(markdown).toContain('| ML − λ Dice + (1−λ) CE (λ = 0.5) | 6 |');
+    expect(markdown).toContain('| ML − λ·Dice + (1−λ)·CE (λ=0.5) | 6 |');
     expect(markdown).toContain('> a note');
     expect(markdown).toContain("## About the paper's numbers");
     expect(markdown).toContain('- Table 4 does not print the training fraction');
@@ -63,7 +63,7 @@ describe('Markdown report', () => {
       makeRecord({ loss: { name: 'ml' }, classIoU: [0.6, 0.6, 0.6, 0.6, 0.6] }),
     ];
     const row = renderMarkdown(contentOf(records)).split('\n').find((line) => line.startsWith('| ML − '))!;
-    expect(cells(row)).toEqual(['ML − λ Dice + (1−λ) CE (λ = 0.5)', '1', '—', '—', 'n too small', 'n too small']);
+    expect(cells(row)).toEqual(['ML − λ·Dice + (1−λ)·CE (λ=0.5)', '1', '—', '—', 'n too small', 'n too small']);
   });
 });
 
@@ -110,7 +110,9 @@ describe('CSV report', () => {
 describe('result fields cannot inject markup or formulas', () => {
   const hostile = '<img src=x onerror=alert(1)>[click](http://evil.example) **bold** | cell';
   const records = [
-    makeRecord({ loss: { name: 'ce' }, classIoU: [0.5, 0.6], dataset: hostile, model: '=HYPERLINK("http://evil.example","x")', classNames: ['@SUM(A1)', '+cmd|calc'] }),
+    makeRecord({ loss: { name: 'ce' }, classIoU: [0.5, 0.6], dataset: hostile, classNames: ['@SUM(A1)', '+cmd|calc'] }),
+    // Model names are @tfseg/models' enum once parsed; the dataset name is free text (the folder dataset's own).
+    makeRecord({ loss: { name: 'ce' }, classIoU: [0.5, 0.6], dataset: '=HYPERLINK("http://evil.example","x")', classNames: ['@SUM(A1)', '+cmd|calc'] }),
   ];
 
   it('report.md shows them as text: no raw HTML, link, emphasis or extra table cell', () => {

@@ -8,7 +8,7 @@ const baseline = createBaseline('smoke', records);
 describe('mIoU baseline', () => {
   it('records every ok run by id with its mIoU and a readable summary', () => {
     expect(Object.keys(baseline.runs).sort()).toEqual(records.map((record) => record.id).sort());
-    expect(baseline.runs[records[1]!.id]).toEqual({ meanIoU: 0.6, run: 'synthetic-drosophila unet/tiny ml fraction=1 fold=0 seed=1' });
+    expect(baseline.runs[records[1]!.id]).toEqual({ meanIoU: 0.6, run: 'synthetic-drosophila unet/tiny ML fraction=1 fold=0 seed=1' });
   });
 
   it('passes unchanged results and changes within the tolerance', () => {
@@ -30,7 +30,7 @@ describe('mIoU baseline', () => {
     ].sort(([a], [b]) => (a! < b! ? -1 : 1));
     expect(regressions.map((r) => [r.id, r.problem.split(':')[0]])).toEqual([...known, [extra.id, 'new']]);
     const table = formatRegressions(regressions);
-    expect(table).toContain(`| ${moved.id} | synthetic-drosophila unet/tiny ml fraction=1 fold=0 seed=0 | 0.500000 | 0.500002 | +2.00e-6 |`);
+    expect(table).toContain(`| ${moved.id} | synthetic-drosophila unet/tiny ML fraction=1 fold=0 seed=0 | 0.500000 | 0.500002 | +2.00e-6 |`);
     expect(table.split('\n')).toHaveLength(2 + 4);
   });
 

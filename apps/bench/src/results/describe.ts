@@ -1,11 +1,5 @@
+import { lossDisplayName } from '@tfseg/losses';
 import type { RunConfig, RunRecord } from '../results/record';
-
-/** A loss as a short label: `ce`, `additive λ=0.3`, `caml r=3`. */
-export function lossLabel(loss: RunConfig['loss']): string {
-  if (loss.lambda !== undefined) return `${loss.name} λ=${loss.lambda}`;
-  if (loss.r !== undefined) return `${loss.name} r=${loss.r}`;
-  return loss.name;
-}
 
 /** A fraction as the paper writes it: 1, 1/2, 1/4, 1/8 (else the decimal). */
 export function fractionLabel(fraction: number): string {
@@ -13,11 +7,11 @@ export function fractionLabel(fraction: number): string {
   return fraction === 1 ? '1' : Number.isInteger(denominator) ? `1/${denominator}` : String(fraction);
 }
 
-/** One line naming a run's setting: `drosophila unet/small ml fraction=1/8 fold=0 seed=1`. */
+/** One line naming a run's setting: `drosophila unet/small ML fraction=1/8 fold=0 seed=1`. */
 export function describeRun(config: RunConfig): string {
   const width = config.baseWidth === undefined ? '' : ` width=${config.baseWidth}`;
   const norm = config.batchNorm === undefined ? '' : config.batchNorm ? ' bn' : ' no-bn';
-  return `${config.dataset} ${config.model}/${config.modelPreset}${width}${norm} ${lossLabel(config.loss)} fraction=${fractionLabel(config.fraction)} fold=${config.fold} seed=${config.seed}`;
+  return `${config.dataset} ${config.model}/${config.modelPreset}${width}${norm} ${lossDisplayName(config.loss)} fraction=${fractionLabel(config.fraction)} fold=${config.fold} seed=${config.seed}`;
 }
 
 /** One line for a finished run: status, id, setting, mIoU (or the error's first line) and time. */

@@ -1,7 +1,8 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { BenchError } from '../errors';
 import type { RunRecord } from './record';
-import { canonicalJson } from './run-id';
+import { canonicalJson } from '@tfseg/training';
+import { describeRun } from './describe';
 import { latestRecords, readResults } from './store';
 
 /** What {@link mergeResultFiles} joined, and what it had to skip. */
@@ -55,7 +56,7 @@ export function mergeResultFiles(files: readonly string[], outputDirectory: stri
     const earlier = firstOk.get(entry.record.id);
     if (!earlier) firstOk.set(entry.record.id, entry);
     else if (resultsOf(earlier.record) !== resultsOf(entry.record)) {
-      conflicts.push(`run ${entry.record.id} (${describeRun(entry.record)}): mIoU ${earlier.record.meanIoU} in ${earlier.file}, ${entry.record.meanIoU} in ${entry.file}`);
+      conflicts.push(`run ${entry.record.id} (${describeRun(entry.record.config)}): mIoU ${earlier.record.meanIoU} in ${earlier.file}, ${entry.record.meanIoU} in ${entry.file}`);
     }
   }
   if (conflicts.length > 0 && prefer === 'error') {
@@ -80,9 +81,4 @@ function preferFirstOk(all: readonly Located[]): RunRecord[] {
       return true;
     })
     .map((entry) => entry.record);
-}
-
-function describeRun(record: RunRecord): string {
-  const { dataset, model, loss, fraction, fold, seed } = record.config;
-  return `${dataset} ${model} ${loss.name} fraction ${fraction} fold ${fold} seed ${seed}`;
 }

@@ -4,19 +4,14 @@
  * its type; bump `RECORD_VERSION` on any incompatible change.
  */
 import { splitFoldOptionsSchema } from '@tfseg/datasets';
-import { modelOptionsSchema } from '@tfseg/models';
-import { adamOptionsSchema, trainingDeviceSchema } from '@tfseg/training';
+import { lossSpecSchema } from '@tfseg/losses';
+import { initNameSchema, modelNameSchema, modelOptionsSchema, presetNameSchema } from '@tfseg/models';
+import { adamOptionsSchema, backendNameSchema, trainingDeviceSchema } from '@tfseg/training';
 import { z } from 'zod';
+import { dataProtocolSchema } from '../config/sweep-config';
 
 /** Version of the record layout written by this bench. */
 export const RECORD_VERSION = 1;
-
-/** A loss as named in configs and reports; mirrors `@tfseg/losses`' `LossSpec` (name + its parameters). */
-export const recordLossSchema = z.object({
-  name: z.enum(['ce', 'dice', 'additive', 'ml', 'caml']),
-  lambda: z.number().min(0).max(1).optional(),
-  r: z.number().positive().optional(),
-});
 
 /** Everything that identifies one run; its canonical JSON hashes to the run id. */
 export const runConfigSchema = z.object({
@@ -26,14 +21,15 @@ export const runConfigSchema = z.object({
    * runs on the same data get the same id wherever the folder lives; absent for the paper's datasets.
    */
   datasetHash: z.string().optional(),
-  model: z.string(),
-  modelPreset: z.string(),
+  model: modelNameSchema,
+  modelPreset: presetNameSchema,
   /** @tfseg/models' overrides of the preset, present only when the config gives them. */
   baseWidth: modelOptionsSchema.shape.baseWidth,
   batchNorm: modelOptionsSchema.shape.batchNorm,
   /** Weight initialisation (@tfseg/models' `init`); absent: its default, `he`. */
-  init: modelOptionsSchema.shape.init.unwrap().optional(),
-  loss: recordLossSchema,
+  init: initNameSchema.optional(),
+  /** The loss the run trains: exactly @tfseg/losses' spec (one λ, one r; every option the losses accept). */
+  loss: lossSpecSchema,
   /** Training fraction in (0, 1]: 1, 1/2, 1/4, 1/8. */
   fraction: z.number().gt(0).max(1),
   fold: z.number().int().nonnegative(),
@@ -49,9 +45,9 @@ export const runConfigSchema = z.object({
   learningRate: z.number().positive(),
   /** Adam's ε; absent: @tfseg/training's default (Keras' 1e-7). */
   adamEpsilon: adamOptionsSchema.shape.epsilon.unwrap().optional(),
-  backend: z.string(),
+  backend: backendNameSchema,
   /** Dataset-protocol parameters (patch counts, scale, ...) as given to @tfseg/datasets. */
-  data: z.record(z.string(), z.unknown()).default({}),
+  data: dataProtocolSchema.default({}),
 });
 export type RunConfig = z.infer<typeof runConfigSchema>;
 

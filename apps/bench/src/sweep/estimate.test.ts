@@ -12,8 +12,8 @@ describe('sweep time estimate', () => {
     expect(estimateRunSeconds({ ...config, fraction: 0.125 })).toBeCloseTo(((3 * 2 + 48) * flops) / 1e10, 9);
   });
 
-  it('divides by the workers and gives up on unknown models', () => {
+  it('divides by the workers and gives up on unknown datasets', () => {
     expect(estimateSweepMilliseconds([config, config], 2)).toBeCloseTo(estimateRunSeconds(config) * 1000, 6);
-    expect(estimateSweepMilliseconds([{ ...config, model: 'segformer' }], 1)).toBeUndefined();
+    expect(estimateSweepMilliseconds([{ ...config, dataset: 'no-such-dataset' }], 1)).toBeUndefined();
   });
 });

@@ -3,8 +3,8 @@
  * analytic count) and an assumed sustained throughput of the backend. It only sizes the job (minutes or
  * GPU-days?); the progress bar's ETA, measured on the real runs, replaces it once runs finish.
  */
-import { getDataset, type DatasetName } from '@tfseg/datasets';
-import { estimateFlops, type ModelName, type PresetName } from '@tfseg/models';
+import { getDataset } from '@tfseg/datasets';
+import { estimateFlops } from '@tfseg/models';
 import type { RunConfig } from '../results/record';
 
 /**
@@ -19,15 +19,15 @@ const EVALUATION_PATCHES = 16;
 
 /** Estimated seconds of one run: 3 × forward FLOPs per trained patch (forward + backward), 1 × per scored patch. */
 export function estimateRunSeconds(config: RunConfig): number {
-  const dataset = getDataset(config.dataset as DatasetName);
+  const dataset = getDataset(config.dataset);
   const flops = estimateFlops({
-    name: config.model as ModelName,
-    preset: config.modelPreset as PresetName,
+    name: config.model,
+    preset: config.modelPreset,
     inChannels: dataset.inputChannels,
     numClasses: dataset.classNames.length,
     inputSize: config.imageSize,
   });
-  const trainPatches = Math.max(1, Math.round(((config.data['trainPatches'] as number | undefined) ?? DEFAULT_TRAIN_PATCHES) * config.fraction));
+  const trainPatches = Math.max(1, Math.round((config.data.trainPatches ?? DEFAULT_TRAIN_PATCHES) * config.fraction));
   const trained = config.epochs * (config.stepsPerEpoch === undefined ? trainPatches : Math.min(trainPatches, config.stepsPerEpoch * config.batchSize));
   const scored = (config.epochs + 1) * EVALUATION_PATCHES;
   return ((3 * trained + scored) * flops) / (ASSUMED_FLOPS_PER_SECOND[config.backend] ?? ASSUMED_FLOPS_PER_SECOND['auto']!);

@@ -4,9 +4,9 @@
  * return the record. A run that throws becomes a `failed` record; it never stops the sweep.
  */
 import { join } from 'node:path';
-import { getDataset, prepareFold, trainingBatches, type DatasetName, type LoadedDataset, type PreparedFold } from '@tfseg/datasets';
+import { getDataset, prepareFold, trainingBatches, type LoadedDataset, type PreparedFold } from '@tfseg/datasets';
 import { parseLossSpec } from '@tfseg/losses';
-import { buildModel, type ModelName, type PresetName } from '@tfseg/models';
+import { buildModel } from '@tfseg/models';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { FileWriteError, predict, resolveLoss, selectBackend, train, writeFileAtomic, type TrainingDevice, type TrainingEvent } from '@tfseg/training';
 import { RECORD_VERSION, type RunConfig, type RunRecord, type RunSamples } from '../results/record';
@@ -49,7 +49,7 @@ export function loadDataset(name: string, root?: string): Promise<LoadedDataset>
   const key = `${name}\0${root ?? ''}`;
   const cached = datasets.get(key);
   if (cached) return cached;
-  const loading = getDataset(name as DatasetName, { root }).load(root === undefined ? {} : { root });
+  const loading = getDataset(name, { root }).load(root === undefined ? {} : { root });
   datasets.set(key, loading);
   // A failed load is not cached: the next run (or a rerun after fixing the folder) tries again.
   loading.catch(() => datasets.delete(key));
@@ -166,7 +166,7 @@ export function runFold(config: RunConfig, dataset: LoadedDataset): PreparedFold
     fraction: config.fraction,
     patchSize: config.imageSize,
     // Validated by the sweep config's `data` schema (dataProtocolSchema).
-    ...(config.data as { trainPatches?: number; scale?: number; validationGroups?: number }),
+    ...config.data,
   });
 }
 
@@ -174,8 +174,8 @@ export function runFold(config: RunConfig, dataset: LoadedDataset): PreparedFold
 export function runModel(config: RunConfig, split: PreparedFold): LayersModel {
   return buildModel({
     // The sweep config validated these names; buildModel checks them again.
-    name: config.model as ModelName,
-    preset: config.modelPreset as PresetName,
+    name: config.model,
+    preset: config.modelPreset,
     inChannels: split.test.channels,
     numClasses: split.classNames.length,
     inputSize: config.imageSize,

@@ -23,7 +23,7 @@ describe('planSweep', () => {
     // 2 datasets × 1 model × 7 losses × 2 fractions × 2 folds × 3 seeds
     expect(runs).toHaveLength(2 * 7 * 2 * 2 * 3);
     expect(new Set(runs.map((run) => run.id)).size).toBe(runs.length);
-    expect(runs.filter((run) => run.config.loss.name === 'additive').map((run) => run.config.loss.lambda)).toEqual(
+    expect(runs.flatMap((run) => (run.config.loss.name === 'additive' ? [run.config.loss.lambda] : []))).toEqual(
       expect.arrayContaining([0.3, 0.5, 0.7]),
     );
     expect(runs.find((run) => run.config.dataset === 'synthetic-drosophila')?.datasetRoot).toBe('/data/x');

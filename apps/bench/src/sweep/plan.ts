@@ -3,6 +3,7 @@
  * deterministic shards of that list for clusters.
  */
 import { folderContentHash, FOLDER_DATASET_NAME } from '@tfseg/datasets';
+import type { LossSpec } from '@tfseg/losses';
 import type { SweepConfig, SweepLoss } from '../config/sweep-config';
 import type { RunConfig } from '../results/record';
 import { runId } from '../results/run-id';
@@ -16,16 +17,20 @@ export interface PlannedRun {
   datasetRoot?: string;
 }
 
-/** One loss entry of a config → the loss specs it stands for (one per λ or r). */
-export function expandLoss(loss: SweepLoss): RunConfig['loss'][] {
+/** One loss entry of a config → the loss specs it stands for (one per λ or r), options kept. */
+export function expandLoss(loss: SweepLoss): LossSpec[] {
   switch (loss.name) {
-    case 'additive':
-      return (Array.isArray(loss.lambda) ? loss.lambda : [loss.lambda]).map((lambda) => ({ name: 'additive', lambda }));
-    case 'caml':
-      if (loss.r === undefined) return [{ name: 'caml' }];
-      return (Array.isArray(loss.r) ? loss.r : [loss.r]).map((r) => ({ name: 'caml', r }));
+    case 'additive': {
+      const { lambda, ...options } = loss;
+      return (Array.isArray(lambda) ? lambda : [lambda]).map((value) => ({ ...options, lambda: value }));
+    }
+    case 'caml': {
+      const { r, ...options } = loss;
+      if (r === undefined) return [options];
+      return (Array.isArray(r) ? r : [r]).map((value) => ({ ...options, r: value }));
+    }
     default:
-      return [{ name: loss.name }];
+      return [loss];
   }
 }
 

@@ -6,7 +6,7 @@
  * backend missing its native library is an environment failure (exit 3).
  */
 import { prepareFold } from '@tfseg/datasets';
-import { describeModel, type ModelName, type PresetName } from '@tfseg/models';
+import { describeModel } from '@tfseg/models';
 import { BackendUnavailableError } from '@tfseg/training';
 import { BenchError } from '../errors';
 import { ensureBackend, loadDataset } from './execute-run';
@@ -31,7 +31,7 @@ export async function preflightSweep(runs: readonly PlannedRun[], threads = 1): 
     const { config } = run;
     const dataset = await loadDataset(config.dataset, run.datasetRoot);
     try {
-      prepareFold(dataset, { fold: 0, folds: config.folds, splitSeed: config.splitSeed, fraction: config.fraction, patchSize: config.imageSize, ...(config.data as { trainPatches?: number; scale?: number; validationGroups?: number }) });
+      prepareFold(dataset, { fold: 0, folds: config.folds, splitSeed: config.splitSeed, fraction: config.fraction, patchSize: config.imageSize, ...config.data });
     } catch (error) {
       throw new BenchError(
         `dataset ${config.dataset} with folds ${config.folds}, fraction ${config.fraction}, imageSize ${config.imageSize}${Object.keys(config.data).length > 0 ? `, data ${JSON.stringify(config.data)}` : ''} cannot be prepared: ${firstLine(error)}`,
@@ -44,7 +44,7 @@ export async function preflightSweep(runs: readonly PlannedRun[], threads = 1): 
     const dataset = await loadDataset(run.config.dataset, run.datasetRoot);
     try {
       // Analytic (no weights built): checks the input size against the model's stride.
-      describeModel({ name: model as ModelName, preset: modelPreset as PresetName, inChannels: dataset.inputChannels, numClasses: dataset.classNames.length, inputSize: imageSize });
+      describeModel({ name: model, preset: modelPreset, inChannels: dataset.inputChannels, numClasses: dataset.classNames.length, inputSize: imageSize });
     } catch (error) {
       throw new BenchError(`model ${model}/${modelPreset} at imageSize ${imageSize}: ${firstLine(error)}`, { cause: error });
     }

@@ -5,7 +5,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ModelName } from '@tfseg/models';
 import type { RunRecord, RunSamples } from '../../results/record';
+import { additiveLambda } from '../losses';
 
 export const CLASS_NAMES = ['membrane', 'mitochondria', 'synapse', 'glia/extracellular', 'intracellular'];
 
@@ -41,12 +43,12 @@ export function levelOf(loss: SyntheticLoss): number {
 }
 
 /** One ok record with the given per-class IoU (fractions; null = class absent). */
-export function makeRecord(overrides: { loss: SyntheticLoss; fraction?: number; fold?: number; seed?: number; classIoU: (number | null)[]; samplesFile?: string; epochs?: number; dataset?: string; model?: string; classNames?: string[]; validationMeanIoU?: number }): RunRecord {
+export function makeRecord(overrides: { loss: SyntheticLoss; fraction?: number; fold?: number; seed?: number; classIoU: (number | null)[]; samplesFile?: string; epochs?: number; dataset?: string; model?: ModelName; classNames?: string[]; validationMeanIoU?: number }): RunRecord {
   const present = overrides.classIoU.filter((value): value is number => value !== null);
   const epochs = overrides.epochs ?? 4;
   const record: RunRecord = {
     version: 1,
-    id: `${overrides.loss.name}-${overrides.loss.lambda ?? ''}-${overrides.fraction ?? 1}-${overrides.fold ?? 0}-${overrides.seed ?? 0}`,
+    id: `${overrides.loss.name}-${additiveLambda(overrides.loss) ?? ''}-${overrides.fraction ?? 1}-${overrides.fold ?? 0}-${overrides.seed ?? 0}`,
     status: 'ok',
     config: {
       dataset: overrides.dataset ?? 'drosophila', model: overrides.model ?? 'unet', modelPreset: 'tiny', loss: overrides.loss,
@@ -101,7 +103,7 @@ export function syntheticSweep(resultsDir?: string): RunRecord[] {
           const classIoU = CLASS_NAMES.map((_, index) => Math.min(1, Math.max(0, level + (index - 2) * 0.1 + (random() - 0.5) * 0.02)));
           let samplesFile: string | undefined;
           if (resultsDir && fold === 0 && seed === 0) {
-            samplesFile = `samples/${fraction}-${loss.name}-${loss.lambda ?? ''}.json`;
+            samplesFile = `samples/${fraction}-${loss.name}-${additiveLambda(loss) ?? ''}.json`;
             mkdirSync(join(resultsDir, 'samples'), { recursive: true });
             writeFileSync(join(resultsDir, samplesFile), JSON.stringify(makeSamples(lossIndex)));
           }

@@ -98,7 +98,7 @@ describe('tfseg-bench run', () => {
 
 describe('bad input (exit 2) or a missing library (exit 3): one line, nothing written', () => {
   const cases: [string, Record<string, unknown>, number, RegExp][] = [
-    ['a bad field', { losses: [{ name: 'ce' }, { name: 'ml' }, { name: 'additive', lambda: 1.5 }] }, 2, /^tfseg-bench: config\.losses\[2\]\.lambda: must be ≤ 1$/],
+    ['a bad field', { losses: [{ name: 'ce' }, { name: 'ml' }, { name: 'additive', lambda: 1.5 }] }, 2, /^tfseg-bench: config\.losses\[2\]\.lambda: must be a number in \[0, 1\]$/],
     ['an unknown backend', { backend: 'webgpu' }, 2, /^tfseg-bench: config\.backend: must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu, but got "webgpu"$/],
     ['a backend that is not installed', { backend: 'tensorflow' }, 3, /^tfseg-bench: backend "tensorflow" cannot be used: .*tfjs-node/],
     ['a GPU the machine lacks', { backend: 'tensorflow-gpu' }, 2, /^tfseg-bench: backend "tensorflow-gpu" cannot be used: .*`tensorflow-gpu` trains on a CUDA GPU or not at all: it needs an NVIDIA driver, the CUDA 11\.2 runtime .*cuDNN 8\.1/],

@@ -199,6 +199,15 @@ describeOnBackends(
       second.model.dispose();
     });
 
+    it('scores the same with the default evaluation batch (all 8 patches in one pass) as one patch at a time', async () => {
+      const batched = await train(reproducible({ epochs: 2 }));
+      const single = await train(reproducible({ epochs: 2, evaluationBatchSize: 1 }));
+      expect(batched.history).toEqual(single.history);
+      expect(batched.test?.confusion).toEqual(single.test?.confusion);
+      batched.model.dispose();
+      single.model.dispose();
+    });
+
     it('resumes a killed run from its checkpoint and ends exactly where an uninterrupted run ends', async () => {
       const uninterrupted = await train(reproducible({ epochs: 4 }));
       const directory = await temporaryDirectory();

@@ -62,8 +62,12 @@ export const trainOptionsSchema = z
     steps: z.number().int().positive().optional(),
     optimizer: adamOptionsSchema.prefault({}),
     batchSize: z.number().int().positive().default(4),
-    /** Patches per forward pass when scoring validation and test sets. */
-    evaluationBatchSize: z.number().int().positive().default(8),
+    /**
+     * Patches per forward pass when scoring validation and test sets (does not change the scores). Default:
+     * as many as make 2¹⁹ pixels, at most 32 (8 patches of 256², 32 of 64²): larger passes spread the
+     * per-kernel cost, and memory stays that of 8 patches of 256².
+     */
+    evaluationBatchSize: z.number().int().positive().optional(),
     /** Recorded in checkpoints: a checkpoint of another seed is refused rather than silently mixed. */
     seed: z.number().int(),
     /** Stop when validation mIoU has not improved by more than `minDelta` for `patience` epochs. */
@@ -139,7 +143,7 @@ class TrainingRun {
   private readonly model: LayersModel;
   private readonly step: TrainingStep;
   private readonly weightShapes: number[][];
-  private readonly evaluationOptions: { batchSize: number; classNames?: string[] };
+  private readonly evaluationOptions: { batchSize?: number; classNames?: string[] };
   private readonly startTime = Date.now();
   private state: State;
   private stepsPerEpoch: number | undefined;
@@ -149,7 +153,7 @@ class TrainingRun {
     this.model = settings.model;
     this.step = createTrainingStep(this.model, loss, settings.optimizer);
     this.weightShapes = this.model.getWeights().map((weight) => [...weight.shape]);
-    this.evaluationOptions = { batchSize: settings.evaluationBatchSize, ...(settings.classNames ? { classNames: settings.classNames } : {}) };
+    this.evaluationOptions = { ...(settings.evaluationBatchSize === undefined ? {} : { batchSize: settings.evaluationBatchSize }), ...(settings.classNames ? { classNames: settings.classNames } : {}) };
     this.state = {
       seed: settings.seed,
       configuration: trainingConfiguration(settings),
@@ -234,6 +238,11 @@ class TrainingRun {
     return { meanLoss: lossSum / stepInEpoch, msPerStep: (Date.now() - epochStart) / stepInEpoch };
   }
 
+  /** The evaluation options for `set`: the given batch size, or one of 2¹⁹ pixels (at most 32 patches). */
+  private evaluationOptionsFor(set: PatchSet): { batchSize: number; classNames?: string[] } {
+    return { batchSize: defaultEvaluationBatchSize(set), ...this.evaluationOptions };
+  }
+
   /** Scores validation, keeps the best weights, updates the early-stopping count; true when it says stop. */
   private async validate(epoch: number): Promise<{ validationMeanIoU: number | undefined; isBest: boolean; stop: boolean }> {
     const { settings, state } = this;
@@ -241,7 +250,7 @@ class TrainingRun {
       state.bestEpoch = epoch;
       return { validationMeanIoU: undefined, isBest: false, stop: false };
     }
-    const validationMeanIoU = evaluate(this.model, settings.validation, settings.numClasses, this.evaluationOptions).meanIoU;
+    const validationMeanIoU = evaluate(this.model, settings.validation, settings.numClasses, this.evaluationOptionsFor(settings.validation)).meanIoU;
     state.history.validationMeanIoU.push(validationMeanIoU);
     const isBest = validationMeanIoU > state.bestValidationMeanIoU;
     const improved = validationMeanIoU > state.bestValidationMeanIoU + (settings.earlyStopping?.minDelta ?? 0);
@@ -282,7 +291,7 @@ class TrainingRun {
     return {
       history: state.history,
       bestEpoch: state.bestEpoch,
-      test: settings.test ? evaluate(this.model, settings.test, settings.numClasses, this.evaluationOptions) : undefined,
+      test: settings.test ? evaluate(this.model, settings.test, settings.numClasses, this.evaluationOptionsFor(settings.test)) : undefined,
       model: this.model,
       wallTimeMs: state.elapsedMs + (Date.now() - this.startTime),
       peakRssBytes: this.peakRssBytes,
@@ -292,6 +301,11 @@ class TrainingRun {
   dispose(): void {
     this.step.dispose();
   }
+}
+
+/** Patches of `set` in 2¹⁹ pixels, between 1 and 32: the default evaluation batch of {@link train}. */
+function defaultEvaluationBatchSize(set: PatchSet): number {
+  return Math.max(1, Math.min(32, Math.floor(2 ** 19 / (set.height * set.width))));
 }
 
 /**

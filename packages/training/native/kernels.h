@@ -49,6 +49,8 @@
  *                        elements.
  * broadcast_mean         (elementwise_grad.c; ElementwiseGrad.ts)  0 dy [columns], 1 dx [rows, columns],
  *                        2 columns, 3 f32 n: dx[r, c] = dy[c] / n. Items: rows.
+ * tile_grad              (tile_grad.c; TileGrad.ts)  0 dy, 1 dx, 2..7 x's shape, 8..13 repetitions (both
+ *                        rank 6, leading 1s). Items: elements of dx.
  */
 #pragma once
 #include <stdint.h>

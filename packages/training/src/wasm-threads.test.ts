@@ -10,7 +10,7 @@ import { nativeKernelThreads } from './wasm-kernels/native/runtime';
 /**
  * The loss and every gradient of a small net that goes through each wasm training kernel and through
  * XNNPACK work large enough to be split across threads (conv, transposed conv, pooling, concat,
- * batch norm, depthwise conv, transposed matmul, tile).
+ * batch norm, depthwise conv, transposed matmul, tile and its gradient).
  */
 function gradientsThroughEveryKernel(): Float32Array[] {
   return tf.tidy(() => {
@@ -37,9 +37,11 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       const attention = tf.matMul(tokens.slice([0, 0, 0], [4, 64, 32]), tokens.slice([0, 64, 0], [4, 64, 32]), false, true);
       const projected = tf.matMul(attention.reshape([256, 64]), w3 as tf.Tensor2D);
       const tiled = tf.tile(projected.mean(0, true), [8, 1]);
+      // LayerNormalization-style tiling of statistics: the native Tile gradient over 128 Ki elements.
+      const tiledStatistics = tf.tile(wider.mean([1, 2], true), [1, 32, 32, 1]);
       // A bias-gradient-like sum over batch, height and width (the native Sum).
       const channelSums = tf.sum(features, [0, 1, 2]);
-      const terms = [tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean()];
+      const terms = [tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.square(tiledStatistics).mean()];
       return tf.addN(terms) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);

@@ -20,6 +20,7 @@ import { meanConfig } from './Mean';
 import { splitVConfig } from './SplitV';
 import { sumConfig } from './Sum';
 import { tileConfig } from './Tile';
+import { registerTileGradient, tileGradConfig } from './TileGrad';
 import { rememberBuiltinKernel } from './wasm-backend';
 
 /** Every training kernel this package provides for the wasm backend. */
@@ -46,13 +47,15 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   squareGradConfig,
   sumConfig,
   tileConfig,
+  tileGradConfig,
 ];
 
 /**
  * Registers every kernel of {@link wasmTrainingKernelConfigs} for backend `'wasm'`, replacing a built-in
  * kernel of the same name (which stays callable by the replacement), and the FusedBatchNorm gradient
- * that uses `TfsegBatchNormGrad` on wasm and the Relu, Square and Mean gradients that use the one-pass
- * kernels of ElementwiseGrad.ts (tfjs-core's own gradients everywhere else).
+ * that uses `TfsegBatchNormGrad` on wasm, the Relu, Square and Mean gradients that use the one-pass
+ * kernels of ElementwiseGrad.ts and the Tile gradient that uses `TfsegTileGrad` (TileGrad.ts); tfjs-core's
+ * own gradients everywhere else.
  * Idempotent: calling it again changes nothing. Works before or after `tf.setBackend('wasm')`.
  *
  * @returns the registered kernel names.
@@ -69,5 +72,6 @@ export function registerWasmTrainingKernels(): string[] {
   }
   registerBatchNormGradient();
   registerElementwiseGradients();
+  registerTileGradient();
   return wasmTrainingKernelConfigs.map((config) => config.kernelName);
 }

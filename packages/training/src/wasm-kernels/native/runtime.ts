@@ -36,6 +36,7 @@ export const NATIVE_KERNEL_NAMES = [
   'relu_grad',
   'square_grad',
   'broadcast_mean',
+  'tile_grad',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

@@ -51,6 +51,9 @@
  *                        2 columns, 3 f32 n: dx[r, c] = dy[c] / n. Items: rows.
  * tile_grad              (tile_grad.c; TileGrad.ts)  0 dy, 1 dx, 2..7 x's shape, 8..13 repetitions (both
  *                        rank 6, leading 1s). Items: elements of dx.
+ * batch_matmul           (batch_matmul.c; BatchMatMul.ts)  0 a, 1 b, 2 out [batch, m, n], 3 batch, 4 a's
+ *                        batch stride, 5 b's batch stride (elements; 0: broadcast), 6 m, 7 k, 8 n,
+ *                        9 transpose a (a [k, m]), 10 transpose b (b [n, k]). Items: batch × ceil(m/4).
  */
 #pragma once
 #include <stdint.h>

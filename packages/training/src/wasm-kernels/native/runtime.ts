@@ -37,6 +37,7 @@ export const NATIVE_KERNEL_NAMES = [
   'square_grad',
   'broadcast_mean',
   'tile_grad',
+  'batch_matmul',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

@@ -54,6 +54,13 @@
  * batch_matmul           (batch_matmul.c; BatchMatMul.ts)  0 a, 1 b, 2 out [batch, m, n], 3 batch, 4 a's
  *                        batch stride, 5 b's batch stride (elements; 0: broadcast), 6 m, 7 k, 8 n,
  *                        9 transpose a (a [k, m]), 10 transpose b (b [n, k]). Items: batch × ceil(m/4).
+ * depthwise_conv2d       (depthwise_conv2d.c; DepthwiseConv2dNative.ts)  0 x, 1 w [KH,KW,C] (multiplier 1),
+ *                        2 out, 3..14 depthwise_geometry (batch, in_h, in_w, channels, out_h, out_w, k_h,
+ *                        k_w, stride_h, stride_w, pad_top, pad_left). Items: batch·out_h rows.
+ * depthwise_conv2d_backprop_input (same file; DepthwiseConv2dNativeBackpropInput.ts)  0 dy, 1 w, 2 dx,
+ *                        3..14 the forward depthwise_geometry. Items: batch·in_h rows.
+ * depthwise_conv2d_backprop_filter (same file; DepthwiseConv2dNativeBackpropFilter.ts)  0 x, 1 dy, 2 dw
+ *                        [KH,KW,C], 3..14 the forward depthwise_geometry; channels ≤ 8192. Items: KH·KW taps.
  */
 #pragma once
 #include <stdint.h>

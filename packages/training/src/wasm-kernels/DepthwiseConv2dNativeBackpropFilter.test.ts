@@ -1,4 +1,4 @@
-import { agreementRuns, depthwiseCase, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
+import { agreementRuns, depthwiseCase, describeBothPaths, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
 
 describe('DepthwiseConv2dNativeBackpropFilter (wasm training kernel)', () => {
@@ -6,15 +6,17 @@ describe('DepthwiseConv2dNativeBackpropFilter (wasm training kernel)', () => {
 
   itIsTheRegisteredKernel(depthwiseConv2dNativeBackpropFilterConfig);
 
-  it('agrees with the cpu backend on random shapes, multipliers, strides and paddings', () => {
-    fc.assert(
-      fc.property(depthwiseCase, (c) => {
-        const x = { shape: c.xShape, values: seededValues(sizeOf(c.xShape), c.seed) };
-        const dy = { shape: c.dyShape, values: seededValues(sizeOf(c.dyShape), c.seed + 1) };
-        expectAgreement('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...c.attributes, filterShape: c.filterShape });
-      }),
-      agreementRuns,
-    );
+  describeBothPaths(() => {
+    it('agrees with the cpu backend on random shapes, multipliers, strides and paddings', () => {
+      fc.assert(
+        fc.property(depthwiseCase, (c) => {
+          const x = { shape: c.xShape, values: seededValues(sizeOf(c.xShape), c.seed) };
+          const dy = { shape: c.dyShape, values: seededValues(sizeOf(c.dyShape), c.seed + 1) };
+          expectAgreement('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...c.attributes, filterShape: c.filterShape });
+        }),
+        agreementRuns,
+      );
+    });
   });
 
   it('sums over the batch by hand: a 1×1 depthwise filter gradient is Σ x·dy per channel', () => {

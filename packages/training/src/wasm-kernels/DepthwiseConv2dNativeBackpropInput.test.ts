@@ -1,4 +1,4 @@
-import { agreementRuns, depthwiseCase, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
+import { agreementRuns, depthwiseCase, describeBothPaths, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
 
 describe('DepthwiseConv2dNativeBackpropInput (wasm training kernel)', () => {
@@ -6,15 +6,17 @@ describe('DepthwiseConv2dNativeBackpropInput (wasm training kernel)', () => {
 
   itIsTheRegisteredKernel(depthwiseConv2dNativeBackpropInputConfig);
 
-  it('agrees with the cpu backend on random shapes, multipliers, strides and paddings', () => {
-    fc.assert(
-      fc.property(depthwiseCase, (c) => {
-        const dy = { shape: c.dyShape, values: seededValues(sizeOf(c.dyShape), c.seed) };
-        const filter = { shape: c.filterShape, values: seededValues(sizeOf(c.filterShape), c.seed + 1) };
-        expectAgreement('DepthwiseConv2dNativeBackpropInput', { dy, filter }, { ...c.attributes, inputShape: c.xShape });
-      }),
-      agreementRuns,
-    );
+  describeBothPaths(() => {
+    it('agrees with the cpu backend on random shapes, multipliers, strides and paddings', () => {
+      fc.assert(
+        fc.property(depthwiseCase, (c) => {
+          const dy = { shape: c.dyShape, values: seededValues(sizeOf(c.dyShape), c.seed) };
+          const filter = { shape: c.filterShape, values: seededValues(sizeOf(c.filterShape), c.seed + 1) };
+          expectAgreement('DepthwiseConv2dNativeBackpropInput', { dy, filter }, { ...c.attributes, inputShape: c.xShape });
+        }),
+        agreementRuns,
+      );
+    });
   });
 
   it('trains a depthwise conv by hand: d(Σ depthwise(x, w))/dx is the sum of the filter taps that reach each pixel', () => {

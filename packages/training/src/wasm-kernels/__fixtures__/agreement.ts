@@ -206,16 +206,18 @@ export function convolutionCase(g: ConvGeometry): {
 }
 
 /**
- * A random depthwise convolution (channel multiplier 1–3) and its shapes. Dilation stays 1: tfjs'
- * depthwise gradients refuse dilations, and the cpu reference kernels ignore them.
+ * A random depthwise convolution and its shapes: half of them with channel multiplier 1 (the native
+ * kernels' case) and 1–11 channels (their 4-channel vectors and remainders), half with multiplier 1–3
+ * (the XNNPACK compositions). Dilation stays 1: tfjs' depthwise gradients refuse dilations, and the cpu
+ * reference kernels ignore them.
  */
 export const depthwiseCase = fc
   .record({
     batch: fc.integer({ min: 1, max: 3 }),
     height: fc.integer({ min: 1, max: 9 }),
     width: fc.integer({ min: 1, max: 9 }),
-    channels: fc.integer({ min: 1, max: 4 }),
-    multiplier: fc.integer({ min: 1, max: 3 }),
+    channels: fc.integer({ min: 1, max: 11 }),
+    multiplier: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 3 })),
     filterHeight: fc.integer({ min: 1, max: 4 }),
     filterWidth: fc.integer({ min: 1, max: 4 }),
     strides: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),

@@ -38,6 +38,9 @@ export const NATIVE_KERNEL_NAMES = [
   'broadcast_mean',
   'tile_grad',
   'batch_matmul',
+  'depthwise_conv2d',
+  'depthwise_conv2d_backprop_input',
+  'depthwise_conv2d_backprop_filter',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

@@ -47,7 +47,8 @@ describeOnBackends('predict and evaluate', () => {
     const model = thresholdModel();
     const set = syntheticDisks(1, 4, 1);
     expect(() => evaluate(model, { ...set, labels: set.labels.fill(2) }, 2)).toThrow('Error in evaluate: set.labels holds class 2, but numClasses is 2 (classes are 0..1)');
-    expect(() => evaluate(model, set, 1)).toThrow('Error in evaluate: numClasses must be an integer ≥ 2, but got 1');
+    expect(() => evaluate(model, set, 1)).toThrow("Error in evaluate: numClasses must be ≥ 2 for activation 'softmax' (use a sigmoid loss, activation: 'sigmoid', for a one-channel binary head), but got 1");
+    expect(() => evaluate(model, set, 0)).toThrow("Error in evaluate: numClasses must be a positive integer (the model's output channels), but got 0");
     expect(() => evaluate(model, set, 1)).toThrow(TrainingError);
     let caught: unknown;
     try {

@@ -24,8 +24,9 @@ export { registerWasmTrainingKernels, wasmTrainingKernelConfigs, setNativeKernel
 export { train, trainOptionsSchema } from './train';
 export type { TrainOptions, TrainResult, TrainingEvent } from './train';
 export { evaluate, predict, predictOptionsSchema } from './evaluate';
-export type { Evaluation, PredictOptions } from './evaluate';
+export type { Evaluation, EvaluateOptions, PredictOptions } from './evaluate';
 export { patchSetSchema } from './patch-set';
+export { activationSchema, type Activation } from './label-format';
 export type { PatchSet, ImageSet } from './patch-set';
 export { adamOptionsSchema } from './adam';
 export type { AdamOptions } from './adam';

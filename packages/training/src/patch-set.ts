@@ -1,6 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { TrainingDataError, TrainingError } from './errors';
-import { parseWithSchema } from './tfseg-error';
 import { z } from 'zod';
 
 // z.custom, not z.instanceof: the type must be plain Float32Array (any buffer), as datasets produce it.
@@ -12,8 +10,13 @@ export const patchSetSchema = z
   .object({
     /** Pixel values, `[count, height, width, channels]` row-major. */
     images: z.custom<Float32Array>((value) => value instanceof Float32Array, 'must be a Float32Array'),
-    /** Class index per pixel, `[count, height, width]` row-major. */
+    /**
+     * Class index per pixel, `[count, height, width]` row-major (for a one-channel sigmoid head: the 0/1
+     * mask); with `labelChannels`, multi-hot 0/1 values `[count, height, width, labelChannels]`.
+     */
     labels: z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'must be a Uint8Array'),
+    /** Multi-label sets only: `labels` holds this many 0/1 values per pixel, one per sigmoid channel. */
+    labelChannels: z.number().int().positive().optional(),
     count: z.number().int().nonnegative(),
     height: z.number().int().positive(),
     width: z.number().int().positive(),
@@ -24,22 +27,14 @@ export const patchSetSchema = z
     if (set.images.length !== pixels * set.channels) {
       context.addIssue({ code: 'custom', path: ['images'], message: `must hold count·height·width·channels = ${pixels * set.channels} values, but holds ${set.images.length}` });
     }
-    if (set.labels.length !== pixels) {
-      context.addIssue({ code: 'custom', path: ['labels'], message: `must hold count·height·width = ${pixels} values, but holds ${set.labels.length}` });
+    const labelValues = pixels * (set.labelChannels ?? 1);
+    if (set.labels.length !== labelValues) {
+      const formula = set.labelChannels === undefined ? 'count·height·width' : 'count·height·width·labelChannels';
+      context.addIssue({ code: 'custom', path: ['labels'], message: `must hold ${formula} = ${labelValues} values, but holds ${set.labels.length}` });
     }
   });
 /** A set of image patches with their label maps (see {@link patchSetSchema}). */
 export type PatchSet = z.infer<typeof patchSetSchema>;
-
-/** Throws an Error naming `argument` when `set` is not a consistent {@link PatchSet} or has labels ≥ numClasses. */
-export function checkPatchSet(set: PatchSet, numClasses: number, where: string, argument: string): void {
-  parseWithSchema(patchSetSchema, set, where, TrainingDataError, argument);
-  let maxLabel = 0;
-  for (const label of set.labels) if (label > maxLabel) maxLabel = label;
-  if (set.count > 0 && maxLabel >= numClasses) {
-    throw new TrainingError(`Error in ${where}: ${argument}.labels holds class ${maxLabel}, but numClasses is ${numClasses} (classes are 0..${numClasses - 1})`);
-  }
-}
 
 /** Images only: a {@link PatchSet} without labels is enough to predict. */
 export type ImageSet = Pick<PatchSet, 'images' | 'count' | 'height' | 'width' | 'channels'>;
@@ -48,13 +43,4 @@ export type ImageSet = Pick<PatchSet, 'images' | 'count' | 'height' | 'width' | 
 export function imagesTensor(set: ImageSet, start: number, end: number): tf.Tensor4D {
   const size = set.height * set.width * set.channels;
   return tf.tensor4d(set.images.subarray(start * size, end * size), [end - start, set.height, set.width, set.channels]);
-}
-
-/** One-hot labels `[n,H,W,numClasses]` (float32) of patches `start..end-1`, as a new tensor the caller disposes. */
-export function oneHotLabelsTensor(set: PatchSet, start: number, end: number, numClasses: number): tf.Tensor4D {
-  const size = set.height * set.width;
-  return tf.tidy(() => {
-    const indices = tf.tensor3d(Int32Array.from(set.labels.subarray(start * size, end * size)), [end - start, set.height, set.width], 'int32');
-    return tf.cast(tf.oneHot(indices, numClasses), 'float32') as tf.Tensor4D;
-  });
 }

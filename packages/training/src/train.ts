@@ -5,8 +5,9 @@ import { adamOptionsSchema } from './adam';
 import { configurationDifference, readCheckpoint, writeCheckpoint, type TrainingCheckpoint, type TrainingConfiguration } from './checkpoint';
 import { NonFiniteLossError, TrainingAbortedError, TrainingError } from './errors';
 import { parseWithSchema } from './tfseg-error';
-import { evaluate, type Evaluation } from './evaluate';
-import { checkPatchSet, imagesTensor, oneHotLabelsTensor, patchSetSchema, type PatchSet } from './patch-set';
+import { evaluate, type EvaluateOptions, type Evaluation } from './evaluate';
+import { activationSchema, checkPatchSet, labelFormat, lossLabelsTensor, type Activation, type LabelFormat } from './label-format';
+import { imagesTensor, patchSetSchema, type PatchSet } from './patch-set';
 import type { LossFunction } from '@tfseg/losses';
 import { resolveLoss, trainingLossSchema } from './resolve-loss';
 import { createTrainingStep, type TrainingStep } from './training-step';
@@ -46,15 +47,30 @@ export const trainOptionsSchema = z
   .object({
     /** The model to train in place (e.g. `buildModel` of @tfseg/models); its output must match the loss. */
     model: z.custom<LayersModel>((value) => typeof value === 'object' && value !== null && isFunction((value as LayersModel).apply) && isFunction((value as LayersModel).getWeights), 'must be a tf.LayersModel'),
-    /** A loss spec of @tfseg/losses (`{ name: 'ml' }`, ...) or a ready loss function. */
+    /**
+     * A loss spec of @tfseg/losses (`{ name: 'ml' }`, `{ name: 'caml', activation: 'sigmoid' }`, ...) or
+     * a ready loss function. The spec's `activation` decides the labels the loss gets and how validation
+     * and test are scored (softmax: argmax; sigmoid: each channel > 0.5).
+     */
     loss: trainingLossSchema,
+    /**
+     * The head a loss given as a function expects (a spec says it itself; giving both, they must agree).
+     * Default `'softmax'`.
+     */
+    activation: activationSchema.optional(),
     /** The training data of epoch `e` (seeded, shuffled and augmented by the caller); each set is split into batches of `batchSize`. */
     trainBatches: z.custom<(epoch: number) => Iterable<PatchSet>>(isFunction, 'must be a function (epoch) => Iterable<PatchSet>'),
     /** Scored every epoch (mIoU); the best epoch's weights are restored at the end. */
     validation: patchSetSchema.optional(),
     /** Scored once at the end with the restored best weights. */
     test: patchSetSchema.optional(),
-    numClasses: z.number().int().min(2),
+    /**
+     * The model's output channels C: classes for softmax (≥ 2, labels are class indices), independent
+     * masks for sigmoid (≥ 1; C = 1 is binary and the labels are the 0/1 foreground mask; C > 1 is
+     * multi-label and the patch sets hold multi-hot labels with `labelChannels: C`).
+     */
+    numClasses: z.number().int().min(1),
+    /** One display name per class (softmax) or channel (sigmoid). */
     classNames: z.array(z.string()).optional(),
     /** Number of epochs (give this or `steps`). */
     epochs: z.number().int().positive().optional(),
@@ -78,7 +94,12 @@ export const trainOptionsSchema = z
     signal: z.custom<AbortSignal>((value) => value instanceof AbortSignal, 'must be an AbortSignal').optional(),
   })
   .refine((options) => (options.epochs === undefined) !== (options.steps === undefined), { message: 'give exactly one of epochs and steps', path: ['epochs'] })
-  .refine((options) => options.earlyStopping === undefined || options.validation !== undefined, { message: 'needs a validation set', path: ['earlyStopping'] });
+  .refine((options) => options.earlyStopping === undefined || options.validation !== undefined, { message: 'needs a validation set', path: ['earlyStopping'] })
+  .refine((options) => typeof options.loss === 'function' || options.activation === undefined || options.activation === (options.loss.activation ?? 'softmax'), {
+    message: "must match loss.activation (or leave it out: a loss spec names its own activation)",
+    path: ['activation'],
+  })
+  .refine((options) => options.classNames === undefined || options.classNames.length === options.numClasses, { message: 'must have one name per class (channel): numClasses entries', path: ['classNames'] });
 /** Options of {@link train} (see {@link trainOptionsSchema}). */
 export type TrainOptions = z.input<typeof trainOptionsSchema>;
 
@@ -134,7 +155,8 @@ type State = Omit<TrainingCheckpoint, 'weights' | 'optimizer'>;
  * function is known only by its name (its code cannot be compared).
  */
 function trainingConfiguration(settings: ParsedTrainOptions): TrainingConfiguration {
-  const loss = typeof settings.loss === 'function' ? `function ${(settings.loss as LossFunction).name || '(anonymous)'}` : settings.loss;
+  const sigmoid = settings.activation === 'sigmoid' ? ' (sigmoid)' : '';
+  const loss = typeof settings.loss === 'function' ? `function ${(settings.loss as LossFunction).name || '(anonymous)'}${sigmoid}` : settings.loss;
   return { loss, optimizer: settings.optimizer, batchSize: settings.batchSize, numClasses: settings.numClasses, earlyStopping: settings.earlyStopping ?? null };
 }
 
@@ -143,17 +165,28 @@ class TrainingRun {
   private readonly model: LayersModel;
   private readonly step: TrainingStep;
   private readonly weightShapes: number[][];
-  private readonly evaluationOptions: { batchSize?: number; classNames?: string[] };
+  private readonly evaluationOptions: { batchSize?: number; activation: Activation; classNames?: string[]; ignoreIndex?: number };
   private readonly startTime = Date.now();
   private state: State;
   private stepsPerEpoch: number | undefined;
   private peakRssBytes = process.memoryUsage.rss();
 
-  constructor(private readonly settings: ParsedTrainOptions, loss: LossFunction) {
+  constructor(
+    private readonly settings: ParsedTrainOptions,
+    loss: LossFunction,
+    private readonly labels: LabelFormat,
+    activation: Activation,
+  ) {
     this.model = settings.model;
     this.step = createTrainingStep(this.model, loss, settings.optimizer);
     this.weightShapes = this.model.getWeights().map((weight) => [...weight.shape]);
-    this.evaluationOptions = { ...(settings.evaluationBatchSize === undefined ? {} : { batchSize: settings.evaluationBatchSize }), ...(settings.classNames ? { classNames: settings.classNames } : {}) };
+    const ignoreIndex = labels.kind === 'multi-hot' ? undefined : labels.ignoreIndex;
+    this.evaluationOptions = {
+      ...(settings.evaluationBatchSize === undefined ? {} : { batchSize: settings.evaluationBatchSize }),
+      activation,
+      ...(settings.classNames ? { classNames: settings.classNames } : {}),
+      ...(ignoreIndex === undefined ? {} : { ignoreIndex }),
+    };
     this.state = {
       seed: settings.seed,
       configuration: trainingConfiguration(settings),
@@ -204,7 +237,7 @@ class TrainingRun {
   /** Runs the optimisation steps of one epoch; returns the mean loss and the steps' mean time. */
   private async trainEpoch(epoch: number): Promise<{ meanLoss: number; msPerStep: number }> {
     const { settings, state } = this;
-    const { numClasses, batchSize, signal } = settings;
+    const { batchSize, signal } = settings;
     const epochStart = Date.now();
     let lossSum = 0;
     let stepInEpoch = 0;
@@ -213,13 +246,13 @@ class TrainingRun {
     // An array tells the steps per epoch up front, so the ETA is known from the first step.
     if (Array.isArray(sets)) this.stepsPerEpoch ??= sets.reduce((sum: number, set: PatchSet) => sum + Math.ceil(set.count / batchSize), 0);
     batches: for (const set of sets) {
-      checkPatchSet(set, numClasses, 'train', `trainBatches(${epoch})`);
+      checkPatchSet(set, this.labels, 'train', `trainBatches(${epoch})`);
       for (let start = 0; start < set.count; start += batchSize) {
         if (signal?.aborted) throw new TrainingAbortedError(epoch);
         if (this.finished(epoch)) break batches;
         const end = Math.min(set.count, start + batchSize);
         const x = imagesTensor(set, start, end);
-        const y = oneHotLabelsTensor(set, start, end, numClasses);
+        const y = lossLabelsTensor(set, start, end, this.labels);
         const loss = await this.step.run(x, y).finally(() => tf.dispose([x, y]));
         if (!Number.isFinite(loss)) throw new NonFiniteLossError(epoch, state.globalStep, loss);
         lossSum += loss;
@@ -239,7 +272,7 @@ class TrainingRun {
   }
 
   /** The evaluation options for `set`: the given batch size, or one of 2¹⁹ pixels (at most 32 patches). */
-  private evaluationOptionsFor(set: PatchSet): { batchSize: number; classNames?: string[] } {
+  private evaluationOptionsFor(set: PatchSet): EvaluateOptions {
     return { batchSize: defaultEvaluationBatchSize(set), ...this.evaluationOptions };
   }
 
@@ -318,15 +351,24 @@ function defaultEvaluationBatchSize(set: PatchSet): number {
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const settings = parseWithSchema(trainOptionsSchema, options, 'train', TrainingError);
-  if (settings.validation) checkPatchSet(settings.validation, settings.numClasses, 'train', 'validation');
-  if (settings.test) checkPatchSet(settings.test, settings.numClasses, 'train', 'test');
+  const spec = typeof settings.loss === 'function' ? undefined : settings.loss;
+  const activation = spec?.activation ?? settings.activation ?? 'softmax';
+  const labels = labelFormat(activation, settings.numClasses, spec?.ignoreIndex, 'train');
+  if (spec?.classWeights !== undefined && spec.classWeights.length !== settings.numClasses) {
+    throw new TrainingError(`Error in train: loss.classWeights must have one weight per output channel (numClasses = ${settings.numClasses}), but got ${spec.classWeights.length}`);
+  }
+  if (spec !== undefined && spec.name !== 'ce' && spec.includeBackground === false && settings.numClasses < 2) {
+    throw new TrainingError('Error in train: loss.includeBackground false leaves channel 0 out of the Dice term, which needs numClasses ≥ 2, but the model has one output channel (a sigmoid mask has no background channel: leave includeBackground out)');
+  }
+  if (settings.validation) checkPatchSet(settings.validation, labels, 'train', 'validation');
+  if (settings.test) checkPatchSet(settings.test, labels, 'train', 'test');
   if (!tf.getGradient('Conv2D')) {
     throw new TrainingError("Error in train: no gradient functions are registered; import '@tensorflow/tfjs' (or @tensorflow/tfjs-node) once in your program, @tensorflow/tfjs-core alone cannot train");
   }
   // The loop checks label ranges and the loss' finiteness itself, so the loss' own per-call value check
   // (one extra GPU/WASM read per step) is off unless the spec asks for it.
   const loss = resolveLoss(settings.loss);
-  const run = new TrainingRun(settings, loss);
+  const run = new TrainingRun(settings, loss, labels, activation);
   try {
     await run.resume();
     await run.run();

@@ -6,10 +6,10 @@ import { Adam, type AdamOptions } from './adam';
 /** One optimisation step of a model: forward in training mode, loss, gradients, Adam update. */
 export interface TrainingStep {
   /**
-   * Runs one step on a batch and returns its loss. A non-finite loss is returned without updating the
+   * Runs one step on a batch (labels as the loss takes them: one-hot, multi-hot or integer labels) and returns its loss. A non-finite loss is returned without updating the
    * weights, so the caller can stop with the model as it was before the bad step.
    */
-  run(images: tf.Tensor4D, oneHotLabels: tf.Tensor4D): Promise<number>;
+  run(images: tf.Tensor4D, labels: tf.Tensor): Promise<number>;
   readonly optimizer: Adam;
   dispose(): void;
 }
@@ -25,8 +25,8 @@ export function createTrainingStep(model: LayersModel, loss: LossFunction, optim
   const optimizer = new Adam(variables, optimizerOptions);
   return {
     optimizer,
-    async run(images, oneHotLabels) {
-      const { value, grads } = tf.variableGrads(() => loss(oneHotLabels, model.apply(images, { training: true }) as tf.Tensor), variables);
+    async run(images, labels) {
+      const { value, grads } = tf.variableGrads(() => loss(labels, model.apply(images, { training: true }) as tf.Tensor), variables);
       try {
         const lossValue = (await value.data())[0] as number;
         if (Number.isFinite(lossValue)) optimizer.applyGradients(variables.map((variable) => grads[variable.name] as tf.Tensor));

@@ -48,7 +48,7 @@ export function splitPatchSet(set: PatchSet, size: number): PatchSet[] {
       ...set,
       count: end - start,
       images: set.images.slice(start * pixels * set.channels, end * pixels * set.channels),
-      labels: set.labels.slice(start * pixels, end * pixels),
+      labels: set.labels.slice(start * pixels * (set.labelChannels ?? 1), end * pixels * (set.labelChannels ?? 1)),
     });
   }
   return parts;
@@ -67,12 +67,26 @@ export function shuffledBatches(batches: readonly PatchSet[], seed: number): (ep
   };
 }
 
-/** A tiny seeded fully-convolutional net (3×3 conv → 3×3 conv → 1×1 softmax): small enough for the cpu backend. */
-export function tinyConvNet(size: number, seed: number, width = 4): tfl.LayersModel {
+/**
+ * A tiny seeded fully-convolutional net (3×3 conv → 3×3 conv → 1×1 head): small enough for the cpu
+ * backend. The head is 2-class softmax unless `head` says otherwise (e.g. one sigmoid channel).
+ */
+export function tinyConvNet(size: number, seed: number, width = 4, head: { channels: number; activation: 'softmax' | 'sigmoid' } = { channels: 2, activation: 'softmax' }): tfl.LayersModel {
   const input = tfl.input({ shape: [size, size, 1] });
   const initializer = (offset: number) => tfl.initializers.glorotUniform({ seed: seed * 100 + offset });
   let x = tfl.layers.conv2d({ filters: width, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: initializer(1) }).apply(input) as tfl.SymbolicTensor;
   x = tfl.layers.conv2d({ filters: width, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: initializer(2) }).apply(x) as tfl.SymbolicTensor;
-  const output = tfl.layers.conv2d({ filters: 2, kernelSize: 1, activation: 'softmax', kernelInitializer: initializer(3) }).apply(x) as tfl.SymbolicTensor;
+  const output = tfl.layers.conv2d({ filters: head.channels, kernelSize: 1, activation: head.activation, kernelInitializer: initializer(3) }).apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: output });
+}
+
+/**
+ * Multi-label patches from {@link syntheticDisks}: three overlapping 0/1 channels per pixel — disk,
+ * not disk, disk again — so two channels are on inside a disk (no softmax could say that).
+ */
+export function syntheticMultiLabelDisks(count: number, size: number, seed: number): PatchSet {
+  const disks = syntheticDisks(count, size, seed);
+  const labels = new Uint8Array(disks.labels.length * 3);
+  disks.labels.forEach((inside, i) => labels.set([inside, 1 - inside, inside], i * 3));
+  return { ...disks, labels, labelChannels: 3 };
 }

@@ -26,4 +26,19 @@ describe('DepthwiseConv2dNative (wasm kernel: native for multiplier 1, XNNPACK o
     expect(Array.from(out.dataSync())).toEqual([21, 6, 2, 8]);
     out.dispose();
   });
+
+  it('runs as tfjs-layers calls it (dilations null) and agrees with the cpu backend', () => {
+    const run = (backendName: 'cpu' | 'wasm'): Float32Array => {
+      tf.setBackend(backendName);
+      return tf.tidy(() => {
+        const layer = tf.layers.depthwiseConv2d({ kernelSize: 7, padding: 'same', useBias: false, depthwiseInitializer: 'ones' });
+        const x = tf.tensor4d(seededValues(2 * 8 * 8 * 12, 3), [2, 8, 8, 12]);
+        return (layer.apply(x) as tf.Tensor).dataSync() as Float32Array;
+      });
+    };
+    const expected = run('cpu');
+    const actual = run('wasm');
+    expect(actual.length).toBe(expected.length);
+    actual.forEach((value, index) => expect(Math.abs(value - (expected[index] as number))).toBeLessThan(1e-4));
+  });
 });

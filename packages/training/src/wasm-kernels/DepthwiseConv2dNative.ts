@@ -46,10 +46,12 @@ export function nativeDepthwiseGeometry(backend: BackendWasm, info: backend_util
 function depthwiseConv2dNative(args: { inputs: DepthwiseConv2dNativeInputs; backend: BackendWasm; attrs: DepthwiseConv2dNativeAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { x, filter } = requireInputs(DepthwiseConv2dNative, inputs, ['x', 'filter']);
-  const dataFormat = backend_util.convertConv2DDataFormat(attrs.dataFormat);
+  // tfjs-layers passes dilations (and may pass the data format) as null for the defaults.
+  const dataFormat = backend_util.convertConv2DDataFormat(attrs.dataFormat ?? 'NHWC');
+  const dilations = attrs.dilations ?? 1;
   const info =
     x.shape.length === 4 && filter.shape.length === 4
-      ? backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true, dataFormat)
+      ? backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs.strides, dilations, attrs.pad, attrs.dimRoundingMode, true, dataFormat)
       : undefined;
   const nativeCall = info === undefined ? undefined : nativeDepthwiseGeometry(backend, info, [x.dtype, filter.dtype]);
   if (info === undefined || info.dataFormat !== 'channelsLast') return runWasmKernel(backend, DepthwiseConv2dNative, { x, filter }, attrs as unknown as NamedAttrMap);

@@ -61,6 +61,11 @@
  *                        3..14 the forward depthwise_geometry. Items: batch·in_h rows.
  * depthwise_conv2d_backprop_filter (same file; DepthwiseConv2dNativeBackpropFilter.ts)  0 x, 1 dy, 2 dw
  *                        [KH,KW,C], 3..14 the forward depthwise_geometry; channels ≤ 8192. Items: KH·KW taps.
+ * binary_elementwise     (elementwise.c; Elementwise.ts, Add.ts)  0 a, 1 b, 2 out, 3 op (0 add, 1 sub,
+ *                        2 mul), 4 layout (0 one shape, 1 b a [channels] vector repeated over a's rows,
+ *                        2 a one over b's), 5 channels. Items: elements (layout 0) or rows.
+ * unary_elementwise      (elementwise.c; Elementwise.ts)  0 x, 1 out, 2 op (0 relu, 1 step), 3 f32 alpha
+ *                        (step's value at or below 0). Items: elements.
  */
 #pragma once
 #include <stdint.h>

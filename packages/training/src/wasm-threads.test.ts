@@ -6,6 +6,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from './backend';
 import { nativeKernelThreads } from './wasm-kernels/native/runtime';
+import { agreementRuns, fc } from './wasm-kernels/__fixtures__/agreement';
+import { elementwiseCases, expectElementwiseAgreement } from './wasm-kernels/__fixtures__/elementwise';
 
 /**
  * The loss and every gradient of a small net that goes through each wasm training kernel and through
@@ -21,8 +23,9 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       tf.randomUniform([3, 3, 32, 1], -0.3, 0.3, 'float32', 4),
       tf.randomUniform([64, 32], -0.3, 0.3, 'float32', 5),
       tf.randomUniform([3, 3, 16, 32], -0.3, 0.3, 'float32', 6),
+      tf.randomUniform([3, 3, 16, 16], -0.3, 0.3, 'float32', 7),
     ] as const;
-    const loss = (input: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor, w4: tf.Tensor): tf.Scalar => {
+    const loss = (input: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor, w4: tf.Tensor, w5: tf.Tensor): tf.Scalar => {
       const features = tf.relu(tf.conv2d(input as tf.Tensor4D, w0 as tf.Tensor4D, 1, 'same'));
       // 16 → 32 channels: Winograd's filter gradient, its tile partitions split over the threads.
       const wider = tf.conv2d(features, w4 as tf.Tensor4D, 1, 'same');
@@ -41,7 +44,12 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       const tiledStatistics = tf.tile(wider.mean([1, 2], true), [1, 32, 32, 1]);
       // A bias-gradient-like sum over batch, height and width (the native Sum).
       const channelSums = tf.sum(features, [0, 1, 2]);
-      const terms = [tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.square(tiledStatistics).mean()];
+      // Full-size elementwise kernels split over the threads ([4, 64, 64, 16]): a fused conv + ReLU (its
+      // gradient is mul(dy, step(y))), x − mean with a channel vector, and the Adds of a tensor used twice.
+      const large = tf.tile(features, [1, 2, 2, 1]);
+      const activated = tf.fused.conv2d({ x: large as tf.Tensor4D, filter: w5 as tf.Tensor4D, strides: 1, pad: 'same', bias: tf.fill([16], 0.05), activation: 'relu' });
+      const centred = tf.sub(activated, tf.mean(activated, [0, 1, 2], true));
+      const terms = [tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean()];
       return tf.addN(terms) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);
@@ -82,6 +90,15 @@ describe('wasm threads', () => {
     expect(actual.map((values) => values.length)).toEqual(expected.map((values) => values.length));
     actual.forEach((values, index) => expect(Buffer.from(values.buffer).equals(Buffer.from((expected[index] as Float32Array).buffer))).toBe(true));
     expect(tf.memory().numTensors).toBe(numTensors);
+  });
+
+  it('on 2 threads, Add, Sub, Multiply, Relu and Step (native, threaded) agree with cpu on random shapes, and Relu and Step keep NaN', () => {
+    expect(nativeKernelThreads(tf.backend() as BackendWasm)).toBe(2);
+    fc.assert(fc.property(elementwiseCases, expectElementwiseAgreement), agreementRuns);
+    const x = tf.tensor1d([Number.NaN, -1, 0, 2, -0]);
+    expect(Array.from(tf.relu(x).dataSync())).toEqual([Number.NaN, 0, 0, 2, 0]);
+    expect(Array.from(tf.step(x, 0.5).dataSync())).toEqual([Number.NaN, 0.5, 0.5, 1, 0.5]);
+    x.dispose();
   });
 
   it('a request for a different count once wasm has initialised is an Error saying why', async () => {

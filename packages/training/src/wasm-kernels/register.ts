@@ -12,6 +12,7 @@ import { concatConfig } from './Concat';
 import { depthwiseConv2dNativeConfig } from './DepthwiseConv2dNative';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
+import { multiplyConfig, reluConfig, stepConfig, subConfig } from './Elementwise';
 import { meanGradConfig, registerElementwiseGradients, reluGradConfig, squareGradConfig } from './ElementwiseGrad';
 import { fusedBatchNormConfig } from './FusedBatchNorm';
 import { fusedConv2DConfig } from './FusedConv2D';
@@ -44,9 +45,13 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   maxPoolGradConfig,
   meanConfig,
   meanGradConfig,
+  multiplyConfig,
+  reluConfig,
   reluGradConfig,
   splitVConfig,
   squareGradConfig,
+  stepConfig,
+  subConfig,
   sumConfig,
   tileConfig,
   tileGradConfig,

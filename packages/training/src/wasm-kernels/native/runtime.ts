@@ -41,6 +41,8 @@ export const NATIVE_KERNEL_NAMES = [
   'depthwise_conv2d',
   'depthwise_conv2d_backprop_input',
   'depthwise_conv2d_backprop_filter',
+  'binary_elementwise',
+  'unary_elementwise',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

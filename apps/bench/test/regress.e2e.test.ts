@@ -17,7 +17,7 @@ describe('tfseg-bench regress', () => {
     const update = runCli(['regress', '--config', config, '--baseline', baseline, '--update']);
     expect(update.status).toBe(0);
     const runs = JSON.parse(readFileSync(baseline, 'utf8')).runs as Record<string, { meanIoU: number; run: string }>;
-    expect(Object.values(runs).map((run) => run.run)).toEqual(expect.arrayContaining([expect.stringContaining(' ce '), expect.stringContaining(' ml ')]));
+    expect(Object.values(runs).map((run) => run.run)).toEqual(expect.arrayContaining([expect.stringContaining(' CE '), expect.stringContaining(' ML ')]));
 
     const unchanged = runCli(['regress', '--config', config, '--baseline', baseline]);
     expect(unchanged.stdout).toContain('all 2 runs of e2e match');

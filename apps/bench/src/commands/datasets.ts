@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { BenchError, CommandOptionsError, exitWithError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from './command';
 
 /** Arguments of `datasets check` and `datasets stats`. */
 export const datasetsCommandOptionsSchema = z.object({

@@ -26,7 +26,7 @@ import {
 import { z } from 'zod';
 import { CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from './command';
 
 /** Options of the `doctor` command. */
 export const doctorCommandOptionsSchema = z.object({ json: z.boolean().default(false) });

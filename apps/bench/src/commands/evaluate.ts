@@ -4,7 +4,7 @@
  */
 import { exitWithError } from '../errors';
 import { evaluateModel, formatEvaluation } from '../model/evaluate-model';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from './command';
 import { numberFlag } from './train';
 
 export const registerEvaluateCommand: RegisterCommand = (program) => {

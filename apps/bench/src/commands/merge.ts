@@ -6,7 +6,7 @@ import { BenchError, CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 import { mergeResultFiles } from '../results/merge';
 import { checkResultsFileTarget, writeResults } from '../results/store';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from './command';
 
 const mergeOptionsSchema = z.object({
   out: z.string().min(1, 'is required'),
@@ -15,7 +15,7 @@ const mergeOptionsSchema = z.object({
 });
 
 /** Registers `merge`. */
-export const registerMerge: RegisterCommand = (program) => {
+export const registerMergeCommand: RegisterCommand = (program) => {
   program
     .command('merge')
     .description('join results files into one (one record per run id; an ok record beats a failed one)')

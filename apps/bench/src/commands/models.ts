@@ -6,7 +6,7 @@ import { listModels } from '@tfseg/models';
 import { z } from 'zod';
 import { CommandOptionsError, exitWithError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from './command';
 
 /** Options of the `models` command (strings from the command line are coerced). */
 export const modelsCommandOptionsSchema = z.object({

@@ -4,7 +4,7 @@
  */
 import { exitWithError } from '../errors';
 import { predictFiles } from '../model/predict-files';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from './command';
 import { numberFlag } from './train';
 
 export const registerPredictCommand: RegisterCommand = (program) => {

@@ -17,8 +17,8 @@ import { preflightSweep } from '../sweep/preflight';
 import { createProgressDisplay } from '../sweep/progress';
 import { runSweep, threadsPerProcess } from '../sweep/run-sweep';
 import { threadsFlagSchema } from '../config/sweep-config';
-import type { RegisterCommand } from './index';
-import { WORKER_COMMAND } from './run';
+import type { RegisterCommand } from './command';
+import { WORKER_COMMAND } from './command';
 
 /** Flags of `regress`. */
 export const regressOptionsSchema = z
@@ -35,7 +35,7 @@ export const regressOptionsSchema = z
   .refine((options) => !(options.preset && options.config), { message: 'give --preset or --config, not both' });
 
 /** Registers `regress`. */
-export const registerRegress: RegisterCommand = (program) => {
+export const registerRegressCommand: RegisterCommand = (program) => {
   program
     .command('regress')
     .description('rerun the smoke sweep and compare every run\'s mIoU with a committed baseline (exit 1 if any moved)')

@@ -6,7 +6,7 @@ import { BenchError, CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 import { writeReport } from '../report/index';
 import { latestRecords, readResults } from '../results/store';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from './command';
 
 /** Options of the `report` command. */
 export const reportCommandOptionsSchema = z.object({

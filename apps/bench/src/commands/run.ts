@@ -19,10 +19,7 @@ import { createProgressDisplay, formatDuration } from '../sweep/progress';
 import { formatSweepSummary, sweepSummary } from '../sweep/summary';
 import { pendingRuns, runSweep, stopAllWorkers, threadsPerProcess, type WriteFailure } from '../sweep/run-sweep';
 import { runWorker } from '../sweep/worker';
-import type { RegisterCommand } from './index';
-
-/** The hidden command that `--workers K` forks K times. */
-export const WORKER_COMMAND = 'sweep-worker';
+import { WORKER_COMMAND, type RegisterCommand } from './command';
 
 /** Flags of `run`, as commander hands them over. */
 export const runOptionsSchema = z
@@ -67,7 +64,7 @@ export function prepareSweep(rawOptions: unknown): { options: RunOptions; sweep:
 }
 
 /** Registers `run` and the hidden worker command it forks. */
-export const registerRun: RegisterCommand = (program) => {
+export const registerRunCommand: RegisterCommand = (program) => {
   program
     .command('run')
     .description(`run a sweep (default preset: ${DEFAULT_PRESET}); resumes from --out, then writes the report`)

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { threadsFlagSchema } from '../config/sweep-config';
 import { CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from './command';
 
 const positiveInteger = z.coerce.number().int().positive();
 

@@ -9,7 +9,7 @@ import type { TrainingEvent } from '@tfseg/training';
 import { parse as parseYaml } from 'yaml';
 import { BenchError, exitWithError } from '../errors';
 import { trainModel, type TrainModelOptions } from '../model/train-model';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from './command';
 
 /** Reads a `--config` file (JSON or YAML) as a plain object; the fields are validated with the flags. */
 export function readOptionsFile(file: string, command: string): Record<string, unknown> {

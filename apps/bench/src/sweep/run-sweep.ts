@@ -12,16 +12,9 @@ import { appendRecord, finishedRunIds, readResults, repairResultsFile } from '..
 import { runEnvironment } from './environment';
 import { executeRun, type ExecuteRunOptions, type RunProgress } from './execute-run';
 import type { PlannedRun } from './plan';
-import type { WorkerReply, WorkerRequest } from './worker';
+import type { WorkerReply, WorkerRequest, WriteFailure } from './worker';
 
-/** A side file (a run's samples) that could not be written; the run itself was kept. */
-export interface WriteFailure {
-  /** The file that could not be written. */
-  path: string;
-  /** errno code, e.g. `ENOSPC`. */
-  code: string;
-  message: string;
-}
+export type { WriteFailure } from './worker';
 
 /** Callbacks that follow a sweep (the progress display). `slot` is the worker index, 0-based. */
 export interface SweepEvents {

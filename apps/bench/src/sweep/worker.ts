@@ -6,10 +6,18 @@
 import type { RunRecord } from '../results/record';
 import { executeRun, type ExecuteRunOptions, type RunProgress } from './execute-run';
 import type { PlannedRun } from './plan';
-import type { WriteFailure } from './run-sweep';
 import { BenchError } from '../errors';
 
 /** Parent → worker. */
+/** A side file (a run's samples) that could not be written; the run itself was kept. */
+export interface WriteFailure {
+  /** The file that could not be written. */
+  path: string;
+  /** errno code, e.g. `ENOSPC`. */
+  code: string;
+  message: string;
+}
+
 export type WorkerRequest = { type: 'run'; run: PlannedRun; options: ExecuteRunOptions } | { type: 'stop' };
 /** Worker → parent. */
 export type WorkerReply = { type: 'progress'; progress: RunProgress } | { type: 'record'; record: RunRecord } | { type: 'write-failure'; failure: WriteFailure };

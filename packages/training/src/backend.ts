@@ -5,7 +5,7 @@ import type * as WasmPackage from '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { z } from 'zod';
 import { missingForCuda } from './cuda';
-import { activeNodeBackend, describeTrainingDevice, probeCuda, type BackendCandidate, type TrainingDevice } from './device';
+import { activeNodeBackend, backendCandidateSchema, describeTrainingDevice, probeCuda, type BackendCandidate, type TrainingDevice } from './device';
 import { BackendUnavailableError, TrainingError } from './errors';
 import { parseWithSchema } from './tfseg-error';
 import { registerWasmTrainingKernels } from './wasm-kernels';
@@ -17,8 +17,9 @@ import { MAX_WASM_THREADS, activateThreadedWasmInNode, isNode, unrefWasmWorkers 
  * libtensorflow on a CUDA GPU or nothing; `tensorflow` is libtensorflow on whatever device it finds
  * (`@tensorflow/tfjs-node-gpu`, else `@tensorflow/tfjs-node`).
  */
-export const backendNameSchema = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'], {
-  error: (issue) => `must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu, but got ${JSON.stringify(issue.input)}`,
+const backendNames = ['auto', ...backendCandidateSchema.options] as const;
+export const backendNameSchema = z.enum(backendNames, {
+  error: (issue) => `must be one of ${backendNames.join(', ')}, but got ${JSON.stringify(issue.input)}`,
 });
 /** A backend request: `'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'`. */
 export type BackendName = z.infer<typeof backendNameSchema>;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectNoTensorLeak } from '@tfseg-internal/testing';
@@ -31,6 +31,19 @@ describe('saveModel and loadModel', () => {
     tf.dispose([image, expected as tf.Tensor, actual as tf.Tensor]);
     model.dispose();
     loaded.dispose();
+  });
+
+  it('writes whole files or none: a failed save names the file and leaves no temporary file behind', async () => {
+    const model = buildModel({ name: 'unet', preset: 'tiny', inChannels: 1, numClasses: 2, inputSize: 16, seed: 1 });
+    const target = join(directory, 'blocked');
+    await mkdir(join(target, 'model.json'), { recursive: true }); // a directory where model.json must go
+    await expect(saveModel(model, target)).rejects.toThrow(/Error in saveModel: cannot write .*blocked\/model\.json/);
+    expect((await readdir(target)).sort()).toEqual(['model.json', 'weights.bin']);
+    await rm(join(target, 'model.json'), { recursive: true });
+    await saveModel(model, target);
+    expect((await readdir(target)).sort()).toEqual(['model.json', 'weights.bin']);
+    expect((await loadModel(target)).countParams()).toBe(model.countParams());
+    model.dispose();
   });
 
   it('names the missing file when a directory holds no model', async () => {

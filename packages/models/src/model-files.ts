@@ -17,6 +17,28 @@ async function nodeModules(): Promise<{ fs: typeof FileSystem; path: typeof Path
 }
 
 /**
+ * Writes `file` whole or not at all: a temporary file beside it, flushed to disk, then renamed over it.
+ * (@tfseg/training's writeFileAtomic does the same for the other packages; models is a leaf and keeps
+ * its own few lines.) The temporary file is removed if anything fails.
+ */
+async function writeFileAtomically(fs: typeof FileSystem, file: string, data: Uint8Array | string): Promise<void> {
+  const temporary = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
+  try {
+    const handle = await fs.open(temporary, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temporary, file);
+  } catch (error) {
+    await fs.rm(temporary, { force: true });
+    throw new ModelArgumentError(`Error in saveModel: cannot write ${file}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
  * A tfjs `IOHandler` that saves to and loads from a directory: `model.json` (topology, weight manifest,
  * training config) and `weights.bin`. tfjs-node's `file://` handler needs libtensorflow, so we write our own.
  */
@@ -35,8 +57,10 @@ export function directoryHandler(directory: string): io.IOHandler {
         weightsManifest: [{ paths: [`./${WEIGHTS_FILE}`], weights: artifacts.weightSpecs ?? [] }],
       };
       await fs.mkdir(directory, { recursive: true });
-      await fs.writeFile(path.join(directory, WEIGHTS_FILE), new Uint8Array(weights));
-      await fs.writeFile(path.join(directory, MODEL_FILE), JSON.stringify(modelJson));
+      // Weights first, model.json last: model.json is what loadModel reads first, so it only ever names
+      // complete files, and a crash mid-save leaves the previous model.json (or none), never half a file.
+      await writeFileAtomically(fs, path.join(directory, WEIGHTS_FILE), new Uint8Array(weights));
+      await writeFileAtomically(fs, path.join(directory, MODEL_FILE), JSON.stringify(modelJson));
       return { modelArtifactsInfo: io.getModelArtifactsInfoForJSON(artifacts) };
     },
     async load(): Promise<io.ModelArtifacts> {

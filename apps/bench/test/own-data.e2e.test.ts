@@ -15,6 +15,9 @@ import { runCli, temporaryDirectory } from './cli';
 const work = temporaryDirectory();
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** A CT placed in scanner space (qform and sform set, millimetres), as a real scanner's file is. */
+const ctGeometry = { qformCode: 1, sformCode: 1, qfac: -1, quatern: [0, 0, 1] as [number, number, number], qoffset: [180, 170, -300] as [number, number, number], srow: [-0.75, 0, 0, 180, 0, -0.75, 0, 170, 0, 0, 5, -300], xyztUnits: 2 };
+
 describe('train → predict → evaluate on the Drosophila images in the folder layout', () => {
   const root = join(work, 'drosophila');
   const model = join(work, 'model');
@@ -98,7 +101,7 @@ describe('a CT folder of NIfTI volumes', () => {
         }
       }
     }
-    writeFileSync(join(root, 'images', `${id}.nii.gz`), writeNifti([width, height, depth], hounsfield, { datatype: 'int16', gzip: true, spacing: [0.7, 0.7, 5] }));
+    writeFileSync(join(root, 'images', `${id}.nii.gz`), writeNifti([width, height, depth], hounsfield, { datatype: 'int16', gzip: true, spacing: [0.7, 0.7, 5], geometry: ctGeometry }));
     writeFileSync(join(root, 'masks', `${id}.nii.gz`), writeNifti([width, height, depth], labels, { datatype: 'uint8', gzip: true }));
   }
 
@@ -125,6 +128,8 @@ describe('a CT folder of NIfTI volumes', () => {
     const volume = readNifti(readFileSync(join(out, 'ct-a.nii.gz')));
     expect(volume.dims).toEqual([width, height, depth]);
     expect(volume.spacing).toEqual([expect.closeTo(0.7, 5), expect.closeTo(0.7, 5), 5]);
+    // The mask lies on the CT in a viewer: the same qform, sform and units as the input volume.
+    expect(volume.geometry).toEqual(ctGeometry);
     expect([...new Set(volume.data)].every((value) => [0, 1, 2].includes(value))).toBe(true);
     expect(readNifti(readFileSync(join(out, 'ct-a.probabilities.nii.gz'))).dims).toEqual([width, height, depth, 3]);
   });

@@ -276,8 +276,8 @@ export interface ImageFile {
   channels: 1 | 3;
   /** HWC intensities in [0, 1], one per slice (a 2-D image has one). */
   slices: Float32Array[];
-  /** The volume's dims and spacing, for NIfTI files (so a prediction can be written back as a volume). */
-  volume?: { dims: number[]; spacing: number[] };
+  /** The volume's dims, spacing and placement, for NIfTI files (so a prediction is written back onto the volume). */
+  volume?: Pick<NiftiVolume, 'dims' | 'spacing' | 'geometry'>;
 }
 
 /**
@@ -298,7 +298,7 @@ export function readImageFile(file: string, options: ReadImageFileOptions): Imag
       const windowed = windowedImage({ height, width, channels: 1, data: sliceOf(volume, k, width * height) }, window, 1, file);
       return parsed.channels === 3 ? repeatChannels(windowed) : windowed;
     });
-    return { height, width, channels: parsed.channels, slices, volume: { dims: [...volume.dims], spacing: [...volume.spacing] } };
+    return { height, width, channels: parsed.channels, slices, volume: { dims: [...volume.dims], spacing: [...volume.spacing], geometry: volume.geometry } };
   }
   const raster = readRaster(file);
   return { height: raster.height, width: raster.width, channels: parsed.channels, slices: [windowedImage(raster, parsed.window ?? typeRange(raster), parsed.channels, file)] };

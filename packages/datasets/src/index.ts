@@ -65,7 +65,7 @@ export {
   type SyntheticChaseOptions,
   type SyntheticFiles,
 } from './synthetic';
-export { MAX_NIFTI_VOXELS, readNifti, readVolumePair, writeNifti, writeNiftiOptionsSchema, type NiftiVolume, type NiftiDatatype, type WriteNiftiOptions } from './nifti';
+export { MAX_NIFTI_VOXELS, niftiGeometrySchema, readNifti, readVolumePair, writeNifti, writeNiftiOptionsSchema, type NiftiGeometry, type NiftiVolume, type NiftiDatatype, type WriteNiftiOptions } from './nifti';
 export { MAX_TIFF_BYTES, readTiff, writeTiff } from './tiff';
 export { readPng, writePng } from './png';
 export { readJpeg, writeJpeg } from './jpeg';

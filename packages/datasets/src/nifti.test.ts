@@ -1,4 +1,6 @@
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
+
+const readNiftiBytes = (file: Uint8Array): Uint8Array => new Uint8Array(gunzipSync(file));
 import fc from 'fast-check';
 import { readNifti, writeNifti, type NiftiDatatype } from '@tfseg/datasets';
 import { expectAllClose } from '@tfseg-internal/testing';
@@ -92,6 +94,22 @@ describe('readNifti', () => {
 });
 
 describe('writeNifti', () => {
+  it('keeps qform, sform and units through a read/write round trip, and writes unknown placement by default', () => {
+    const geometry = { qformCode: 1, sformCode: 2, qfac: -1, quatern: [0, 0, 1] as [number, number, number], qoffset: [-120.5, 98.25, -40] as [number, number, number], srow: [-0.5, 0, 0, 120.5, 0, -0.5, 0, 98.25, 0, 0, 2.5, -40], xyztUnits: 10 };
+    for (const littleEndian of [true, false]) {
+      const file = writeNifti([2, 2, 1], [0, 1, 2, 3], { datatype: 'uint8', littleEndian, gzip: true, spacing: [0.5, 0.5, 2.5], geometry });
+      const volume = readNifti(file);
+      expect(volume.geometry).toEqual(geometry);
+      // Bytes where NIfTI-1 puts them, read independently of readNifti: qform_code at 252, srow_z[3] at 324.
+      const view = new DataView(readNiftiBytes(file).buffer);
+      expect([view.getInt16(252, littleEndian), view.getInt16(254, littleEndian), view.getFloat32(76, littleEndian), view.getFloat32(324, littleEndian), view.getUint8(123)]).toEqual([1, 2, -1, -40, 10]);
+      // Written again from what was read, the header is byte-identical.
+      expect(writeNifti(volume.dims, [0, 1, 2, 3], { datatype: 'uint8', littleEndian, spacing: volume.spacing, geometry: volume.geometry })).toEqual(readNiftiBytes(file));
+    }
+    expect(readNifti(writeNifti([1], [0])).geometry).toMatchObject({ qformCode: 0, sformCode: 0, qfac: 1 });
+    expect(() => writeNifti([1], [0], { geometry: { ...geometry, srow: [1, 2] } })).toThrow(/Error in writeNifti: options\.geometry\.srow: /);
+  });
+
   it('rejects values that do not fit the datatype and wrong lengths, naming them', () => {
     expect(() => writeNifti([2], [1, 300], { datatype: 'uint8' })).toThrow('Error in writeNifti: stored[1] = 300 does not fit uint8 (0..255)');
     expect(() => writeNifti([2, 2], [1, 2, 3])).toThrow('Error in writeNifti: stored must have 4 values for dims [2, 2], but got 3');

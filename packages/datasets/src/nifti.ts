@@ -22,6 +22,32 @@ const datatypeNames = Object.keys(datatypes) as NiftiDatatype[];
 
 const headerBytes = 348;
 
+const finite = z.number().refine(Number.isFinite, 'must be finite');
+/**
+ * Where the voxels sit in the scanner's space: the header's qform (quaternion, offset and qfac, with its
+ * code) and sform (the 3×4 affine `srow_x`, `srow_y`, `srow_z`, with its code) and the spatial/temporal
+ * units, as NIfTI-1 defines them. {@link readNifti} returns it and {@link writeNifti} takes it, so a mask
+ * predicted from a CT volume lies exactly on that volume in a viewer (ITK-SNAP, 3D Slicer, nibabel).
+ */
+export const niftiGeometrySchema = z.strictObject({
+  /** qform_code: 0 unknown, 1 scanner, 2 aligned, 3 Talairach, 4 MNI. */
+  qformCode: z.number().int().min(0).max(32767),
+  /** sform_code, with the same codes. */
+  sformCode: z.number().int().min(0).max(32767),
+  /** pixdim[0]: −1 flips the third axis of the qform, else 1. */
+  qfac: finite,
+  /** quatern_b, quatern_c, quatern_d. */
+  quatern: z.tuple([finite, finite, finite]),
+  /** qoffset_x, qoffset_y, qoffset_z. */
+  qoffset: z.tuple([finite, finite, finite]),
+  /** srow_x, srow_y, srow_z, row after row (12 numbers). */
+  srow: z.array(finite).length(12),
+  /** xyzt_units (e.g. 2 = millimetres). */
+  xyztUnits: z.number().int().min(0).max(255),
+});
+/** The placement of a volume in space (qform, sform, units), as in its header. */
+export type NiftiGeometry = z.infer<typeof niftiGeometrySchema>;
+
 /** A NIfTI-1 volume after scaling: `data[i + j·nx + k·nx·ny] = scl_slope · stored + scl_inter`. */
 export interface NiftiVolume {
   /** dim[1..dim[0]]: the size along each axis (x fastest). */
@@ -32,6 +58,8 @@ export interface NiftiVolume {
   littleEndian: boolean;
   /** Scaled voxel values, x fastest, then y, then z. */
   data: Float32Array;
+  /** qform, sform and units from the header (pass it to {@link writeNifti} to keep the placement). */
+  geometry: NiftiGeometry;
 }
 
 /**
@@ -52,6 +80,7 @@ interface NiftiHeader {
   needed: number;
   slope: number;
   intercept: number;
+  geometry: NiftiGeometry;
 }
 
 /**
@@ -105,7 +134,47 @@ function readHeader(bytes: Uint8Array, file: string): NiftiHeader {
   const scaled = rawSlope !== 0 && !Number.isNaN(rawSlope);
   if (scaled && !Number.isFinite(rawSlope)) throw fileError(file, `scl_slope must be finite (or 0 for unscaled data), but is ${rawSlope}`);
   if (scaled && !Number.isFinite(rawIntercept) && !Number.isNaN(rawIntercept)) throw fileError(file, `scl_inter must be finite, but is ${rawIntercept}`);
-  return { littleEndian, dims, spacing, datatype, offset, count, needed, slope: scaled ? rawSlope : 1, intercept: scaled ? rawIntercept || 0 : 0 };
+  return { littleEndian, dims, spacing, datatype, offset, count, needed, slope: scaled ? rawSlope : 1, intercept: scaled ? rawIntercept || 0 : 0, geometry: readGeometry(view, littleEndian) };
+}
+
+// Byte offsets of the NIfTI-1 header's spatial fields.
+const QFAC = 76;
+const XYZT_UNITS = 123;
+const QFORM_CODE = 252;
+const SFORM_CODE = 254;
+const QUATERN_B = 256;
+const QOFFSET_X = 268;
+const SROW_X = 280;
+
+/** The header's qform, sform and units (non-finite floats, which no valid header holds, read as 0). */
+function readGeometry(view: DataView, littleEndian: boolean): NiftiGeometry {
+  const float = (offset: number): number => {
+    const value = view.getFloat32(offset, littleEndian);
+    return Number.isFinite(value) ? value : 0;
+  };
+  const floats = (offset: number, count: number): number[] => Array.from({ length: count }, (_, i) => float(offset + 4 * i));
+  const [b = 0, c = 0, d = 0] = floats(QUATERN_B, 3);
+  const [x = 0, y = 0, z = 0] = floats(QOFFSET_X, 3);
+  return {
+    qformCode: Math.max(0, view.getInt16(QFORM_CODE, littleEndian)),
+    sformCode: Math.max(0, view.getInt16(SFORM_CODE, littleEndian)),
+    qfac: float(QFAC) === -1 ? -1 : 1,
+    quatern: [b, c, d],
+    qoffset: [x, y, z],
+    srow: floats(SROW_X, 12),
+    xyztUnits: view.getUint8(XYZT_UNITS),
+  };
+}
+
+/** Writes `geometry` into a header (the inverse of {@link readGeometry}). */
+function writeGeometry(view: DataView, geometry: NiftiGeometry, littleEndian: boolean): void {
+  view.setFloat32(QFAC, geometry.qfac, littleEndian);
+  view.setUint8(XYZT_UNITS, geometry.xyztUnits);
+  view.setInt16(QFORM_CODE, geometry.qformCode, littleEndian);
+  view.setInt16(SFORM_CODE, geometry.sformCode, littleEndian);
+  geometry.quatern.forEach((value, i) => view.setFloat32(QUATERN_B + 4 * i, value, littleEndian));
+  geometry.qoffset.forEach((value, i) => view.setFloat32(QOFFSET_X + 4 * i, value, littleEndian));
+  geometry.srow.forEach((value, i) => view.setFloat32(SROW_X + 4 * i, value, littleEndian));
 }
 
 /**
@@ -132,7 +201,7 @@ export function readNifti(buffer: Uint8Array, file = 'NIfTI'): NiftiVolume {
   } else {
     header = readHeader(bytes, file);
   }
-  const { dims, spacing, datatype, littleEndian, offset, count, needed, slope, intercept } = header;
+  const { dims, spacing, datatype, littleEndian, offset, count, needed, slope, intercept, geometry } = header;
   if (bytes.length < needed) {
     throw fileError(file, `truncated NIfTI: ${dims.join('x')} ${datatype} voxels need ${needed} bytes from vox_offset ${offset}, but the data has ${bytes.length}`);
   }
@@ -148,7 +217,7 @@ export function readNifti(buffer: Uint8Array, file = 'NIfTI'): NiftiVolume {
     }
   }
   if (nonFinite > 0) throw fileError(file, `${nonFinite} of ${count} voxels are NaN or infinite after scaling (first at index ${first}: ${data[first]})`);
-  return { dims, spacing, datatype, littleEndian, data };
+  return { dims, spacing, datatype, littleEndian, data, geometry };
 }
 
 function decodeVoxels(view: DataView, offset: number, count: number, datatype: NiftiDatatype, littleEndian: boolean): Float32Array {
@@ -180,6 +249,8 @@ export const writeNiftiOptionsSchema = z.object({
   intercept: z.number().default(0),
   /** Voxel spacing per axis (pixdim); 1 when omitted. */
   spacing: z.array(z.number().positive()).optional(),
+  /** qform, sform and units (e.g. the source volume's `geometry`); when omitted both codes are 0 (unknown placement). */
+  geometry: niftiGeometrySchema.optional(),
 });
 /** Options accepted by {@link writeNifti}. */
 export type WriteNiftiOptions = z.input<typeof writeNiftiOptionsSchema>;
@@ -189,7 +260,7 @@ export type WriteNiftiOptions = z.input<typeof writeNiftiOptionsSchema>;
  * slope/intercept; integer datatypes round them and reject values out of range.
  */
 export function writeNifti(dims: readonly number[], stored: ArrayLike<number>, options: WriteNiftiOptions = {}): Uint8Array {
-  const { datatype, littleEndian, gzip, slope, intercept, spacing } = parseWithSchema(writeNiftiOptionsSchema, options, 'writeNifti', DatasetError);
+  const { datatype, littleEndian, gzip, slope, intercept, spacing, geometry } = parseWithSchema(writeNiftiOptionsSchema, options, 'writeNifti', DatasetError);
   if (dims.length < 1 || dims.length > 7 || dims.some((size) => !Number.isInteger(size) || size < 1 || size > 32767)) {
     throw new DatasetError(`Error in writeNifti: dims must be 1 to 7 integers in 1..32767, but got [${dims.join(', ')}]`);
   }
@@ -208,7 +279,8 @@ export function writeNifti(dims: readonly number[], stored: ArrayLike<number>, o
   for (let axis = dims.length; axis < 7; axis++) view.setInt16(42 + 2 * axis, 1, littleEndian);
   view.setInt16(70, code, littleEndian);
   view.setInt16(72, 8 * bytes, littleEndian);
-  view.setFloat32(76, 1, littleEndian); // qfac
+  view.setFloat32(QFAC, 1, littleEndian);
+  if (geometry) writeGeometry(view, geometry, littleEndian);
   view.setFloat32(108, offset, littleEndian);
   view.setFloat32(112, slope, littleEndian);
   view.setFloat32(116, intercept, littleEndian);

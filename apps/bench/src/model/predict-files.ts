@@ -116,7 +116,7 @@ export async function predictFiles(input: PredictFilesOptions, log: (line: strin
         const stored = new Float32Array(image.height * image.width * segmentations.length);
         segmentations.forEach((segmentation, k) => segmentation.labels.forEach((label, i) => (stored[k * image.height * image.width + i] = values[label] as number)));
         const dims = [image.width, image.height, segmentations.length];
-        writeFileAtomic(labels, writeNifti(dims, stored, { datatype: values.some((value) => value > 255) ? 'uint16' : 'uint8', gzip, spacing: image.volume.spacing.slice(0, 3) }));
+        writeFileAtomic(labels, writeNifti(dims, stored, { datatype: values.some((value) => value > 255) ? 'uint16' : 'uint8', gzip, spacing: image.volume.spacing.slice(0, 3), geometry: image.volume.geometry }));
         if (options.probabilities) {
           const probabilities = new Float32Array(stored.length * numClasses);
           const sliceSize = image.height * image.width;
@@ -124,7 +124,7 @@ export async function predictFiles(input: PredictFilesOptions, log: (line: strin
             for (let i = 0; i < sliceSize; i++) for (let c = 0; c < numClasses; c++) probabilities[c * stored.length + k * sliceSize + i] = segmentation.probabilities[i * numClasses + c] as number;
           });
           const file = join(out, `${id}.probabilities.nii.gz`);
-          writeFileAtomic(file, writeNifti([...dims, numClasses], probabilities, { datatype: 'float32', gzip: true }));
+          writeFileAtomic(file, writeNifti([...dims, numClasses], probabilities, { datatype: 'float32', gzip: true, spacing: [...image.volume.spacing.slice(0, 3), 1], geometry: image.volume.geometry }));
           extra.push(file);
         }
       } else {

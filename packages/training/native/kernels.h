@@ -66,6 +66,8 @@
  *                        2 a one over b's), 5 channels. Items: elements (layout 0) or rows.
  * unary_elementwise      (elementwise.c; Elementwise.ts)  0 x, 1 out, 2 op (0 relu, 1 step), 3 f32 alpha
  *                        (step's value at or below 0). Items: elements.
+ * flip_filter            (flip_filter.c; Conv2D.ts)  0 w [KH,KW,Ci,Co], 1 out [KH,KW,Co,Ci]: out[kh,kw,co,ci] =
+ *                        w[KH−1−kh, KW−1−kw, ci, co], 2 KH, 3 KW, 4 Ci, 5 Co. Items: KH·KW·Co rows.
  */
 #pragma once
 #include <stdint.h>

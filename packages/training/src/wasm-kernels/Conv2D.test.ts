@@ -1,5 +1,8 @@
 import { agreementRuns, convGeometry, convolutionCase, describeBothPaths, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf, wideConvGeometry, winogradGeometry, type ConvGeometry } from './__fixtures__/agreement';
-import { conv2DConfig } from './Conv2D';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { conv2DConfig, nativeFlipFilter } from './Conv2D';
+import { flipFilter } from './conv-geometry';
+import { nativeKernels } from './native/runtime';
 
 function expectConvolutionAgreement(g: ConvGeometry, dilations: [number, number] = [1, 1]): void {
   const { xShape, filterShape, attributes } = convolutionCase(g);
@@ -41,5 +44,24 @@ describe('Conv2D (wasm kernel: native where it applies, XNNPACK otherwise)', () 
     expect(values[4 * 1]).toBe(24); // edge: 2×3 pixels
     expect(values[4 * 11]).toBe(36); // inside: 3×3 pixels
     tf.dispose(out);
+  });
+  it('flips and swaps a filter natively to the same bits as the JS flip (input gradients on the direct kernel)', () => {
+    tf.setBackend('wasm');
+    const backend = tf.backend() as BackendWasm;
+    const native = nativeKernels(backend);
+    if (native === undefined) throw new Error('the native kernels did not load');
+    const shapes = fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.nat());
+    fc.assert(
+      fc.property(shapes, ([height, width, inChannels, outChannels, seed]) => {
+        const filter = tf.tensor4d(seededValues(height * width * inChannels * outChannels, seed), [height, width, inChannels, outChannels]);
+        const [fromNative, fromJs] = [nativeFlipFilter(backend, native, filter), flipFilter(backend, filter, true)];
+        const values = [fromNative, fromJs].map((info) => Float32Array.from(backend.typedArrayFromHeap(info) as Float32Array));
+        expect(fromNative.shape).toEqual([height, width, outChannels, inChannels]);
+        expect(Buffer.from((values[0] as Float32Array).buffer).equals(Buffer.from((values[1] as Float32Array).buffer))).toBe(true);
+        [fromNative, fromJs].forEach((info) => backend.disposeData(info.dataId));
+        filter.dispose();
+      }),
+      agreementRuns,
+    );
   });
 });

@@ -11,7 +11,18 @@ import { backend_util, Conv2D, type Conv2DAttrs, type Conv2DInputs, type KernelC
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dWasm, disposeIntermediate, heapOffset, requireInputs, type SignedPadding } from './wasm-backend';
 import { NATIVE_BLOCK_BYTES, nativeKernels, type NativeKernels } from './native/runtime';
-import { explicitPadding, flipFilter, fromChannelsLast, toChannelsLast } from './conv-geometry';
+import { explicitPadding, fromChannelsLast, toChannelsLast } from './conv-geometry';
+
+/**
+ * conv-geometry.ts' `flipFilter(…, true)` in native/flip_filter.c: the forward filter [KH, KW, Ci, Co]
+ * rotated by 180° and swapped to [KH, KW, Co, Ci], for an input gradient run as a forward convolution.
+ */
+export function nativeFlipFilter(backend: BackendWasm, native: NativeKernels, filter: TensorInfo): TensorInfo {
+  const [height, width, inChannels, outChannels] = filter.shape as [number, number, number, number];
+  const out = backend.makeOutput([height, width, outChannels, inChannels], 'float32');
+  native.run('flip_filter', [heapOffset(backend, filter), heapOffset(backend, out), height, width, inChannels, outChannels], height * width * outChannels, height * width * inChannels * outChannels);
+  return out;
+}
 
 /**
  * Whether the Winograd kernel takes a convolution: 3×3, stride 1, channels divisible by 4, and an
@@ -42,7 +53,7 @@ export function nativeConv2d(backend: BackendWasm, native: NativeKernels, x: Ten
   if (winogradApplies(filterHeight, filterWidth, strides, inChannels, outChannels, outHeight, outWidth)) {
     return winogradConv2d(backend, native, x, filter, flipped, [batch, inHeight, inWidth, inChannels], [outHeight, outWidth, outChannels], padding);
   }
-  const weights = flipped ? flipFilter(backend, filter, true) : filter;
+  const weights = flipped ? nativeFlipFilter(backend, native, filter) : filter;
   const out = backend.makeOutput([batch, outHeight, outWidth, outChannels], 'float32');
   const zeros = native.zeros(inChannels);
   const args = [heapOffset(backend, x), heapOffset(backend, weights), heapOffset(backend, out), zeros, batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strides[0], strides[1], padding.top, padding.left];

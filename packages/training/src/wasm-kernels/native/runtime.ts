@@ -43,6 +43,7 @@ export const NATIVE_KERNEL_NAMES = [
   'depthwise_conv2d_backprop_filter',
   'binary_elementwise',
   'unary_elementwise',
+  'flip_filter',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

@@ -12,8 +12,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { nativeKernels } from './native/runtime';
 import { heapOffset, matMulWasm, requireInputs } from './wasm-backend';
 
-/** The product on the native kernel, or undefined when it does not apply (the caller falls back). */
-function nativeBatchMatMul(backend: BackendWasm, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo | undefined {
+/** The product on the native kernel (native/batch_matmul.c), or undefined when it does not apply (the caller falls back). */
+export function nativeBatchMatMul(backend: BackendWasm, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo | undefined {
   const native = nativeKernels(backend);
   if (native === undefined || a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return undefined;
   const [aRows, aColumns] = a.shape.slice(-2) as [number, number];

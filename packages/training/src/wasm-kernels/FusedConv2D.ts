@@ -13,8 +13,8 @@ import { heapOffset, requireInputs, runWasmKernel } from './wasm-backend';
 import { nativeConv2d, nativeKernelsForConvolution } from './Conv2D';
 import { explicitPadding } from './conv-geometry';
 
-/** Activation codes of native/bias_activation.c. */
-const activationCodes: Readonly<Record<string, number>> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
+/** Activation codes of native/bias_activation.c (also FusedMatMul.ts'). */
+export const activationCodes: Readonly<Record<string, number>> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
 
 function fusedConv2d(args: { inputs: FusedConv2DInputs; backend: BackendWasm; attrs: FusedConv2DAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;

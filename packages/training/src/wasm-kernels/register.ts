@@ -16,6 +16,7 @@ import { multiplyConfig, reluConfig, stepConfig, subConfig } from './Elementwise
 import { meanGradConfig, registerElementwiseGradients, reluGradConfig, squareGradConfig } from './ElementwiseGrad';
 import { fusedBatchNormConfig } from './FusedBatchNorm';
 import { fusedConv2DConfig } from './FusedConv2D';
+import { fusedMatMulConfig } from './FusedMatMul';
 import { identityConfig } from './Identity';
 import { maxPoolGradConfig } from './MaxPoolGrad';
 import { meanConfig } from './Mean';
@@ -41,6 +42,7 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   depthwiseConv2dNativeBackpropInputConfig,
   fusedBatchNormConfig,
   fusedConv2DConfig,
+  fusedMatMulConfig,
   identityConfig,
   maxPoolGradConfig,
   meanConfig,

@@ -112,7 +112,8 @@ export function matMulWasm(backend: BackendWasm, a: TensorInfo, b: TensorInfo, t
   return product;
 }
 
-function transposeLastTwo(backend: BackendWasm, x: TensorInfo): TensorInfo {
+/** `x` with its last two axes swapped (a fast low-rank wasm Transpose). */
+export function transposeLastTwo(backend: BackendWasm, x: TensorInfo): TensorInfo {
   const rank = x.shape.length;
   const perm = x.shape.map((_, axis) => (axis < rank - 2 ? axis : axis === rank - 2 ? rank - 1 : rank - 2));
   return transposeWasm(backend, x, perm);

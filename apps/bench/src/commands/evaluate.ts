@@ -16,7 +16,7 @@ export const registerEvaluateCommand: RegisterCommand = (program) => {
     .option('--root <dir>', 'dataset folder (required for folder)')
     .option('--fold <k>', "the test part of fold k (same folds and seed as the model's split)", numberFlag)
     .option('--all', 'every image of the dataset')
-    .option('--json', 'print JSON: {dataset, part, images, classes, classIoU, classDice, meanIoU, meanDice}')
+    .option('--json', 'print JSON: {dataset, part, images, head, classes, classIoU, classDice, meanIoU, meanDice}')
     .option('--backend <name>', 'auto, tensorflow, wasm or cpu (default auto)')
     .option('--threads <n|auto>', 'wasm threads (default auto)')
     .action(async (flags: Record<string, unknown>) => {

@@ -7,6 +7,7 @@ import { extname } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { TrainingEvent } from '@tfseg/training';
 import { parse as parseYaml } from 'yaml';
+import { lossSpecSchema } from '@tfseg/losses';
 import { BenchError, exitWithError } from '../errors';
 import { trainModel, type TrainModelOptions } from '../model/train-model';
 import type { RegisterCommand } from './command';
@@ -30,16 +31,33 @@ export function numberFlag(value: string): number {
   return value.trim() === '' ? Number.NaN : Number(value);
 }
 
-/** Commander's flags → the fields of {@link TrainModelOptions} (only those given), merged over `--config`. */
-function trainOptionsFrom(flags: Record<string, unknown>): TrainModelOptions {
-  const { config, lambda, r, loss, ...rest } = flags;
+/** A boolean flag's value: `true` or `false`; anything else is passed on as given, for the schema to name. */
+export function booleanFlag(value: string): boolean | string {
+  return value === 'true' ? true : value === 'false' ? false : value;
+}
+
+/** A comma-separated list of numbers (`0.2,1,3`), each read as {@link numberFlag}. */
+export function numberListFlag(value: string): number[] {
+  return value.split(',').map(numberFlag);
+}
+
+/** The loss options a flag can set: every field of @tfseg/losses' specs but `name` (derived, never listed). */
+export const LOSS_OPTION_FIELDS: ReadonlySet<string> = new Set(lossSpecSchema.options.flatMap((option) => Object.keys(option.shape)).filter((field) => field !== 'name'));
+
+/**
+ * Commander's flags → the fields of {@link TrainModelOptions} (only those given), merged over `--config`:
+ * `--loss` names the loss, and every flag named like a loss option (`--lambda`, `--activation`,
+ * `--class-weights`, ...) goes into the loss spec, which the losses' own schema then checks.
+ */
+export function trainOptionsFrom(flags: Record<string, unknown>): TrainModelOptions {
+  const { config, loss, ...rest } = flags;
   const fromFile = typeof config === 'string' ? readOptionsFile(config, 'train') : {};
+  const lossFlags = Object.fromEntries(Object.entries(rest).filter(([field]) => LOSS_OPTION_FIELDS.has(field)));
+  const others = Object.fromEntries(Object.entries(rest).filter(([field]) => !LOSS_OPTION_FIELDS.has(field)));
   const fileLoss = fromFile['loss'];
   const baseLoss = typeof loss === 'string' ? { name: loss } : typeof fileLoss === 'string' ? { name: fileLoss } : (fileLoss as Record<string, unknown> | undefined);
-  const mergedLoss = baseLoss === undefined && lambda === undefined && r === undefined
-    ? undefined
-    : { ...baseLoss, ...(lambda === undefined ? {} : { lambda }), ...(r === undefined ? {} : { r }) };
-  return { ...fromFile, ...rest, ...(mergedLoss === undefined ? {} : { loss: mergedLoss }) } as TrainModelOptions;
+  const mergedLoss = baseLoss === undefined && Object.keys(lossFlags).length === 0 ? undefined : { ...baseLoss, ...lossFlags };
+  return { ...fromFile, ...others, ...(mergedLoss === undefined ? {} : { loss: mergedLoss }) } as TrainModelOptions;
 }
 
 /** Progress: a bar over all steps on a terminal, one line per epoch otherwise (logs, CI). */
@@ -85,6 +103,11 @@ export const registerTrainCommand: RegisterCommand = (program) => {
     .option('--loss <name>', 'ce, dice, additive, ml or caml')
     .option('--lambda <l>', 'λ of the additive loss (eq. 1)', numberFlag)
     .option('--r <r>', "CAML's constant exponent r (Table 4 ablation)", numberFlag)
+    .option('--activation <a>', 'softmax (default) or sigmoid: one sigmoid channel for a binary dataset (background + one class)')
+    .option('--include-background <bool>', 'false leaves the background class out of the Dice term (MONAI include_background)', booleanFlag)
+    .option('--class-weights <w,...>', 'one weight per output channel, e.g. 0.2,1,3 (classes; 1 weight with --activation sigmoid)', numberListFlag)
+    .option('--ignore-index <k>', "a class index whose pixels count nowhere, in the loss and the scores (e.g. an 'unknown' class of your dataset.yaml)", numberFlag)
+    .option('--dice-reduction <r>', "batch (default, the paper's) or image: Dice per image, then the mean")
     .option('--size <px>', 'side of the square model input (default 256)', numberFlag)
     .option('--scale <s>', 'downscale every image first, in (0, 1] (default 1)', numberFlag)
     .option('--epochs <e>', 'epochs (default 20)', numberFlag)

@@ -41,6 +41,13 @@ export interface ModelEvaluation {
   /** Which images: `test of fold K` (the model's split), `all`. */
   part: string;
   images: number;
+  /** The model's head (tfseg.json's `model.output`): `sigmoid` scores the foreground alone. */
+  head: 'softmax' | 'sigmoid';
+  /**
+   * The classes scored: every class for a softmax model; for a one-channel sigmoid model (binary) the
+   * foreground class alone, so the means are its IoU and Dice, background not included (the IoU that
+   * segmentation_models_pytorch and MONAI report for a binary sigmoid output; see @tfseg/training).
+   */
   classes: string[];
   classIoU: Array<number | null>;
   classDice: Array<number | null>;
@@ -81,25 +88,22 @@ export async function evaluateModel(input: EvaluateModelOptions): Promise<ModelE
   if (samples.length === 0) throw new BenchError(`evaluate: no images to score in ${part} of ${options.dataset}`);
   await ensureBackend(options.backend, threadsPerProcess(options.threads, 1));
   const model = await loadModel(resolve(options.model));
-  const matrix = new ConfusionMatrix(names.length, { classNames: names });
+  // Pixels of the class the loss ignored count nowhere, as in training's scores.
+  const matrix = new ConfusionMatrix(names.length, { classNames: names, ...(card.loss.ignoreIndex === undefined ? {} : { ignoreIndex: card.loss.ignoreIndex }) });
   try {
     for (const sample of samples) {
-      const { labels } = segmentImage(model, card.input, names.length, { height: sample.height, width: sample.width, channels: sample.channels, data: sample.image });
+      const { labels } = segmentImage(model, card.input, names.length, { height: sample.height, width: sample.width, channels: sample.channels, data: sample.image }, card.model.output);
       matrix.update(sample.mask, labels);
     }
   } finally {
     model.dispose();
   }
-  return {
-    dataset: options.dataset,
-    part,
-    images: samples.length,
-    classes: names,
-    classIoU: matrix.iou().map(finiteOrNull),
-    classDice: matrix.dice().map(finiteOrNull),
-    meanIoU: matrix.meanIoU(),
-    meanDice: matrix.meanDice(),
-  };
+  if (card.model.output !== 'sigmoid') {
+    return { dataset: options.dataset, part, images: samples.length, head: 'softmax', classes: names, classIoU: matrix.iou().map(finiteOrNull), classDice: matrix.dice().map(finiteOrNull), meanIoU: matrix.meanIoU(), meanDice: matrix.meanDice() };
+  }
+  // A sigmoid head's one channel is the foreground (class 1): its scores are the model's.
+  const [iou, dice] = [matrix.iou()[1] as number, matrix.dice()[1] as number];
+  return { dataset: options.dataset, part, images: samples.length, head: 'sigmoid', classes: names.slice(1), classIoU: [finiteOrNull(iou)], classDice: [finiteOrNull(dice)], meanIoU: iou, meanDice: dice };
 }
 
 /** The scores as an aligned table (percentages). */
@@ -107,7 +111,7 @@ export function formatEvaluation(evaluation: ModelEvaluation): string {
   const width = Math.max(5, ...evaluation.classes.map((name) => name.length));
   const percent = (value: number | null): string => (value === null ? '—' : (100 * value).toFixed(2)).padStart(7);
   return [
-    `${evaluation.dataset}, ${evaluation.part}: ${evaluation.images} images`,
+    `${evaluation.dataset}, ${evaluation.part}: ${evaluation.images} images${evaluation.head === 'sigmoid' ? ' (one-channel sigmoid model: the foreground alone, background not in the mean)' : ''}`,
     `  ${'class'.padEnd(width)}    IoU %  Dice %`,
     ...evaluation.classes.map((name, index) => `  ${name.padEnd(width)}  ${percent(evaluation.classIoU[index] ?? null)} ${percent(evaluation.classDice[index] ?? null)}`),
     `  ${'mean'.padEnd(width)}  ${percent(evaluation.meanIoU)} ${percent(evaluation.meanDice)}`,

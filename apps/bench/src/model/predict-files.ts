@@ -105,7 +105,7 @@ export async function predictFiles(input: PredictFilesOptions, log: (line: strin
         ...(card.input.window ? { window: card.input.window } : {}),
         volumeWindow: card.input.volumeWindow,
       });
-      const segmentations = image.slices.map((slice) => segmentImage(model, card.input, numClasses, { height: image.height, width: image.width, channels: image.channels, data: slice }));
+      const segmentations = image.slices.map((slice) => segmentImage(model, card.input, numClasses, { height: image.height, width: image.width, channels: image.channels, data: slice }, card.model.output));
       const pixelCounts = new Array<number>(numClasses).fill(0);
       for (const segmentation of segmentations) for (const label of segmentation.labels) pixelCounts[label] = (pixelCounts[label] as number) + 1;
       const extra: string[] = [];

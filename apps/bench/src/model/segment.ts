@@ -2,7 +2,8 @@
  * Segments one image of any size with a trained model, following its tfseg.json: the image is prepared
  * as in training (resize to the protocol's side and/or scale), cut into overlapping `size`² tiles whose
  * softmax outputs are averaged, and the class probabilities are resized back to the native size before
- * the argmax, so the label image has exactly the input's height and width.
+ * the argmax, so the label image has exactly the input's height and width. A one-channel sigmoid head
+ * (binary) is read as the two class probabilities (1 − p, p), so its argmax is the threshold p > 0.5.
  */
 import * as tf from '@tensorflow/tfjs';
 import { resizeImage } from '@tfseg/datasets';
@@ -69,12 +70,18 @@ function padToAtLeast(image: InputImage, size: number): InputImage {
   return { height, width, channels, data };
 }
 
+/** How the model's output channels are read: tfseg.json's `model.output` (@tfseg/models). */
+export type OutputKind = 'softmax' | 'sigmoid' | 'logits';
+
 /**
  * Segments `image` (HWC in [0, 1], `input.channels` channels) with `model`, whose output is `numClasses`
- * softmax probabilities on `input.size`² tiles. Tiles overlap by `input.overlap`; overlapping outputs are
- * averaged. Leaves no tensors behind.
+ * softmax probabilities on `input.size`² tiles — or, with `output` `'sigmoid'`, the foreground
+ * probability p of a binary dataset (`numClasses` 2, one channel), read as (1 − p, p). Tiles overlap by
+ * `input.overlap`; overlapping outputs are averaged. Leaves no tensors behind.
  */
-export function segmentImage(model: tf.LayersModel, input: InputSpec, numClasses: number, image: InputImage): Segmentation {
+export function segmentImage(model: tf.LayersModel, input: InputSpec, numClasses: number, image: InputImage, output: OutputKind = 'softmax'): Segmentation {
+  if (output === 'logits') throw new BenchError('segmentImage: a model with a logits head cannot be segmented by tfseg-bench (train it with a softmax or sigmoid head)');
+  if (output === 'sigmoid' && numClasses !== 2) throw new BenchError(`segmentImage: a sigmoid head is read as one binary mask (2 classes), but tfseg.json lists ${numClasses} classes`);
   if (image.channels !== input.channels) throw new BenchError(`segmentImage: the image has ${image.channels} channels but the model takes ${input.channels}`);
   const prepared = prepare(image, input);
   const padded = padToAtLeast(prepared, input.size);
@@ -93,11 +100,16 @@ export function segmentImage(model: tf.LayersModel, input: InputSpec, numClasses
         pixels.set(padded.data.subarray(from, from + size * image.channels), index * tilePixels + y * size * image.channels);
       }
     });
-    const output = tf.tidy(() => model.apply(tf.tensor4d(pixels, [batch.length, size, size, image.channels]), { training: false }) as tf.Tensor);
-    const values = output.dataSync();
-    output.dispose();
+    const scores = tf.tidy(() => {
+      const raw = model.apply(tf.tensor4d(pixels, [batch.length, size, size, image.channels]), { training: false }) as tf.Tensor;
+      // One sigmoid channel p → the two class probabilities (1 − p, p); any other shape fails the check below.
+      return output === 'sigmoid' && raw.shape[raw.rank - 1] === 1 ? tf.concat([tf.sub(1, raw), raw], -1) : raw;
+    });
+    const values = scores.dataSync();
+    scores.dispose();
     if (values.length !== batch.length * size * size * numClasses) {
-      throw new BenchError(`segmentImage: the model's output has ${values.length / (batch.length * size * size)} channels per pixel, but tfseg.json lists ${numClasses} classes`);
+      const channels = values.length / (batch.length * size * size);
+      throw new BenchError(`segmentImage: the model's output has ${channels} channels per pixel, but tfseg.json lists ${numClasses} classes${output === 'sigmoid' ? ' read from one sigmoid channel' : ''}`);
     }
     batch.forEach(({ top, left }, index) => {
       for (let y = 0; y < size; y++) {

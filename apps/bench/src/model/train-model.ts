@@ -28,6 +28,7 @@ import { benchDirectory } from '../config/package-paths';
 import { runEnvironment } from '../sweep/environment';
 import { ensureBackend, fixedStepEpochs } from '../sweep/execute-run';
 import { threadsPerProcess } from '../sweep/run-sweep';
+import { outputHead } from './head';
 import { MODEL_CARD_FILE, MODEL_CARD_VERSION, writeModelCard, type InputSpec, type ModelCard } from './model-card';
 import { BenchError, CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
@@ -137,6 +138,8 @@ export async function trainModel(input: TrainModelOptions, events: TrainModelEve
 
   const folder = options.dataset === FOLDER_DATASET_NAME && options.root !== undefined ? folderDataset(options.root) : undefined;
   const descriptor = folder ?? getDataset(options.dataset, { root: options.root });
+  // Checked before anything is written: a sigmoid loss on a multi-class dataset, wrong class weights.
+  const head = outputHead(options.loss, descriptor.classNames, options.dataset, 'train');
   const contentHash = folder ? folderContentHash(folder.root) : undefined;
   const { out: _out, threads, backend: _backend, ...identity } = options;
   const checkpointDir = prepareOutput(out, { ...identity, root: undefined, contentHash });
@@ -154,7 +157,6 @@ export async function trainModel(input: TrainModelOptions, events: TrainModelEve
   // All data: the test part joins training (as tiles); the validation groups still choose the epoch.
   const trainSet = options.allData ? [...split.train, ...patchSources(split.test)] : split.train;
   const samplesPerEpoch = split.trainSampling.samplesPerEpoch + (options.allData ? split.test.count : 0);
-  const numClasses = split.classNames.length;
   const split_ = { train: sampleIds(trainSet), validation: sampleIds(split.validation), test: options.allData ? [] : sampleIds(split.test) };
   log(`${descriptor.title}: ${dataset.samples.length} samples; ${split_.train.length} train / ${split_.validation.length} validation / ${split_.test.length} test (${samplesPerEpoch} training patches of ${options.size}² per epoch, cropped afresh)`);
 
@@ -162,7 +164,8 @@ export async function trainModel(input: TrainModelOptions, events: TrainModelEve
     name: options.model,
     preset: options.preset,
     inChannels: dataset.inputChannels,
-    numClasses,
+    numClasses: head.channels,
+    output: head.output,
     inputSize: options.size,
     seed: options.seed,
     ...(options.baseWidth === undefined ? {} : { baseWidth: options.baseWidth }),
@@ -175,8 +178,8 @@ export async function trainModel(input: TrainModelOptions, events: TrainModelEve
       loss: options.loss,
       trainBatches: options.stepsPerEpoch === undefined ? batches : fixedStepEpochs(batches, options.stepsPerEpoch),
       ...(split.validation.count > 0 ? { validation: split.validation } : {}),
-      numClasses,
-      classNames: split.classNames,
+      numClasses: head.channels,
+      classNames: head.channelNames,
       epochs: options.epochs,
       seed: options.seed,
       batchSize: options.batchSize,

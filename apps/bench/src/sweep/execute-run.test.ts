@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeSyntheticDrosophila, type PatchSet } from '@tfseg/datasets';
+import { writeSyntheticChase, writeSyntheticDrosophila, type PatchSet } from '@tfseg/datasets';
 import { parseSweepConfig } from '../config/sweep-config';
-import { fixedStepEpochs, loadDataset, runBatches, runFold, runModel } from './execute-run';
+import { executeRun, fixedStepEpochs, loadDataset, runBatches, runFold, runModel } from './execute-run';
 import { planSweep } from './plan';
 
 let root: string;
@@ -105,5 +105,26 @@ describe('a run of the sweep', () => {
       a.dispose();
       b.dispose();
     }
+  });
+
+  it('a sigmoid loss trains one sigmoid channel on a binary (CHASE-like) dataset and records its foreground IoU; a 5-class dataset is refused', async () => {
+    const chase = join(root, 'chase');
+    writeSyntheticChase(chase, { children: 5 });
+    const loss = { name: 'caml', activation: 'sigmoid', classWeights: [2], diceReduction: 'image' };
+    const [run] = planSweep(parseSweepConfig({ datasets: [{ name: 'synthetic-chase-db1', root: chase }], models: [{ name: 'unet', preset: 'tiny' }], losses: [loss], foldIndices: [0], seeds: [0], imageSize: 32, epochs: 1, stepsPerEpoch: 2 }));
+    expect(run!.config.loss).toEqual(loss);
+    const record = await executeRun(run!, { resultsDirectory: root, samplesFolder: 'samples', samplesPerRun: 1 });
+    expect(record.error).toBeUndefined();
+    expect(record).toMatchObject({ status: 'ok', classNames: ['retinal vessel'] });
+    expect(record.classIoU).toHaveLength(1);
+    expect(record.meanIoU).toBe(record.classIoU?.[0] ?? Number.NaN);
+    const fold = runFold(run!.config, await loadDataset('synthetic-chase-db1', chase));
+    const model = runModel(run!.config, fold);
+    expect(model.outputs[0]!.shape).toEqual([null, 32, 32, 1]);
+    model.dispose();
+
+    const [multiClass] = twoSeeds({ losses: [{ name: 'ml', activation: 'sigmoid' }] });
+    const drosophila = runFold(multiClass!.config, await loadDataset('synthetic-drosophila', root));
+    expect(() => runModel(multiClass!.config, drosophila)).toThrow(/^run\.loss\.activation: 'sigmoid' trains one sigmoid channel and needs a binary dataset \(a background and one foreground class\), but synthetic-drosophila has 5 classes/);
   });
 });

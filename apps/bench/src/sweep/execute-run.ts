@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { getDataset, prepareFold, trainingBatches, type LoadedDataset, type PreparedFold } from '@tfseg/datasets';
 import { parseLossSpec } from '@tfseg/losses';
 import { buildModel } from '@tfseg/models';
+import { outputHead, type OutputHead } from '../model/head';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { FileWriteError, predict, resolveLoss, selectBackend, train, writeFileAtomic, type TrainingDevice, type TrainingEvent } from '@tfseg/training';
 import { RECORD_VERSION, type RunConfig, type RunRecord, type RunSamples } from '../results/record';
@@ -103,8 +104,8 @@ async function trainAndTest(
   const { config } = run;
   const dataset = await loadDataset(config.dataset, run.datasetRoot);
   const split = runFold(config, dataset);
-  reportClassNames(split.classNames);
-  const numClasses = split.classNames.length;
+  const head = runHead(config, split.classNames);
+  reportClassNames(head.channelNames);
   const model = runModel(config, split);
   try {
     const batches = runBatches(config, split);
@@ -113,11 +114,13 @@ async function trainAndTest(
       model,
       // The record names the loss by its name and swept parameters; the losses package parses it into its spec.
       loss: resolveLoss(parseLossSpec(config.loss, 'tfseg-bench run'), { wrap: (loss) => injectLossFault(loss, config.loss.name) }),
+      // The loss is a (wrapped) function, so train is told the head it reads.
+      activation: head.output,
       trainBatches: steps === undefined ? batches : fixedStepEpochs(batches, steps),
       validation: split.validation,
       test: split.test,
-      numClasses,
-      classNames: split.classNames,
+      numClasses: head.channels,
+      classNames: head.channelNames,
       epochs: config.epochs,
       seed: config.seed,
       batchSize: config.batchSize,
@@ -133,7 +136,7 @@ async function trainAndTest(
     // told, and the record simply has no samples.
     let samplesFile: string | undefined;
     try {
-      samplesFile = saveSamples(run, result.model, split.test, split.classNames, options);
+      samplesFile = saveSamples(run, result.model, split.test, split.classNames, head.output, options);
     } catch (error) {
       if (!(error instanceof FileWriteError) || !options.onWriteFailure) throw error;
       options.onWriteFailure(error);
@@ -170,14 +173,24 @@ export function runFold(config: RunConfig, dataset: LoadedDataset): PreparedFold
   });
 }
 
+/**
+ * The run's model head: softmax over the dataset's classes, or one sigmoid channel (the foreground) for a
+ * binary dataset when the loss says `activation: 'sigmoid'`; the record then holds that channel's IoU.
+ */
+export function runHead(config: RunConfig, classNames: readonly string[]): OutputHead {
+  return outputHead(parseLossSpec(config.loss, 'tfseg-bench run'), classNames, config.dataset, 'run', { flags: false });
+}
+
 /** The run's model, initialised from the run's seed. */
 export function runModel(config: RunConfig, split: PreparedFold): LayersModel {
+  const head = runHead(config, split.classNames);
   return buildModel({
     // The sweep config validated these names; buildModel checks them again.
     name: config.model,
     preset: config.modelPreset,
     inChannels: split.test.channels,
-    numClasses: split.classNames.length,
+    numClasses: head.channels,
+    output: head.output,
     inputSize: config.imageSize,
     seed: config.seed,
     ...(config.baseWidth === undefined ? {} : { baseWidth: config.baseWidth }),
@@ -220,6 +233,7 @@ function saveSamples(
   model: Parameters<typeof predict>[0],
   test: PatchSet,
   classNames: string[],
+  output: OutputHead['output'],
   options: ExecuteRunOptions,
 ): string | undefined {
   const count = Math.min(options.samplesPerRun, test.count);
@@ -227,7 +241,8 @@ function saveSamples(
   const { height, width, channels } = test;
   const pixels = height * width;
   const images = test.images.subarray(0, count * pixels * channels);
-  const prediction = predict(model, { images, count, height, width, channels });
+  // A binary sigmoid head predicts the 0/1 foreground mask: the dataset's class indices, as the truth.
+  const prediction = predict(model, { images, count, height, width, channels }, { activation: output });
   const samples: RunSamples = {
     height,
     width,

@@ -1,7 +1,8 @@
 /**
  * Checks made before a sweep writes anything (also for `--dry-run`): every dataset of the selected runs
  * is known and loads, every data setting can be prepared (folds ≤ groups, a training fraction that keeps
- * at least one group, a patch that fits the scaled images), every model fits its input size, and the
+ * at least one group, a patch that fits the scaled images), every model fits its input size, every loss
+ * fits its dataset (a sigmoid loss needs a binary dataset, class weights one per channel), and the
  * backend can be activated. Each failure is one BenchError naming the setting and the rule (exit 2); a
  * backend missing its native library is an environment failure (exit 3).
  */
@@ -9,7 +10,7 @@ import { prepareFold } from '@tfseg/datasets';
 import { describeModel } from '@tfseg/models';
 import { BackendUnavailableError } from '@tfseg/training';
 import { BenchError } from '../errors';
-import { ensureBackend, loadDataset } from './execute-run';
+import { ensureBackend, loadDataset, runHead } from './execute-run';
 import type { PlannedRun } from './plan';
 
 /** Throws (nothing written yet) when any run of the plan could not run: see the file comment. */
@@ -42,6 +43,8 @@ export async function preflightSweep(runs: readonly PlannedRun[], threads = 1): 
   for (const run of runs) {
     const { model, modelPreset, imageSize } = run.config;
     const dataset = await loadDataset(run.config.dataset, run.datasetRoot);
+    // A sigmoid loss on a multi-class dataset, class weights of another length: a BenchError naming the loss field.
+    runHead(run.config, dataset.classNames);
     try {
       // Analytic (no weights built): checks the input size against the model's stride.
       describeModel({ name: model, preset: modelPreset, inChannels: dataset.inputChannels, numClasses: dataset.classNames.length, inputSize: imageSize });

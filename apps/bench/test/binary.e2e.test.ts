@@ -49,7 +49,7 @@ describe('train --activation sigmoid → predict → evaluate on a binary folder
     const result = runCli(['train', '--dataset', 'folder', '--root', root, '--model', 'unet', '--preset', 'tiny', '--loss', 'caml', '--activation', 'sigmoid', '--class-weights', '2', '--dice-reduction', 'image', '--size', '32', '--epochs', '2', '--steps-per-epoch', '4', '--learning-rate', '0.01', '--out', model]);
     expect(result.stderr).toMatch(/epoch 2\/2: loss \d/);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/model written to .*: 2 classes, validation mIoU/);
+    expect(result.stdout).toMatch(/model written to .*: one sigmoid channel \(vessel\), validation vessel IoU \d/);
     const card = modelCardSchema.parse(JSON.parse(readFileSync(join(model, 'tfseg.json'), 'utf8')));
     expect(card.loss).toEqual({ name: 'caml', activation: 'sigmoid', classWeights: [2], diceReduction: 'image' });
     expect(card.model).toMatchObject({ output: 'sigmoid', numClasses: 1 });

@@ -128,8 +128,12 @@ export const registerTrainCommand: RegisterCommand = (program) => {
       try {
         const card = await trainModel(options, { onProgress: progress.onProgress, log: (line) => process.stderr.write(`${line}\n`) });
         progress.stop();
-        const validation = card.validationMeanIoU === null ? 'no validation set' : `validation mIoU ${(100 * card.validationMeanIoU).toFixed(2)} % (epoch ${card.bestEpoch + 1})`;
-        process.stdout.write(`model written to ${options.out}: ${card.classes.length} classes, ${validation}\n`);
+        // A sigmoid head's score is its foreground channel's IoU (background not included).
+        const sigmoid = card.model.output === 'sigmoid';
+        const score = sigmoid ? `${card.classes[1]?.name ?? 'foreground'} IoU` : 'mIoU';
+        const validation = card.validationMeanIoU === null ? 'no validation set' : `validation ${score} ${(100 * card.validationMeanIoU).toFixed(2)} % (epoch ${card.bestEpoch + 1})`;
+        const head = sigmoid ? `one sigmoid channel (${card.classes[1]?.name ?? 'foreground'})` : `${card.classes.length} classes`;
+        process.stdout.write(`model written to ${options.out}: ${head}, ${validation}\n`);
       } catch (error) {
         progress.stop();
         exitWithError(error);

@@ -9,8 +9,9 @@
  * {@link registerTileGradient} installs a Tile gradient that runs this kernel on wasm when the native
  * kernels are on, and tfjs-core's own gradient everywhere else (other backends, native kernels off).
  */
-import { backend as activeBackend, engine, getBackend, getGradient, registerGradient, Tile, util, type GradConfig, type KernelConfig, type KernelFunc, type NamedTensorInfoMap, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
+import { engine, Tile, util, type KernelConfig, type KernelFunc, type NamedTensorInfoMap, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { fusedGradient, installGradient, nativeKernelsActive } from './gradient-override';
 import { heapOffset, requireInputs } from './wasm-backend';
 import { nativeKernels } from './native/runtime';
 
@@ -50,24 +51,12 @@ export const tileGradConfig: KernelConfig = {
   kernelFunc: tileGrad as unknown as KernelFunc,
 };
 
-/** tfjs-core's own Tile gradient, kept when ours is installed. */
-let coreGradient: GradConfig | undefined;
-
-const tileGradient: GradConfig = {
-  kernelName: Tile,
-  inputsToSave: ['x'],
-  gradFunc: (dy, saved, attrs) => {
-    const [x] = saved as [Tensor];
-    const gradient = dy as Tensor;
-    const reps = (attrs as unknown as { reps: number[] }).reps;
-    const native = getBackend() === 'wasm' && nativeKernels(activeBackend() as BackendWasm) !== undefined;
-    if (!native || x.dtype !== 'float32' || gradient.dtype !== 'float32' || x.rank > TILE_RANK || x.rank === 0) {
-      if (coreGradient === undefined) throw new Error(`Error in ${TILE_GRAD}: tfjs-core's Tile gradient is not registered (import @tensorflow/tfjs)`);
-      return coreGradient.gradFunc(dy, saved, attrs);
-    }
-    return { x: () => engine().runKernel(TILE_GRAD, { dy: gradient }, { reps, xShape: x.shape }) as Tensor };
-  },
-};
+const tileGradient = fusedGradient(Tile, ['x'], (dy, [x], attrs) => {
+  const input = x as Tensor;
+  const reps = (attrs as unknown as { reps: number[] }).reps;
+  if (!nativeKernelsActive() || input.dtype !== 'float32' || dy.dtype !== 'float32' || input.rank > TILE_RANK || input.rank === 0) return undefined;
+  return { x: () => engine().runKernel(TILE_GRAD, { dy }, { reps, xShape: input.shape }) as Tensor };
+});
 
 /**
  * Installs the Tile gradient described above (idempotent). tfjs-core's gradient stays in use wherever
@@ -75,8 +64,5 @@ const tileGradient: GradConfig = {
  * `@tensorflow/tfjs` does that).
  */
 export function registerTileGradient(): void {
-  const current = getGradient(Tile);
-  if (current === tileGradient) return;
-  if (current !== undefined) coreGradient = current;
-  registerGradient(tileGradient);
+  installGradient(tileGradient);
 }

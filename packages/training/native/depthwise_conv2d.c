@@ -21,6 +21,8 @@ typedef struct {
 
 /* Channels below this count fit dw's per-tap accumulators on the stack (else the caller falls back). */
 #define DEPTHWISE_MAX_CHANNELS 8192
+/* Filter rows and columns the input gradient's per-tap tables hold (else the caller falls back). */
+#define DEPTHWISE_MAX_TAPS 64
 
 /* args: x, w [KH, KW, C], out, geometry. Items: batch × out_h output rows. */
 EXPORT(depthwise_conv2d)
@@ -72,27 +74,31 @@ INLINE int source_index(int i, int k, int pad, int stride, int count) {
   return o < count ? o : -1;
 }
 
-/* args: dy, w [KH, KW, C], dx, geometry (of the forward convolution). Items: batch × in_h input rows. */
+/* args: dy, w [KH, KW, C], dx, geometry (of the forward convolution); k_h, k_w ≤ DEPTHWISE_MAX_TAPS.
+ * Items: batch × in_h input rows. The output rows and columns each tap reaches are found once per
+ * row and per pixel (not per channel vector). */
 EXPORT(depthwise_conv2d_backprop_input)
 void depthwise_conv2d_backprop_input(const int32_t *args, int32_t begin, int32_t end) {
   const float *dy = (const float *)args[0], *w = (const float *)args[1];
   float *dx = (float *)args[2];
   const depthwise_geometry *g = (const depthwise_geometry *)(args + 3);
   const int c_count = g->channels, c4 = c_count & ~3;
+  int oh_of[DEPTHWISE_MAX_TAPS], ow_of[DEPTHWISE_MAX_TAPS];
   for (int item = begin; item < end; item++) {
     const int b = item / g->in_h, ih = item % g->in_h;
+    for (int kh = 0; kh < g->k_h; kh++) oh_of[kh] = source_index(ih, kh, g->pad_top, g->stride_h, g->out_h);
     for (int iw = 0; iw < g->in_w; iw++) {
+      for (int kw = 0; kw < g->k_w; kw++) ow_of[kw] = source_index(iw, kw, g->pad_left, g->stride_w, g->out_w);
       float *o = dx + ((b * g->in_h + ih) * g->in_w + iw) * c_count;
       for (int c = 0; c < c4; c += 4) {
         v128_t acc = wasm_f32x4_splat(0);
         for (int kh = 0; kh < g->k_h; kh++) {
-          const int oh = source_index(ih, kh, g->pad_top, g->stride_h, g->out_h);
-          if (oh < 0) continue;
+          if (oh_of[kh] < 0) continue;
+          const float *dy_row = dy + (b * g->out_h + oh_of[kh]) * g->out_w * c_count + c;
+          const float *w_row = w + kh * g->k_w * c_count + c;
           for (int kw = 0; kw < g->k_w; kw++) {
-            const int ow = source_index(iw, kw, g->pad_left, g->stride_w, g->out_w);
-            if (ow < 0) continue;
-            const v128_t gv = wasm_v128_load(dy + ((b * g->out_h + oh) * g->out_w + ow) * c_count + c);
-            acc = wasm_f32x4_add(acc, wasm_f32x4_mul(gv, wasm_v128_load(w + (kh * g->k_w + kw) * c_count + c)));
+            if (ow_of[kw] < 0) continue;
+            acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(dy_row + ow_of[kw] * c_count), wasm_v128_load(w_row + kw * c_count)));
           }
         }
         wasm_v128_store(o + c, acc);
@@ -100,12 +106,10 @@ void depthwise_conv2d_backprop_input(const int32_t *args, int32_t begin, int32_t
       for (int c = c4; c < c_count; c++) {
         float acc = 0;
         for (int kh = 0; kh < g->k_h; kh++) {
-          const int oh = source_index(ih, kh, g->pad_top, g->stride_h, g->out_h);
-          if (oh < 0) continue;
+          if (oh_of[kh] < 0) continue;
           for (int kw = 0; kw < g->k_w; kw++) {
-            const int ow = source_index(iw, kw, g->pad_left, g->stride_w, g->out_w);
-            if (ow < 0) continue;
-            acc += dy[((b * g->out_h + oh) * g->out_w + ow) * c_count + c] * w[(kh * g->k_w + kw) * c_count + c];
+            if (ow_of[kw] < 0) continue;
+            acc += dy[((b * g->out_h + oh_of[kh]) * g->out_w + ow_of[kw]) * c_count + c] * w[(kh * g->k_w + kw) * c_count + c];
           }
         }
         o[c] = acc;

@@ -58,7 +58,7 @@
  *                        2 out, 3..14 depthwise_geometry (batch, in_h, in_w, channels, out_h, out_w, k_h,
  *                        k_w, stride_h, stride_w, pad_top, pad_left). Items: batch·out_h rows.
  * depthwise_conv2d_backprop_input (same file; DepthwiseConv2dNativeBackpropInput.ts)  0 dy, 1 w, 2 dx,
- *                        3..14 the forward depthwise_geometry. Items: batch·in_h rows.
+ *                        3..14 the forward depthwise_geometry; k_h, k_w ≤ 64. Items: batch·in_h rows.
  * depthwise_conv2d_backprop_filter (same file; DepthwiseConv2dNativeBackpropFilter.ts)  0 x, 1 dy, 2 dw
  *                        [KH,KW,C], 3..14 the forward depthwise_geometry; channels ≤ 8192. Items: KH·KW taps.
  * binary_elementwise     (elementwise.c; Elementwise.ts, Add.ts)  0 a, 1 b, 2 out, 3 op (0 add, 1 sub,

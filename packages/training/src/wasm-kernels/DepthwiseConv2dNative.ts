@@ -23,11 +23,13 @@ import { conv2dWasm, heapOffset, requireInputs, runWasmKernel } from './wasm-bac
 
 /** Channels the native filter gradient keeps on its stack (native/depthwise_conv2d.c's DEPTHWISE_MAX_CHANNELS). */
 const MAX_NATIVE_CHANNELS = 8192;
+/** Filter rows and columns the native input gradient's tap tables hold (native/depthwise_conv2d.c's DEPTHWISE_MAX_TAPS). */
+const MAX_NATIVE_TAPS = 64;
 
 /**
  * The native kernels and the 12 geometry slots of native/depthwise_conv2d.c (batch, in_h, in_w, channels,
  * out_h, out_w, k_h, k_w, stride_h, stride_w, pad_top, pad_left) when they take the depthwise convolution
- * `info` (float32, multiplier 1, no dilation, NHWC), else undefined.
+ * `info` (float32, multiplier 1, no dilation, NHWC, filters up to 64 × 64), else undefined.
  */
 export function nativeDepthwiseGeometry(backend: BackendWasm, info: backend_util.Conv2DInfo, dtypes: readonly string[]): { native: NativeKernels; geometry: number[] } | undefined {
   const applies =
@@ -36,7 +38,9 @@ export function nativeDepthwiseGeometry(backend: BackendWasm, info: backend_util
     info.outChannels === info.inChannels &&
     info.dilationHeight === 1 &&
     info.dilationWidth === 1 &&
-    info.inChannels <= MAX_NATIVE_CHANNELS;
+    info.inChannels <= MAX_NATIVE_CHANNELS &&
+    info.filterHeight <= MAX_NATIVE_TAPS &&
+    info.filterWidth <= MAX_NATIVE_TAPS;
   const native = applies ? nativeKernels(backend) : undefined;
   if (native === undefined) return undefined;
   const geometry = [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];

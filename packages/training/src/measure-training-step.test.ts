@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
 import { describeOnBackends, expectNoTensorLeak } from '@tfseg-internal/testing';
-import { measureTrainingStep, median } from './measure-training-step';
+import { measureTrainingStep, median, type MeasureTrainingStepOptions } from './measure-training-step';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 import { tinyConvNet } from './__fixtures__/synthetic-disks';
 
@@ -39,6 +39,23 @@ describeOnBackends(
       expect(timing.stepTimesMs.every((time) => time > 0)).toBe(true);
       expect(timing.medianStepMs).toBe(median(timing.stepTimesMs));
       expect(model.getWeights().map((weight) => Array.from(weight.dataSync()))).not.toEqual(before);
+      model.dispose();
+    });
+
+    it('times a sigmoid head with the labels train passes: a binary mask (with ignoreIndex) and multi-hot', async () => {
+      const cases: Array<[number, MeasureTrainingStepOptions['loss']]> = [
+        [1, { name: 'caml', activation: 'sigmoid', ignoreIndex: 255 }],
+        [3, { name: 'ml', activation: 'sigmoid', classWeights: [1, 2, 1] }],
+        [2, { name: 'additive', ignoreIndex: 255 }],
+      ];
+      for (const [channels, loss] of cases) {
+        const model = tinyConvNet(8, 1, 4, { channels, activation: channels === 2 ? 'softmax' : 'sigmoid' });
+        const timing = await expectNoTensorLeak(() => measureTrainingStep({ model, loss, numClasses: channels, batchSize: 2, warmupSteps: 0, steps: 2 }));
+        expect(timing.stepTimesMs).toHaveLength(2);
+        model.dispose();
+      }
+      const model = tinyConvNet(8, 1, 4, { channels: 1, activation: 'sigmoid' });
+      await expect(measureTrainingStep({ model, loss: { name: 'ml' }, numClasses: 1 })).rejects.toThrow(/numClasses must be ≥ 2 for activation 'softmax'/);
       model.dispose();
     });
 

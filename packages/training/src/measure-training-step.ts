@@ -6,13 +6,15 @@ import { TrainingError } from './errors';
 import { parseWithSchema } from './tfseg-error';
 import { resolveLoss, trainingLossSchema } from './resolve-loss';
 import { createTrainingStep } from './training-step';
+import { labelFormat, lossLabelsTensor } from './label-format';
 
 /** Options of {@link measureTrainingStep}. */
 export const measureTrainingStepOptionsSchema = z.object({
   /** Model with a fully defined input shape `[null, H, W, C]`; its weights are changed by the steps. */
   model: z.custom<LayersModel>((value) => typeof value === 'object' && value !== null && 'inputs' in value, 'must be a tf.LayersModel'),
   loss: trainingLossSchema,
-  numClasses: z.number().int().min(2),
+  /** The model's output channels, as `train` takes it (softmax: classes ≥ 2; sigmoid: masks ≥ 1). */
+  numClasses: z.number().int().min(1),
   batchSize: z.number().int().positive().default(4),
   /** Untimed steps first (kernel compilation, allocation). */
   warmupSteps: z.number().int().nonnegative().default(2),
@@ -55,7 +57,9 @@ function syntheticPixels(length: number, seed: number): Float32Array {
 /**
  * Times the training step `train` runs (same code path) on one synthetic batch: `warmupSteps` untimed,
  * then `steps` timed steps, each ending when the loss is read back (so queued GPU/WASM work is counted).
- * Labels are the thresholded image, so the loss is meaningful.
+ * Labels are the thresholded image (every channel's mask for a multi-label head), passed to the loss as
+ * `train` passes them (one-hot, integer labels or multi-hot: see its label formats), so the loss is
+ * meaningful and the options of a sigmoid or ignoreIndex spec are timed as they train.
  */
 export async function measureTrainingStep(options: MeasureTrainingStepOptions): Promise<TrainingStepTiming> {
   const settings = parseWithSchema(measureTrainingStepOptionsSchema, options, 'measureTrainingStep', TrainingError);
@@ -66,8 +70,24 @@ export async function measureTrainingStep(options: MeasureTrainingStepOptions): 
   }
   const [height, width, channels] = shape.slice(1) as [number, number, number];
   const loss = resolveLoss(settings.loss);
-  const images = tf.tensor4d(syntheticPixels(batchSize * height * width * channels, seed), [batchSize, height, width, channels]);
-  const labels = tf.tidy(() => tf.cast(tf.oneHot(tf.cast(tf.greater(tf.mean(images, -1), 0.5), 'int32'), numClasses), 'float32') as tf.Tensor4D);
+  const spec = typeof settings.loss === 'function' ? undefined : settings.loss;
+  const format = labelFormat(spec?.activation ?? 'softmax', numClasses, spec?.ignoreIndex, 'measureTrainingStep');
+  const pixels = syntheticPixels(batchSize * height * width * channels, seed);
+  const images = tf.tensor4d(pixels, [batchSize, height, width, channels]);
+  const maskTensor = tf.tidy(() => tf.greater(tf.mean(images, -1), 0.5));
+  const masks = Uint8Array.from(maskTensor.dataSync());
+  maskTensor.dispose();
+  const multiHot = format.kind === 'multi-hot';
+  const set = {
+    images: pixels,
+    labels: multiHot ? Uint8Array.from({ length: masks.length * numClasses }, (_, i) => masks[Math.floor(i / numClasses)] as number) : masks,
+    count: batchSize,
+    height,
+    width,
+    channels,
+    ...(multiHot ? { labelChannels: numClasses } : {}),
+  };
+  const labels = lossLabelsTensor(set, 0, batchSize, format);
   const step = createTrainingStep(model, loss, settings.optimizer);
   try {
     for (let index = 0; index < warmupSteps; index++) await step.run(images, labels);

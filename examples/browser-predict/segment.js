@@ -2,7 +2,8 @@
  * Segmentation in the browser with plain TensorFlow.js, following a model directory's tfseg.json exactly
  * as `tfseg-bench predict` does: intensities windowed to [0, 1], the image resized as in training
  * (`mode: resize`) and/or scaled, cut into overlapping `size`² tiles whose softmax outputs are averaged,
- * and the class probabilities resized back to the native size before the argmax.
+ * and the class probabilities resized back to the native size before the argmax (a one-channel sigmoid
+ * head's p read as (1 − p, p)).
  * Resizes use tf.image.resizeBilinear (half-pixel centres); the CLI averages areas when it only scales
  * down, so a model trained with `scale < 1` can differ from the CLI at a few boundary pixels.
  * Uses the global `tf` of @tensorflow/tfjs.
@@ -90,7 +91,12 @@ export async function segment(model, card, image, onProgress = () => {}) {
         pixels.set(padded.subarray(from, from + size * channels), ((index * size + y) * size) * channels);
       }
     });
-    const output = tf.tidy(() => model.predict(tf.tensor4d(pixels, [batch.length, size, size, channels])));
+    const output = tf.tidy(() => {
+      const raw = model.predict(tf.tensor4d(pixels, [batch.length, size, size, channels]));
+      // A one-channel sigmoid head (tfseg.json model.output 'sigmoid', a binary dataset) is read as the
+      // class probabilities (1 − p, p), as tfseg-bench predict does: the argmax is then p > 0.5.
+      return card.model?.output === 'sigmoid' ? tf.concat([tf.sub(1, raw), raw], -1) : raw;
+    });
     const values = await output.data();
     output.dispose();
     onProgress(Math.min(tiles.length, start + batchSize), tiles.length);

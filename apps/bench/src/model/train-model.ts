@@ -15,7 +15,9 @@ import {
   listDatasets,
   patchSources,
   prepareFold,
+  prepareFoldOptionsSchema,
   PROTOCOL_SPLIT_SEED,
+  splitFoldOptionsSchema,
   trainingBatches,
   type PatchSet,
   type PatchSource,
@@ -51,18 +53,18 @@ export const trainModelOptionsSchema = z
     /** Side of the square model input (training patches and prediction tiles). */
     size: z.number().int().positive().default(256),
     /** Downscale of every image before patching (1 = native resolution). */
-    scale: z.number().gt(0).max(1).default(1),
+    scale: prepareFoldOptionsSchema.shape.scale,
     epochs: z.number().int().positive().default(20),
     /** Optimisation steps per epoch (passes chained or cut); one pass over the training patches when omitted. */
     stepsPerEpoch: z.number().int().positive().optional(),
     batchSize: z.number().int().positive().default(4),
     learningRate: z.number().positive().default(1e-3),
     /** Random training crops at native scale; default: the dataset's protocol. */
-    trainPatches: z.number().int().positive().optional(),
+    trainPatches: prepareFoldOptionsSchema.shape.trainPatches,
     /** 0-based test fold of `folds`. */
-    fold: z.number().int().nonnegative().default(0),
+    fold: splitFoldOptionsSchema.shape.fold.default(0),
     /** Folds of the cross-validation; default: the dataset's protocol (5). */
-    folds: z.number().int().min(2).optional(),
+    folds: splitFoldOptionsSchema.shape.folds,
     /** Train on every group but the validation ones (no test part). */
     allData: z.boolean().default(false),
     seed: z.number().int().nonnegative().default(0),

@@ -17,7 +17,6 @@ import json
 import math
 import statistics
 import sys
-import time
 
 try:
     import torch
@@ -27,7 +26,7 @@ except ImportError:
     print("torch is not installed")
     sys.exit(3)
 
-from unet_step_torch import ml_loss
+from unet_step_torch import time_training_steps
 
 # The presets of packages/models/src/architectures (only the sizes the twins need).
 CONVFORMER_PRESETS = {
@@ -281,26 +280,7 @@ def main():
         model = ConvFormerUnet(CONVFORMER_PRESETS[options.preset])
     model.train()
     parameters = sum(p.numel() for p in model.parameters()) + sum(b.numel() for name, b in model.named_buffers() if name.endswith(("running_mean", "running_var")))
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    images = torch.rand(options.batch, 1, options.size, options.size)
-    smooth = F.avg_pool2d(images, 5, stride=1, padding=2, count_include_pad=False)
-    one_hot = F.one_hot((smooth > 0.5).long()[:, 0], 2).permute(0, 3, 1, 2).float()
-
-    def step():
-        optimizer.zero_grad()
-        loss = ml_loss(model(images), one_hot)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    for _ in range(options.warmup):
-        step()
-    times = []
-    loss = float("nan")
-    for _ in range(options.steps):
-        start = time.perf_counter()
-        loss = step()
-        times.append((time.perf_counter() - start) * 1000)
+    times, loss = time_training_steps(model, options.batch, options.size, options.warmup, options.steps)
     print(json.dumps({"model": options.model, "preset": options.preset, "torchVersion": torch.__version__, "threads": torch.get_num_threads(), "parameters": parameters, "medianMs": statistics.median(times), "times": times, "loss": loss}))
 
 

@@ -73,6 +73,32 @@ def ml_loss(logits, one_hot):
     return (1 - dice) * cross_entropy
 
 
+def time_training_steps(model, batch, size, warmup, steps):
+    """Times `steps` Adam steps (lr 1e-3) of the ML loss on one fixed batch of smoothed random images
+    after `warmup` untimed ones; returns the step times in ms and the last loss. Shared by every twin."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    images = torch.rand(batch, 1, size, size)
+    smooth = nn.functional.avg_pool2d(images, 5, stride=1, padding=2, count_include_pad=False)
+    one_hot = nn.functional.one_hot((smooth > 0.5).long()[:, 0], 2).permute(0, 3, 1, 2).float()
+
+    def step():
+        optimizer.zero_grad()
+        loss = ml_loss(model(images), one_hot)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    for _ in range(warmup):
+        step()
+    times = []
+    loss = float("nan")
+    for _ in range(steps):
+        start = time.perf_counter()
+        loss = step()
+        times.append((time.perf_counter() - start) * 1000)
+    return times, loss
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=64)
@@ -87,26 +113,7 @@ def main():
     torch.manual_seed(42)
     model = UNet(options.width, batch_norm=options.batch_norm)
     model.train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    images = torch.rand(options.batch, 1, options.size, options.size)
-    smooth = nn.functional.avg_pool2d(images, 5, stride=1, padding=2, count_include_pad=False)
-    one_hot = nn.functional.one_hot((smooth > 0.5).long()[:, 0], 2).permute(0, 3, 1, 2).float()
-
-    def step():
-        optimizer.zero_grad()
-        loss = ml_loss(model(images), one_hot)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    for _ in range(options.warmup):
-        step()
-    times = []
-    loss = float("nan")
-    for _ in range(options.steps):
-        start = time.perf_counter()
-        loss = step()
-        times.append((time.perf_counter() - start) * 1000)
+    times, loss = time_training_steps(model, options.batch, options.size, options.warmup, options.steps)
     print(json.dumps({"torchVersion": torch.__version__, "threads": torch.get_num_threads(), "batchNorm": options.batch_norm, "medianMs": statistics.median(times), "times": times, "loss": loss}))
 
 

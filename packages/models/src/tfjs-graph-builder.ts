@@ -143,9 +143,10 @@ export class TfjsGraphBuilder implements GraphBuilder<SymbolicTensor> {
   }
 
   layerNorm(x: SymbolicTensor, options: { center: boolean; epsilon: number; name: string }): SymbolicTensor {
-    // tfjs' own layer for the usual LayerNorm; ours where there is no bias (tfjs' breaks gradients then).
-    if (options.center) return this.apply(layers.layerNormalization({ axis: -1, epsilon: options.epsilon, name: options.name }), x);
-    return this.apply(new ChannelLayerNormalization({ center: false, epsilon: options.epsilon, name: options.name }), x);
+    // Ours rather than tfjs-layers' layerNormalization: tfjs' breaks gradients without a bias, and with one
+    // it tiles mean, variance, γ and β to the input's shape and differentiates op by op, where ours has a
+    // closed-form gradient (same weights, gamma and beta; models saved with tfjs' layer still load).
+    return this.apply(new ChannelLayerNormalization({ center: options.center, epsilon: options.epsilon, name: options.name }), x);
   }
 
   relu(x: SymbolicTensor, name: string): SymbolicTensor {

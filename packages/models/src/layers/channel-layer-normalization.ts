@@ -1,7 +1,8 @@
 import type { serialization } from '@tensorflow/tfjs-core';
-import { add, mean, mul, rsqrt, square, sub, tidy, type Tensor } from '@tensorflow/tfjs-core';
+import { tidy, type Tensor } from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
 import { singleInput, type LayerArgs } from './layer-args';
+import { normalizeAndScale } from './normalize';
 
 /** Arguments of {@link ChannelLayerNormalization}. */
 export interface ChannelLayerNormalizationArgs extends LayerArgs {
@@ -15,7 +16,8 @@ export interface ChannelLayerNormalizationArgs extends LayerArgs {
  * Layer normalization over the last axis (the channels of a `[B, H, W, C]` map):
  * `γ · (x − mean) / √(var + ε) (+ β)`, C parameters (2C with `center`). ConvFormer normalises without a bias;
  * tfjs' `layerNormalization({ center: false })` passes an undefined offset to batchNorm, which breaks
- * gradient recording (tfjs 4.22), so this layer computes it from mean, sub, square, rsqrt and mul.
+ * gradient recording (tfjs 4.22), so this layer computes it from mean, sub, square, rsqrt and mul, with the
+ * closed-form gradient of {@link normalizeAndScale}.
  */
 export class ChannelLayerNormalization extends layers.Layer {
   /** Name under which the class is registered for serialization. */
@@ -43,10 +45,7 @@ export class ChannelLayerNormalization extends layers.Layer {
   override call(inputs: Tensor | Tensor[]): Tensor {
     return tidy(() => {
       const x = singleInput(inputs, 'ChannelLayerNormalization');
-      const centered = sub(x, mean(x, -1, true));
-      const variance = mean(square(centered), -1, true);
-      const scaled = mul(mul(centered, rsqrt(add(variance, this.epsilon))), (this.gamma as LayerVariable).read());
-      return this.beta ? add(scaled, this.beta.read()) : scaled;
+      return normalizeAndScale(x, (this.gamma as LayerVariable).read(), this.beta?.read(), [x.rank - 1], this.epsilon);
     });
   }
 

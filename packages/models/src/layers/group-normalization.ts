@@ -1,7 +1,8 @@
 import type { serialization } from '@tensorflow/tfjs-core';
-import { add, moments, mul, reshape, rsqrt, sub, tidy, type Tensor } from '@tensorflow/tfjs-core';
+import { reshape, tidy, type Tensor } from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
 import { singleInput, type LayerArgs } from './layer-args';
+import { normalizeAndScale } from './normalize';
 
 /** Arguments of {@link GroupNormalization}. */
 export interface GroupNormalizationArgs extends LayerArgs {
@@ -14,7 +15,8 @@ export interface GroupNormalizationArgs extends LayerArgs {
 /**
  * Group normalization (Wu & He 2018) of a `[B, H, W, C]` tensor: each image's channels are split into
  * `groups` groups, normalised by their mean and variance over height, width and the group's channels, then
- * scaled and shifted per channel (2C parameters). TransUNet's ResNet uses it; tfjs-layers has none.
+ * scaled and shifted per channel (2C parameters). TransUNet's ResNet uses it; tfjs-layers has none. The
+ * gradient is the closed form of {@link normalizeAndScale}.
  */
 export class GroupNormalization extends layers.Layer {
   /** Name under which the class is registered for serialization. */
@@ -48,10 +50,11 @@ export class GroupNormalization extends layers.Layer {
     return tidy(() => {
       const x = singleInput(inputs, 'GroupNormalization');
       const [, height, width, channels] = x.shape as [number, number, number, number];
-      const grouped = reshape(x, [-1, height, width, this.groups, channels / this.groups]);
-      const { mean, variance } = moments(grouped, [1, 2, 4], true);
-      const normalized = reshape(mul(sub(grouped, mean), rsqrt(add(variance, this.epsilon))), [-1, height, width, channels]);
-      return add(mul(normalized, (this.gamma as LayerVariable).read()), (this.beta as LayerVariable).read());
+      const groupShape = [this.groups, channels / this.groups];
+      const grouped = reshape(x, [-1, height, width, ...groupShape]);
+      const gamma = reshape((this.gamma as LayerVariable).read(), groupShape);
+      const beta = reshape((this.beta as LayerVariable).read(), groupShape);
+      return reshape(normalizeAndScale(grouped, gamma, beta, [1, 2, 4], this.epsilon), [-1, height, width, channels]);
     });
   }
 

@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs';
+import { describeOnBackends, expectAllClose, expectNoTensorLeak } from '@tfseg-internal/testing';
+import fc from 'fast-check';
+import { normalizeAndScale } from './normalize';
+
+/** The op-by-op composition tfjs differentiates itself (what the layers computed before the closed form). */
+function composed(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor | undefined, axes: number[], epsilon: number): tf.Tensor {
+  const centered = tf.sub(x, tf.mean(x, axes, true));
+  const scaled = tf.mul(tf.mul(centered, tf.rsqrt(tf.add(tf.mean(tf.square(centered), axes, true), epsilon))), gamma);
+  return beta === undefined ? scaled : tf.add(scaled, beta);
+}
+
+/** Value and gradients (x, γ, β) of `sum(f(x, γ, β) · r)`. */
+function valueAndGradients(f: typeof composed, x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor | undefined, r: tf.Tensor, axes: number[], epsilon: number): { value: Float32Array; grads: Float32Array[] } {
+  return tf.tidy(() => {
+    const value = f(x, gamma, beta, axes, epsilon).dataSync() as Float32Array;
+    const inputs = beta === undefined ? [x, gamma] : [x, gamma, beta];
+    const grads = tf.grads((...args: tf.Tensor[]) => tf.sum(tf.mul(f(args[0] as tf.Tensor, args[1] as tf.Tensor, args[2], axes, epsilon), r)))(inputs);
+    return { value, grads: grads.map((g) => g.dataSync() as Float32Array) };
+  });
+}
+
+describeOnBackends('normalizeAndScale', () => {
+  it('gives the composition’s values, and gradients equal to tfjs’ differentiation of it (layer and group norm shapes)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          batch: fc.integer({ min: 1, max: 3 }),
+          height: fc.integer({ min: 1, max: 5 }),
+          width: fc.integer({ min: 1, max: 5 }),
+          groups: fc.integer({ min: 1, max: 3 }),
+          perGroup: fc.integer({ min: 1, max: 4 }),
+          grouped: fc.boolean(),
+          center: fc.boolean(),
+          epsilon: fc.constantFrom(1e-6, 1e-5, 1e-3),
+          seed: fc.integer({ min: 0, max: 1000 }),
+        }),
+        ({ batch, height, width, groups, perGroup, grouped, center, epsilon, seed }) => {
+          // Group norm: [B, H, W, G, C/G] over axes 1, 2, 4 with γ, β as [G, C/G]; layer norm: [B, H, W, C] over the last axis.
+          const shape = grouped ? [batch, height, width, groups, perGroup] : [batch, height, width, groups * perGroup];
+          const axes = grouped ? [1, 2, 4] : [3];
+          const parameterShape = grouped ? [groups, perGroup] : [groups * perGroup];
+          const x = tf.randomNormal(shape, 0.5, 2, 'float32', seed);
+          const gamma = tf.randomNormal(parameterShape, 1, 0.5, 'float32', seed + 1);
+          const beta = center ? tf.randomNormal(parameterShape, 0, 1, 'float32', seed + 2) : undefined;
+          const r = tf.randomNormal(shape, 0, 1, 'float32', seed + 3);
+          const expected = valueAndGradients(composed, x, gamma, beta, r, axes, epsilon);
+          const actual = valueAndGradients(normalizeAndScale, x, gamma, beta, r, axes, epsilon);
+          expectAllClose(actual.value, expected.value, 1e-5, 1e-5);
+          expect(actual.grads).toHaveLength(expected.grads.length);
+          // The closed form sums in another order than the chain rule through the composition.
+          actual.grads.forEach((gradient, i) => {
+            const scale = Math.max(1, ...Array.from(expected.grads[i] as Float32Array, Math.abs));
+            expectAllClose(gradient, expected.grads[i] as Float32Array, 1e-3, 1e-4 * scale);
+          });
+          tf.dispose([x, gamma, r, ...(beta === undefined ? [] : [beta])]);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('keeps no tensors after a forward and backward pass', async () => {
+    const x = tf.randomNormal([2, 3, 3, 4]);
+    const gamma = tf.ones([4]);
+    const beta = tf.zeros([4]);
+    await expectNoTensorLeak(() => {
+      const grads = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(normalizeAndScale(a, g, b, [3], 1e-5)))([x, gamma, beta]);
+      tf.dispose(grads);
+    });
+    tf.dispose([x, gamma, beta]);
+  });
+});

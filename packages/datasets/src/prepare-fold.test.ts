@@ -135,6 +135,29 @@ describe('prepareFold', () => {
     expect(scaled.test.labels[0]).toBe(sample.mask[33]); // nearest with half-pixel centres picks source (1, 1)
   });
 
+  it('resizes each sample once per scale: later folds reuse the same images, bit for bit what a fresh resize gives', () => {
+    const first = prepareFold(dataset, { fold: 0, scale: 0.5 });
+    const again = prepareFold(dataset, { fold: 0, scale: 0.5 });
+    // Another fold and another scale of the same dataset object.
+    const otherFold = prepareFold(dataset, { fold: 1, scale: 0.5 });
+    const otherScale = prepareFold(dataset, { fold: 0, scale: 0.25 });
+    expect(again.train).toEqual(first.train);
+    again.train.forEach((source, index) => expect(source).toBe(first.train[index])); // reused, not recomputed
+    const shared = otherFold.train.filter((source) => first.train.some((seen) => seen.id === source.id));
+    expect(shared.length).toBeGreaterThan(0);
+    for (const source of shared) expect(source).toBe(first.train.find((seen) => seen.id === source.id));
+    expect(otherScale.train[0]!.height).toBe(8);
+    // A copy of the dataset (new sample objects: nothing cached) gives the same bits.
+    const copy: LoadedDataset = { ...dataset, samples: dataset.samples.map((sample) => ({ ...sample, image: sample.image.slice(), mask: sample.mask.slice() })) };
+    const fresh = prepareFold(copy, { fold: 0, scale: 0.5 });
+    fresh.train.forEach((source, index) => expect(source).not.toBe(first.train[index]));
+    expect(fresh.train).toEqual(first.train);
+    for (const part of ['validation', 'test'] as const) {
+      expect(Buffer.from(fresh[part].images.buffer).equals(Buffer.from(again[part].images.buffer))).toBe(true);
+      expect(fresh[part].labels).toEqual(again[part].labels);
+    }
+  });
+
   it('resize-mode datasets (COVID, CHASE) use every whole resized training image once per epoch', async () => {
     writeSyntheticCovid(join(root, 'covid'), { slices: 10, size: 24 });
     const covid = await getDataset('synthetic-covid19-ct').load({ root: join(root, 'covid') });

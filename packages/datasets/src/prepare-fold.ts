@@ -118,15 +118,7 @@ export function prepareFold(dataset: LoadedDataset, options: PrepareFoldOptions)
   const split = splitOf(dataset, parsed, 'prepareFold');
   const { protocol } = dataset;
 
-  const prepared = new Map<number, PatchSource>();
-  const prepare = (item: number): PatchSource => {
-    let source = prepared.get(item);
-    if (!source) {
-      source = resized(dataset.samples[item] as Sample, protocol.resizeTo, parsed.scale);
-      prepared.set(item, source);
-    }
-    return source;
-  };
+  const prepare = (item: number): PatchSource => resizedOnce(dataset.samples[item] as Sample, protocol.resizeTo, parsed.scale);
   const patchSize = parsed.patchSize ?? Math.max(1, Math.round(protocol.patchSize * parsed.scale));
   const first = prepare(split.items.test[0] as number);
   if (patchSize > first.height || patchSize > first.width) {
@@ -145,6 +137,30 @@ export function prepareFold(dataset: LoadedDataset, options: PrepareFoldOptions)
     classNames: [...dataset.classNames],
     split,
   };
+}
+
+/**
+ * Each sample's resized copies, per `resizeTo`/`scale`, kept while the sample lives: every fold and run
+ * of a sweep (same dataset object, same protocol) reuses them instead of resampling all images again
+ * (Drosophila at 1/4 scale: ~0.1–0.3 s per run). A pure function of the sample's pixels, so results are
+ * the same bits as a fresh resize; callers treat sources as read-only (as they do the unresized samples).
+ */
+const resizedSamples = new WeakMap<Sample, Map<string, PatchSource>>();
+
+/** {@link resized}, computed once per (sample, resizeTo, scale). */
+function resizedOnce(sample: Sample, resizeTo: number | undefined, scale: number): PatchSource {
+  let bySize = resizedSamples.get(sample);
+  if (!bySize) {
+    bySize = new Map();
+    resizedSamples.set(sample, bySize);
+  }
+  const key = `${resizeTo ?? ''}:${scale}`;
+  let source = bySize.get(key);
+  if (!source) {
+    source = resized(sample, resizeTo, scale);
+    bySize.set(key, source);
+  }
+  return source;
 }
 
 /** The sample at the protocol's size: resized to `resizeTo`² (bilinear) then scaled by `scale` (area). */

@@ -1,16 +1,24 @@
 #!/usr/bin/env node
 /* global process, console, performance */
 /**
- * Per-layer time of the three convolution kernels of a U-Net step (forward Conv2D, Conv2DBackpropInput,
+ * Per-layer time of the convolution kernels of a U-Net step (forward Conv2D, Conv2DBackpropInput,
  * Conv2DBackpropFilter) on tfjs-wasm: tfseg's native SIMD kernels against the XNNPACK/JS compositions
  * they replace (setNativeKernelsEnabled(false)), in the same process. Build first, then:
  *
- *   node packages/training/bench/conv-kernels.mjs [--size 64] [--width 8] [--batch 4] [--threads 1|2|auto] [--runs 15]
+ *   node packages/training/bench/conv-kernels.mjs [--size 64] [--width 8] [--batch 4] [--threads 1|2|auto]
+ *        [--runs 15] [--calls 20] [--no-fallback] [--cpu] [--kernels Conv2D,Conv2DBackpropInput,Conv2DBackpropFilter]
+ *        [--layers 64:1:16,8:128:128] [--json]
  *
- * Layers: the 3×3 'same' convolutions of @tfseg/models' U-Net at that input size and base width
- * (encoder and decoder widths). Each cell is the median over --runs of 20 back-to-back calls, so the
- * filter is the same for every call (XNNPACK's cached operator: its best case; in training the
- * filter changes every step and XNNPACK repacks it).
+ * Layers: every distinct 3×3 'same' convolution of @tfseg/models' U-Net at that input size and base
+ * width (1 input channel: the first layer; encoder, bottleneck and decoder pairs, the decoder's first
+ * conv after the skip concat), with how many of them one step runs; --layers S:Ci:Co,… times those
+ * instead. Each cell is the median over --runs of --calls back-to-back calls, so the filter is the same
+ * for every call (XNNPACK's cached operator: its best case; in training the filter changes every step
+ * and XNNPACK repacks it). --cpu times with the process' CPU time instead of the wall clock: on one
+ * thread that is the kernel's own time even on a loaded machine (a descheduled process uses no CPU);
+ * with more threads it sums them. --no-fallback leaves out the XNNPACK/JS side. The "step" totals weigh
+ * each layer by its count in the U-Net. TFSEG_TRAINING_MODULE=path/to/dist/index.js times another build
+ * (for A/B comparisons, alternating runs).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,74 +28,109 @@ import '@tensorflow/tfjs-backend-wasm';
 const here = dirname(fileURLToPath(import.meta.url));
 const trainingModule = process.env.TFSEG_TRAINING_MODULE || join(here, '..', 'dist', 'index.js');
 
-const options = { size: 64, width: 8, batch: 4, threads: 1, runs: 15 };
+const KERNEL_NAMES = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+const options = { size: 64, width: 8, batch: 4, threads: 1, runs: 15, calls: 20, fallback: true, cpu: false, json: false, kernels: KERNEL_NAMES, layers: undefined };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const flag = argv[i];
-  const value = argv[++i];
-  if (flag === '--threads') options.threads = value === 'auto' ? 'auto' : Number(value);
-  else if (['--size', '--width', '--batch', '--runs'].includes(flag)) options[flag.slice(2)] = Number(value);
-  else throw new Error(`conv-kernels: unknown argument ${flag} (see the comment at the top of the script)`);
+  if (flag === '--no-fallback') options.fallback = false;
+  else if (flag === '--cpu') options.cpu = true;
+  else if (flag === '--json') options.json = true;
+  else {
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`conv-kernels: ${flag} needs a value (see the comment at the top of the script)`);
+    if (flag === '--threads') options.threads = value === 'auto' ? 'auto' : Number(value);
+    else if (flag === '--kernels') {
+      options.kernels = value.split(',');
+      const unknown = options.kernels.filter((name) => !KERNEL_NAMES.includes(name));
+      if (unknown.length > 0) throw new Error(`conv-kernels: --kernels takes ${KERNEL_NAMES.join(', ')}, but got ${unknown.join(', ')}`);
+    } else if (flag === '--layers') options.layers = value.split(',').map((layer) => [...layer.split(':').map(Number), 1]);
+    else if (['--size', '--width', '--batch', '--runs', '--calls'].includes(flag)) options[flag.slice(2)] = Number(value);
+    else throw new Error(`conv-kernels: unknown argument ${flag} (see the comment at the top of the script)`);
+  }
 }
 
 const training = await import(trainingModule);
 const { reason } = await training.selectBackend('wasm', { threads: options.threads });
-console.log(`${reason}\nbatch ${options.batch}, U-Net ${options.size}×${options.size} base ${options.width}; ms per call (median of ${options.runs} × 20 calls), GFLOP/s`);
+const log = options.json ? () => {} : console.log;
+log(`${reason}\nbatch ${options.batch}, U-Net ${options.size}×${options.size} base ${options.width}; ms per call (median of ${options.runs} × ${options.calls} calls, ${options.cpu ? 'process CPU time' : 'wall clock'}), GFLOP/s`);
 
-/** [spatial size, in channels, out channels] of the U-Net's 3×3 convolutions (first of each pair, then second; decoder with the skip concat). */
+/** [spatial size, in channels, out channels, count per step] of the U-Net's distinct 3×3 convolutions. */
 function unetLayers(size, width) {
-  const layers = [[size, 1, width], [size, width, width]];
+  const counts = new Map();
+  const add = (s, ci, co) => counts.set(`${s}:${ci}:${co}`, (counts.get(`${s}:${ci}:${co}`) ?? 0) + 1);
+  add(size, 1, width);
+  add(size, width, width);
   for (let level = 1; level <= 4; level++) {
     const s = size >> level;
     const c = width << level;
-    layers.push([s, c / 2, c], [s, c, c]);
+    add(s, c / 2, c);
+    add(s, c, c);
   }
   for (let level = 3; level >= 0; level--) {
     const s = size >> level;
     const c = width << level;
-    layers.push([s, 2 * c, c]);
+    add(s, 2 * c, c);
+    add(s, c, c);
   }
-  return layers;
+  return [...counts].map(([key, count]) => [...key.split(':').map(Number), count]);
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+const now = options.cpu
+  ? () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    }
+  : () => performance.now();
 const kernels = {
   Conv2D: (x, w) => tf.conv2d(x, w, 1, 'same'),
   Conv2DBackpropInput: (x, w, dy) => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { inputShape: x.shape, strides: [1, 1], pad: 'same', dataFormat: 'NHWC' }),
   Conv2DBackpropFilter: (x, w, dy) => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { filterShape: w.shape, strides: [1, 1], pad: 'same', dataFormat: 'NHWC' }),
 };
 const rows = [];
-for (const [size, inChannels, outChannels] of unetLayers(options.size, options.width)) {
+for (const [size, inChannels, outChannels, count] of options.layers ?? unetLayers(options.size, options.width)) {
   const x = tf.randomNormal([options.batch, size, size, inChannels], 0, 1, 'float32', 1);
   const w = tf.randomNormal([3, 3, inChannels, outChannels], 0, 1, 'float32', 2);
   const dy = tf.randomNormal([options.batch, size, size, outChannels], 0, 1, 'float32', 3);
   const gflop = (2 * options.batch * size * size * 9 * inChannels * outChannels) / 1e9;
-  for (const [name, kernel] of Object.entries(kernels)) {
+  for (const name of options.kernels) {
+    // The network's input (1 channel here) needs no gradient.
+    if (name === 'Conv2DBackpropInput' && inChannels === 1 && options.layers === undefined) continue;
+    const kernel = kernels[name];
     const cell = {};
-    for (const native of [true, false]) {
+    for (const native of options.fallback ? [true, false] : [true]) {
       training.setNativeKernelsEnabled(native);
       kernel(x, w, dy).dispose();
       const times = [];
       for (let run = 0; run < options.runs; run++) {
-        const start = performance.now();
-        for (let call = 0; call < 20; call++) kernel(x, w, dy).dispose();
+        const start = now();
+        for (let call = 0; call < options.calls; call++) kernel(x, w, dy).dispose();
         tf.ones([1]).dataSync();
-        times.push((performance.now() - start) / 20);
+        times.push((now() - start) / options.calls);
       }
       cell[native ? 'native' : 'fallback'] = median(times);
     }
     training.setNativeKernelsEnabled(true);
-    rows.push({ layer: `${size}² ${inChannels}→${outChannels}`, kernel: name, nativeMs: cell.native, fallbackMs: cell.fallback, gflop });
+    rows.push({ layer: `${size}² ${inChannels}→${outChannels}`, count, kernel: name, nativeMs: cell.native, fallbackMs: cell.fallback, gflop });
   }
   tf.dispose([x, w, dy]);
 }
-console.log('| layer | kernel | native ms | GFLOP/s | fallback ms | GFLOP/s | fallback ÷ native |\n|---|---|---:|---:|---:|---:|---:|');
-for (const row of rows) {
-  console.log(`| ${row.layer} | ${row.kernel} | ${row.nativeMs.toFixed(3)} | ${(row.gflop / row.nativeMs * 1e3).toFixed(1)} | ${row.fallbackMs.toFixed(3)} | ${(row.gflop / row.fallbackMs * 1e3).toFixed(1)} | ${(row.fallbackMs / row.nativeMs).toFixed(2)} |`);
-}
-for (const name of Object.keys(kernels)) {
-  const own = rows.filter((row) => row.kernel === name);
-  const native = own.reduce((sum, row) => sum + row.nativeMs, 0);
-  const fallback = own.reduce((sum, row) => sum + row.fallbackMs, 0);
-  console.log(`${name}: all layers ${native.toFixed(2)} ms native, ${fallback.toFixed(2)} ms fallback (${(fallback / native).toFixed(2)}×)`);
+if (options.json) {
+  console.log(JSON.stringify(rows));
+} else {
+  const fixed = (value, digits) => (value === undefined ? '–' : value.toFixed(digits));
+  console.log('| layer | × | kernel | native ms | GFLOP/s | fallback ms | GFLOP/s | fallback ÷ native |\n|---|---:|---|---:|---:|---:|---:|---:|');
+  for (const row of rows) {
+    const fallbackRate = row.fallbackMs === undefined ? undefined : (row.gflop / row.fallbackMs) * 1e3;
+    const ratio = row.fallbackMs === undefined ? undefined : row.fallbackMs / row.nativeMs;
+    console.log(`| ${row.layer} | ${row.count} | ${row.kernel} | ${row.nativeMs.toFixed(3)} | ${((row.gflop / row.nativeMs) * 1e3).toFixed(1)} | ${fixed(row.fallbackMs, 3)} | ${fixed(fallbackRate, 1)} | ${fixed(ratio, 2)} |`);
+  }
+  for (const name of options.kernels) {
+    const own = rows.filter((row) => row.kernel === name);
+    const native = own.reduce((sum, row) => sum + row.count * row.nativeMs, 0);
+    const fallback = own.reduce((sum, row) => sum + row.count * (row.fallbackMs ?? 0), 0);
+    const rate = own.reduce((sum, row) => sum + row.count * row.gflop, 0) / native;
+    console.log(`${name}: one step's layers ${native.toFixed(2)} ms native (${(rate * 1e3).toFixed(1)} GFLOP/s)${options.fallback ? `, ${fallback.toFixed(2)} ms fallback (${(fallback / native).toFixed(2)}×)` : ''}`);
+  }
 }

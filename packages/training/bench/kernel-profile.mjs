@@ -54,6 +54,36 @@ export async function kernelProfile(step, repeats = 5) {
   return { total, entries };
 }
 
+const CONVOLUTIONS = new Set(['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']);
+
+/**
+ * Per convolution call site (kernel name and input shapes; equal shapes summed): median time over
+ * `repeats` profiled runs of `step`, calls and GFLOP/s, largest first, to find the worst shapes.
+ */
+export async function convolutionShapeProfile(step, repeats = 5) {
+  const runs = [];
+  for (let i = 0; i < repeats; i++) {
+    const byShape = new Map();
+    for (const kernel of (await tf.profile(step)).kernels) {
+      if (!CONVOLUTIONS.has(kernel.name)) continue;
+      const key = `${kernel.name} ${kernel.inputShapes.slice(0, 2).map((shape) => `[${shape}]`).join(' ')} → [${kernel.outputShapes[0]}]`;
+      const entry = byShape.get(key) ?? { key, calls: 0, ms: 0, flops: 0 };
+      entry.calls++;
+      entry.ms += Number(kernel.kernelTimeMs) || 0;
+      entry.flops += flops(kernel);
+      byShape.set(key, entry);
+    }
+    runs.push(byShape);
+  }
+  const entries = [...runs[0].values()].map((first) => ({ ...first, ms: median(runs.map((run) => run.get(first.key)?.ms ?? 0)) }));
+  entries.sort((a, b) => b.ms - a.ms);
+  const total = entries.reduce((sum, entry) => sum + entry.ms, 0);
+  const lines = entries.map(
+    (entry) => `  ${entry.key.padEnd(64)} ${String(entry.calls).padStart(2)}× ${entry.ms.toFixed(2).padStart(7)} ms ${((100 * entry.ms) / total).toFixed(1).padStart(5)}% ${(entry.flops / entry.ms / 1e6).toFixed(1).padStart(6)} GFLOP/s`,
+  );
+  return [`  convolutions of one step by shape (median of ${repeats} profiled steps): ${total.toFixed(1)} ms`, ...lines].join('\n');
+}
+
 /** Formats a {@link kernelProfile} as a table (kernels under 0.5 % of the time are left out). */
 export function formatKernelProfile({ total, entries }) {
   const lines = entries

@@ -6,7 +6,7 @@
  *
  *   node packages/training/bench/unet-step.mjs [--steps 10] [--warmup 3] [--sizes 64:8,128:16]
  *                                              [--torch-threads 2,1] [--wasm-threads auto] [--batch-norm] [--rounds 1]
- *                                              [--profile] [--no-torch] [--no-native] [--json]
+ *                                              [--profile] [--profile-shapes] [--no-torch] [--no-native] [--json]
  *
  * Step: @tfseg/models' plain U-Net (4 down / 4 up, two 3×3 conv+ReLU per level, 2×2 max-pool, 2×2
  * stride-2 transposed conv up, skip concat, 1×1 head, no batch norm) — with --batch-norm the U-Net of the
@@ -14,7 +14,8 @@
  * 1 input channel, 2 classes,
  * batch 4, @tfseg/losses' ML loss (Dice × CE, Eq. 5) on logits, Adam lr 1e-3: on wasm the step of
  * @tfseg/training's train() (measureTrainingStep), with the package's Adam. Prints the median step
- * time of each side and their ratio; --profile adds the time and GFLOP/s of each wasm kernel;
+ * time of each side and their ratio; --profile adds the time and GFLOP/s of each wasm kernel, --profile-shapes those of each
+ * convolution shape;
  * --wasm-threads N|auto sets the threads of the wasm backend (selectBackend's `threads`; default
  * auto = one per core, as PyTorch's default); --no-native turns tfseg's native SIMD kernels off (the
  * XNNPACK/JS compositions only), for comparison. --rounds R repeats wasm and PyTorch R times in turn
@@ -28,14 +29,14 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { buildModel } from '@tfseg/models';
 import { createLoss } from '@tfseg/losses';
-import { formatKernelProfile, kernelProfile } from './kernel-profile.mjs';
+import { convolutionShapeProfile, formatKernelProfile, kernelProfile } from './kernel-profile.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // The built package; TFSEG_TRAINING_MODULE points elsewhere while developing the kernels.
 const trainingModule = process.env.TFSEG_TRAINING_MODULE || join(here, '..', 'dist', 'index.js');
 
 function parseArguments(argv) {
-  const options = { steps: 10, warmup: 3, sizes: [[64, 8], [128, 16]], torchThreads: [2, 1], wasmThreads: 'auto', profile: false, torch: true, batch: 4, json: false, native: true, batchNorm: false, rounds: 1 };
+  const options = { steps: 10, warmup: 3, sizes: [[64, 8], [128, 16]], torchThreads: [2, 1], wasmThreads: 'auto', profile: false, profileShapes: false, torch: true, batch: 4, json: false, native: true, batchNorm: false, rounds: 1 };
   const number = (flag, value) => {
     const parsed = Number(value);
     if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`unet-step: ${flag} must be a positive integer, but got ${value}`);
@@ -50,7 +51,7 @@ function parseArguments(argv) {
     '--torch-threads': (value) => (options.torchThreads = String(value).split(',').map((threads) => number('--torch-threads', threads))),
     '--sizes': (value) => (options.sizes = String(value).split(',').map((pair) => pair.split(':').map((part) => number('--sizes', part)))),
   };
-  const switches = { '--batch-norm': () => (options.batchNorm = true), '--no-native': () => (options.native = false), '--profile': () => (options.profile = true), '--no-torch': () => (options.torch = false), '--json': () => (options.json = true) };
+  const switches = { '--batch-norm': () => (options.batchNorm = true), '--no-native': () => (options.native = false), '--profile': () => (options.profile = true), '--profile-shapes': () => (options.profileShapes = true), '--no-torch': () => (options.torch = false), '--json': () => (options.json = true) };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag in valued) valued[flag](argv[++i]);
@@ -81,8 +82,9 @@ async function timeWasm(training, size, width, options) {
   const measure = (warmupSteps, steps) => training.measureTrainingStep({ model, loss, numClasses: 2, batchSize: options.batch, warmupSteps, steps });
   const { medianStepMs, stepTimesMs } = await measure(options.warmup, options.steps);
   const profile = options.profile ? await kernelProfile(() => measure(0, 1)) : undefined;
+  const shapes = options.profileShapes ? await convolutionShapeProfile(() => measure(0, 1)) : undefined;
   model.dispose();
-  return { medianMs: medianStepMs, times: stepTimesMs, profile };
+  return { medianMs: medianStepMs, times: stepTimesMs, profile, shapes };
 }
 
 function timeTorch(size, width, threads, options) {
@@ -120,6 +122,7 @@ async function main() {
         else log(`  PyTorch ${side.torchVersion} CPU, ${side.threads} thread(s): median ${side.medianMs.toFixed(1)} ms (loss ${side.loss.toFixed(4)}) → wasm / PyTorch = ${(wasm.medianMs / side.medianMs).toFixed(2)}×`);
       }
       if (wasm.profile) log(formatKernelProfile(wasm.profile));
+      if (wasm.shapes) log(wasm.shapes);
     }
     if (ratios.length > 1) log(`  median ratio over ${ratios.length} rounds (wasm / PyTorch ${options.torchThreads[0]} thread(s)): ${median(ratios).toFixed(2)}× (${ratios.map((r) => r.toFixed(2)).join(', ')})`);
   }

@@ -4,46 +4,50 @@
  *
  *   out[b, oh, ow, co] = sum_{kh, kw, ci} x[b, oh*sh + kh - top, ow*sw + kw - left, ci] * w[kh, kw, ci, co]
  *
- * A tile is 6 neighbouring output pixels of one row x 8 output channels: 12 SIMD accumulators; per
- * (tap, ci) it loads 2 filter vectors and 6 splatted inputs for 12 multiply-adds. Pixels whose input
- * falls in the padding read from a zero row instead (no per-element branch). Items are (co tile,
- * output row) pairs, co tile outermost, so a thread's items share the filter block in cache.
+ * A tile is 2 neighbouring output pixels of one row x 16 output channels (or 4 x 8, 4 x 4): at most
+ * 8 SIMD accumulators, since more spill out of V8's 15 SIMD registers; per (tap, ci) it loads the
+ * filter vectors and one splatted input per pixel. Pixels whose input falls in the padding read from a
+ * zero row instead (no per-element branch). Items are (co tile of 16, output row) pairs, co tile
+ * outermost, so a thread's items share the filter block in cache.
  */
 #include "kernels.h"
 
-enum { PX = 6, CO = 8 };
+enum { CO = 16 };
 
-/* mr pixels from ow0 of output row (b, oh); channels co0 .. co0 + 4*vectors (vectors is 1 or 2). */
+/* mr pixels from ow0 of output row (b, oh); channels co0 .. co0 + 4*vectors. */
 INLINE void conv_tile(const conv_geometry *g, const float *x, const float *w, float *out, const float *zeros, int b, int oh,
                       int ow0, int co0, const int mr, const int vectors) {
-  v128_t acc[PX][2];
+  v128_t acc[4][4];
 #pragma clang loop unroll(full)
-  for (int r = 0; r < PX; r++) {
-    acc[r][0] = wasm_f32x4_splat(0);
-    acc[r][1] = wasm_f32x4_splat(0);
-  }
+  for (int r = 0; r < 4; r++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < 4; v++) acc[r][v] = wasm_f32x4_splat(0);
   const int ci_count = g->in_c, co_count = g->out_c;
   for (int kh = 0; kh < g->k_h; kh++) {
     const int ih = oh * g->stride_h + kh - g->pad_top;
     if (ih < 0 || ih >= g->in_h) continue;
     const float *row = x + (b * g->in_h + ih) * g->in_w * ci_count;
     for (int kw = 0; kw < g->k_w; kw++) {
-      const float *p[PX];
+      const float *p[4];
 #pragma clang loop unroll(full)
-      for (int r = 0; r < PX; r++) {
+      for (int r = 0; r < 4; r++) {
         const int iw = (ow0 + r) * g->stride_w + kw - g->pad_left;
         p[r] = (r < mr && iw >= 0 && iw < g->in_w) ? row + iw * ci_count : zeros;
       }
       const float *wp = w + (kh * g->k_w + kw) * ci_count * co_count + co0;
+      /* Not unrolled: clang would hoist the next step's loads above this one's products, past the registers. */
+#pragma clang loop unroll(disable)
       for (int ci = 0; ci < ci_count; ci++, wp += co_count) {
-        const v128_t w0 = wasm_v128_load(wp);
-        const v128_t w1 = vectors == 2 ? wasm_v128_load(wp + 4) : w0;
+        v128_t wv[4];
 #pragma clang loop unroll(full)
-        for (int r = 0; r < PX; r++) {
+        for (int v = 0; v < 4; v++) wv[v] = v < vectors ? wasm_v128_load(wp + 4 * v) : wasm_f32x4_splat(0);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < 4; r++) {
           if (r < mr) {
             const v128_t a = wasm_v128_load32_splat(p[r] + ci);
-            acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(a, w0));
-            if (vectors == 2) acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(a, w1));
+#pragma clang loop unroll(full)
+            for (int v = 0; v < 4; v++)
+              if (v < vectors) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(a, wv[v]));
           }
         }
       }
@@ -51,32 +55,27 @@ INLINE void conv_tile(const conv_geometry *g, const float *x, const float *w, fl
   }
   float *o = out + ((b * g->out_h + oh) * g->out_w + ow0) * co_count + co0;
 #pragma clang loop unroll(full)
-  for (int r = 0; r < PX; r++) {
-    if (r < mr) {
-      wasm_v128_store(o + r * co_count, acc[r][0]);
-      if (vectors == 2) wasm_v128_store(o + r * co_count + 4, acc[r][1]);
-    }
-  }
+  for (int r = 0; r < 4; r++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < 4; v++)
+      if (r < mr && v < vectors) wasm_v128_store(o + r * co_count + 4 * v, acc[r][v]);
 }
 
+/* One output row's channels co0 .. co0 + 4*vectors, in tiles of 2 pixels (4 vectors) or 4 pixels. */
 INLINE void conv_row(const conv_geometry *g, const float *x, const float *w, float *out, const float *zeros, int b, int oh, int co0,
                      const int vectors) {
+  const int px = vectors == 4 ? 2 : 4;
   int ow = 0;
-  for (; ow + PX <= g->out_w; ow += PX) conv_tile(g, x, w, out, zeros, b, oh, ow, co0, PX, vectors);
-  switch (g->out_w - ow) {
-    case 5: conv_tile(g, x, w, out, zeros, b, oh, ow, co0, 5, vectors); break;
-    case 4: conv_tile(g, x, w, out, zeros, b, oh, ow, co0, 4, vectors); break;
-    case 3: conv_tile(g, x, w, out, zeros, b, oh, ow, co0, 3, vectors); break;
-    case 2: conv_tile(g, x, w, out, zeros, b, oh, ow, co0, 2, vectors); break;
-    case 1: conv_tile(g, x, w, out, zeros, b, oh, ow, co0, 1, vectors); break;
-    default: break;
-  }
+  for (; ow + px <= g->out_w; ow += px) conv_tile(g, x, w, out, zeros, b, oh, ow, co0, px, vectors);
+  if (g->out_w - ow == 1) conv_tile(g, x, w, out, zeros, b, oh, ow, co0, 1, vectors);
+  else if (px == 4 && g->out_w - ow == 2) conv_tile(g, x, w, out, zeros, b, oh, ow, co0, 2, vectors);
+  else if (px == 4 && g->out_w - ow == 3) conv_tile(g, x, w, out, zeros, b, oh, ow, co0, 3, vectors);
 }
 
 /*
  * args: x, w, out, zeros (pointers; zeros holds in_c zero floats), then the 13 geometry fields.
- * Needs out_c divisible by 4. Items: co tiles (8 channels, the last one 4 when out_c % 8 == 4) times
- * the batch * out_h output rows.
+ * Needs out_c divisible by 4. Items: co tiles (16 channels, the last one 4, 8 or 12 when out_c % 16
+ * is) times the batch * out_h output rows.
  */
 EXPORT(conv2d)
 void conv2d(const int32_t *args, int32_t begin, int32_t end) {
@@ -87,8 +86,16 @@ void conv2d(const int32_t *args, int32_t begin, int32_t end) {
   for (int item = begin; item < end; item++) {
     const int tile = item / rows, row = item - tile * rows;
     const int b = row / g->out_h, oh = row - b * g->out_h;
-    const int co0 = tile * CO;
-    if (g->out_c - co0 >= CO) conv_row(g, x, w, out, zeros, b, oh, co0, 2);
-    else conv_row(g, x, w, out, zeros, b, oh, co0, 1);
+    int co0 = tile * CO;
+    const int left = g->out_c - co0;
+    if (left >= 16) {
+      conv_row(g, x, w, out, zeros, b, oh, co0, 4);
+      continue;
+    }
+    if (left >= 8) {
+      conv_row(g, x, w, out, zeros, b, oh, co0, 2);
+      co0 += 8;
+    }
+    if (left % 8 == 4) conv_row(g, x, w, out, zeros, b, oh, co0, 1);
   }
 }

@@ -4,15 +4,16 @@
  *   dW[kh, kw, ci, co] = sum_{b, oh, ow} x[b, oh*sh + kh - top, ow*sw + kw - left, ci] * dy[b, oh, ow, co]
  *
  * For one tap (kh, kw) this is a sum of outer products x_p^T dy_p over the pixels p: a GEMM with a long
- * reduction and a small output. A work item is one (tap, ci tile of up to 6, co tile of up to 8); its
- * 6 x 8 accumulators live in 12 SIMD registers while it sweeps a chunk of output rows, so each
- * pixel costs 2 vector loads, 6 splat loads and 12 multiply-adds. Rows are taken in chunks small enough
+ * reduction and a small output. A work item is one (tap, ci tile of up to 4, co tile of up to 16),
+ * swept as 2 ci x 16 co (or 4 ci x 8 co, 4 ci x 4 co) accumulators in 8 SIMD registers over a chunk
+ * of output rows, so each pixel costs 4 vector loads, 2 splat loads and 8 multiply-adds. Rows are taken in chunks small enough
  * for x and dy to stay in L2 while every item passes over them. Items write disjoint parts of dW, so
  * threads split the item range with no reduction.
  */
 #include "kernels.h"
 
-enum { MR = 6, NR = 8 };
+/* An item's ci x co tile (see run_item for how it is swept). */
+enum { MR = 4, NR = 16 };
 
 typedef conv_geometry geometry;
 
@@ -41,18 +42,18 @@ INLINE int row_pointers(const geometry *g, const float *x, const float *dy, int 
   return 1;
 }
 
-/* One item over output rows [row_begin, row_end) of the flattened (b, oh) axis; mr ci x 8 co, vectors. */
-INLINE void tile_vec8(const geometry *g, const float *x, const float *dy, float *dw, int kh, int kw, int ci0, int co0,
-                      const int mr, int row_begin, int row_end, int first_chunk) {
-  v128_t acc[MR][2];
+/*
+ * Part of an item over output rows [row_begin, row_end) of the flattened (b, oh) axis: mr ci x 4 vectors
+ * co, at most 8 accumulators (2 x 4, 4 x 2 or 4 x 1): more spill out of V8's 15 SIMD registers.
+ */
+INLINE void tile_vectors(const geometry *g, const float *x, const float *dy, float *dw, int kh, int kw, int ci0, int co0,
+                         const int mr, const int vectors, int row_begin, int row_end, int first_chunk) {
+  v128_t acc[4][4];
   float *out = dw + ((kh * g->k_w + kw) * g->in_c + ci0) * g->out_c + co0;
 #pragma clang loop unroll(full)
-  for (int i = 0; i < MR; i++) {
-    if (i < mr) {
-      acc[i][0] = first_chunk ? wasm_f32x4_splat(0) : wasm_v128_load(out + i * g->out_c);
-      acc[i][1] = first_chunk ? wasm_f32x4_splat(0) : wasm_v128_load(out + i * g->out_c + 4);
-    }
-  }
+  for (int i = 0; i < 4; i++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < 4; v++) acc[i][v] = i < mr && v < vectors && !first_chunk ? wasm_v128_load(out + i * g->out_c + 4 * v) : wasm_f32x4_splat(0);
   int lo, hi;
   column_range(g, kw, &lo, &hi);
   const int n = hi - lo + 1;
@@ -60,14 +61,19 @@ INLINE void tile_vec8(const geometry *g, const float *x, const float *dy, float 
   for (int row = row_begin; row < row_end && n > 0; row++) {
     const float *xp, *dp;
     if (!row_pointers(g, x, dy, row, kh, kw, lo, ci0, co0, &xp, &dp)) continue;
+    /* Not unrolled: clang would hoist the next pixel's loads above this one's products, past the registers. */
+#pragma clang loop unroll(disable)
     for (int p = 0; p < n; p++) {
-      const v128_t d0 = wasm_v128_load(dp), d1 = wasm_v128_load(dp + 4);
+      v128_t d[4];
 #pragma clang loop unroll(full)
-      for (int i = 0; i < MR; i++) {
+      for (int v = 0; v < 4; v++) d[v] = v < vectors ? wasm_v128_load(dp + 4 * v) : wasm_f32x4_splat(0);
+#pragma clang loop unroll(full)
+      for (int i = 0; i < 4; i++) {
         if (i < mr) {
           const v128_t a = wasm_v128_load32_splat(xp + i);
-          acc[i][0] = wasm_f32x4_add(acc[i][0], wasm_f32x4_mul(a, d0));
-          acc[i][1] = wasm_f32x4_add(acc[i][1], wasm_f32x4_mul(a, d1));
+#pragma clang loop unroll(full)
+          for (int v = 0; v < 4; v++)
+            if (v < vectors) acc[i][v] = wasm_f32x4_add(acc[i][v], wasm_f32x4_mul(a, d[v]));
         }
       }
       xp += x_step;
@@ -75,15 +81,24 @@ INLINE void tile_vec8(const geometry *g, const float *x, const float *dy, float 
     }
   }
 #pragma clang loop unroll(full)
-  for (int i = 0; i < MR; i++) {
-    if (i < mr) {
-      wasm_v128_store(out + i * g->out_c, acc[i][0]);
-      wasm_v128_store(out + i * g->out_c + 4, acc[i][1]);
-    }
+  for (int i = 0; i < 4; i++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < 4; v++)
+      if (i < mr && v < vectors) wasm_v128_store(out + i * g->out_c + 4 * v, acc[i][v]);
+}
+
+/* tile_vectors with a constant mr (1 .. 4) for the compiler. */
+INLINE void tile_rows(const geometry *g, const float *x, const float *dy, float *dw, int kh, int kw, int ci0, int co0, int mr,
+                      const int vectors, int row_begin, int row_end, int first_chunk) {
+  switch (mr) {
+    case 4: tile_vectors(g, x, dy, dw, kh, kw, ci0, co0, 4, vectors, row_begin, row_end, first_chunk); break;
+    case 3: tile_vectors(g, x, dy, dw, kh, kw, ci0, co0, 3, vectors, row_begin, row_end, first_chunk); break;
+    case 2: tile_vectors(g, x, dy, dw, kh, kw, ci0, co0, 2, vectors, row_begin, row_end, first_chunk); break;
+    default: tile_vectors(g, x, dy, dw, kh, kw, ci0, co0, 1, vectors, row_begin, row_end, first_chunk); break;
   }
 }
 
-/* The same with nr < 8 output channels, one vector of 4 (nr >= 4) plus scalars; rare (heads, odd widths). */
+/* The last nr < 4 output channels when out_c is not divisible by 4 (heads, odd widths), in scalars. */
 INLINE void tile_narrow(const geometry *g, const float *x, const float *dy, float *dw, int kh, int kw, int ci0, int co0,
                         const int mr, const int nr, int row_begin, int row_end, int first_chunk) {
   v128_t acc[MR];
@@ -128,19 +143,23 @@ INLINE void run_item(const geometry *g, const float *x, const float *dy, float *
   const int kh = tap / g->k_w, kw = tap - kh * g->k_w;
   const int ci0 = ci_tile * MR, co0 = co_tile * NR;
   const int mr = g->in_c - ci0 < MR ? g->in_c - ci0 : MR;
-  const int nr = g->out_c - co0 < NR ? g->out_c - co0 : NR;
-  if (nr == NR) {
-    switch (mr) {
-      case 6: tile_vec8(g, x, dy, dw, kh, kw, ci0, co0, 6, row_begin, row_end, first_chunk); break;
-      case 5: tile_vec8(g, x, dy, dw, kh, kw, ci0, co0, 5, row_begin, row_end, first_chunk); break;
-      case 4: tile_vec8(g, x, dy, dw, kh, kw, ci0, co0, 4, row_begin, row_end, first_chunk); break;
-      case 3: tile_vec8(g, x, dy, dw, kh, kw, ci0, co0, 3, row_begin, row_end, first_chunk); break;
-      case 2: tile_vec8(g, x, dy, dw, kh, kw, ci0, co0, 2, row_begin, row_end, first_chunk); break;
-      default: tile_vec8(g, x, dy, dw, kh, kw, ci0, co0, 1, row_begin, row_end, first_chunk); break;
-    }
-  } else {
-    tile_narrow(g, x, dy, dw, kh, kw, ci0, co0, mr, nr, row_begin, row_end, first_chunk);
+  int co = co0, nr = g->out_c - co0 < NR ? g->out_c - co0 : NR;
+  if (nr == 16) {
+    /* 2 ci x 16 co at a time. */
+    for (int i = 0; i < mr; i += 2) tile_rows(g, x, dy, dw, kh, kw, ci0 + i, co, mr - i < 2 ? mr - i : 2, 4, row_begin, row_end, first_chunk);
+    return;
   }
+  if (nr >= 8) {
+    tile_rows(g, x, dy, dw, kh, kw, ci0, co, mr, 2, row_begin, row_end, first_chunk);
+    co += 8;
+    nr -= 8;
+  }
+  if (nr >= 4) {
+    tile_rows(g, x, dy, dw, kh, kw, ci0, co, mr, 1, row_begin, row_end, first_chunk);
+    co += 4;
+    nr -= 4;
+  }
+  if (nr > 0) tile_narrow(g, x, dy, dw, kh, kw, ci0, co, mr, nr, row_begin, row_end, first_chunk);
 }
 
 /* Work items of a geometry: taps x ci tiles x co tiles (what callers split among threads). */

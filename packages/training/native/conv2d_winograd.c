@@ -13,7 +13,6 @@
  */
 #include "winograd.h"
 
-enum { TILE_GROUP = 6, MAX_BLOCK_TILES = 48 };
 
 
 /* U = G k G^T for four (ci, co) pairs at once, one per lane. */
@@ -80,50 +79,55 @@ void conv2d_winograd_filter(const int32_t *args, int32_t begin, int32_t end) {
   }
 }
 
-/* M_e[t0 .. t0 + mr][co0 .. co0 + 4 vectors] = V_e[tiles] U_e, for one element e. */
+/*
+ * M_e[t0 .. t0 + mr][co0 .. co0 + 4 vectors] = V_e[tiles] U_e, for one element e. At most 8
+ * accumulators (mr x vectors: 2 x 4 or 4 x 2 or 4 x 1): with the hoisted loads of the weights and
+ * splats, more no longer fit V8's 15 SIMD registers and spill to the stack (half the speed).
+ */
 INLINE void product_tile(const float *ve, const float *ue, float *me, int t0, int co0, int ci_count, int co_count, int bt, const int mr,
                          const int vectors) {
-  v128_t acc[TILE_GROUP][2];
+  v128_t acc[4][4];
 #pragma clang loop unroll(full)
-  for (int r = 0; r < TILE_GROUP; r++) acc[r][0] = acc[r][1] = wasm_f32x4_splat(0);
+  for (int r = 0; r < 4; r++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < 4; v++) acc[r][v] = wasm_f32x4_splat(0);
   const float *p = ve + t0 * 4;
   const float *wp = ue + co0;
+  /* Not unrolled: clang would hoist the next step's loads above this one's products, past the registers. */
+#pragma clang loop unroll(disable)
   for (int c4 = 0; c4 < ci_count / 4; c4++, p += bt * 4) {
-#pragma clang loop unroll(full)
+#pragma clang loop unroll(disable)
     for (int k = 0; k < 4; k++, wp += co_count) {
-      const v128_t w0 = wasm_v128_load(wp);
-      const v128_t w1 = vectors == 2 ? wasm_v128_load(wp + 4) : w0;
+      v128_t w[4];
 #pragma clang loop unroll(full)
-      for (int r = 0; r < TILE_GROUP; r++) {
+      for (int v = 0; v < 4; v++) w[v] = v < vectors ? wasm_v128_load(wp + 4 * v) : wasm_f32x4_splat(0);
+#pragma clang loop unroll(full)
+      for (int r = 0; r < 4; r++) {
         if (r < mr) {
           const v128_t a = wasm_v128_load32_splat(p + 4 * r + k);
-          acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(a, w0));
-          if (vectors == 2) acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(a, w1));
+#pragma clang loop unroll(full)
+          for (int v = 0; v < 4; v++)
+            if (v < vectors) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(a, w[v]));
         }
       }
     }
   }
   float *o = me + t0 * co_count + co0;
 #pragma clang loop unroll(full)
-  for (int r = 0; r < TILE_GROUP; r++) {
-    if (r < mr) {
-      wasm_v128_store(o + r * co_count, acc[r][0]);
-      if (vectors == 2) wasm_v128_store(o + r * co_count + 4, acc[r][1]);
-    }
-  }
+  for (int r = 0; r < 4; r++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < 4; v++)
+      if (r < mr && v < vectors) wasm_v128_store(o + r * co_count + 4 * v, acc[r][v]);
 }
 
+/* Tiles [0, count) in groups of `group` (2 with 4 vectors, else 4), then the remainder. */
 INLINE void product_tiles(const float *ve, const float *ue, float *me, int count, int co0, int ci_count, int co_count, int bt, const int vectors) {
+  const int group = vectors == 4 ? 2 : 4;
   int t = 0;
-  for (; t + TILE_GROUP <= count; t += TILE_GROUP) product_tile(ve, ue, me, t, co0, ci_count, co_count, bt, TILE_GROUP, vectors);
-  switch (count - t) {
-    case 5: product_tile(ve, ue, me, t, co0, ci_count, co_count, bt, 5, vectors); break;
-    case 4: product_tile(ve, ue, me, t, co0, ci_count, co_count, bt, 4, vectors); break;
-    case 3: product_tile(ve, ue, me, t, co0, ci_count, co_count, bt, 3, vectors); break;
-    case 2: product_tile(ve, ue, me, t, co0, ci_count, co_count, bt, 2, vectors); break;
-    case 1: product_tile(ve, ue, me, t, co0, ci_count, co_count, bt, 1, vectors); break;
-    default: break;
-  }
+  for (; t + group <= count; t += group) product_tile(ve, ue, me, t, co0, ci_count, co_count, bt, group, vectors);
+  if (count - t == 1) product_tile(ve, ue, me, t, co0, ci_count, co_count, bt, 1, vectors);
+  else if (group == 4 && count - t == 2) product_tile(ve, ue, me, t, co0, ci_count, co_count, bt, 2, vectors);
+  else if (group == 4 && count - t == 3) product_tile(ve, ue, me, t, co0, ci_count, co_count, bt, 3, vectors);
 }
 
 /* Y = A^T M A for `count` tiles from `first`, written where they lie in out (edge tiles clipped). */
@@ -174,7 +178,11 @@ void conv2d_winograd(const int32_t *args, int32_t begin, int32_t end) {
       const float *ve = v + el * ci_count * bt, *ue = u + el * ci_count * co_count;
       float *me = m + el * bt * co_count;
       int co0 = 0;
-      for (; co0 + 8 <= co_count; co0 += 8) product_tiles(ve, ue, me, count, co0, ci_count, co_count, bt, 2);
+      for (; co0 + 16 <= co_count; co0 += 16) product_tiles(ve, ue, me, count, co0, ci_count, co_count, bt, 4);
+      if (co_count - co0 >= 8) {
+        product_tiles(ve, ue, me, count, co0, ci_count, co_count, bt, 2);
+        co0 += 8;
+      }
       if (co0 < co_count) product_tiles(ve, ue, me, count, co0, ci_count, co_count, bt, 1);
     }
     output_transform(g, m, out, first, count, tiles_x, tiles_per_image);

@@ -7,14 +7,12 @@
  *
  * 16 products per (tile, ci, co) instead of 36. Per block of tiles (on this thread's stack, L2-sized)
  * V = B^T d B is laid out [16][tile][ci] and Y = A dy A^T [16][tile][co]; the 16 sums
- * M_e[ci][co] += V_e^T Y_e keep a 6 x 8 tile in 12 SIMD registers while they sweep the block. The tiles
+ * M_e[ci][co] += V_e^T Y_e keep a 2 x 16 (or 4 x 8) tile in 8 SIMD registers while they sweep the block. The tiles
  * are cut into a fixed number of partitions (set by the caller from the geometry alone), each summed
  * into its own M; conv2d_winograd_filter_output then adds the partitions in order and applies G^T . G,
  * so the bits do not depend on how many threads took the partitions.
  */
 #include "winograd.h"
-
-enum { CI_TILE = 6, CO_TILE = 8 };
 
 /* Y = A dy A^T of `count` tiles from `first` (A = [[1, 0], [1, 1], [1, -1], [0, -1]]), into y[16][block_tiles][co]. */
 INLINE void gradient_transform(const winograd_geometry *g, const float *dy, float *y, int first, int count, int tiles_x, int tiles_per_image) {
@@ -47,52 +45,53 @@ INLINE void gradient_transform(const winograd_geometry *g, const float *dy, floa
   }
 }
 
-/* M_e[ci0 .. ci0 + mr][co0 .. co0 + 4 vectors] += sum over `count` tiles of V_e[t][ci] Y_e[t][co]. */
+/*
+ * M_e[ci0 .. ci0 + mr][co0 .. co0 + 4 vectors] += sum over `count` tiles of V_e[t][ci] Y_e[t][co]. At
+ * most 8 accumulators (2 ci x 16 co or 4 ci x 8 co): more spill out of V8's 15 SIMD registers.
+ */
 INLINE void accumulate_tile(const float *ve, const float *ye, float *me, int count, int ci0, int co0, int ci_count, int co_count, const int mr,
                             const int vectors) {
-  v128_t acc[CI_TILE][2];
+  v128_t acc[4][4];
   float *o = me + ci0 * co_count + co0;
 #pragma clang loop unroll(full)
-  for (int r = 0; r < CI_TILE; r++) {
-    if (r < mr) {
-      acc[r][0] = wasm_v128_load(o + r * co_count);
-      acc[r][1] = vectors == 2 ? wasm_v128_load(o + r * co_count + 4) : acc[r][0];
-    }
-  }
-  const float *p = ve + ci0, *q = ye + co0;
-  for (int t = 0; t < count; t++, p += ci_count, q += co_count) {
-    const v128_t y0 = wasm_v128_load(q);
-    const v128_t y1 = vectors == 2 ? wasm_v128_load(q + 4) : y0;
+  for (int r = 0; r < 4; r++)
 #pragma clang loop unroll(full)
-    for (int r = 0; r < CI_TILE; r++) {
+    for (int v = 0; v < 4; v++) acc[r][v] = r < mr && v < vectors ? wasm_v128_load(o + r * co_count + 4 * v) : wasm_f32x4_splat(0);
+  const float *p = ve + ci0, *q = ye + co0;
+  /* Not unrolled: clang would hoist the next tile's loads above this one's products, past the registers. */
+#pragma clang loop unroll(disable)
+  for (int t = 0; t < count; t++, p += ci_count, q += co_count) {
+    v128_t y[4];
+#pragma clang loop unroll(full)
+    for (int v = 0; v < 4; v++) y[v] = v < vectors ? wasm_v128_load(q + 4 * v) : wasm_f32x4_splat(0);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < 4; r++) {
       if (r < mr) {
         const v128_t a = wasm_v128_load32_splat(p + r);
-        acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(a, y0));
-        if (vectors == 2) acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(a, y1));
+#pragma clang loop unroll(full)
+        for (int v = 0; v < 4; v++)
+          if (v < vectors) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(a, y[v]));
       }
     }
   }
 #pragma clang loop unroll(full)
-  for (int r = 0; r < CI_TILE; r++) {
-    if (r < mr) {
-      wasm_v128_store(o + r * co_count, acc[r][0]);
-      if (vectors == 2) wasm_v128_store(o + r * co_count + 4, acc[r][1]);
-    }
-  }
+  for (int r = 0; r < 4; r++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < 4; v++)
+      if (r < mr && v < vectors) wasm_v128_store(o + r * co_count + 4 * v, acc[r][v]);
 }
 
-INLINE void accumulate_co(const float *ve, const float *ye, float *me, int count, int ci0, int ci_count, int co_count, const int mr) {
-  int co0 = 0;
-  for (; co0 + CO_TILE <= co_count; co0 += CO_TILE) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, mr, 2);
-  if (co0 < co_count) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, mr, 1);
-}
-
+/* All of M_e: co in blocks of 16 (2 ci per tile), then 8 and 4 (4 ci per tile); ci is divisible by 4. */
 INLINE void accumulate(const float *ve, const float *ye, float *me, int count, int ci_count, int co_count) {
-  int ci0 = 0;
-  for (; ci0 + CI_TILE <= ci_count; ci0 += CI_TILE) accumulate_co(ve, ye, me, count, ci0, ci_count, co_count, CI_TILE);
-  /* ci is divisible by 4, so the rest is 4 or 2. */
-  if (ci_count - ci0 == 4) accumulate_co(ve, ye, me, count, ci0, ci_count, co_count, 4);
-  else if (ci_count - ci0 == 2) accumulate_co(ve, ye, me, count, ci0, ci_count, co_count, 2);
+  int co0 = 0;
+  for (; co0 + 16 <= co_count; co0 += 16)
+    for (int ci0 = 0; ci0 < ci_count; ci0 += 2) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 2, 4);
+  if (co_count - co0 >= 8) {
+    for (int ci0 = 0; ci0 < ci_count; ci0 += 4) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 4, 2);
+    co0 += 8;
+  }
+  if (co0 < co_count)
+    for (int ci0 = 0; ci0 < ci_count; ci0 += 4) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 4, 1);
 }
 
 /*

@@ -58,7 +58,7 @@ export function nativeConv2d(backend: BackendWasm, native: NativeKernels, x: Ten
   const zeros = native.zeros(inChannels);
   const args = [heapOffset(backend, x), heapOffset(backend, weights), heapOffset(backend, out), zeros, batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strides[0], strides[1], padding.top, padding.left];
   const rows = batch * outHeight;
-  native.run('conv2d', args, Math.ceil(outChannels / 8) * rows, rows * outWidth * filterHeight * filterWidth * inChannels * outChannels);
+  native.run('conv2d', args, Math.ceil(outChannels / 16) * rows, rows * outWidth * filterHeight * filterWidth * inChannels * outChannels);
   if (weights !== filter) backend.disposeData(weights.dataId);
   return out;
 }

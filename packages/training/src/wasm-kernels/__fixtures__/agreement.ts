@@ -119,8 +119,8 @@ export const convGeometry = fc
   .filter(hasNonEmptyOutput);
 
 /**
- * Like {@link convGeometry} with 1–20 channels, so the native kernels' full SIMD tiles (6 × 8, 8-wide
- * channel blocks) and their remainders are all reached; NHWC only (the native kernels' layout).
+ * Like {@link convGeometry} with 1–20 channels, so the native kernels' full SIMD tiles (16-, 8- and
+ * 4-wide channel blocks) and their remainders are all reached; NHWC only (the native kernels' layout).
  */
 export const wideConvGeometry = fc
   .record({

@@ -101,7 +101,8 @@ for (const [size, inChannels, outChannels, count] of options.layers ?? unetLayer
     const cell = {};
     for (const native of options.fallback ? [true, false] : [true]) {
       training.setNativeKernelsEnabled(native);
-      kernel(x, w, dy).dispose();
+      // Warm-up calls: V8 compiles the kernels' optimised code in the background after a few calls.
+      for (let call = 0; call < 3; call++) kernel(x, w, dy).dispose();
       const times = [];
       for (let run = 0; run < options.runs; run++) {
         const start = now();

@@ -26,14 +26,17 @@ export function nativeFlipFilter(backend: BackendWasm, native: NativeKernels, fi
 
 /**
  * Whether the Winograd kernel takes a convolution: 3×3, stride 1, channels divisible by 4, and an
- * output of at least 8×8 (below that there are too few tiles to pay for transforming the filter; the
- * direct kernel is faster there, measured in bench/conv-kernels.mjs). Its smallest block (6 tiles)
- * must fit the stack, which bounds the channels at 2730 in and out together.
+ * output of at least 8×8, or 4×4 for an input gradient (`flipped`). Below 8×8 there are few tiles to
+ * pay for transforming the filter, and the direct kernel is as fast for a forward convolution (4×4,
+ * 64–256 channels: 0.75–1.14× on one thread), but an input gradient there would first need a flipped
+ * copy of the filter, which Winograd's transform does on the fly (1.0–1.8×; bench/conv-kernels.mjs).
+ * Its smallest block (6 tiles) must fit the stack, which bounds the channels at 2730 in and out together.
  */
-function winogradApplies(filterHeight: number, filterWidth: number, strides: [number, number], inChannels: number, outChannels: number, outHeight: number, outWidth: number): boolean {
+function winogradApplies(filterHeight: number, filterWidth: number, strides: [number, number], inChannels: number, outChannels: number, outHeight: number, outWidth: number, flipped: boolean): boolean {
   const shapeFits = filterHeight === 3 && filterWidth === 3 && strides[0] === 1 && strides[1] === 1;
   const channelsFit = inChannels % 4 === 0 && outChannels % 4 === 0 && 64 * 6 * (inChannels + outChannels) <= NATIVE_BLOCK_BYTES;
-  return shapeFits && channelsFit && outHeight >= 8 && outWidth >= 8;
+  const smallest = flipped ? 4 : 8;
+  return shapeFits && channelsFit && outHeight >= smallest && outWidth >= smallest;
 }
 
 /**
@@ -50,7 +53,7 @@ export function nativeConv2d(backend: BackendWasm, native: NativeKernels, x: Ten
   const outHeight = Math.floor((inHeight + padding.top + padding.bottom - filterHeight) / strides[0]) + 1;
   const outWidth = Math.floor((inWidth + padding.left + padding.right - filterWidth) / strides[1]) + 1;
   if (outHeight <= 0 || outWidth <= 0) return backend.makeOutput([batch, Math.max(0, outHeight), Math.max(0, outWidth), outChannels], 'float32');
-  if (winogradApplies(filterHeight, filterWidth, strides, inChannels, outChannels, outHeight, outWidth)) {
+  if (winogradApplies(filterHeight, filterWidth, strides, inChannels, outChannels, outHeight, outWidth, flipped)) {
     return winogradConv2d(backend, native, x, filter, flipped, [batch, inHeight, inWidth, inChannels], [outHeight, outWidth, outChannels], padding);
   }
   const weights = flipped ? nativeFlipFilter(backend, native, filter) : filter;

@@ -30,13 +30,13 @@ describe('Conv2DBackpropFilter (wasm training kernel)', () => {
     });
   });
 
-  it('sums several Winograd blocks per partition like the fallback does (2 × 95 × 97, 24 → 24 channels)', () => {
+  it('sums several Winograd blocks per partition like the fallback does (2 × 95 × 97, 32 → 32 channels)', () => {
     // Too large for the cpu reference: the fallback (itself checked against cpu above) is the reference.
     tf.setBackend('wasm');
-    const x = tf.tensor4d(seededValues(2 * 95 * 97 * 24, 5), [2, 95, 97, 24]);
-    const dy = tf.tensor4d(seededValues(2 * 95 * 97 * 24, 6), [2, 95, 97, 24]);
+    const x = tf.tensor4d(seededValues(2 * 95 * 97 * 32, 5), [2, 95, 97, 32]);
+    const dy = tf.tensor4d(seededValues(2 * 95 * 97 * 32, 6), [2, 95, 97, 32]);
     const gradient = (): Float32Array => {
-      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 24, 24] } as never) as tf.Tensor;
+      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 32, 32] } as never) as tf.Tensor;
       const values = dw.dataSync() as Float32Array;
       dw.dispose();
       return values;

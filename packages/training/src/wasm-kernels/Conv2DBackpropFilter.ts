@@ -50,17 +50,19 @@ function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backen
 const WINOGRAD_PARTIAL_BYTES = 16 << 20;
 
 /**
- * 3×3 stride-1 filter gradients with channels divisible by 4, at least 48 channels in and out together
- * and a dy of at least 8×8 go to Winograd (native/conv2d_winograd_backprop_filter.c). With fewer
+ * 3×3 stride-1 filter gradients with channels divisible by 4, at least 64 channels in and out together
+ * and a dy of at least 4×4 go to Winograd (native/conv2d_winograd_backprop_filter.c). With fewer
  * channels the transforms' memory traffic outweighs the saved products and the direct kernel is faster
- * (16 → 16 at 128²: 5.3 against 6.2 ms; bench/conv-kernels.mjs).
+ * (one thread, direct against Winograd: 64×64, 32 → 16: 4.0 against 4.3 ms; 16 → 16: 2.1 against 2.5 ms);
+ * from 64 Winograd is (32×32, 32 → 32: 2.6 against 1.8 ms; 4×4, 256 → 256: 2.6 against 1.7 ms;
+ * bench/conv-kernels.mjs).
  */
 function winogradApplies(info: backend_util.Conv2DInfo): boolean {
   const shapeFits = info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1;
   const channels = info.inChannels + info.outChannels;
   // The smallest block (4 tiles) must fit the stack: at most 4096 channels in and out together.
-  const channelsFit = info.inChannels % 4 === 0 && info.outChannels % 4 === 0 && channels >= 48 && 64 * 4 * channels <= NATIVE_BLOCK_BYTES;
-  return shapeFits && channelsFit && info.outHeight >= 8 && info.outWidth >= 8;
+  const channelsFit = info.inChannels % 4 === 0 && info.outChannels % 4 === 0 && channels >= 64 && 64 * 4 * channels <= NATIVE_BLOCK_BYTES;
+  return shapeFits && channelsFit && info.outHeight >= 4 && info.outWidth >= 4;
 }
 
 /**
@@ -71,7 +73,8 @@ function winogradApplies(info: backend_util.Conv2DInfo): boolean {
 function winogradFilterGradient(backend: BackendWasm, native: NativeKernels, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padInfo } = info;
   const tiles = batchSize * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
-  const blockTiles = Math.max(4, Math.min(128, Math.floor(NATIVE_BLOCK_BYTES / (64 * (inChannels + outChannels)))));
+  // At least two blocks where there are 8 tiles, so that two threads share a small layer (4×4, 8×8).
+  const blockTiles = Math.max(4, Math.min(128, Math.floor(NATIVE_BLOCK_BYTES / (64 * (inChannels + outChannels))), Math.ceil(tiles / 2)));
   const blocks = Math.ceil(tiles / blockTiles);
   const partitionLimit = Math.max(1, Math.min(16, Math.floor(WINOGRAD_PARTIAL_BYTES / (64 * inChannels * outChannels))));
   const blocksPerPartition = Math.ceil(blocks / Math.min(blocks, partitionLimit));

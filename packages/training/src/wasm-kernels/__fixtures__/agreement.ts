@@ -140,12 +140,13 @@ export const wideConvGeometry = fc
 
 /**
  * Convolutions the Winograd F(2×2, 3×3) kernels take: 3×3, stride 1, channels divisible by 4 (4–16),
- * outputs of at least 8×8 with odd sizes (partial tiles at the edges) and every padding.
+ * outputs from 4×4 (input gradients and filter gradients take Winograd from there, forward
+ * convolutions from 8×8) with odd sizes (partial tiles at the edges) and every padding.
  */
 export const winogradGeometry = fc.record({
   batch: fc.integer({ min: 1, max: 2 }),
-  height: fc.integer({ min: 10, max: 17 }),
-  width: fc.integer({ min: 10, max: 17 }),
+  height: fc.integer({ min: 4, max: 17 }),
+  width: fc.integer({ min: 4, max: 17 }),
   inChannels: fc.integer({ min: 1, max: 4 }).map((n) => 4 * n),
   outChannels: fc.integer({ min: 1, max: 4 }).map((n) => 4 * n),
   filterHeight: fc.constant(3),
@@ -157,16 +158,16 @@ export const winogradGeometry = fc.record({
 });
 
 /**
- * Like {@link winogradGeometry} with 20–32 channels in and out: past the filter gradient's Winograd
- * threshold (48 together) and through its channel-tile remainders. Smaller images keep the cpu
- * reference affordable.
+ * Like {@link winogradGeometry} with 28–40 channels in and out: both sides of the filter gradient's
+ * Winograd threshold (64 together) and through its 16-, 8- and 4-channel tiles. Smaller images keep
+ * the cpu reference affordable.
  */
 export const wideWinogradGeometry = winogradGeometry.chain((g) =>
   fc.record({
-    inChannels: fc.integer({ min: 5, max: 8 }).map((n) => 4 * n),
-    outChannels: fc.integer({ min: 5, max: 8 }).map((n) => 4 * n),
-    height: fc.integer({ min: 8, max: 11 }),
-    width: fc.integer({ min: 8, max: 11 }),
+    inChannels: fc.integer({ min: 7, max: 10 }).map((n) => 4 * n),
+    outChannels: fc.integer({ min: 7, max: 10 }).map((n) => 4 * n),
+    height: fc.integer({ min: 4, max: 11 }),
+    width: fc.integer({ min: 4, max: 11 }),
   }).map((wide) => ({ ...g, ...wide, batch: 1 })),
 );
 

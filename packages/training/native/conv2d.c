@@ -47,7 +47,7 @@ INLINE void conv_tile(const conv_geometry *g, const float *x, const float *w, fl
             const v128_t a = wasm_v128_load32_splat(p[r] + ci);
 #pragma clang loop unroll(full)
             for (int v = 0; v < 4; v++)
-              if (v < vectors) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(a, wv[v]));
+              if (v < vectors) acc[r][v] = MADD(acc[r][v], a, wv[v]);
           }
         }
       }

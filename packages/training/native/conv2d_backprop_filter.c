@@ -73,7 +73,7 @@ INLINE void tile_vectors(const geometry *g, const float *x, const float *dy, flo
           const v128_t a = wasm_v128_load32_splat(xp + i);
 #pragma clang loop unroll(full)
           for (int v = 0; v < 4; v++)
-            if (v < vectors) acc[i][v] = wasm_f32x4_add(acc[i][v], wasm_f32x4_mul(a, d[v]));
+            if (v < vectors) acc[i][v] = MADD(acc[i][v], a, d[v]);
         }
       }
       xp += x_step;

@@ -107,7 +107,7 @@ INLINE void product_tile(const float *ve, const float *ue, float *me, int t0, in
           const v128_t a = wasm_v128_load32_splat(p + 4 * r + k);
 #pragma clang loop unroll(full)
           for (int v = 0; v < 4; v++)
-            if (v < vectors) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(a, w[v]));
+            if (v < vectors) acc[r][v] = MADD(acc[r][v], a, w[v]);
         }
       }
     }

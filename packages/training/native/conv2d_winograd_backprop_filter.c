@@ -70,7 +70,7 @@ INLINE void accumulate_tile(const float *ve, const float *ye, float *me, int cou
         const v128_t a = wasm_v128_load32_splat(p + r);
 #pragma clang loop unroll(full)
         for (int v = 0; v < 4; v++)
-          if (v < vectors) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(a, y[v]));
+          if (v < vectors) acc[r][v] = MADD(acc[r][v], a, y[v]);
       }
     }
   }

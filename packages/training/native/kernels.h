@@ -81,6 +81,19 @@ typedef struct {
   int32_t batch, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left;
 } conv_geometry;
 
+/*
+ * acc + a * b per lane, rounded twice (a product, then a sum), as every kernel computes it. Built with
+ * -DTFSEG_RELAXED_FMA -mrelaxed-simd (bench/relaxed-simd-fma.mjs only, never shipped) it is relaxed
+ * SIMD's f32x4.relaxed_madd instead, which an engine may fuse (one rounding) or not: results would differ
+ * between machines. clang 14's builtin takes (a, b, acc) and emits the pre-standard opcode, which that
+ * script rewrites to the standard one.
+ */
+#ifdef TFSEG_RELAXED_FMA
+#define MADD(acc, a, b) ((v128_t)__builtin_wasm_fma_f32x4((__f32x4)(a), (__f32x4)(b), (__f32x4)(acc)))
+#else
+#define MADD(acc, a, b) wasm_f32x4_add((acc), wasm_f32x4_mul((a), (b)))
+#endif
+
 /* The float32 stored in args[i]. */
 INLINE float arg_float(const int32_t *args, int i) {
   union { int32_t i; float f; } u = { args[i] };

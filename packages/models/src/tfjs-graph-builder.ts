@@ -1,6 +1,6 @@
 import { initializers, layers, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { GraphBuilder } from './graph-builder';
-import { ChannelLayerNormalization, ChannelScale, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, StarRelu } from './layers';
+import { BatchNormalization, ChannelLayerNormalization, ChannelScale, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, StarRelu } from './layers';
 import { seedArgument } from './layers/layer-args';
 import type { InitName } from './options';
 
@@ -135,7 +135,7 @@ export class TfjsGraphBuilder implements GraphBuilder<SymbolicTensor> {
   }
 
   batchNorm(x: SymbolicTensor, name: string): SymbolicTensor {
-    return this.apply(layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name }), x);
+    return this.apply(new BatchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name }), x);
   }
 
   groupNorm(x: SymbolicTensor, options: { groups: number; name: string }): SymbolicTensor {

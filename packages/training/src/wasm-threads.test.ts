@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { BatchNormalization } from '@tfseg/models';
 import { selectBackend } from './backend';
 import { nativeKernelThreads } from './wasm-kernels/native/runtime';
 import { agreementRuns, fc } from './wasm-kernels/__fixtures__/agreement';
@@ -12,10 +13,13 @@ import { elementwiseCases, expectElementwiseAgreement } from './wasm-kernels/__f
 /**
  * The loss and every gradient of a small net that goes through each wasm training kernel and through
  * XNNPACK work large enough to be split across threads (conv, transposed conv, pooling, concat,
- * batch norm, depthwise conv, transposed matmul, tile and its gradient).
+ * batch norm (tfjs-core's and @tfseg/models' training-mode layer), depthwise conv, transposed matmul, tile and its gradient).
  */
 function gradientsThroughEveryKernel(): Float32Array[] {
-  return tf.tidy(() => {
+  // @tfseg/models' BatchNormalization (one tape operation in training), on this backend instance.
+  const batchNorm = new BatchNormalization({ momentum: 0.9, epsilon: 1e-5 });
+  batchNorm.apply(tf.input({ shape: [32, 32, 32] }));
+  const gradients = tf.tidy(() => {
     const x = tf.randomUniform([4, 32, 32, 8], -1, 1, 'float32', 1);
     const weights = [
       tf.randomUniform([3, 3, 8, 16], -0.3, 0.3, 'float32', 2),
@@ -35,7 +39,8 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       // Training-time batch norm (native Mean, FusedBatchNorm and its fused gradient, partitioned sums).
       const { mean, variance } = tf.moments(concatenated, [0, 1, 2]);
       const joined = tf.batchNorm4d(concatenated, mean as tf.Tensor1D, variance as tf.Tensor1D, tf.fill([32], 0.1) as tf.Tensor1D, tf.fill([32], 1.5) as tf.Tensor1D, 1e-3);
-      const mixed = tf.depthwiseConv2d(joined, w2 as tf.Tensor4D, 1, 'same');
+      // Training-mode batch norm of @tfseg/models (TfsegBatchNormTraining and its gradient, threaded).
+      const mixed = tf.depthwiseConv2d(batchNorm.apply(joined, { training: true }) as tf.Tensor4D, w2 as tf.Tensor4D, 1, 'same');
       const tokens = mixed.reshape([4, 1024, 32]);
       const attention = tf.matMul(tokens.slice([0, 0, 0], [4, 64, 32]), tokens.slice([0, 64, 0], [4, 64, 32]), false, true);
       const projected = tf.matMul(attention.reshape([256, 64]), w3 as tf.Tensor2D);
@@ -55,6 +60,8 @@ function gradientsThroughEveryKernel(): Float32Array[] {
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);
     return [value, ...grads].map((tensor) => tensor.dataSync() as Float32Array);
   });
+  batchNorm.dispose();
+  return gradients;
 }
 
 function temporaryBridgeDirectories(): string[] {

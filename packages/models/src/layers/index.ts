@@ -1,4 +1,5 @@
 import { serialization } from '@tensorflow/tfjs-core';
+import { BatchNormalization } from './batch-normalization';
 import { ChannelLayerNormalization } from './channel-layer-normalization';
 import { GroupNormalization } from './group-normalization';
 import { MultiHeadSelfAttention } from './multi-head-self-attention';
@@ -6,7 +7,9 @@ import { PositionEmbedding } from './position-embedding';
 import { ChannelScale } from './scale';
 import { StarRelu } from './star-relu';
 
-export { ChannelLayerNormalization, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu };
+export { BatchNormalization, ChannelLayerNormalization, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu };
+export { batchNormTraining, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './batch-normalization';
+export type { BatchNormTrainingAttrs, BatchNormTrainingSettings } from './batch-normalization';
 export type { ChannelLayerNormalizationArgs } from './channel-layer-normalization';
 export type { GroupNormalizationArgs } from './group-normalization';
 export type { MultiHeadSelfAttentionArgs } from './multi-head-self-attention';
@@ -21,7 +24,7 @@ let registered = false;
  */
 export function registerCustomLayers(): void {
   if (registered) return;
-  for (const layer of [ChannelLayerNormalization, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu]) {
+  for (const layer of [BatchNormalization, ChannelLayerNormalization, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu]) {
     serialization.registerClass(layer);
   }
   registered = true;

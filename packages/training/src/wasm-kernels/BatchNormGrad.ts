@@ -45,8 +45,12 @@ export interface BatchNormGradAttrs {
   varianceEpsilon: number;
 }
 
-/** Per channel Σ dy and Σ dy·(x − mean) over the rows, into `sums` ([2, C]). */
-function channelSums(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, mean: TensorInfo, rows: number, channels: number): Float32Array {
+/**
+ * Per channel Σ dy and Σ dy·(x − mean) over the rows, as `[2, C]` (Σ dy first): natively in
+ * {@link PARTITIONS} fixed row partitions added in order (the same bits for any thread count), else a
+ * JS loop in row order.
+ */
+export function channelSums(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, mean: TensorInfo, rows: number, channels: number): Float32Array {
   const sums = new Float32Array(2 * channels);
   const native = nativeKernels(backend);
   if (native !== undefined) {

@@ -4,6 +4,7 @@ import { addConfig } from './Add';
 import { adamUpdateConfig } from './AdamUpdate';
 import { batchMatMulConfig } from './BatchMatMul';
 import { batchNormGradConfig, registerBatchNormGradient } from './BatchNormGrad';
+import { batchNormTrainingConfig, batchNormTrainingGradConfig } from './BatchNormTraining';
 import { castConfig } from './Cast';
 import { conv2DConfig } from './Conv2D';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
@@ -32,6 +33,8 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   addConfig,
   batchMatMulConfig,
   batchNormGradConfig,
+  batchNormTrainingConfig,
+  batchNormTrainingGradConfig,
   castConfig,
   concatConfig,
   conv2DConfig,

@@ -44,6 +44,8 @@ export const NATIVE_KERNEL_NAMES = [
   'binary_elementwise',
   'unary_elementwise',
   'flip_filter',
+  'batch_norm_statistics',
+  'batch_norm_backward',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

@@ -1,0 +1,197 @@
+/**
+ * Batch normalization whose training-mode forward pass is ONE operation on the gradient tape, with the
+ * closed-form gradient, instead of tfjs-layers' chain of ~10 taped kernels (moments' Mean, Sub, Square,
+ * Mean and their reshapes, the FusedBatchNorm, the moving-average updates) whose gradients flow back
+ * through the moments one elementwise kernel at a time.
+ *
+ * With n rows per channel, x̂ = (x − μ)·r, r = 1/√(σ² + ε) (μ, σ² the batch mean and biased variance):
+ *
+ *   dβ = Σ dy      dγ = Σ dy·x̂ = r·Σ dy·(x − μ)      dx = γ·r·(dy − dβ/n − (x − μ)·r²·Σ dy·(x − μ)/n)
+ *
+ * — the same function as differentiating through tfjs' `moments` and `batchNorm` (Ioffe & Szegedy
+ * 2015, and PyTorch's `batch_norm_backward`); only the summation order differs.
+ *
+ * Backend-agnostic: the forward pass and the gradient are tfjs-core ops by default. A backend may
+ * register the kernels named {@link BATCH_NORM_TRAINING} and {@link BATCH_NORM_TRAINING_GRAD} (as
+ * @tfseg/training does for wasm, as native one- and two-pass kernels); when the active backend has
+ * them, they run instead of the compositions.
+ */
+import {
+  batchNorm,
+  customGrad,
+  div,
+  engine,
+  getBackend,
+  getKernel,
+  moments,
+  mul,
+  op,
+  rsqrt,
+  serialization,
+  square,
+  sub,
+  sum,
+  tidy,
+  util,
+  add,
+  type NamedTensorMap,
+  type Tensor,
+} from '@tensorflow/tfjs-core';
+import type { layers, LayerVariable, Shape } from '@tensorflow/tfjs-layers';
+import { singleInput } from './layer-args';
+
+/**
+ * Name of the optional kernel of the training forward pass. Inputs `{ x, scale, offset }` (x `[..., C]`
+ * float32, scale and offset `[C]`), attributes {@link BatchNormTrainingAttrs}; outputs `[y, mean,
+ * variance]`: mean and biased variance `[C]` over every axis but the last, as tfjs-core's `moments`, and
+ * y = (x − mean)·scale/√(variance + ε) + offset, as tfjs-core's `batchNorm`.
+ */
+export const BATCH_NORM_TRAINING = 'TfsegBatchNormTraining';
+
+/**
+ * Name of the optional kernel of the gradient. Inputs `{ x, dy, mean, variance, scale }` (the forward
+ * pass' x, mean and variance), attributes {@link BatchNormTrainingAttrs}; outputs `[dx, dscale, doffset]`
+ * as in this module's header.
+ */
+export const BATCH_NORM_TRAINING_GRAD = 'TfsegBatchNormTrainingGrad';
+
+/** Attributes of {@link BATCH_NORM_TRAINING} and {@link BATCH_NORM_TRAINING_GRAD}. */
+export interface BatchNormTrainingAttrs {
+  /** ε added to the variance. */
+  varianceEpsilon: number;
+}
+
+/** Whether the active backend has a kernel registered under `name`. */
+function hasKernel(name: string): boolean {
+  return getKernel(name, getBackend()) !== undefined;
+}
+
+/** The axes of every dimension but the last (the channels). */
+function leadingAxes(x: Tensor): number[] {
+  return Array.from({ length: x.rank - 1 }, (_, axis) => axis);
+}
+
+/** Forward pass: `[y, mean, variance]`, by the backend's kernel or as tfjs-layers computes them. */
+function forward(x: Tensor, scale: Tensor, offset: Tensor, varianceEpsilon: number): [Tensor, Tensor, Tensor] {
+  if (hasKernel(BATCH_NORM_TRAINING)) {
+    const attrs: BatchNormTrainingAttrs = { varianceEpsilon };
+    return engine().runKernel(BATCH_NORM_TRAINING, { x, scale, offset } as NamedTensorMap, attrs as unknown as Record<string, number>) as [Tensor, Tensor, Tensor];
+  }
+  const { mean, variance } = moments(x, leadingAxes(x));
+  return [batchNorm(x, mean, variance, offset, scale, varianceEpsilon), mean, variance];
+}
+
+/** Gradient: `[dx, dscale, doffset]`, by the backend's kernel or as tfjs-core ops. */
+function gradient(dy: Tensor, x: Tensor, mean: Tensor, variance: Tensor, scale: Tensor, varianceEpsilon: number): [Tensor, Tensor, Tensor] {
+  if (hasKernel(BATCH_NORM_TRAINING_GRAD)) {
+    const attrs: BatchNormTrainingAttrs = { varianceEpsilon };
+    return engine().runKernel(BATCH_NORM_TRAINING_GRAD, { x, dy, mean, variance, scale } as NamedTensorMap, attrs as unknown as Record<string, number>) as [Tensor, Tensor, Tensor];
+  }
+  return tidy(() => {
+    const axes = leadingAxes(x);
+    const rows = util.sizeFromShape(x.shape) / (x.shape[x.rank - 1] as number);
+    const r = rsqrt(add(variance, varianceEpsilon));
+    const centred = sub(x, mean);
+    const sumDy = sum(dy, axes);
+    const sumDyCentred = sum(mul(dy, centred), axes);
+    const dx = mul(sub(sub(dy, div(sumDy, rows)), mul(centred, mul(square(r), div(sumDyCentred, rows)))), mul(scale, r));
+    return [dx, mul(sumDyCentred, r), sumDy];
+  }) as [Tensor, Tensor, Tensor];
+}
+
+/** Settings of {@link batchNormTraining}. */
+export interface BatchNormTrainingSettings {
+  /** ε added to the variance. */
+  epsilon: number;
+  /** The moving statistics, updated as tfjs-layers does: m ← m − (m − batch value)·(1 − momentum). */
+  movingMean: LayerVariable;
+  movingVariance: LayerVariable;
+  momentum: number;
+}
+
+/** tfjs-layers' moving-average update (same kernels, so the same bits). */
+function updateMovingAverage(variable: LayerVariable, value: Tensor, momentum: number): void {
+  tidy(() => {
+    const decay = 1 - momentum;
+    const current = variable.read();
+    variable.write(sub(current, mul(sub(current, value), decay)));
+  });
+}
+
+function batchNormTraining_(x: Tensor, scale: Tensor, offset: Tensor, settings: BatchNormTrainingSettings): Tensor {
+  const normalise = customGrad((...args) => {
+    const [input, gamma, beta, save] = args as [Tensor, Tensor, Tensor, (tensors: Tensor[]) => void];
+    const [y, mean, variance] = forward(input, gamma, beta, settings.epsilon);
+    updateMovingAverage(settings.movingMean, mean, settings.momentum);
+    updateMovingAverage(settings.movingVariance, variance, settings.momentum);
+    save([input, mean, variance, gamma]);
+    return {
+      value: y,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [savedX, savedMean, savedVariance, savedScale] = saved as [Tensor, Tensor, Tensor, Tensor];
+        return gradient(dy, savedX, savedMean, savedVariance, savedScale, settings.epsilon);
+      },
+    };
+  });
+  return normalise(x, scale, offset);
+}
+
+/**
+ * Batch normalization in training mode over every axis but the last: normalises `x` with its batch
+ * mean and biased variance, scales by `scale` and shifts by `offset` (`[C]` each), and updates the
+ * moving statistics — one operation on the gradient tape, whose gradient is the closed form above.
+ */
+export const batchNormTraining = op({ batchNormTraining_ });
+
+/**
+ * tfjs-layers' own BatchNormalization class, as tfjs-layers registered it under its className (the
+ * package exports only the `layers.batchNormalization` factory, and a throwaway instance would take a
+ * layer id).
+ */
+const TfjsBatchNormalization = serialization.SerializationMap.getMap().classNameMap['BatchNormalization']?.[0] as unknown as (new (
+  args?: Parameters<typeof layers.batchNormalization>[0],
+) => ReturnType<typeof layers.batchNormalization>) &
+  Omit<typeof layers.Layer, 'prototype'>;
+
+/** The settings of a built layer that the fused training pass needs. */
+interface FusedSettings {
+  channelsLast: boolean;
+  fusable: boolean;
+  epsilon: number;
+  momentum: number;
+}
+
+/**
+ * tfjs-layers' `BatchNormalization`, the same layer (same class name, config, weights and inference
+ * pass, so saved models and checkpoints load either way), whose training pass over the last axis runs
+ * {@link batchNormTraining}: one tape operation with the closed-form gradient. Other axes, and layers
+ * without scale or offset, run tfjs-layers' own pass. {@link registerCustomLayers} registers it under
+ * tfjs' class name, so models loaded afterwards train this way too.
+ */
+export class BatchNormalization extends TfjsBatchNormalization {
+  /** Name under which the class is registered for serialization: tfjs-layers' own. */
+  static className = 'BatchNormalization';
+  private fused?: FusedSettings;
+
+  override build(inputShape: Shape | Shape[]): void {
+    super.build(inputShape);
+    const config = this.getConfig();
+    const rank = ((Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape).length;
+    const axis = Number(config.axis);
+    this.fused = {
+      channelsLast: axis === -1 || axis === rank - 1,
+      fusable: config.scale === true && config.center === true,
+      epsilon: Number(config.epsilon),
+      momentum: Number(config.momentum),
+    };
+  }
+
+  override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[] {
+    const settings = this.fused;
+    if (kwargs.training !== true || settings === undefined || !settings.channelsLast || !settings.fusable) return super.call(inputs, kwargs);
+    const x = singleInput(inputs, 'BatchNormalization');
+    // weights: gamma, beta (both present: fusable), moving_mean, moving_variance — build()'s order.
+    const [gamma, beta, movingMean, movingVariance] = this.weights as [LayerVariable, LayerVariable, LayerVariable, LayerVariable];
+    return tidy(() => batchNormTraining(x, gamma.read(), beta.read(), { epsilon: settings.epsilon, momentum: settings.momentum, movingMean, movingVariance }));
+  }
+}

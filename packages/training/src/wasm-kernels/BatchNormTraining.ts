@@ -1,0 +1,148 @@
+/**
+ * The two kernels of @tfseg/models' training-mode batch norm (`batchNormTraining`, which its
+ * BatchNormalization layer runs as one tape operation) on the wasm backend:
+ *
+ * - `TfsegBatchNormTraining` (forward): the per-channel mean and biased variance in two read-only passes
+ *   (native/batch_norm.c's batch_norm_statistics: the same operations in the same order as tfjs' moments
+ *   on this backend, so the same bits, without writing x − mean and its square), then the normalisation
+ *   pass of FusedBatchNorm (batch_norm_apply). Outputs y, mean, variance.
+ * - `TfsegBatchNormTrainingGrad`: Σ dy and Σ dy·(x − mean) per channel (batch_norm_sums, fixed row
+ *   partitions added in order, as TfsegBatchNormGrad), then dx = (dy − k1 − (x − mean)·k2)·g in one
+ *   pass (batch_norm_backward) with k1 = Σdy/n, k2 = r²·Σdy(x − mean)/n, g = scale·r, r = 1/√(variance + ε);
+ *   dscale = r·Σ dy·(x − mean), doffset = Σ dy. The same formula, op for op, as the tfjs-core
+ *   composition @tfseg/models falls back to on other backends.
+ *
+ * Two full-size passes forward (statistics read x twice, the normalisation writes y) and two backward
+ * (sums read, dx written), all on the native threads, against ~10 taped kernels and their gradients
+ * before. Without the native kernels, JS loops compute the same (the statistics with the same bits).
+ */
+import { util, type KernelConfig, type KernelFunc, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, type BatchNormTrainingAttrs } from '@tfseg/models';
+import { heapOffset, heapView, requireInputs } from './wasm-backend';
+import { floatBits, nativeKernels } from './native/runtime';
+import { nativeBatchNormChannels } from './FusedBatchNorm';
+import { channelSums } from './BatchNormGrad';
+
+/** x's channel count when x is float32 and every parameter a per-channel vector, else an Error. */
+function channelsOf(kernelName: string, x: TensorInfo, parameters: TensorInfo[]): number {
+  const channels = nativeBatchNormChannels(x, parameters);
+  if (channels === undefined || parameters.some((parameter) => parameter.shape.length !== 1)) {
+    const shapes = parameters.map((parameter) => `[${parameter.shape.join(', ')}]`).join(', ');
+    throw new Error(`Error in ${kernelName}: expected float32 x [..., C] (C ≤ 4096) and [C] parameters, but got x [${x.shape.join(', ')}] ${x.dtype} and ${shapes}`);
+  }
+  return channels;
+}
+
+/** Per channel mean and biased variance of the rows, in row order (the JS twin of batch_norm_statistics). */
+function statisticsLoop(xs: Float32Array, mean: Float32Array, variance: Float32Array, rows: number, channels: number): void {
+  const f = Math.fround;
+  const acc = new Float32Array(channels);
+  for (let row = 0; row < rows; row++) for (let c = 0; c < channels; c++) acc[c] = f((acc[c] as number) + (xs[row * channels + c] as number));
+  for (let c = 0; c < channels; c++) mean[c] = f((acc[c] as number) / rows);
+  acc.fill(0);
+  for (let row = 0; row < rows; row++) {
+    for (let c = 0; c < channels; c++) {
+      const d = f((xs[row * channels + c] as number) - (mean[c] as number));
+      acc[c] = f((acc[c] as number) + f(d * d));
+    }
+  }
+  for (let c = 0; c < channels; c++) variance[c] = f((acc[c] as number) / rows);
+}
+
+function batchNormTraining(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: BatchNormTrainingAttrs }): TensorInfo[] {
+  const { inputs, backend, attrs } = args;
+  const { x, scale, offset } = requireInputs(BATCH_NORM_TRAINING, inputs, ['x', 'scale', 'offset']);
+  const channels = channelsOf(BATCH_NORM_TRAINING, x, [scale, offset]);
+  const size = util.sizeFromShape(x.shape);
+  const rows = size / channels;
+  const y = backend.makeOutput(x.shape, 'float32');
+  const mean = backend.makeOutput([channels], 'float32');
+  const variance = backend.makeOutput([channels], 'float32');
+  const native = nativeKernels(backend);
+  const epsilon = attrs.varianceEpsilon;
+  if (native !== undefined) {
+    native.run('batch_norm_statistics', [heapOffset(backend, x), heapOffset(backend, mean), heapOffset(backend, variance), rows, channels, floatBits(rows)], Math.ceil(channels / 4), 2 * size);
+    native.run(
+      'batch_norm_apply',
+      [heapOffset(backend, x), heapOffset(backend, y), heapOffset(backend, mean), heapOffset(backend, variance), heapOffset(backend, scale), heapOffset(backend, offset), rows, channels, floatBits(epsilon)],
+      rows,
+      size,
+    );
+    return [y, mean, variance];
+  }
+  const [xs, out, m, v, s, o] = [x, y, mean, variance, scale, offset].map((info) => heapView(backend, info) as Float32Array) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  statisticsLoop(xs, m, v, rows, channels);
+  const f = Math.fround;
+  const factor = Float32Array.from(s, (value, c) => f(value / f(Math.sqrt(f((v[c] as number) + epsilon)))));
+  for (let i = 0; i < size; i++) {
+    const c = i % channels;
+    out[i] = f(f(f((xs[i] as number) - (m[c] as number)) * (factor[c] as number)) + (o[c] as number));
+  }
+  return [y, mean, variance];
+}
+
+function batchNormTrainingGrad(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: BatchNormTrainingAttrs }): TensorInfo[] {
+  const { inputs, backend, attrs } = args;
+  const { x, dy, mean, variance, scale } = requireInputs(BATCH_NORM_TRAINING_GRAD, inputs, ['x', 'dy', 'mean', 'variance', 'scale']);
+  const channels = channelsOf(BATCH_NORM_TRAINING_GRAD, x, [mean, variance, scale]);
+  if (dy.dtype !== 'float32' || !util.arraysEqual(dy.shape, x.shape)) {
+    throw new Error(`Error in ${BATCH_NORM_TRAINING_GRAD}: expected float32 dy of x's shape [${x.shape.join(', ')}], but got ${dy.dtype} [${dy.shape.join(', ')}]`);
+  }
+  const size = util.sizeFromShape(x.shape);
+  const rows = size / channels;
+  const sums = channelSums(backend, x, dy, mean, rows, channels);
+  const dx = backend.makeOutput(x.shape, 'float32');
+  const dScale = backend.makeOutput([channels], 'float32');
+  const dOffset = backend.makeOutput([channels], 'float32');
+  const coefficients = backend.makeOutput([4, channels], 'float32');
+  // Views after the last allocation (a heap growth detaches earlier ones).
+  const [m, v, s, dS, dO, k] = [mean, variance, scale, dScale, dOffset, coefficients].map((info) => heapView(backend, info) as Float32Array) as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
+  const f = Math.fround;
+  for (let c = 0; c < channels; c++) {
+    // As @tfseg/models' composition: r = rsqrt(v + ε), k1 = Σdy / n, k2 = r²·(Σdy(x − μ) / n), g = s·r.
+    const r = f(1 / f(Math.sqrt(f((v[c] as number) + attrs.varianceEpsilon))));
+    const sumDy = sums[c] as number;
+    const sumDyCentred = sums[channels + c] as number;
+    k[c] = m[c] as number;
+    k[channels + c] = f(sumDy / rows);
+    k[2 * channels + c] = f(f(r * r) * f(sumDyCentred / rows));
+    k[3 * channels + c] = f((s[c] as number) * r);
+    dS[c] = f(sumDyCentred * r);
+    dO[c] = sumDy;
+  }
+  const native = nativeKernels(backend);
+  if (native !== undefined) {
+    native.run('batch_norm_backward', [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, dx), heapOffset(backend, coefficients), rows, channels], rows, size);
+  } else {
+    const [xs, gs, out] = [x, dy, dx].map((info) => heapView(backend, info) as Float32Array) as [Float32Array, Float32Array, Float32Array];
+    for (let i = 0; i < size; i++) {
+      const c = i % channels;
+      const inner = f(f((gs[i] as number) - (k[channels + c] as number)) - f(f((xs[i] as number) - (k[c] as number)) * (k[2 * channels + c] as number)));
+      out[i] = f(inner * (k[3 * channels + c] as number));
+    }
+  }
+  backend.disposeData(coefficients.dataId);
+  return [dx, dScale, dOffset];
+}
+
+/** Registers `TfsegBatchNormTraining` (@tfseg/models' BATCH_NORM_TRAINING) for the wasm backend. */
+export const batchNormTrainingConfig: KernelConfig = {
+  kernelName: BATCH_NORM_TRAINING,
+  backendName: 'wasm',
+  kernelFunc: batchNormTraining as unknown as KernelFunc,
+};
+
+/** Registers `TfsegBatchNormTrainingGrad` (@tfseg/models' BATCH_NORM_TRAINING_GRAD) for the wasm backend. */
+export const batchNormTrainingGradConfig: KernelConfig = {
+  kernelName: BATCH_NORM_TRAINING_GRAD,
+  backendName: 'wasm',
+  kernelFunc: batchNormTrainingGrad as unknown as KernelFunc,
+};

@@ -107,6 +107,40 @@ describe('a run of the sweep', () => {
     }
   });
 
+  it('runs in one process share the loaded dataset and its resized images: same scores as a fresh load, no tensors left behind', async () => {
+    // A copy of the dataset folder is another cache key: loaded and resized afresh.
+    const copy = join(root, 'copy');
+    writeSyntheticDrosophila(copy, { images: 10, size: 64 });
+    const sweep = (datasetRoot: string): ReturnType<typeof planSweep> =>
+      planSweep(parseSweepConfig({
+        datasets: [{ name: 'synthetic-drosophila', root: datasetRoot }],
+        models: [{ name: 'unet', preset: 'tiny' }],
+        losses: [{ name: 'ce' }, { name: 'ml' }],
+        foldIndices: [0],
+        seeds: [0],
+        imageSize: 16,
+        epochs: 2,
+        stepsPerEpoch: 2,
+        data: { scale: 0.5 },
+      }));
+    const options = { resultsDirectory: root, samplesFolder: 'samples', samplesPerRun: 0 };
+    const scores = (record: Awaited<ReturnType<typeof executeRun>>): unknown => {
+      expect(record.error).toBeUndefined();
+      return { classIoU: record.classIoU, meanIoU: record.meanIoU, validationMeanIoU: record.validationMeanIoU, curves: record.curves };
+    };
+    const [ce, ml] = sweep(root);
+    const first = scores(await executeRun(ce!, options));
+    const tensors = tf.memory().numTensors;
+    const other = scores(await executeRun(ml!, options));
+    const again = scores(await executeRun(ce!, options)); // dataset and resized images reused from the first run
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(again).toEqual(first);
+    const [freshCe, freshMl] = sweep(copy);
+    expect(scores(await executeRun(freshCe!, options))).toEqual(first);
+    expect(scores(await executeRun(freshMl!, options))).toEqual(other);
+    expect(other).not.toEqual(first);
+  });
+
   it('a sigmoid loss trains one sigmoid channel on a binary (CHASE-like) dataset and records its foreground IoU; a 5-class dataset is refused', async () => {
     const chase = join(root, 'chase');
     writeSyntheticChase(chase, { children: 5 });

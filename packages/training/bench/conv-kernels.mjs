@@ -6,13 +6,14 @@
  * they replace (setNativeKernelsEnabled(false)), in the same process. Build first, then:
  *
  *   node packages/training/bench/conv-kernels.mjs [--size 64] [--width 8] [--batch 4] [--threads 1|2|auto]
- *        [--runs 15] [--calls 20] [--no-fallback] [--cpu] [--kernels Conv2D,Conv2DBackpropInput,Conv2DBackpropFilter]
+ *        [--runs 15] [--calls 20] [--no-fallback] [--cpu] [--kernels Conv2D,Conv2DBackpropInput,Conv2DBackpropFilter,ConvTranspose]
  *        [--layers 64:1:16,8:128:128] [--json]
  *
  * Layers: every distinct 3×3 'same' convolution of @tfseg/models' U-Net at that input size and base
  * width (1 input channel: the first layer; encoder, bottleneck and decoder pairs, the decoder's first
  * conv after the skip concat), with how many of them one step runs; --layers S:Ci:Co,… times those
- * instead. Each cell is the median over --runs of --calls back-to-back calls, so the filter is the same
+ * instead. ConvTranspose is the forward pass of the decoder's 2×2 stride-2 transposed convolutions
+ * (a Conv2DBackpropInput whose kernel tiles the output), from S/2² × 2C to S² × C. Each cell is the median over --runs of --calls back-to-back calls, so the filter is the same
  * for every call (XNNPACK's cached operator: its best case; in training the filter changes every step
  * and XNNPACK repacks it). --cpu times with the process' CPU time instead of the wall clock: on one
  * thread that is the kernel's own time even on a loaded machine (a descheduled process uses no CPU);
@@ -28,7 +29,7 @@ import '@tensorflow/tfjs-backend-wasm';
 const here = dirname(fileURLToPath(import.meta.url));
 const trainingModule = process.env.TFSEG_TRAINING_MODULE || join(here, '..', 'dist', 'index.js');
 
-const KERNEL_NAMES = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+const KERNEL_NAMES = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'ConvTranspose'];
 const options = { size: 64, width: 8, batch: 4, threads: 1, runs: 15, calls: 20, fallback: true, cpu: false, json: false, kernels: KERNEL_NAMES, layers: undefined };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -89,33 +90,47 @@ const kernels = {
   Conv2DBackpropFilter: (x, w, dy) => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { filterShape: w.shape, strides: [1, 1], pad: 'same', dataFormat: 'NHWC' }),
 };
 const rows = [];
+const timeKernel = (kernel) => {
+  const cell = {};
+  for (const native of options.fallback ? [true, false] : [true]) {
+    training.setNativeKernelsEnabled(native);
+    // Warm-up calls: V8 compiles the kernels' optimised code in the background after a few calls.
+    for (let call = 0; call < 3; call++) kernel().dispose();
+    const times = [];
+    for (let run = 0; run < options.runs; run++) {
+      const start = now();
+      for (let call = 0; call < options.calls; call++) kernel().dispose();
+      tf.ones([1]).dataSync();
+      times.push((now() - start) / options.calls);
+    }
+    cell[native ? 'native' : 'fallback'] = median(times);
+  }
+  training.setNativeKernelsEnabled(true);
+  return cell;
+};
 for (const [size, inChannels, outChannels, count] of options.layers ?? unetLayers(options.size, options.width)) {
   const x = tf.randomNormal([options.batch, size, size, inChannels], 0, 1, 'float32', 1);
   const w = tf.randomNormal([3, 3, inChannels, outChannels], 0, 1, 'float32', 2);
   const dy = tf.randomNormal([options.batch, size, size, outChannels], 0, 1, 'float32', 3);
   const gflop = (2 * options.batch * size * size * 9 * inChannels * outChannels) / 1e9;
-  for (const name of options.kernels) {
-    // The network's input (1 channel here) needs no gradient.
-    if (name === 'Conv2DBackpropInput' && inChannels === 1 && options.layers === undefined) continue;
-    const kernel = kernels[name];
-    const cell = {};
-    for (const native of options.fallback ? [true, false] : [true]) {
-      training.setNativeKernelsEnabled(native);
-      // Warm-up calls: V8 compiles the kernels' optimised code in the background after a few calls.
-      for (let call = 0; call < 3; call++) kernel(x, w, dy).dispose();
-      const times = [];
-      for (let run = 0; run < options.runs; run++) {
-        const start = now();
-        for (let call = 0; call < options.calls; call++) kernel(x, w, dy).dispose();
-        tf.ones([1]).dataSync();
-        times.push((now() - start) / options.calls);
-      }
-      cell[native ? 'native' : 'fallback'] = median(times);
-    }
-    training.setNativeKernelsEnabled(true);
+  for (const name of options.kernels.filter((kernel) => kernel !== 'ConvTranspose')) {
+    const cell = timeKernel(() => kernels[name](x, w, dy));
     rows.push({ layer: `${size}² ${inChannels}→${outChannels}`, count, kernel: name, nativeMs: cell.native, fallbackMs: cell.fallback, gflop });
   }
   tf.dispose([x, w, dy]);
+}
+if (options.kernels.includes('ConvTranspose') && options.layers === undefined) {
+  for (let level = 3; level >= 0; level--) {
+    const size = options.size >> level;
+    const channels = options.width << level;
+    const dy = tf.randomNormal([options.batch, size / 2, size / 2, 2 * channels], 0, 1, 'float32', 4);
+    const w = tf.randomNormal([2, 2, channels, 2 * channels], 0, 1, 'float32', 5);
+    const attributes = { inputShape: [options.batch, size, size, channels], strides: [2, 2], pad: 'valid', dataFormat: 'NHWC' };
+    const cell = timeKernel(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, attributes));
+    const gflop = (2 * options.batch * size * size * channels * 2 * channels) / 1e9;
+    rows.push({ layer: `${size / 2}² ${2 * channels}→${size}² ${channels}`, count: 1, kernel: 'ConvTranspose', nativeMs: cell.native, fallbackMs: cell.fallback, gflop });
+    tf.dispose([dy, w]);
+  }
 }
 if (options.json) {
   console.log(JSON.stringify(rows));

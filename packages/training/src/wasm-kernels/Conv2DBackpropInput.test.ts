@@ -25,6 +25,13 @@ describe('Conv2DBackpropInput (wasm training kernel)', () => {
     it('agrees with the cpu backend on 3×3 stride-1 gradients large enough for Winograd (edges, odd sizes, every padding)', () => {
       fc.assert(fc.property(winogradGeometry, expectInputGradientAgreement), agreementRuns);
     });
+
+    it('agrees with the cpu backend on transposed convolutions whose kernel tiles the output (kernel = stride, 1–20 channels, leftover rows)', () => {
+      const tiling = wideConvGeometry.chain((g) =>
+        fc.integer({ min: 1, max: 3 }).map((k) => ({ ...g, filterHeight: k, filterWidth: k, strides: [k, k] as [number, number], pad: 'valid' as const, height: Math.max(g.height, k), width: Math.max(g.width, k) })),
+      );
+      fc.assert(fc.property(tiling, expectInputGradientAgreement), agreementRuns);
+    });
   });
 
   it('computes a hand-checkable transposed convolution: a 2×2 stride-2 filter tiles each input pixel', () => {

@@ -22,7 +22,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { flipFilter, forwardConvolutionInfo, fromChannelsLast, isTilingConv, toChannelsLast, transposedConvolutionPadding } from './conv-geometry';
-import { nativeConv2d, nativeConv2dApplies } from './Conv2D';
+import { nativeConv2d, nativeConv2dApplies, nativeFlipFilter } from './Conv2D';
 import { nativeKernels } from './native/runtime';
 import { conv2dWasm, copyRuns, disposeIntermediate, heapView, matMulWasm, padWasm, requireInputs, reshapeView, transposeWasm } from './wasm-backend';
 
@@ -125,17 +125,24 @@ function phaseFilter(
   return out;
 }
 
-/** Kernel = stride, no padding: dx tiles = dy(N × Co) · Wᵀ(Co × KH·KW·Ci), then tiles back into place. */
+/**
+ * Kernel = stride, no padding: dx tiles = dy(N × Co) · Wᵀ(Co × KH·KW·Ci), then tiles back into place.
+ * The product is a 1×1 convolution of dy with Wᵀ: native (flip_filter.c transposes W, conv2d.c
+ * multiplies; XNNPACK's matmul repacks W on every call) where the native kernels run, else XNNPACK's.
+ */
 function inputGradientOfTiling(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
   const pixels = batchSize * outHeight * outWidth;
-  const taps = matMulWasm(
-    backend,
-    reshapeView(dy, [1, pixels, outChannels]),
-    reshapeView(filter, [1, filterHeight * filterWidth * inChannels, outChannels]),
-    false,
-    true,
-  );
+  const tapChannels = filterHeight * filterWidth * inChannels;
+  const native = nativeConv2dApplies(dy, filter, tapChannels) ? nativeKernels(backend) : undefined;
+  let taps: TensorInfo;
+  if (native !== undefined) {
+    const transposed = nativeFlipFilter(backend, native, reshapeView(filter, [1, 1, tapChannels, outChannels]));
+    taps = nativeConv2d(backend, native, dy, transposed, { top: 0, bottom: 0, left: 0, right: 0 }, [1, 1]);
+    backend.disposeData(transposed.dataId);
+  } else {
+    taps = matMulWasm(backend, reshapeView(dy, [1, pixels, outChannels]), reshapeView(filter, [1, tapChannels, outChannels]), false, true);
+  }
   const tiled = transposeWasm(backend, reshapeView(taps, [batchSize, outHeight, outWidth, filterHeight, filterWidth, inChannels]), [0, 1, 3, 2, 4, 5]);
   disposeIntermediate(backend, taps);
   const usedHeight = outHeight * filterHeight;

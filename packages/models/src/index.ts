@@ -14,6 +14,6 @@ export type { TransUnetPreset } from './architectures/transunet';
 export { CONVFORMER_UNET_PRESETS } from './architectures/convformer-unet';
 export type { ConvFormerUnetPreset } from './architectures/convformer-unet';
 export { registerCustomLayers, BatchNormalization, batchNormTraining, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, ChannelLayerNormalization, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu } from './layers';
-export type { BatchNormTrainingAttrs, BatchNormTrainingSettings, ChannelLayerNormalizationArgs, GroupNormalizationArgs, MultiHeadSelfAttentionArgs, StarReluArgs } from './layers';
+export type { BatchNormTrainingAttrs, BatchNormTrainingForwardAttrs, BatchNormTrainingSettings, ChannelLayerNormalizationArgs, GroupNormalizationArgs, MultiHeadSelfAttentionArgs, StarReluArgs } from './layers';
 export { saveModel, loadModel, directoryHandler } from './model-files';
 export { ModelArgumentError, ModelsError } from './errors';

@@ -41,10 +41,12 @@ import type { layers, LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { singleInput } from './layer-args';
 
 /**
- * Name of the optional kernel of the training forward pass. Inputs `{ x, scale, offset }` (x `[..., C]`
- * float32, scale and offset `[C]`), attributes {@link BatchNormTrainingAttrs}; outputs `[y, mean,
- * variance]`: mean and biased variance `[C]` over every axis but the last, as tfjs-core's `moments`, and
- * y = (x − mean)·scale/√(variance + ε) + offset, as tfjs-core's `batchNorm`.
+ * Name of the optional kernel of the training forward pass. Inputs `{ x, scale, offset, movingMean,
+ * movingVariance }` (x `[..., C]` float32, the others `[C]`), attributes {@link BatchNormTrainingForwardAttrs};
+ * outputs `[y, mean, variance, nextMovingMean, nextMovingVariance]`: mean and biased variance `[C]` over
+ * every axis but the last, as tfjs-core's `moments`; y = (x − mean)·scale/√(variance + ε) + offset, as
+ * tfjs-core's `batchNorm`; and each moving statistic m − (m − batch value)·(1 − momentum), as tfjs-layers
+ * updates them (float32 operations in that order).
  */
 export const BATCH_NORM_TRAINING = 'TfsegBatchNormTraining';
 
@@ -55,10 +57,16 @@ export const BATCH_NORM_TRAINING = 'TfsegBatchNormTraining';
  */
 export const BATCH_NORM_TRAINING_GRAD = 'TfsegBatchNormTrainingGrad';
 
-/** Attributes of {@link BATCH_NORM_TRAINING} and {@link BATCH_NORM_TRAINING_GRAD}. */
+/** Attributes of {@link BATCH_NORM_TRAINING_GRAD}. */
 export interface BatchNormTrainingAttrs {
   /** ε added to the variance. */
   varianceEpsilon: number;
+}
+
+/** Attributes of {@link BATCH_NORM_TRAINING}. */
+export interface BatchNormTrainingForwardAttrs extends BatchNormTrainingAttrs {
+  /** Keras' momentum of the moving statistics (tfjs-layers' `momentum`; PyTorch's is 1 − this). */
+  momentum: number;
 }
 
 /** Whether the active backend has a kernel registered under `name`. */
@@ -71,14 +79,23 @@ function leadingAxes(x: Tensor): number[] {
   return Array.from({ length: x.rank - 1 }, (_, axis) => axis);
 }
 
-/** Forward pass: `[y, mean, variance]`, by the backend's kernel or as tfjs-layers computes them. */
-function forward(x: Tensor, scale: Tensor, offset: Tensor, varianceEpsilon: number): [Tensor, Tensor, Tensor] {
+/** tfjs-layers' moving-average update m − (m − value)·(1 − momentum) (same kernels, so the same bits). */
+function movingAverage(current: Tensor, value: Tensor, momentum: number): Tensor {
+  const decay = 1 - momentum;
+  return sub(current, mul(sub(current, value), decay));
+}
+
+/**
+ * Forward pass: `[y, mean, variance, nextMovingMean, nextMovingVariance]`, by the backend's kernel or as
+ * tfjs-layers computes them.
+ */
+function forward(x: Tensor, scale: Tensor, offset: Tensor, movingMean: Tensor, movingVariance: Tensor, attrs: BatchNormTrainingForwardAttrs): Tensor[] {
   if (hasKernel(BATCH_NORM_TRAINING)) {
-    const attrs: BatchNormTrainingAttrs = { varianceEpsilon };
-    return engine().runKernel(BATCH_NORM_TRAINING, { x, scale, offset } as NamedTensorMap, attrs as unknown as Record<string, number>) as [Tensor, Tensor, Tensor];
+    return engine().runKernel(BATCH_NORM_TRAINING, { x, scale, offset, movingMean, movingVariance } as NamedTensorMap, attrs as unknown as Record<string, number>) as Tensor[];
   }
   const { mean, variance } = moments(x, leadingAxes(x));
-  return [batchNorm(x, mean, variance, offset, scale, varianceEpsilon), mean, variance];
+  const y = batchNorm(x, mean, variance, offset, scale, attrs.varianceEpsilon);
+  return [y, mean, variance, movingAverage(movingMean, mean, attrs.momentum), movingAverage(movingVariance, variance, attrs.momentum)];
 }
 
 /** Gradient: `[dx, dscale, doffset]`, by the backend's kernel or as tfjs-core ops. */
@@ -109,21 +126,13 @@ export interface BatchNormTrainingSettings {
   momentum: number;
 }
 
-/** tfjs-layers' moving-average update (same kernels, so the same bits). */
-function updateMovingAverage(variable: LayerVariable, value: Tensor, momentum: number): void {
-  tidy(() => {
-    const decay = 1 - momentum;
-    const current = variable.read();
-    variable.write(sub(current, mul(sub(current, value), decay)));
-  });
-}
-
 function batchNormTraining_(x: Tensor, scale: Tensor, offset: Tensor, settings: BatchNormTrainingSettings): Tensor {
   const normalise = customGrad((...args) => {
     const [input, gamma, beta, save] = args as [Tensor, Tensor, Tensor, (tensors: Tensor[]) => void];
-    const [y, mean, variance] = forward(input, gamma, beta, settings.epsilon);
-    updateMovingAverage(settings.movingMean, mean, settings.momentum);
-    updateMovingAverage(settings.movingVariance, variance, settings.momentum);
+    const attrs: BatchNormTrainingForwardAttrs = { varianceEpsilon: settings.epsilon, momentum: settings.momentum };
+    const [y, mean, variance, nextMovingMean, nextMovingVariance] = forward(input, gamma, beta, settings.movingMean.read(), settings.movingVariance.read(), attrs) as [Tensor, Tensor, Tensor, Tensor, Tensor];
+    settings.movingMean.write(nextMovingMean);
+    settings.movingVariance.write(nextMovingVariance);
     save([input, mean, variance, gamma]);
     return {
       value: y,

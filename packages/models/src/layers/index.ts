@@ -9,7 +9,7 @@ import { StarRelu } from './star-relu';
 
 export { BatchNormalization, ChannelLayerNormalization, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu };
 export { batchNormTraining, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './batch-normalization';
-export type { BatchNormTrainingAttrs, BatchNormTrainingSettings } from './batch-normalization';
+export type { BatchNormTrainingAttrs, BatchNormTrainingForwardAttrs, BatchNormTrainingSettings } from './batch-normalization';
 export type { ChannelLayerNormalizationArgs } from './channel-layer-normalization';
 export type { GroupNormalizationArgs } from './group-normalization';
 export type { MultiHeadSelfAttentionArgs } from './multi-head-self-attention';

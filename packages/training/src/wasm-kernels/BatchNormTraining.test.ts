@@ -73,7 +73,7 @@ describe('TfsegBatchNormTraining and its gradient (training-mode batch norm on w
     });
   });
 
-  it('with the native kernels, compute the batch statistics with the same bits as tf.moments on wasm, and y as tf.batchNorm', () => {
+  it('with the native kernels, compute the batch statistics with the same bits as tf.moments on wasm, y as tf.batchNorm and the moving statistics as tfjs-layers', () => {
     fc.assert(
       fc.property(shapes, (c) => {
         tf.setBackend('wasm');
@@ -83,12 +83,15 @@ describe('TfsegBatchNormTraining and its gradient (training-mode batch norm on w
           const x = tf.tensor(seededValues(size, c.seed), shape);
           const scale = tf.tensor1d(seededValues(c.channels, c.seed + 1));
           const offset = tf.tensor1d(seededValues(c.channels, c.seed + 2));
-          const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAINING, { x, scale, offset }, { varianceEpsilon: 1e-5 }) as tf.Tensor[] as [tf.Tensor, tf.Tensor, tf.Tensor];
+          const movingMean = tf.tensor1d(seededValues(c.channels, c.seed + 3));
+          const movingVariance = tf.tensor1d(seededValues(c.channels, c.seed + 4).map((v) => v + 1.5));
+          const inputs = { x, scale, offset, movingMean, movingVariance };
+          const outputs = tf.engine().runKernel(BATCH_NORM_TRAINING, inputs, { varianceEpsilon: 1e-5, momentum: 0.9 }) as tf.Tensor[];
+          // The same as tfjs-layers' training pass: moments, batchNorm, then m − (m − value)·(1 − momentum).
           const moments = tf.moments(x, shape.slice(0, -1).map((_, axis) => axis));
-          const normalised = tf.batchNorm(x, moments.mean, moments.variance, offset, scale, 1e-5);
-          expect(Array.from(mean.dataSync())).toEqual(Array.from(moments.mean.dataSync()));
-          expect(Array.from(variance.dataSync())).toEqual(Array.from(moments.variance.dataSync()));
-          expect(Array.from(y.dataSync())).toEqual(Array.from(normalised.dataSync()));
+          const update = (current: tf.Tensor, value: tf.Tensor): tf.Tensor => tf.sub(current, tf.mul(tf.sub(current, value), 1 - 0.9));
+          const expected = [tf.batchNorm(x, moments.mean, moments.variance, offset, scale, 1e-5), moments.mean, moments.variance, update(movingMean, moments.mean), update(movingVariance, moments.variance)];
+          expect(outputs.map((t) => Array.from(t.dataSync()))).toEqual(expected.map((t) => Array.from(t.dataSync())));
         });
       }),
       agreementRuns,
@@ -118,7 +121,8 @@ describe('TfsegBatchNormTraining and its gradient (training-mode batch norm on w
     tf.setBackend('wasm');
     tf.tidy(() => {
       const x = tf.zeros([2, 3, 4]);
-      expect(() => tf.engine().runKernel(BATCH_NORM_TRAINING, { x, scale: tf.zeros([3]), offset: tf.zeros([4]) }, { varianceEpsilon: 1e-5 })).toThrow(/Error in TfsegBatchNormTraining: expected float32 x \[\.\.\., C\]/);
+      const inputs = { x, scale: tf.zeros([3]), offset: tf.zeros([4]), movingMean: tf.zeros([4]), movingVariance: tf.ones([4]) };
+      expect(() => tf.engine().runKernel(BATCH_NORM_TRAINING, inputs, { varianceEpsilon: 1e-5, momentum: 0.9 })).toThrow(/Error in TfsegBatchNormTraining: expected float32 x \[\.\.\., C\]/);
     });
   });
 });

@@ -5,7 +5,9 @@
  * - `TfsegBatchNormTraining` (forward): the per-channel mean and biased variance in two read-only passes
  *   (native/batch_norm.c's batch_norm_statistics: the same operations in the same order as tfjs' moments
  *   on this backend, so the same bits, without writing x − mean and its square), then the normalisation
- *   pass of FusedBatchNorm (batch_norm_apply). Outputs y, mean, variance.
+ *   pass of FusedBatchNorm (batch_norm_apply); the moving statistics m − (m − batch value)·(1 − momentum)
+ *   in float32 as tfjs-layers' three kernels per statistic compute them. Outputs y, mean, variance and
+ *   the next moving mean and variance.
  * - `TfsegBatchNormTrainingGrad`: Σ dy and Σ dy·(x − mean) per channel (batch_norm_sums, fixed row
  *   partitions added in order, as TfsegBatchNormGrad), then dx = (dy − k1 − (x − mean)·k2)·g in one
  *   pass (batch_norm_backward) with k1 = Σdy/n, k2 = r²·Σdy(x − mean)/n, g = scale·r, r = 1/√(variance + ε);
@@ -18,7 +20,7 @@
  */
 import { util, type KernelConfig, type KernelFunc, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, type BatchNormTrainingAttrs } from '@tfseg/models';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, type BatchNormTrainingAttrs, type BatchNormTrainingForwardAttrs } from '@tfseg/models';
 import { heapOffset, heapView, requireInputs } from './wasm-backend';
 import { floatBits, nativeKernels } from './native/runtime';
 import { nativeBatchNormChannels } from './FusedBatchNorm';
@@ -50,15 +52,35 @@ function statisticsLoop(xs: Float32Array, mean: Float32Array, variance: Float32A
   for (let c = 0; c < channels; c++) variance[c] = f((acc[c] as number) / rows);
 }
 
-function batchNormTraining(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: BatchNormTrainingAttrs }): TensorInfo[] {
+/** Float32 heap views of tensors, one per tensor, taken now (take them after the last allocation). */
+function float32Views<const T extends readonly TensorInfo[]>(backend: BackendWasm, infos: T): { [K in keyof T]: Float32Array } {
+  return infos.map((info) => heapView(backend, info) as Float32Array) as { [K in keyof T]: Float32Array };
+}
+
+/** tfjs-layers' moving-average update of each channel, m − (m − value)·(1 − momentum), in float32. */
+function movingAverage(current: Float32Array, value: Float32Array, next: Float32Array, momentum: number): void {
+  const f = Math.fround;
+  const decay = f(1 - momentum);
+  for (let c = 0; c < current.length; c++) next[c] = f((current[c] as number) - f(f((current[c] as number) - (value[c] as number)) * decay));
+}
+
+function batchNormTraining(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: BatchNormTrainingForwardAttrs }): TensorInfo[] {
   const { inputs, backend, attrs } = args;
-  const { x, scale, offset } = requireInputs(BATCH_NORM_TRAINING, inputs, ['x', 'scale', 'offset']);
-  const channels = channelsOf(BATCH_NORM_TRAINING, x, [scale, offset]);
+  const { x, scale, offset, movingMean, movingVariance } = requireInputs(BATCH_NORM_TRAINING, inputs, ['x', 'scale', 'offset', 'movingMean', 'movingVariance']);
+  const channels = channelsOf(BATCH_NORM_TRAINING, x, [scale, offset, movingMean, movingVariance]);
   const size = util.sizeFromShape(x.shape);
   const rows = size / channels;
   const y = backend.makeOutput(x.shape, 'float32');
   const mean = backend.makeOutput([channels], 'float32');
   const variance = backend.makeOutput([channels], 'float32');
+  const nextMovingMean = backend.makeOutput([channels], 'float32');
+  const nextMovingVariance = backend.makeOutput([channels], 'float32');
+  const outputs = [y, mean, variance, nextMovingMean, nextMovingVariance];
+  const updateMovingStatistics = (): void => {
+    const [m, v, mm, mv, nm, nv] = float32Views(backend, [mean, variance, movingMean, movingVariance, nextMovingMean, nextMovingVariance] as const);
+    movingAverage(mm, m, nm, attrs.momentum);
+    movingAverage(mv, v, nv, attrs.momentum);
+  };
   const native = nativeKernels(backend);
   const epsilon = attrs.varianceEpsilon;
   if (native !== undefined) {
@@ -69,9 +91,10 @@ function batchNormTraining(args: { inputs: NamedTensorInfoMap; backend: BackendW
       rows,
       size,
     );
-    return [y, mean, variance];
+    updateMovingStatistics();
+    return outputs;
   }
-  const [xs, out, m, v, s, o] = [x, y, mean, variance, scale, offset].map((info) => heapView(backend, info) as Float32Array) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  const [xs, out, m, v, s, o] = float32Views(backend, [x, y, mean, variance, scale, offset] as const);
   statisticsLoop(xs, m, v, rows, channels);
   const f = Math.fround;
   const factor = Float32Array.from(s, (value, c) => f(value / f(Math.sqrt(f((v[c] as number) + epsilon)))));
@@ -79,7 +102,8 @@ function batchNormTraining(args: { inputs: NamedTensorInfoMap; backend: BackendW
     const c = i % channels;
     out[i] = f(f(f((xs[i] as number) - (m[c] as number)) * (factor[c] as number)) + (o[c] as number));
   }
-  return [y, mean, variance];
+  updateMovingStatistics();
+  return outputs;
 }
 
 function batchNormTrainingGrad(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: BatchNormTrainingAttrs }): TensorInfo[] {
@@ -97,14 +121,7 @@ function batchNormTrainingGrad(args: { inputs: NamedTensorInfoMap; backend: Back
   const dOffset = backend.makeOutput([channels], 'float32');
   const coefficients = backend.makeOutput([4, channels], 'float32');
   // Views after the last allocation (a heap growth detaches earlier ones).
-  const [m, v, s, dS, dO, k] = [mean, variance, scale, dScale, dOffset, coefficients].map((info) => heapView(backend, info) as Float32Array) as [
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-    Float32Array,
-  ];
+  const [m, v, s, dS, dO, k] = float32Views(backend, [mean, variance, scale, dScale, dOffset, coefficients] as const);
   const f = Math.fround;
   for (let c = 0; c < channels; c++) {
     // As @tfseg/models' composition: r = rsqrt(v + ε), k1 = Σdy / n, k2 = r²·(Σdy(x − μ) / n), g = s·r.
@@ -122,7 +139,7 @@ function batchNormTrainingGrad(args: { inputs: NamedTensorInfoMap; backend: Back
   if (native !== undefined) {
     native.run('batch_norm_backward', [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, dx), heapOffset(backend, coefficients), rows, channels], rows, size);
   } else {
-    const [xs, gs, out] = [x, dy, dx].map((info) => heapView(backend, info) as Float32Array) as [Float32Array, Float32Array, Float32Array];
+    const [xs, gs, out] = float32Views(backend, [x, dy, dx] as const);
     for (let i = 0; i < size; i++) {
       const c = i % channels;
       const inner = f(f((gs[i] as number) - (k[channels + c] as number)) - f(f((xs[i] as number) - (k[c] as number)) * (k[2 * channels + c] as number)));

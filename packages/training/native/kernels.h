@@ -72,6 +72,18 @@
  *                        3 rows, 4 channels (≤ 4096), 5 f32 rows. Items: ceil(C/4) groups of 4 channels.
  * batch_norm_backward    (batch_norm.c; BatchNormTraining.ts)  0 x, 1 dy, 2 dx, 3 coefficients [4, C]
  *                        (mean, k1, k2, g), 4 rows, 5 channels: dx = (dy − k1 − (x − mean)·k2)·g. Items: rows.
+ * resize_nearest_grad    (resize_grad.c; ResizeGrad.ts)  0 dy [B,OH,OW,C], 1 dx [B,IH,IW,C], 2 batch, 3 in_h,
+ *                        4 in_w, 5 channels, 6 out_h, 7 out_w, then 8.. the dx row of each of the out_h dy
+ *                        rows, then the dx column of each of the out_w dy columns. Items: batch·in_h rows.
+ * resize_bilinear_grad   (resize_grad.c; ResizeGrad.ts)  slots 0..7 as resize_nearest_grad, then 3 per dy
+ *                        row (top dx row, bottom dx row, f32 lerp), then 3 per dy column (left, right, f32
+ *                        lerp). Items: batch·in_h rows.
+ * conv2d_strided_backprop_input (conv2d_strided_backprop_input.c; StridedConvInputGradient.ts)  0 dy
+ *                        [B,OH,OW,Co], 1 w [KH,KW,Ci,Co], 2 dx [B,IH,IW,Ci], 3 batch, 4 in_h, 5 in_w, 6 Ci
+ *                        (≤ 4096), 7 out_h, 8 out_w, 9 Co (divisible by 4), 10 k_h, 11 k_w, 12 stride_h,
+ *                        13 stride_w, 14 pad_top, 15 pad_left. Items: batch·in_h rows.
+ * conv2d_strided_backprop_input_wide (same file)  the same slots with 1 the flipped, in/out-swapped filter
+ *                        [KH,KW,Co,Ci] (flip_filter's output); Ci divisible by 4. Items: batch·in_h rows.
  */
 #pragma once
 #include <stdint.h>

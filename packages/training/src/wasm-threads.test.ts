@@ -28,8 +28,9 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       tf.randomUniform([64, 32], -0.3, 0.3, 'float32', 5),
       tf.randomUniform([3, 3, 16, 32], -0.3, 0.3, 'float32', 6),
       tf.randomUniform([3, 3, 16, 16], -0.3, 0.3, 'float32', 7),
+      tf.randomUniform([3, 3, 16, 8], -0.3, 0.3, 'float32', 8),
     ] as const;
-    const loss = (input: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor, w4: tf.Tensor, w5: tf.Tensor): tf.Scalar => {
+    const loss = (input: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor, w4: tf.Tensor, w5: tf.Tensor, w6: tf.Tensor): tf.Scalar => {
       const features = tf.relu(tf.conv2d(input as tf.Tensor4D, w0 as tf.Tensor4D, 1, 'same'));
       // 16 → 32 channels: Winograd's filter gradient, its tile partitions split over the threads.
       const wider = tf.conv2d(features, w4 as tf.Tensor4D, 1, 'same');
@@ -54,7 +55,11 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       const large = tf.tile(features, [1, 2, 2, 1]);
       const activated = tf.fused.conv2d({ x: large as tf.Tensor4D, filter: w5 as tf.Tensor4D, strides: 1, pad: 'same', bias: tf.fill([16], 0.05), activation: 'relu' });
       const centred = tf.sub(activated, tf.mean(activated, [0, 1, 2], true));
-      const terms = [tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean()];
+      // A 3×3/2 convolution (its input gradient: the native strided kernel) and nearest and bilinear
+      // ×2 up-sampling (the native resize gradients), as in ConvFormer's and TransUNet's steps.
+      const downsampled = tf.conv2d(features, w6 as tf.Tensor4D, 2, 'same');
+      const resized = tf.mul(tf.image.resizeNearestNeighbor(features, [64, 64]), tf.image.resizeBilinear(features, [64, 64]));
+      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean()];
       return tf.addN(terms) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);

@@ -7,7 +7,8 @@
  * flipped, no copy) where it runs, else on XNNPACK's. With a stride s, the dx pixels of each phase
  * (h mod s, w mod s) see only the filter taps of one residue: one such conv per phase with that
  * sub-filter, interleaved into dx (rather than spreading dy with zeros, which multiplies s² times as
- * many zeros as values). When the kernel equals the stride and nothing is padded (the 2×2/2 up-sampling of a
+ * many zeros as values); where tfseg's native kernels run, StridedConvInputGradient.ts gathers each dx
+ * pixel's taps directly instead. When the kernel equals the stride and nothing is padded (the 2×2/2 up-sampling of a
  * U-Net), every dx pixel comes from exactly one dy pixel and one matrix product does it.
  */
 import type {
@@ -24,6 +25,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { flipFilter, forwardConvolutionInfo, fromChannelsLast, isTilingConv, toChannelsLast, transposedConvolutionPadding } from './conv-geometry';
 import { nativeConv2d, nativeConv2dApplies, nativeFlipFilter } from './Conv2D';
 import { nativeKernels } from './native/runtime';
+import { nativeStridedInputGradient } from './StridedConvInputGradient';
 import { conv2dWasm, copyRuns, disposeIntermediate, heapView, matMulWasm, padWasm, requireInputs, reshapeView, transposeWasm } from './wasm-backend';
 
 function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend: BackendWasm; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
@@ -35,7 +37,7 @@ function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend:
   const dx = isTilingConv(convInfo)
     ? inputGradientOfTiling(backend, dy, given.filter, convInfo)
     : strided
-      ? inputGradientByPhases(backend, dy, given.filter, convInfo)
+      ? (nativeStridedInputGradient(backend, dy, given.filter, convInfo) ?? inputGradientByPhases(backend, dy, given.filter, convInfo))
       : inputGradientAsConv(backend, dy, given.filter, convInfo);
   if (dy !== given.dy) disposeIntermediate(backend, dy);
   return fromChannelsLast(backend, dx, format);

@@ -21,6 +21,7 @@ import { fusedMatMulConfig } from './FusedMatMul';
 import { identityConfig } from './Identity';
 import { maxPoolGradConfig } from './MaxPoolGrad';
 import { meanConfig } from './Mean';
+import { resizeBilinearGradConfig, resizeNearestNeighborGradConfig } from './ResizeGrad';
 import { splitVConfig } from './SplitV';
 import { sumConfig } from './Sum';
 import { tileConfig } from './Tile';
@@ -53,6 +54,8 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   multiplyConfig,
   reluConfig,
   reluGradConfig,
+  resizeBilinearGradConfig,
+  resizeNearestNeighborGradConfig,
   splitVConfig,
   squareGradConfig,
   stepConfig,

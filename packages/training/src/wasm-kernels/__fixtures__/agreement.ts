@@ -89,7 +89,7 @@ export function describeBothPaths(body: () => void): void {
 export const agreementRuns = { numRuns: Number(process.env.AGREEMENT_RUNS ?? 30) } as const;
 
 /** Whether a random geometry's 'valid' or explicit padding leaves the filter room for at least one output pixel. */
-function hasNonEmptyOutput(g: {
+export function hasNonEmptyOutput(g: {
   height: number;
   width: number;
   filterHeight: number;

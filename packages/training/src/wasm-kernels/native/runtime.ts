@@ -46,13 +46,20 @@ export const NATIVE_KERNEL_NAMES = [
   'flip_filter',
   'batch_norm_statistics',
   'batch_norm_backward',
+  'resize_nearest_grad',
+  'resize_bilinear_grad',
+  'conv2d_strided_backprop_input',
+  'conv2d_strided_backprop_input_wide',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */
 export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
 
-/** Int32 slots of the argument block (the largest argument list is Concat's: 4 + 3 per part). */
-const ARGUMENT_SLOTS = 4096;
+/**
+ * Int32 slots of the argument block (the largest argument lists: Concat's, 4 + 3 per part; the resize
+ * gradients', 8 + up to 3 per dy row and column).
+ */
+export const ARGUMENT_SLOTS = 4096;
 /** Stack of each instance (2 MiB): kernels keep blocks of up to {@link NATIVE_BLOCK_BYTES} there. */
 const STACK_BYTES = 2 * 1024 * 1024;
 /** Bytes a kernel's per-thread scratch block (the Winograd kernels' transformed tiles) may take on the stack. */

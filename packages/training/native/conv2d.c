@@ -89,7 +89,14 @@ void conv2d(const int32_t *args, int32_t begin, int32_t end) {
     int co0 = tile * CO;
     const int left = g->out_c - co0;
     if (left >= 16) {
-      conv_row(g, x, w, out, zeros, b, oh, co0, 4);
+      /*
+       * Rows of at most 4 pixels (4×4 maps): 4 pixels × 8 channels, twice, uses each filter vector for
+       * 4 pixels instead of 2; their filters (128 → 256 channels and up) stream from L3.
+       */
+      if (g->out_w <= 4)
+        for (int half = 0; half < 2; half++) conv_row(g, x, w, out, zeros, b, oh, co0 + 8 * half, 2);
+      else
+        conv_row(g, x, w, out, zeros, b, oh, co0, 4);
       continue;
     }
     if (left >= 8) {

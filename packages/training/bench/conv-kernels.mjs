@@ -19,7 +19,8 @@
  * thread that is the kernel's own time even on a loaded machine (a descheduled process uses no CPU);
  * with more threads it sums them. --no-fallback leaves out the XNNPACK/JS side. The "step" totals weigh
  * each layer by its count in the U-Net. TFSEG_TRAINING_MODULE=path/to/dist/index.js times another build
- * (for A/B comparisons, alternating runs).
+ * (for A/B comparisons, alternating runs; run them as `node --no-liftoff …`: otherwise V8 tiers a changed
+ * module's kernels up in the background while the first layers are timed, which measured up to 3× slow).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

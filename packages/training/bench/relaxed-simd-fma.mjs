@@ -5,8 +5,9 @@
  * `-mrelaxed-simd -DTFSEG_RELAXED_FMA` (the convolutions' multiply-adds become f32x4.relaxed_madd,
  * native/kernels.h' MADD), puts those modules into a temporary copy of the built package, and times the
  * convolution kernels of both builds with bench/conv-kernels.mjs under `node
- * --experimental-wasm-relaxed-simd` (Node 20 / V8 11.3 accepts relaxed SIMD only behind that flag),
- * alternating the two builds. Build first (`pnpm --filter @tfseg/training build`), then:
+ * --experimental-wasm-relaxed-simd` (Node 20 / V8 11.3 accepts relaxed SIMD only behind that flag) and
+ * `--no-liftoff` (optimised code from the first call, so that V8's background tier-up of either freshly
+ * compiled module does not land inside the timed calls), alternating the two builds. Build first (`pnpm --filter @tfseg/training build`), then:
  *
  *   node packages/training/bench/relaxed-simd-fma.mjs [--rounds 3] [conv-kernels.mjs arguments…]
  *
@@ -64,7 +65,7 @@ try {
   symlinkSync(join(packageRoot, 'node_modules'), join(directory, 'node_modules'));
   const builds = { default: join(packageRoot, 'dist', 'index.js'), fma: join(directory, 'dist', 'index.js') };
   const run = (module, script, args) => {
-    const result = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', script, ...args], { encoding: 'utf8', env: { ...process.env, TFSEG_TRAINING_MODULE: module } });
+    const result = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--no-liftoff', script, ...args], { encoding: 'utf8', env: { ...process.env, TFSEG_TRAINING_MODULE: module } });
     if (result.status !== 0) throw new Error(`relaxed-simd-fma: ${script} failed: ${result.stderr}`);
     return result.stdout;
   };

@@ -9,6 +9,7 @@
  */
 import { util, type backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { nativeFlipFilter } from './Conv2D';
 import { nativeKernels } from './native/runtime';
 import { disposeIntermediate, heapOffset } from './wasm-backend';
 
@@ -31,8 +32,7 @@ export function nativeStridedInputGradient(backend: BackendWasm, dy: TensorInfo,
   if (native === undefined) return undefined;
   const dx = backend.makeOutput([batchSize, inHeight, inWidth, inChannels], 'float32');
   const work = util.sizeFromShape(dy.shape) * inChannels * filterHeight * filterWidth;
-  const weights = wide ? backend.makeOutput([filterHeight, filterWidth, outChannels, inChannels], 'float32') : filter;
-  if (wide) native.run('flip_filter', [heapOffset(backend, filter), heapOffset(backend, weights), filterHeight, filterWidth, inChannels, outChannels], filterHeight * filterWidth * outChannels, util.sizeFromShape(filter.shape));
+  const weights = wide ? nativeFlipFilter(backend, native, filter) : filter;
   const args = [heapOffset(backend, dy), heapOffset(backend, weights), heapOffset(backend, dx), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, padInfo.top, padInfo.left];
   native.run(wide ? 'conv2d_strided_backprop_input_wide' : 'conv2d_strided_backprop_input', args, batchSize * inHeight, work);
   if (weights !== filter) disposeIntermediate(backend, weights);

@@ -9,7 +9,7 @@
  */
 import { util, type KernelConfig, type KernelFunc, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapOffset, heapView, requireInputs } from './wasm-backend';
+import { float32Views, heapOffset, requireInputs } from './wasm-backend';
 import { floatBits, nativeKernels } from './native/runtime';
 
 /** The kernel's name (not one of tfjs': it exists on the wasm backend only). */
@@ -44,8 +44,8 @@ function adamUpdate(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; at
     native.run('adam_update', [...pointers, ...constants.map(floatBits)], size, 4 * size);
     return outputs;
   }
-  const [w, m, v, g] = [variable, firstMoment, secondMoment, gradient].map((info) => heapView(backend, info) as Float32Array) as [Float32Array, Float32Array, Float32Array, Float32Array];
-  const [wOut, mOut, vOut] = outputs.map((info) => heapView(backend, info) as Float32Array) as [Float32Array, Float32Array, Float32Array];
+  const [w, m, v, g] = float32Views(backend, [variable, firstMoment, secondMoment, gradient] as const);
+  const [wOut, mOut, vOut] = float32Views(backend, outputs as [TensorInfo, TensorInfo, TensorInfo]);
   const [b1, ob1, b2, ob2, c1, c2, eps, lr] = constants.map(Math.fround) as [number, number, number, number, number, number, number, number];
   const f = Math.fround;
   for (let i = 0; i < size; i++) {

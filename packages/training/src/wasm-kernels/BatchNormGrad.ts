@@ -29,7 +29,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { heapOffset, heapView, requireInputs } from './wasm-backend';
+import { float32Views, heapOffset, heapView, requireInputs } from './wasm-backend';
 import { floatBits, nativeKernels } from './native/runtime';
 import { nativeBatchNormChannels } from './FusedBatchNorm';
 import { fusedGradient, installGradient, nativeKernelsActive } from './gradient-override';
@@ -62,7 +62,7 @@ export function channelSums(backend: BackendWasm, x: TensorInfo, dy: TensorInfo,
     backend.disposeData(partials.dataId);
     return sums;
   }
-  const [xs, gs, ms] = [x, dy, mean].map((info) => heapView(backend, info) as Float32Array) as [Float32Array, Float32Array, Float32Array];
+  const [xs, gs, ms] = float32Views(backend, [x, dy, mean] as const);
   for (let row = 0; row < rows; row++) {
     for (let c = 0; c < channels; c++) {
       const g = gs[row * channels + c] as number;
@@ -94,7 +94,7 @@ function batchNormGrad(args: { inputs: NamedTensorInfoMap; backend: BackendWasm;
   // Views after the last allocation (a heap growth detaches earlier ones).
   const v = heapView(backend, variance) as Float32Array;
   const s = scale === undefined ? undefined : (heapView(backend, scale) as Float32Array);
-  const [dMean, dVariance, dScale, dOffset] = small.map((info) => heapView(backend, info) as Float32Array) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  const [dMean, dVariance, dScale, dOffset] = float32Views(backend, small as [TensorInfo, TensorInfo, TensorInfo, TensorInfo]);
   const factors = new Float32Array(channels);
   const f = Math.fround;
   for (let c = 0; c < channels; c++) {
@@ -109,7 +109,7 @@ function batchNormGrad(args: { inputs: NamedTensorInfoMap; backend: BackendWasm;
     factors[c] = f(sc / f(Math.sqrt(f((v[c] as number) + attrs.varianceEpsilon))));
   }
   if (native === undefined) {
-    const [gs, out] = [heapView(backend, dy) as Float32Array, heapView(backend, dx) as Float32Array];
+    const [gs, out] = float32Views(backend, [dy, dx] as const);
     for (let i = 0; i < size; i++) out[i] = f((gs[i] as number) * (factors[i % channels] as number));
   }
   return [dx, ...small];

@@ -21,7 +21,7 @@
 import { util, type KernelConfig, type KernelFunc, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, type BatchNormTrainingAttrs, type BatchNormTrainingForwardAttrs } from '@tfseg/models';
-import { heapOffset, heapView, requireInputs } from './wasm-backend';
+import { float32Views, heapOffset, requireInputs } from './wasm-backend';
 import { floatBits, nativeKernels } from './native/runtime';
 import { nativeBatchNormChannels } from './FusedBatchNorm';
 import { channelSums } from './BatchNormGrad';
@@ -50,11 +50,6 @@ function statisticsLoop(xs: Float32Array, mean: Float32Array, variance: Float32A
     }
   }
   for (let c = 0; c < channels; c++) variance[c] = f((acc[c] as number) / rows);
-}
-
-/** Float32 heap views of tensors, one per tensor, taken now (take them after the last allocation). */
-function float32Views<const T extends readonly TensorInfo[]>(backend: BackendWasm, infos: T): { [K in keyof T]: Float32Array } {
-  return infos.map((info) => heapView(backend, info) as Float32Array) as { [K in keyof T]: Float32Array };
 }
 
 /** tfjs-layers' moving-average update of each channel, m − (m − value)·(1 − momentum), in float32. */

@@ -20,7 +20,7 @@ import { engine, Mean, Relu, Square, util, type KernelConfig, type KernelFunc, t
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { floatBits, nativeKernels } from './native/runtime';
 import { fusedGradient, installGradient, nativeKernelsActive } from './gradient-override';
-import { heapOffset, heapView, leadingAxisCount, requireInputs } from './wasm-backend';
+import { float32Views, heapOffset, leadingAxisCount, requireInputs } from './wasm-backend';
 
 /** dy·step(x) for a Relu's input x (kernel of the wasm backend only). */
 export const RELU_GRAD = 'TfsegReluGrad';
@@ -54,7 +54,7 @@ function elementwiseGrad(kernelName: string, nativeName: 'relu_grad' | 'square_g
       native.run(nativeName, [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, dx)], size, size);
       return dx;
     }
-    const [xs, gs, out] = [x, dy, dx].map((info) => heapView(backend, info) as Float32Array) as [Float32Array, Float32Array, Float32Array];
+    const [xs, gs, out] = float32Views(backend, [x, dy, dx] as const);
     for (let i = 0; i < size; i++) out[i] = local(xs[i] as number, gs[i] as number);
     return dx;
   }) as unknown as KernelFunc;
@@ -75,7 +75,7 @@ function meanGrad(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attr
     native.run('broadcast_mean', [heapOffset(backend, dy), heapOffset(backend, dx), columns, floatBits(rows)], rows, size);
     return dx;
   }
-  const [gs, out] = [heapView(backend, dy) as Float32Array, heapView(backend, dx) as Float32Array];
+  const [gs, out] = float32Views(backend, [dy, dx] as const);
   for (let row = 0; row < rows; row++) for (let c = 0; c < columns; c++) out[row * columns + c] = f((gs[c] as number) / rows);
   return dx;
 }

@@ -189,6 +189,11 @@ export function heapView(backend: BackendWasm, info: TensorInfo): HeapArray {
   return backend.typedArrayFromHeap(info);
 }
 
+/** {@link heapView}s of float32 tensors, one per tensor, in order (the same rule: after the last `makeOutput`). */
+export function float32Views<const T extends readonly TensorInfo[]>(backend: BackendWasm, infos: T): { [K in keyof T]: Float32Array } {
+  return infos.map((info) => heapView(backend, info) as Float32Array) as { [K in keyof T]: Float32Array };
+}
+
 /** Byte offset of a tensor's data in the wasm heap (where tfseg's native kernels read and write it). */
 export function heapOffset(backend: BackendWasm, info: TensorInfo): number {
   const data = backend.dataIdMap.get(info.dataId);

@@ -25,32 +25,21 @@ export function normalizeAndScale(x: Tensor, gamma: Tensor, beta: Tensor | undef
     return mul(sub(sub(scaled, meanScaled), mul(normalized, meanProjection)), inverseDeviation);
   };
   const reduceToShape = (values: Tensor, like: Tensor): Tensor => reshape(leadingAxes.length === 0 ? values : sum(values, leadingAxes), like.shape);
-  if (beta === undefined) {
-    const op = customGrad((input, scale, save) => {
-      const { value, normalized, inverseDeviation } = forward(input as Tensor, scale as Tensor);
-      (save as GradSaveFunc)([normalized, inverseDeviation, scale as Tensor]);
-      return {
-        value,
-        gradFunc: (dy, saved) => {
-          const [normalized, inverseDeviation, scale] = saved as [Tensor, Tensor, Tensor];
-          const dyTensor = dy as Tensor;
-          return [inputGradient(dyTensor, normalized, inverseDeviation, scale), reduceToShape(mul(dyTensor, normalized), scale)];
-        },
-      };
-    });
-    return op(x, gamma);
-  }
-  const op = customGrad((input, scale, offset, save) => {
-    const { value, normalized, inverseDeviation } = forward(input as Tensor, scale as Tensor);
-    (save as GradSaveFunc)([normalized, inverseDeviation, scale as Tensor, offset as Tensor]);
+  // One op for both: with β its gradient has a third entry; without, tfjs' customGrad takes two inputs.
+  const op = customGrad((...args) => {
+    const save = args.pop() as GradSaveFunc;
+    const [input, scale, offset] = args as [Tensor, Tensor, Tensor | undefined];
+    const { value, normalized, inverseDeviation } = forward(input, scale);
+    save(offset === undefined ? [normalized, inverseDeviation, scale] : [normalized, inverseDeviation, scale, offset]);
     return {
-      value: add(value, offset as Tensor),
+      value: offset === undefined ? value : add(value, offset),
       gradFunc: (dy, saved) => {
-        const [normalized, inverseDeviation, scale, offset] = saved as [Tensor, Tensor, Tensor, Tensor];
+        const [normalized, inverseDeviation, scale, offset] = saved as [Tensor, Tensor, Tensor, Tensor | undefined];
         const dyTensor = dy as Tensor;
-        return [inputGradient(dyTensor, normalized, inverseDeviation, scale), reduceToShape(mul(dyTensor, normalized), scale), reduceToShape(dyTensor, offset)];
+        const gradients = [inputGradient(dyTensor, normalized, inverseDeviation, scale), reduceToShape(mul(dyTensor, normalized), scale)];
+        return offset === undefined ? gradients : [...gradients, reduceToShape(dyTensor, offset)];
       },
     };
   });
-  return op(x, gamma, beta);
+  return beta === undefined ? op(x, gamma) : op(x, gamma, beta);
 }

@@ -10,10 +10,21 @@ dir=$(mkdir -p "${2:?usage: local-cluster.sh start|stop DIR}" && cd "$2" && pwd)
 export SLURM_CONF="$dir/slurm.conf"
 
 if [ "$action" = stop ]; then
-  scontrol shutdown >/dev/null 2>&1 || true
+  pids=()
   for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid"; do
-    if [ -f "$pidfile" ]; then kill "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null || true; fi
+    if [ -s "$pidfile" ]; then pids+=("$(cat "$pidfile")"); fi
   done
+  scontrol shutdown >/dev/null 2>&1 || true
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Wait until the daemons have exited: slurmctld writes its state files while it shuts down, and a
+  # caller that deletes DIR right after `stop` would otherwise race it ("Directory not empty").
+  for _ in $(seq 100); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && exit 0
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   exit 0
 fi
 

@@ -6,7 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/tfseg-slurm-e2e.XXXXXX)
-cleanup() { bash "$root/tools/slurm/local-cluster.sh" stop "$work/cluster"; rm -rf "$work"; }
+cleanup() { bash "$root/tools/slurm/local-cluster.sh" stop "$work/cluster"; rm -rf "$work" || { sleep 1; rm -rf "$work"; }; }
 trap cleanup EXIT
 
 bash "$root/tools/slurm/local-cluster.sh" start "$work/cluster"

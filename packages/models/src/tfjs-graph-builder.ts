@@ -1,6 +1,6 @@
 import { initializers, layers, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { GraphBuilder } from './graph-builder';
-import { BatchNormalization, ChannelLayerNormalization, ChannelScale, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, StarRelu } from './layers';
+import { BatchNormalization, ChannelLayerNormalization, Conv2D, ChannelScale, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, StarRelu } from './layers';
 import { seedArgument } from './layers/layer-args';
 import type { InitName } from './options';
 
@@ -70,7 +70,8 @@ export class TfjsGraphBuilder implements GraphBuilder<SymbolicTensor> {
 
   conv2d(x: SymbolicTensor, options: { filters: number; kernelSize: number; strides?: number; useBias: boolean; relu?: boolean; name: string }): SymbolicTensor {
     const init = this.initializers('conv2d', { inChannels: this.channels(x), outChannels: options.filters, kernelSize: options.kernelSize });
-    const layer = layers.conv2d({
+    // Ours rather than layers.conv2d: the same layer, whose conv + bias + ReLU is one tape operation.
+    const layer = new Conv2D({
       filters: options.filters,
       kernelSize: options.kernelSize,
       strides: options.strides ?? 1,

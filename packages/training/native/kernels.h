@@ -84,6 +84,9 @@
  *                        13 stride_w, 14 pad_top, 15 pad_left. Items: batch·in_h rows.
  * conv2d_strided_backprop_input_wide (same file)  the same slots with 1 the flipped, in/out-swapped filter
  *                        [KH,KW,Co,Ci] (flip_filter's output); Ci divisible by 4. Items: batch·in_h rows.
+ * bias_relu_grad         (bias_relu_grad.c; ConvBiasRelu.ts)  0 y, 1 dy, 2 dz [rows, columns], 3 dbias
+ *                        [columns], 4 rows, 5 columns: dz = dy·step(y), dbias = Σ_rows dz. Items: groups of
+ *                        4 columns.
  */
 #pragma once
 #include <stdint.h>

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { BatchNormalization } from '@tfseg/models';
+import { BatchNormalization, conv2dBiasRelu } from '@tfseg/models';
 import { selectBackend } from './backend';
 import { nativeKernelThreads } from './wasm-kernels/native/runtime';
 import { agreementRuns, fc } from './wasm-kernels/__fixtures__/agreement';
@@ -29,8 +29,10 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       tf.randomUniform([3, 3, 16, 32], -0.3, 0.3, 'float32', 6),
       tf.randomUniform([3, 3, 16, 16], -0.3, 0.3, 'float32', 7),
       tf.randomUniform([3, 3, 16, 8], -0.3, 0.3, 'float32', 8),
+      tf.randomUniform([3, 3, 16, 16], -0.3, 0.3, 'float32', 9),
+      tf.randomUniform([16], -0.1, 0.1, 'float32', 10),
     ] as const;
-    const loss = (input: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor, w4: tf.Tensor, w5: tf.Tensor, w6: tf.Tensor): tf.Scalar => {
+    const loss = (input: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor, w4: tf.Tensor, w5: tf.Tensor, w6: tf.Tensor, w7: tf.Tensor, b7: tf.Tensor): tf.Scalar => {
       const features = tf.relu(tf.conv2d(input as tf.Tensor4D, w0 as tf.Tensor4D, 1, 'same'));
       // 16 → 32 channels: Winograd's filter gradient, its tile partitions split over the threads.
       const wider = tf.conv2d(features, w4 as tf.Tensor4D, 1, 'same');
@@ -55,11 +57,13 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       const large = tf.tile(features, [1, 2, 2, 1]);
       const activated = tf.fused.conv2d({ x: large as tf.Tensor4D, filter: w5 as tf.Tensor4D, strides: 1, pad: 'same', bias: tf.fill([16], 0.05), activation: 'relu' });
       const centred = tf.sub(activated, tf.mean(activated, [0, 1, 2], true));
+      // @tfseg/models' one-op conv + bias + ReLU: its gradient's dz and bias sums split over the threads by channel.
+      const convolved = conv2dBiasRelu(large as tf.Tensor4D, w7 as tf.Tensor4D, b7 as tf.Tensor1D, { strides: [1, 1], pad: 'same' });
       // A 3×3/2 convolution (its input gradient: the native strided kernel) and nearest and bilinear
       // ×2 up-sampling (the native resize gradients), as in ConvFormer's and TransUNet's steps.
       const downsampled = tf.conv2d(features, w6 as tf.Tensor4D, 2, 'same');
       const resized = tf.mul(tf.image.resizeNearestNeighbor(features, [64, 64]), tf.image.resizeBilinear(features, [64, 64]));
-      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean()];
+      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean()];
       return tf.addN(terms) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);

@@ -1,14 +1,17 @@
 import { serialization } from '@tensorflow/tfjs-core';
 import { BatchNormalization } from './batch-normalization';
 import { ChannelLayerNormalization } from './channel-layer-normalization';
+import { Conv2D } from './conv2d';
 import { GroupNormalization } from './group-normalization';
 import { MultiHeadSelfAttention } from './multi-head-self-attention';
 import { PositionEmbedding } from './position-embedding';
 import { ChannelScale } from './scale';
 import { StarRelu } from './star-relu';
 
-export { BatchNormalization, ChannelLayerNormalization, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu };
+export { BatchNormalization, ChannelLayerNormalization, Conv2D, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu };
 export { batchNormTraining, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './batch-normalization';
+export { conv2dBiasRelu, CONV2D_BIAS_RELU, CONV2D_BIAS_RELU_GRAD } from './conv2d';
+export type { Conv2DBiasReluAttrs } from './conv2d';
 export type { BatchNormTrainingAttrs, BatchNormTrainingForwardAttrs, BatchNormTrainingSettings } from './batch-normalization';
 export type { ChannelLayerNormalizationArgs } from './channel-layer-normalization';
 export type { GroupNormalizationArgs } from './group-normalization';
@@ -24,7 +27,7 @@ let registered = false;
  */
 export function registerCustomLayers(): void {
   if (registered) return;
-  for (const layer of [BatchNormalization, ChannelLayerNormalization, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu]) {
+  for (const layer of [BatchNormalization, ChannelLayerNormalization, Conv2D, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu]) {
     serialization.registerClass(layer);
   }
   registered = true;

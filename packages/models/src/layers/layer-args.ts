@@ -1,4 +1,4 @@
-import type { serialization, Tensor } from '@tensorflow/tfjs-core';
+import { getBackend, getKernel, type serialization, type Tensor } from '@tensorflow/tfjs-core';
 import type { layers } from '@tensorflow/tfjs-layers';
 
 /** Constructor arguments of every tfjs-layers layer (name, trainable, ...). */
@@ -25,4 +25,9 @@ export function seedArgument(seed: number | undefined, offset = 0): { seed?: num
 /** Adds `seed` to a layer config only when set, so configs round-trip through JSON unchanged. */
 export function withSeed(config: serialization.ConfigDict, seed: number | undefined): serialization.ConfigDict {
   return seed === undefined ? config : { ...config, seed };
+}
+
+/** Whether the active backend has a kernel registered under `name` (a backend's optional fused kernels). */
+export function hasKernel(name: string): boolean {
+  return getKernel(name, getBackend()) !== undefined;
 }

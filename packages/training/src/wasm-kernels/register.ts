@@ -7,6 +7,7 @@ import { batchNormGradConfig, registerBatchNormGradient } from './BatchNormGrad'
 import { batchNormTrainingConfig, batchNormTrainingGradConfig } from './BatchNormTraining';
 import { castConfig } from './Cast';
 import { conv2DConfig } from './Conv2D';
+import { conv2dBiasReluConfig, conv2dBiasReluGradConfig } from './ConvBiasRelu';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { concatConfig } from './Concat';
@@ -41,6 +42,8 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   conv2DConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
+  conv2dBiasReluConfig,
+  conv2dBiasReluGradConfig,
   depthwiseConv2dNativeConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,

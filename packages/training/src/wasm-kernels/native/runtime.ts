@@ -50,6 +50,7 @@ export const NATIVE_KERNEL_NAMES = [
   'resize_bilinear_grad',
   'conv2d_strided_backprop_input',
   'conv2d_strided_backprop_input_wide',
+  'bias_relu_grad',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

@@ -96,6 +96,10 @@ describeOnBackends('Conv2D (conv + bias + ReLU as one tape operation where the b
       const names = profile.kernels.map((kernel) => kernel.name);
       expect(names).toContain(CONV2D_BIAS_RELU);
       expect(names).not.toContain('Relu');
+      // Inference keeps tfjs-layers' pass: tfjs' FusedConv2D.
+      const inference = await tf.profile(() => tf.tidy(() => layer.apply(tf.ones([1, 5, 5, 3])) as tf.Tensor));
+      expect(inference.kernels.map((kernel) => kernel.name)).toEqual(expect.arrayContaining(['FusedConv2D']));
+      expect(inference.kernels.map((kernel) => kernel.name)).not.toContain(CONV2D_BIAS_RELU);
       layer.dispose();
     } finally {
       tf.unregisterKernel(CONV2D_BIAS_RELU, backend);

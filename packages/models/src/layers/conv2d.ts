@@ -118,8 +118,9 @@ interface Conv2DSettings {
 
 /**
  * tfjs-layers' `Conv2D`, the same layer (same class name, config, weights and results, so saved models
- * and checkpoints load either way), whose pass with a bias, a ReLU, NHWC and no dilation runs
- * {@link conv2dBiasRelu}: one tape operation. Every other configuration runs tfjs-layers' own pass.
+ * and checkpoints load either way), whose training pass with a bias, a ReLU, NHWC and no dilation runs
+ * {@link conv2dBiasRelu}: one tape operation. Inference and every other configuration run tfjs-layers'
+ * own pass.
  * {@link registerCustomLayers} registers it under tfjs' class name, so models loaded afterwards train
  * this way too.
  */
@@ -143,7 +144,8 @@ export class Conv2D extends TfjsConv2D {
 
   override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[] {
     const settings = this.configuration();
-    if (!settings.fusable || !hasKernel(CONV2D_BIAS_RELU)) return super.call(inputs, kwargs);
+    // Inference keeps tfjs-layers' pass (tfjs fuses it there anyway, into FusedConv2D).
+    if (kwargs.training !== true || !settings.fusable || !hasKernel(CONV2D_BIAS_RELU)) return super.call(inputs, kwargs);
     const x = singleInput(inputs, 'Conv2D');
     // weights: kernel, bias (useBias) — build()'s order.
     const [kernel, bias] = this.weights as [LayerVariable, LayerVariable];

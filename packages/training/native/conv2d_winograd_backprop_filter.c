@@ -81,45 +81,55 @@ INLINE void accumulate_tile(const float *ve, const float *ye, float *me, int cou
       if (r < mr && v < vectors) wasm_v128_store(o + r * co_count + 4 * v, acc[r][v]);
 }
 
-/* All of M_e: co in blocks of 16 (2 ci per tile), then 8 and 4 (4 ci per tile); ci is divisible by 4. */
-INLINE void accumulate(const float *ve, const float *ye, float *me, int count, int ci_count, int co_count) {
+/* M_e's rows [ci_begin, ci_end): co in blocks of 16 (2 ci per tile), then 8 and 4 (4 ci per tile); ci_begin, ci_end divisible by 4. */
+INLINE void accumulate(const float *ve, const float *ye, float *me, int count, int ci_begin, int ci_end, int ci_count, int co_count) {
   int co0 = 0;
   for (; co0 + 16 <= co_count; co0 += 16)
-    for (int ci0 = 0; ci0 < ci_count; ci0 += 2) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 2, 4);
+    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += 2) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 2, 4);
   if (co_count - co0 >= 8) {
-    for (int ci0 = 0; ci0 < ci_count; ci0 += 4) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 4, 2);
+    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += 4) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 4, 2);
     co0 += 8;
   }
   if (co0 < co_count)
-    for (int ci0 = 0; ci0 < ci_count; ci0 += 4) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 4, 1);
+    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += 4) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 4, 1);
 }
 
 /*
  * args: x, dy, partials (pointers; partials: [partitions][16][ci][co] float32), then the 10 geometry
  * fields of the forward convolution (out_h, out_w: dy's size; ci, co divisible by 4; block_tiles at
- * most 48), then blocks per partition. Items are partitions; each overwrites its own M.
+ * most 128), then blocks per partition, then ci groups. Items are partitions x ci groups: item i sums
+ * partition i / groups into the rows of its own M that belong to input-channel group i % groups (groups
+ * of ceil(ci / 4 / groups) * 4 channels), transforming only those channels of x (and all of dy). Every
+ * entry of M is the same sum over the partition's tiles in order whatever the groups are, so a layer
+ * with one partition (a small map) can be split over threads by channels without changing the bits.
  */
 EXPORT(conv2d_winograd_backprop_filter)
 void conv2d_winograd_backprop_filter(const int32_t *args, int32_t begin, int32_t end) {
   const float *x = (const float *)args[0], *dy = (const float *)args[1];
   float *partials = (float *)args[2];
   const winograd_geometry *g = (const winograd_geometry *)(args + 3);
-  const int blocks_per_partition = args[13];
+  const int blocks_per_partition = args[13], groups = args[14];
   const int tiles_x = (g->out_w + 1) / 2, tiles_per_image = ((g->out_h + 1) / 2) * tiles_x;
   const int tiles = g->batch * tiles_per_image, bt = g->block_tiles;
   const int ci_count = g->in_c, co_count = g->out_c, plane = ci_count * co_count;
+  const int group_c4 = (ci_count / 4 + groups - 1) / groups;
   float v[16 * bt * ci_count];
   float y[16 * bt * co_count];
-  for (int partition = begin; partition < end; partition++) {
+  for (int item = begin; item < end; item++) {
+    const int partition = item / groups, group = item - partition * groups;
+    const int c4_begin = group * group_c4, c4_end = c4_begin + group_c4 < ci_count / 4 ? c4_begin + group_c4 : ci_count / 4;
+    if (c4_begin >= c4_end) continue;
     float *m = partials + partition * 16 * plane;
-    for (int i = 0; i < 16 * plane; i++) m[i] = 0;
+    for (int el = 0; el < 16; el++)
+      for (int i = 4 * c4_begin * co_count; i < 4 * c4_end * co_count; i++) m[el * plane + i] = 0;
     for (int block = partition * blocks_per_partition; block < (partition + 1) * blocks_per_partition; block++) {
       const int first = block * bt;
       if (first >= tiles) break;
       const int count = tiles - first < bt ? tiles - first : bt;
-      input_transform(g, x, v, first, count, tiles_x, tiles_per_image, bt * ci_count, 4, ci_count);
+      input_transform(g, x, v, first, count, tiles_x, tiles_per_image, bt * ci_count, 4, ci_count, c4_begin, c4_end);
       gradient_transform(g, dy, y, first, count, tiles_x, tiles_per_image);
-      for (int el = 0; el < 16; el++) accumulate(v + el * bt * ci_count, y + el * bt * co_count, m + el * plane, count, ci_count, co_count);
+      for (int el = 0; el < 16; el++)
+        accumulate(v + el * bt * ci_count, y + el * bt * co_count, m + el * plane, count, 4 * c4_begin, 4 * c4_end, ci_count, co_count);
     }
   }
 }

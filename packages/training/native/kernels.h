@@ -21,8 +21,8 @@
  *                        3..15 conv_geometry. Items: conv2d_backprop_filter_items(args) = taps × Ci tiles
  *                        × Co tiles (that export takes the same args and returns the count).
  * conv2d_winograd_backprop_filter (conv2d_winograd_backprop_filter.c)  0 x, 1 dy, 2 partials
- *                        [partitions,16,Ci,Co], 3..12 winograd_geometry, 13 blocks per partition.
- *                        Items: partitions (each overwrites its own slice).
+ *                        [partitions,16,Ci,Co], 3..12 winograd_geometry, 13 blocks per partition, 14 Ci
+ *                        groups. Items: partitions × Ci groups (each overwrites its own rows of its slice).
  * conv2d_winograd_filter_output (same file)  0 partials, 1 dw [3,3,Ci,Co], 2 partitions, 3 Ci, 4 Co.
  *                        Items: Ci (partitions added in order).
  * adam_update            (adam.c; AdamUpdate.ts)  0 w, 1 m, 2 v, 3 g, 4 w', 5 m', 6 v', 7..14 f32 β1, 1−β1,

@@ -21,12 +21,11 @@ INLINE void tile_position(int tile, int tiles_x, int tiles_per_image, int *b, in
 
 /*
  * V = B^T d B of `count` tiles from tile index `first` (4 x 4 input patches at 2 * tile - padding,
- * zeros outside the image), 4 channels per vector: element e, channel group c4 and tile t go to
- * v + e * e_stride + c4 * c4_stride + t * t_stride.
+ * zeros outside the image), 4 channels per vector, for the channel groups [c4_begin, c4_end): element e,
+ * channel group c4 and tile t go to v + e * e_stride + c4 * c4_stride + t * t_stride.
  */
 INLINE void input_transform(const winograd_geometry *g, const float *x, float *v, int first, int count, int tiles_x, int tiles_per_image,
-                            int e_stride, int c4_stride, int t_stride) {
-  const int ci4 = g->in_c / 4;
+                            int e_stride, int c4_stride, int t_stride, int c4_begin, int c4_end) {
   const v128_t zero = wasm_f32x4_splat(0);
   for (int t = 0; t < count; t++) {
     int b, ty, tx;
@@ -34,7 +33,7 @@ INLINE void input_transform(const winograd_geometry *g, const float *x, float *v
     const int ih0 = 2 * ty - g->pad_top, iw0 = 2 * tx - g->pad_left;
     const int inside = ih0 >= 0 && iw0 >= 0 && ih0 + 4 <= g->in_h && iw0 + 4 <= g->in_w;
     const float *base = x + ((b * g->in_h + ih0) * g->in_w + iw0) * g->in_c;
-    for (int c4 = 0; c4 < ci4; c4++) {
+    for (int c4 = c4_begin; c4 < c4_end; c4++) {
       v128_t d[4][4];
       for (int i = 0; i < 4; i++) {
         for (int j = 0; j < 4; j++) {

@@ -31,12 +31,15 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       tf.randomUniform([3, 3, 16, 8], -0.3, 0.3, 'float32', 8),
       tf.randomUniform([3, 3, 16, 16], -0.3, 0.3, 'float32', 9),
       tf.randomUniform([16], -0.1, 0.1, 'float32', 10),
+      tf.randomUniform([3, 3, 16, 32], -0.3, 0.3, 'float32', 11),
     ] as const;
-    const loss = (input: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor, w4: tf.Tensor, w5: tf.Tensor, w6: tf.Tensor, w7: tf.Tensor, b7: tf.Tensor): tf.Scalar => {
+    const loss = (input: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor, w4: tf.Tensor, w5: tf.Tensor, w6: tf.Tensor, w7: tf.Tensor, b7: tf.Tensor, w8: tf.Tensor): tf.Scalar => {
       const features = tf.relu(tf.conv2d(input as tf.Tensor4D, w0 as tf.Tensor4D, 1, 'same'));
       // 16 → 32 channels: Winograd's filter gradient, its tile partitions split over the threads.
       const wider = tf.conv2d(features, w4 as tf.Tensor4D, 1, 'same');
       const pooled = tf.maxPool(features, 2, 2, 'valid');
+      // 8×8 maps: one Winograd filter-gradient partition, split over the threads by input channels.
+      const small = tf.conv2d(tf.maxPool(pooled, 2, 2, 'valid'), w8 as tf.Tensor4D, 1, 'same');
       const upsampled = tf.conv2dTranspose(pooled, w1 as tf.Tensor4D, [4, 32, 32, 16], 2, 'valid');
       const concatenated = tf.concat([features, upsampled], 3);
       // Training-time batch norm (native Mean, FusedBatchNorm and its fused gradient, partitioned sums).
@@ -63,7 +66,7 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       // ×2 up-sampling (the native resize gradients), as in ConvFormer's and TransUNet's steps.
       const downsampled = tf.conv2d(features, w6 as tf.Tensor4D, 2, 'same');
       const resized = tf.mul(tf.image.resizeNearestNeighbor(features, [64, 64]), tf.image.resizeBilinear(features, [64, 64]));
-      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean()];
+      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean()];
       return tf.addN(terms) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);

@@ -50,40 +50,64 @@ function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backen
 const WINOGRAD_PARTIAL_BYTES = 16 << 20;
 
 /**
- * 3×3 stride-1 filter gradients with channels divisible by 4, at least 64 channels in and out together
- * and a dy of at least 4×4 go to Winograd (native/conv2d_winograd_backprop_filter.c). With fewer
- * channels the transforms' memory traffic outweighs the saved products and the direct kernel is faster
- * (one thread, direct against Winograd: 64×64, 32 → 16: 4.0 against 4.3 ms; 16 → 16: 2.1 against 2.5 ms);
- * from 64 Winograd is (32×32, 32 → 32: 2.6 against 1.8 ms; 4×4, 256 → 256: 2.6 against 1.7 ms;
- * bench/conv-kernels.mjs).
+ * 3×3 stride-1 filter gradients with channels divisible by 4, at least 16 channels in and out together
+ * and a dy of at least 4×4 go to Winograd (native/conv2d_winograd_backprop_filter.c). With blocks of
+ * tiles small enough for L1 (see {@link winogradBlocks}) it is also faster than the direct kernel for the
+ * U-Net's narrow layers (one thread, direct against Winograd, bench/conv-kernels.mjs: 128², 16 → 16: 17.8
+ * against 12.2 ms; 64², 16 → 32: 8.9 against 5.6 ms; 64², 8 → 8: 1.15 against 0.97 ms); with blocks of 128
+ * tiles it was not (64², 16 → 16: 2.1 against 2.5 ms).
  */
 function winogradApplies(info: backend_util.Conv2DInfo): boolean {
   const shapeFits = info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1;
   const channels = info.inChannels + info.outChannels;
   // The smallest block (4 tiles) must fit the stack: at most 4096 channels in and out together.
-  const channelsFit = info.inChannels % 4 === 0 && info.outChannels % 4 === 0 && channels >= 64 && 64 * 4 * channels <= NATIVE_BLOCK_BYTES;
+  const channelsFit = info.inChannels % 4 === 0 && info.outChannels % 4 === 0 && channels >= 16 && 64 * 4 * channels <= NATIVE_BLOCK_BYTES;
   return shapeFits && channelsFit && info.outHeight >= 4 && info.outWidth >= 4;
 }
 
 /**
+ * How the Winograd filter gradient cuts its tiles: partitions (each summed into its own [16, Ci, Co]
+ * and added in order afterwards) of `blocksPerPartition` blocks of `blockTiles` tiles. The partitions
+ * follow from the geometry alone, so the bits do not depend on the thread count; the blocks only set how
+ * many tiles are transformed before they are multiplied, and a partition sums its tiles in order
+ * whatever the blocks are, so their size does not change the bits either.
+ *
+ * A partition spans a whole number of blocks of up to 128 tiles (as many as fit the stack). Those
+ * blocks are then halved while they keep at least max(16, Ci·Co / (Ci + Co)) tiles: narrow layers'
+ * transformed tiles then stay in L1 between the transforms and the products (128², 16 → 16 on one
+ * thread: 15.5 ms with blocks of 128 tiles, 13.9 with 16), while wide layers keep blocks long enough to
+ * pay for reading and writing their partial sums (16², 128 → 128: 8.1 ms with 128 tiles, 13.6 with 16).
+ */
+function winogradBlocks(tiles: number, inChannels: number, outChannels: number): { blockTiles: number; blocksPerPartition: number; partitions: number } {
+  // A small layer (4×4, 8×8) is one partition: a second [16, Ci, Co] partial sum to zero, fill and add
+  // costs one thread more than a second thread saves (4×4, 128 → 256: 0.83 against 2.1 ms); the threads
+  // split it by input channels instead (winogradFilterGradient).
+  const spanTiles = Math.max(4, Math.min(128, Math.floor(NATIVE_BLOCK_BYTES / (64 * (inChannels + outChannels)))));
+  const spans = Math.ceil(tiles / spanTiles);
+  const partitionLimit = Math.max(1, Math.min(16, Math.floor(WINOGRAD_PARTIAL_BYTES / (64 * inChannels * outChannels))));
+  const spansPerPartition = Math.ceil(spans / Math.min(spans, partitionLimit));
+  const partitions = Math.ceil(spans / spansPerPartition);
+  const smallest = Math.max(16, (inChannels * outChannels) / (inChannels + outChannels));
+  let split = 1;
+  while (spanTiles % (2 * split) === 0 && spanTiles / (2 * split) >= smallest) split *= 2;
+  return { blockTiles: spanTiles / split, blocksPerPartition: spansPerPartition * split, partitions };
+}
+
+/**
  * Winograd F(2×2, 3×3): blocks of tiles, grouped into partitions that each sum into their own
- * [16, Ci, Co]; then the partitions are added in order and transformed back. Block and partition sizes
- * follow from the geometry alone, so the bits do not depend on the thread count.
+ * [16, Ci, Co]; then the partitions are added in order and transformed back ({@link winogradBlocks}).
  */
 function winogradFilterGradient(backend: BackendWasm, native: NativeKernels, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padInfo } = info;
   const tiles = batchSize * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
-  // A small layer (4×4, 8×8) is one block and one partition: a second [16, Ci, Co] partial sum to zero,
-  // fill and add costs one thread more than a second thread saves (4×4, 128 → 256: 0.83 against 2.1 ms).
-  const blockTiles = Math.max(4, Math.min(128, Math.floor(NATIVE_BLOCK_BYTES / (64 * (inChannels + outChannels)))));
-  const blocks = Math.ceil(tiles / blockTiles);
-  const partitionLimit = Math.max(1, Math.min(16, Math.floor(WINOGRAD_PARTIAL_BYTES / (64 * inChannels * outChannels))));
-  const blocksPerPartition = Math.ceil(blocks / Math.min(blocks, partitionLimit));
-  const partitions = Math.ceil(blocks / blocksPerPartition);
+  const { blockTiles, blocksPerPartition, partitions } = winogradBlocks(tiles, inChannels, outChannels);
   const partials = backend.makeOutput([partitions, 16, inChannels, outChannels], 'float32');
   const dw = backend.makeOutput([3, 3, inChannels, outChannels], 'float32');
-  const args = [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, partials), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padInfo.top, padInfo.left, blockTiles, blocksPerPartition];
-  native.run('conv2d_winograd_backprop_filter', args, partitions, tiles * 16 * inChannels * outChannels);
+  // Fewer partitions than two per thread (small maps: 8×8 and 4×4 are one) are split by input channels
+  // too, which does not change the bits (the native kernel's comment), so the other threads get work.
+  const ciGroups = native.threads > 1 && partitions < 2 * native.threads ? Math.min(inChannels / 4, Math.ceil((2 * native.threads) / partitions)) : 1;
+  const args = [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, partials), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padInfo.top, padInfo.left, blockTiles, blocksPerPartition, ciGroups];
+  native.run('conv2d_winograd_backprop_filter', args, partitions * ciGroups, tiles * 16 * inChannels * outChannels);
   native.run('conv2d_winograd_filter_output', [heapOffset(backend, partials), heapOffset(backend, dw), partitions, inChannels, outChannels], inChannels, partitions * 16 * inChannels * outChannels);
   disposeIntermediate(backend, partials);
   return dw;

@@ -162,9 +162,9 @@ export const winogradGeometry = fc.record({
 });
 
 /**
- * Like {@link winogradGeometry} with 28–40 channels in and out: both sides of the filter gradient's
- * Winograd threshold (64 together) and through its 16-, 8- and 4-channel tiles. Smaller images keep
- * the cpu reference affordable.
+ * Like {@link winogradGeometry} with 28–40 channels in and out: the Winograd kernels' 16-, 8- and
+ * 4-channel tiles and several blocks of the filter gradient ({@link winogradGeometry}'s 4–16 channels
+ * cover both sides of its threshold, 16 together). Smaller images keep the cpu reference affordable.
  */
 export const wideWinogradGeometry = winogradGeometry.chain((g) =>
   fc.record({

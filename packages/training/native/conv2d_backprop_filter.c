@@ -134,6 +134,51 @@ INLINE void tile_narrow(const geometry *g, const float *x, const float *dy, floa
   }
 }
 
+/*
+ * The last nr < 4 output channels when out_c is not divisible by 4 (heads, odd widths), for 4 input
+ * channels: one vector of 4 ci per output channel, a splat of dy per pixel. Each entry is the same sum
+ * over the pixels in the same order as tile_narrow's scalars, so the same bits, at a fraction of the
+ * instructions (the U-Net head's 1×1, 16 → 2 gradient at 128², batch 4: 3.9 → 0.41 ms on one thread).
+ */
+INLINE void tile_narrow_vectors(const geometry *g, const float *x, const float *dy, float *dw, int kh, int kw, int ci0, int co0,
+                                const int nr, int row_begin, int row_end, int first_chunk) {
+  v128_t acc[3];
+  float *out = dw + ((kh * g->k_w + kw) * g->in_c + ci0) * g->out_c + co0;
+#pragma clang loop unroll(full)
+  for (int j = 0; j < 3; j++) {
+    if (j < nr) {
+      acc[j] = first_chunk ? wasm_f32x4_splat(0)
+                           : wasm_f32x4_make(out[j], out[g->out_c + j], out[2 * g->out_c + j], out[3 * g->out_c + j]);
+    }
+  }
+  int lo, hi;
+  column_range(g, kw, &lo, &hi);
+  const int n = hi - lo + 1;
+  const int x_step = g->stride_w * g->in_c;
+  for (int row = row_begin; row < row_end && n > 0; row++) {
+    const float *xp, *dp;
+    if (!row_pointers(g, x, dy, row, kh, kw, lo, ci0, co0, &xp, &dp)) continue;
+#pragma clang loop unroll(disable)
+    for (int p = 0; p < n; p++) {
+      const v128_t a = wasm_v128_load(xp);
+#pragma clang loop unroll(full)
+      for (int j = 0; j < 3; j++)
+        if (j < nr) acc[j] = MADD(acc[j], a, wasm_v128_load32_splat(dp + j));
+      xp += x_step;
+      dp += g->out_c;
+    }
+  }
+#pragma clang loop unroll(full)
+  for (int j = 0; j < 3; j++) {
+    if (j < nr) {
+      out[j] = wasm_f32x4_extract_lane(acc[j], 0);
+      out[g->out_c + j] = wasm_f32x4_extract_lane(acc[j], 1);
+      out[2 * g->out_c + j] = wasm_f32x4_extract_lane(acc[j], 2);
+      out[3 * g->out_c + j] = wasm_f32x4_extract_lane(acc[j], 3);
+    }
+  }
+}
+
 INLINE void run_item(const geometry *g, const float *x, const float *dy, float *dw, int item, int row_begin, int row_end,
                      int first_chunk) {
   const int ci_tiles = (g->in_c + MR - 1) / MR, co_tiles = (g->out_c + NR - 1) / NR;
@@ -159,7 +204,15 @@ INLINE void run_item(const geometry *g, const float *x, const float *dy, float *
     co += 4;
     nr -= 4;
   }
-  if (nr > 0) tile_narrow(g, x, dy, dw, kh, kw, ci0, co, mr, nr, row_begin, row_end, first_chunk);
+  if (nr > 0 && mr == 4) {
+    switch (nr) {
+      case 3: tile_narrow_vectors(g, x, dy, dw, kh, kw, ci0, co, 3, row_begin, row_end, first_chunk); break;
+      case 2: tile_narrow_vectors(g, x, dy, dw, kh, kw, ci0, co, 2, row_begin, row_end, first_chunk); break;
+      default: tile_narrow_vectors(g, x, dy, dw, kh, kw, ci0, co, 1, row_begin, row_end, first_chunk); break;
+    }
+  } else if (nr > 0) {
+    tile_narrow(g, x, dy, dw, kh, kw, ci0, co, mr, nr, row_begin, row_end, first_chunk);
+  }
 }
 
 /* Work items of a geometry: taps x ci tiles x co tiles (what callers split among threads). */

@@ -15,7 +15,7 @@
 enum { CO = 16 };
 
 /* mr pixels from ow0 of output row (b, oh); channels co0 .. co0 + 4*vectors. */
-INLINE void conv_tile(const conv_geometry *g, const float *x, const float *w, float *out, const float *zeros, int b, int oh,
+INLINE void conv_tile(const conv_geometry *g, const float *x, const float *w, float *out, const float *zeros, int seg, int b, int oh,
                       int ow0, int co0, const int mr, const int vectors) {
   v128_t acc[4][4];
 #pragma clang loop unroll(full)
@@ -53,35 +53,46 @@ INLINE void conv_tile(const conv_geometry *g, const float *x, const float *w, fl
       }
     }
   }
-  float *o = out + ((b * g->out_h + oh) * g->out_w + ow0) * co_count + co0;
+  /* Channel c of pixel ow lies at ow * seg + (c / seg) * out_w * seg + c % seg of the output row (seg = out_c: plain NHWC). */
+  float *o = out + (b * g->out_h + oh) * g->out_w * co_count + ow0 * seg;
+  int offset[4];
+#pragma clang loop unroll(full)
+  for (int v = 0; v < 4; v++) {
+    const int c = co0 + 4 * v;
+    offset[v] = (c / seg) * g->out_w * seg + c % seg;
+  }
 #pragma clang loop unroll(full)
   for (int r = 0; r < 4; r++)
 #pragma clang loop unroll(full)
     for (int v = 0; v < 4; v++)
-      if (r < mr && v < vectors) wasm_v128_store(o + r * co_count + 4 * v, acc[r][v]);
+      if (r < mr && v < vectors) wasm_v128_store(o + r * seg + offset[v], acc[r][v]);
 }
 
 /* One output row's channels co0 .. co0 + 4*vectors, in tiles of 2 pixels (4 vectors) or 4 pixels. */
-INLINE void conv_row(const conv_geometry *g, const float *x, const float *w, float *out, const float *zeros, int b, int oh, int co0,
+INLINE void conv_row(const conv_geometry *g, const float *x, const float *w, float *out, const float *zeros, int seg, int b, int oh, int co0,
                      const int vectors) {
   const int px = vectors == 4 ? 2 : 4;
   int ow = 0;
-  for (; ow + px <= g->out_w; ow += px) conv_tile(g, x, w, out, zeros, b, oh, ow, co0, px, vectors);
-  if (g->out_w - ow == 1) conv_tile(g, x, w, out, zeros, b, oh, ow, co0, 1, vectors);
-  else if (px == 4 && g->out_w - ow == 2) conv_tile(g, x, w, out, zeros, b, oh, ow, co0, 2, vectors);
-  else if (px == 4 && g->out_w - ow == 3) conv_tile(g, x, w, out, zeros, b, oh, ow, co0, 3, vectors);
+  for (; ow + px <= g->out_w; ow += px) conv_tile(g, x, w, out, zeros, seg, b, oh, ow, co0, px, vectors);
+  if (g->out_w - ow == 1) conv_tile(g, x, w, out, zeros, seg, b, oh, ow, co0, 1, vectors);
+  else if (px == 4 && g->out_w - ow == 2) conv_tile(g, x, w, out, zeros, seg, b, oh, ow, co0, 2, vectors);
+  else if (px == 4 && g->out_w - ow == 3) conv_tile(g, x, w, out, zeros, seg, b, oh, ow, co0, 3, vectors);
 }
 
 /*
- * args: x, w, out, zeros (pointers; zeros holds in_c zero floats), then the 13 geometry fields.
- * Needs out_c divisible by 4. Items: co tiles (16 channels, the last one 4, 8 or 12 when out_c % 16
- * is) times the batch * out_h output rows.
+ * args: x, w, out, zeros (pointers; zeros holds in_c zero floats), then the 13 geometry fields, then
+ * seg: out_c for a plain NHWC output; a divisor of out_c to write each pixel's channels as out_c / seg
+ * runs of seg, run k at row k of a block of rows out_w * seg long (a 2x2/2 transposed convolution's
+ * product dy . W^T as [kh][kw, ci] goes straight into dx: seg = kw * ci). Needs out_c and seg divisible
+ * by 4. Items: co tiles (16 channels, the last one 4, 8 or 12 when out_c % 16 is) times the batch *
+ * out_h output rows.
  */
 EXPORT(conv2d)
 void conv2d(const int32_t *args, int32_t begin, int32_t end) {
   const float *x = (const float *)args[0], *w = (const float *)args[1], *zeros = (const float *)args[3];
   float *out = (float *)args[2];
   const conv_geometry *g = (const conv_geometry *)(args + 4);
+  const int seg = args[17];
   const int rows = g->batch * g->out_h;
   for (int item = begin; item < end; item++) {
     const int tile = item / rows, row = item - tile * rows;
@@ -94,15 +105,15 @@ void conv2d(const int32_t *args, int32_t begin, int32_t end) {
        * 4 pixels instead of 2; their filters (128 → 256 channels and up) stream from L3.
        */
       if (g->out_w <= 4)
-        for (int half = 0; half < 2; half++) conv_row(g, x, w, out, zeros, b, oh, co0 + 8 * half, 2);
+        for (int half = 0; half < 2; half++) conv_row(g, x, w, out, zeros, seg, b, oh, co0 + 8 * half, 2);
       else
-        conv_row(g, x, w, out, zeros, b, oh, co0, 4);
+        conv_row(g, x, w, out, zeros, seg, b, oh, co0, 4);
       continue;
     }
     if (left >= 8) {
-      conv_row(g, x, w, out, zeros, b, oh, co0, 2);
+      conv_row(g, x, w, out, zeros, seg, b, oh, co0, 2);
       co0 += 8;
     }
-    if (left % 8 == 4) conv_row(g, x, w, out, zeros, b, oh, co0, 1);
+    if (left % 8 == 4) conv_row(g, x, w, out, zeros, seg, b, oh, co0, 1);
   }
 }

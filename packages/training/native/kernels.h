@@ -11,7 +11,8 @@
  * Argument layouts (slot: meaning; all tensors float32 NHWC, row-major) and items:
  *
  * conv2d                 (conv2d.c; Conv2D.ts)  0 x, 1 w [KH,KW,Ci,Co], 2 out, 3 zeros (≥ Ci zero floats),
- *                        4..16 conv_geometry (below). Co divisible by 4. Items: ceil(Co/16) channel tiles
+ *                        4..16 conv_geometry (below), 17 output run length (Co: plain NHWC; else runs of
+ *                        it out_w·run apart, conv2d.c). Co divisible by 4. Items: ceil(Co/16) channel tiles
  *                        × batch·out_h rows.
  * conv2d_winograd_filter (conv2d_winograd.c)  0 g [3,3,Ci,Co] (flip: [3,3,Co,Ci] used flipped), 1 u
  *                        [16,Ci,Co], 2 Ci, 3 Co, 4 flip (0/1). Ci, Co divisible by 4. Items: Ci/4.

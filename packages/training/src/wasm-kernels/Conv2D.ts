@@ -59,11 +59,30 @@ export function nativeConv2d(backend: BackendWasm, native: NativeKernels, x: Ten
   const weights = flipped ? nativeFlipFilter(backend, native, filter) : filter;
   const out = backend.makeOutput([batch, outHeight, outWidth, outChannels], 'float32');
   const zeros = native.zeros(inChannels);
-  const args = [heapOffset(backend, x), heapOffset(backend, weights), heapOffset(backend, out), zeros, batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strides[0], strides[1], padding.top, padding.left];
+  const args = [heapOffset(backend, x), heapOffset(backend, weights), heapOffset(backend, out), zeros, batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strides[0], strides[1], padding.top, padding.left, outChannels];
   const rows = batch * outHeight;
   native.run('conv2d', args, Math.ceil(outChannels / 16) * rows, rows * outWidth * filterHeight * filterWidth * inChannels * outChannels);
   if (weights !== filter) backend.disposeData(weights.dataId);
   return out;
+}
+
+/**
+ * dx of a transposed convolution whose kernel tiles the output (2×2/2 in a U-Net): the product
+ * dy · Wᵀ as a native 1×1 convolution that writes each pixel's [KH][KW·Ci] taps straight into their
+ * rows of dx, [batch, OH·KH, OW·KW, Ci]. `transposed` is W as [1, 1, Co, KH·KW·Ci] (flip_filter.c's
+ * transposed filter). Needs KW·Ci divisible by 4. Replaces a product into [.., KH, KW, Ci] and an
+ * XNNPACK transpose into place (one thread): the same products, so the same bits.
+ */
+export function nativeTiledProduct(backend: BackendWasm, native: NativeKernels, dy: TensorInfo, transposed: TensorInfo, filterHeight: number, filterWidth: number): TensorInfo {
+  const [batch, height, width, channels] = dy.shape as [number, number, number, number];
+  const tapChannels = transposed.shape[3] as number;
+  const run = tapChannels / filterHeight;
+  const dx = backend.makeOutput([batch, height * filterHeight, width * filterWidth, run / filterWidth], 'float32');
+  const zeros = native.zeros(channels);
+  const args = [heapOffset(backend, dy), heapOffset(backend, transposed), heapOffset(backend, dx), zeros, batch, height, width, channels, height, width, tapChannels, 1, 1, 1, 1, 0, 0, run];
+  const rows = batch * height;
+  native.run('conv2d', args, Math.ceil(tapChannels / 16) * rows, rows * width * channels * tapChannels);
+  return dx;
 }
 
 function winogradConv2d(

@@ -23,7 +23,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { flipFilter, forwardConvolutionInfo, fromChannelsLast, isTilingConv, toChannelsLast, transposedConvolutionPadding } from './conv-geometry';
-import { nativeConv2d, nativeConv2dApplies, nativeFlipFilter } from './Conv2D';
+import { nativeConv2d, nativeConv2dApplies, nativeFlipFilter, nativeTiledProduct } from './Conv2D';
 import { nativeKernels } from './native/runtime';
 import { nativeStridedInputGradient } from './StridedConvInputGradient';
 import { conv2dWasm, copyRuns, disposeIntermediate, heapView, matMulWasm, padWasm, requireInputs, reshapeView, transposeWasm } from './wasm-backend';
@@ -131,12 +131,20 @@ function phaseFilter(
  * Kernel = stride, no padding: dx tiles = dy(N × Co) · Wᵀ(Co × KH·KW·Ci), then tiles back into place.
  * The product is a 1×1 convolution of dy with Wᵀ: native (flip_filter.c transposes W, conv2d.c
  * multiplies; XNNPACK's matmul repacks W on every call) where the native kernels run, else XNNPACK's.
+ * With KW·Ci divisible by 4 the native product writes its tiles into place itself ({@link nativeTiledProduct}):
+ * no transpose (XNNPACK's, one thread; on one thread, 2×2/2 from 32², 16 to 64², 8 channels: 0.50 → 0.35 ms).
  */
 function inputGradientOfTiling(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
+  const { batchSize, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
   const pixels = batchSize * outHeight * outWidth;
   const tapChannels = filterHeight * filterWidth * inChannels;
   const native = nativeConv2dApplies(dy, filter, tapChannels) ? nativeKernels(backend) : undefined;
+  if (native !== undefined && (filterWidth * inChannels) % 4 === 0) {
+    const transposed = nativeFlipFilter(backend, native, reshapeView(filter, [1, 1, tapChannels, outChannels]));
+    const tiledDx = nativeTiledProduct(backend, native, dy, transposed, filterHeight, filterWidth);
+    backend.disposeData(transposed.dataId);
+    return padToInput(backend, tiledDx, info);
+  }
   let taps: TensorInfo;
   if (native !== undefined) {
     const transposed = nativeFlipFilter(backend, native, reshapeView(filter, [1, 1, tapChannels, outChannels]));
@@ -147,18 +155,20 @@ function inputGradientOfTiling(backend: BackendWasm, dy: TensorInfo, filter: Ten
   }
   const tiled = transposeWasm(backend, reshapeView(taps, [batchSize, outHeight, outWidth, filterHeight, filterWidth, inChannels]), [0, 1, 3, 2, 4, 5]);
   disposeIntermediate(backend, taps);
-  const usedHeight = outHeight * filterHeight;
-  const usedWidth = outWidth * filterWidth;
-  const dx = reshapeView(tiled, [batchSize, usedHeight, usedWidth, inChannels]);
-  if (usedHeight === inHeight && usedWidth === inWidth) return dx;
-  // Rows/columns past the last window get no gradient.
+  return padToInput(backend, reshapeView(tiled, [batchSize, outHeight * filterHeight, outWidth * filterWidth, inChannels]), info);
+}
+
+/** A tiling convolution's dx over the rows and columns its windows cover, padded to the input's size (rows/columns past the last window get no gradient). */
+function padToInput(backend: BackendWasm, dx: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const [, usedHeight, usedWidth] = dx.shape as [number, number, number, number];
+  if (usedHeight === info.inHeight && usedWidth === info.inWidth) return dx;
   const padded = padWasm(backend, dx, [
     [0, 0],
-    [0, inHeight - usedHeight],
-    [0, inWidth - usedWidth],
+    [0, info.inHeight - usedHeight],
+    [0, info.inWidth - usedWidth],
     [0, 0],
   ]);
-  disposeIntermediate(backend, tiled);
+  disposeIntermediate(backend, dx);
   return padded;
 }
 

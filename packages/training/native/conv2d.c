@@ -14,7 +14,35 @@
 
 enum { CO = 16 };
 
-/* mr pixels from ow0 of output row (b, oh); channels co0 .. co0 + 4*vectors. */
+/*
+ * acc[r] += sum over j < n of p[r][j] * wp[j * co_count + 4 v] for the tile's mr pixels: a run of the
+ * reduction (input channels of one tap, or of several neighbouring taps where they lie contiguously).
+ */
+INLINE void reduce_run(v128_t acc[4][4], const float *const p[4], const float *wp, int n, int co_count, const int mr, const int vectors) {
+  /* Not unrolled: clang would hoist the next step's loads above this one's products, past the registers. */
+#pragma clang loop unroll(disable)
+  for (int j = 0; j < n; j++, wp += co_count) {
+    v128_t wv[4];
+#pragma clang loop unroll(full)
+    for (int v = 0; v < 4; v++) wv[v] = v < vectors ? wasm_v128_load(wp + 4 * v) : wasm_f32x4_splat(0);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < 4; r++) {
+      if (r < mr) {
+        const v128_t a = wasm_v128_load32_splat(p[r] + j);
+#pragma clang loop unroll(full)
+        for (int v = 0; v < 4; v++)
+          if (v < vectors) acc[r][v] = MADD(acc[r][v], a, wv[v]);
+      }
+    }
+  }
+}
+
+/*
+ * mr pixels from ow0 of output row (b, oh); channels co0 .. co0 + 4*vectors. Where all the tile's taps
+ * of a filter row lie inside the input row, a pixel's k_w taps are k_w * in_c contiguous floats (as are
+ * their filter rows), so they are one run of the reduction: the same products in the same order as tap
+ * by tap, with a third of the loop overheads for a 3x3 first layer's single input channel.
+ */
 INLINE void conv_tile(const conv_geometry *g, const float *x, const float *w, float *out, const float *zeros, int seg, int b, int oh,
                       int ow0, int co0, const int mr, const int vectors) {
   v128_t acc[4][4];
@@ -23,10 +51,19 @@ INLINE void conv_tile(const conv_geometry *g, const float *x, const float *w, fl
 #pragma clang loop unroll(full)
     for (int v = 0; v < 4; v++) acc[r][v] = wasm_f32x4_splat(0);
   const int ci_count = g->in_c, co_count = g->out_c;
+  const int first_iw = ow0 * g->stride_w - g->pad_left, last_iw = (ow0 + mr - 1) * g->stride_w + g->k_w - 1 - g->pad_left;
+  const int inside = first_iw >= 0 && last_iw < g->in_w;
   for (int kh = 0; kh < g->k_h; kh++) {
     const int ih = oh * g->stride_h + kh - g->pad_top;
     if (ih < 0 || ih >= g->in_h) continue;
     const float *row = x + (b * g->in_h + ih) * g->in_w * ci_count;
+    if (inside) {
+      const float *p[4];
+#pragma clang loop unroll(full)
+      for (int r = 0; r < 4; r++) p[r] = row + (first_iw + r * g->stride_w) * ci_count;
+      reduce_run(acc, p, w + kh * g->k_w * ci_count * co_count + co0, g->k_w * ci_count, co_count, mr, vectors);
+      continue;
+    }
     for (int kw = 0; kw < g->k_w; kw++) {
       const float *p[4];
 #pragma clang loop unroll(full)
@@ -34,23 +71,7 @@ INLINE void conv_tile(const conv_geometry *g, const float *x, const float *w, fl
         const int iw = (ow0 + r) * g->stride_w + kw - g->pad_left;
         p[r] = (r < mr && iw >= 0 && iw < g->in_w) ? row + iw * ci_count : zeros;
       }
-      const float *wp = w + (kh * g->k_w + kw) * ci_count * co_count + co0;
-      /* Not unrolled: clang would hoist the next step's loads above this one's products, past the registers. */
-#pragma clang loop unroll(disable)
-      for (int ci = 0; ci < ci_count; ci++, wp += co_count) {
-        v128_t wv[4];
-#pragma clang loop unroll(full)
-        for (int v = 0; v < 4; v++) wv[v] = v < vectors ? wasm_v128_load(wp + 4 * v) : wasm_f32x4_splat(0);
-#pragma clang loop unroll(full)
-        for (int r = 0; r < 4; r++) {
-          if (r < mr) {
-            const v128_t a = wasm_v128_load32_splat(p[r] + ci);
-#pragma clang loop unroll(full)
-            for (int v = 0; v < 4; v++)
-              if (v < vectors) acc[r][v] = MADD(acc[r][v], a, wv[v]);
-          }
-        }
-      }
+      reduce_run(acc, p, w + (kh * g->k_w + kw) * ci_count * co_count + co0, ci_count, co_count, mr, vectors);
     }
   }
   /* Channel c of pixel ow lies at ow * seg + (c / seg) * out_w * seg + c % seg of the output row (seg = out_c: plain NHWC). */

@@ -1,6 +1,6 @@
 import { initializers, layers, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { GraphBuilder } from './graph-builder';
-import { BatchNormalization, ChannelLayerNormalization, Conv2D, ChannelScale, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, StarRelu } from './layers';
+import { BatchNormalization, ChannelLayerNormalization, Conv2D, Conv2DTranspose, ChannelScale, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, StarRelu } from './layers';
 import { seedArgument } from './layers/layer-args';
 import type { InitName } from './options';
 
@@ -87,7 +87,8 @@ export class TfjsGraphBuilder implements GraphBuilder<SymbolicTensor> {
 
   conv2dTranspose(x: SymbolicTensor, options: { filters: number; kernelSize: number; strides: number; name: string }): SymbolicTensor {
     const init = this.initializers('conv2dTranspose', { inChannels: this.channels(x), outChannels: options.filters, kernelSize: options.kernelSize });
-    const layer = layers.conv2dTranspose({
+    // Ours rather than layers.conv2dTranspose: the same layer, whose convolution + bias is one tape operation.
+    const layer = new Conv2DTranspose({
       filters: options.filters,
       kernelSize: options.kernelSize,
       strides: options.strides,

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { BatchNormalization, conv2dBiasRelu } from '@tfseg/models';
+import { BatchNormalization, conv2dBiasRelu, conv2dTransposeBias } from '@tfseg/models';
 import { selectBackend } from './backend';
 import { nativeKernelThreads } from './wasm-kernels/native/runtime';
 import { agreementRuns, fc } from './wasm-kernels/__fixtures__/agreement';
@@ -62,11 +62,13 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       const centred = tf.sub(activated, tf.mean(activated, [0, 1, 2], true));
       // @tfseg/models' one-op conv + bias + ReLU: its gradient's dz and bias sums split over the threads by channel.
       const convolved = conv2dBiasRelu(large as tf.Tensor4D, w7 as tf.Tensor4D, b7 as tf.Tensor1D, { strides: [1, 1], pad: 'same' });
+      // @tfseg/models' one-op transposed convolution + bias (the bias added in place, threaded).
+      const upsampledWithBias = conv2dTransposeBias(pooled, w1 as tf.Tensor4D, b7 as tf.Tensor1D, { inputShape: [4, 32, 32, 16], strides: [2, 2], pad: 'valid' });
       // A 3×3/2 convolution (its input gradient: the native strided kernel) and nearest and bilinear
       // ×2 up-sampling (the native resize gradients), as in ConvFormer's and TransUNet's steps.
       const downsampled = tf.conv2d(features, w6 as tf.Tensor4D, 2, 'same');
       const resized = tf.mul(tf.image.resizeNearestNeighbor(features, [64, 64]), tf.image.resizeBilinear(features, [64, 64]));
-      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean()];
+      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(upsampledWithBias).mean()];
       return tf.addN(terms) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);

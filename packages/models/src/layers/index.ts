@@ -2,16 +2,19 @@ import { serialization } from '@tensorflow/tfjs-core';
 import { BatchNormalization } from './batch-normalization';
 import { ChannelLayerNormalization } from './channel-layer-normalization';
 import { Conv2D } from './conv2d';
+import { Conv2DTranspose } from './conv2d-transpose';
 import { GroupNormalization } from './group-normalization';
 import { MultiHeadSelfAttention } from './multi-head-self-attention';
 import { PositionEmbedding } from './position-embedding';
 import { ChannelScale } from './scale';
 import { StarRelu } from './star-relu';
 
-export { BatchNormalization, ChannelLayerNormalization, Conv2D, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu };
+export { BatchNormalization, ChannelLayerNormalization, Conv2D, Conv2DTranspose, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu };
 export { batchNormTraining, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './batch-normalization';
 export { conv2dBiasRelu, CONV2D_BIAS_RELU, CONV2D_BIAS_RELU_GRAD } from './conv2d';
 export type { Conv2DBiasReluAttrs } from './conv2d';
+export { conv2dTransposeBias, CONV2D_TRANSPOSE_BIAS } from './conv2d-transpose';
+export type { Conv2DTransposeBiasAttrs } from './conv2d-transpose';
 export type { BatchNormTrainingAttrs, BatchNormTrainingForwardAttrs, BatchNormTrainingSettings } from './batch-normalization';
 export type { ChannelLayerNormalizationArgs } from './channel-layer-normalization';
 export type { GroupNormalizationArgs } from './group-normalization';
@@ -27,7 +30,7 @@ let registered = false;
  */
 export function registerCustomLayers(): void {
   if (registered) return;
-  for (const layer of [BatchNormalization, ChannelLayerNormalization, Conv2D, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu]) {
+  for (const layer of [BatchNormalization, ChannelLayerNormalization, Conv2D, Conv2DTranspose, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu]) {
     serialization.registerClass(layer);
   }
   registered = true;

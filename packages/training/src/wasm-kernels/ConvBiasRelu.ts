@@ -14,19 +14,12 @@
  * the forward pass runs the Conv2D, Add and Relu kernels that tfjs runs, and the gradient JS loops that
  * compute the same as the native kernel.
  */
-import { Add, backend_util, Conv2D, FusedConv2D, getKernel, Relu, util, type KernelConfig, type KernelFunc, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { Add, backend_util, Conv2D, FusedConv2D, Relu, util, type KernelConfig, type KernelFunc, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { CONV2D_BIAS_RELU, CONV2D_BIAS_RELU_GRAD, type Conv2DBiasReluAttrs } from '@tfseg/models';
 import { nativeKernelsForConvolution } from './Conv2D';
 import { nativeKernels } from './native/runtime';
-import { disposeIntermediate, float32Views, heapOffset, requireInputs } from './wasm-backend';
-
-/** The kernel registered for the wasm backend under `kernelName` (tfseg's where it replaced the built-in one). */
-function registeredKernel(kernelName: string): (args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs?: NamedAttrMap }) => TensorInfo {
-  const config = getKernel(kernelName, 'wasm');
-  if (config === undefined) throw new Error(`Error in ${CONV2D_BIAS_RELU}: the wasm backend has no ${kernelName} kernel (import @tensorflow/tfjs-backend-wasm)`);
-  return config.kernelFunc as unknown as (args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs?: NamedAttrMap }) => TensorInfo;
-}
+import { disposeIntermediate, float32Views, heapOffset, registeredWasmKernel, requireInputs } from './wasm-backend';
 
 function conv2dBiasRelu(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: Conv2DBiasReluAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -35,13 +28,13 @@ function conv2dBiasRelu(args: { inputs: NamedTensorInfoMap; backend: BackendWasm
   const plainBias = bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === info.outChannels;
   if (plainBias && nativeKernelsForConvolution(backend, x, filter, info) !== undefined) {
     const fused = { strides: attrs.strides, pad: attrs.pad, dataFormat: 'NHWC', dilations: [1, 1], activation: 'relu' };
-    return registeredKernel(FusedConv2D)({ inputs: { x, filter, bias }, backend, attrs: fused as unknown as NamedAttrMap });
+    return registeredWasmKernel(CONV2D_BIAS_RELU, FusedConv2D)({ inputs: { x, filter, bias }, backend, attrs: fused as unknown as NamedAttrMap });
   }
   // Where the native convolution does not apply: the kernels tfjs runs under a gradient tape, so the same bits.
-  const z = registeredKernel(Conv2D)({ inputs: { x, filter }, backend, attrs: { strides: attrs.strides, pad: attrs.pad, dataFormat: 'NHWC', dilations: [1, 1] } as unknown as NamedAttrMap });
-  const shifted = registeredKernel(Add)({ inputs: { a: z, b: bias }, backend });
+  const z = registeredWasmKernel(CONV2D_BIAS_RELU, Conv2D)({ inputs: { x, filter }, backend, attrs: { strides: attrs.strides, pad: attrs.pad, dataFormat: 'NHWC', dilations: [1, 1] } as unknown as NamedAttrMap });
+  const shifted = registeredWasmKernel(CONV2D_BIAS_RELU, Add)({ inputs: { a: z, b: bias }, backend });
   disposeIntermediate(backend, z);
-  const y = registeredKernel(Relu)({ inputs: { x: shifted }, backend });
+  const y = registeredWasmKernel(CONV2D_BIAS_RELU, Relu)({ inputs: { x: shifted }, backend });
   disposeIntermediate(backend, shifted);
   return y;
 }

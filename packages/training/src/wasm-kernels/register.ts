@@ -8,6 +8,7 @@ import { batchNormTrainingConfig, batchNormTrainingGradConfig } from './BatchNor
 import { castConfig } from './Cast';
 import { conv2DConfig } from './Conv2D';
 import { conv2dBiasReluConfig, conv2dBiasReluGradConfig } from './ConvBiasRelu';
+import { conv2dTransposeBiasConfig } from './ConvTransposeBias';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { concatConfig } from './Concat';
@@ -44,6 +45,7 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   conv2DBackpropInputConfig,
   conv2dBiasReluConfig,
   conv2dBiasReluGradConfig,
+  conv2dTransposeBiasConfig,
   depthwiseConv2dNativeConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,

@@ -32,6 +32,16 @@ export function runWasmKernel(backend: BackendWasm, kernelName: string, inputs: 
   return output;
 }
 
+/**
+ * The kernel registered for the wasm backend under `kernelName` — tfseg's where it replaced the built-in
+ * one (unlike {@link runWasmKernel}, which runs the built-in one) — for a kernel `forKernel` composed of them.
+ */
+export function registeredWasmKernel(forKernel: string, kernelName: string): (args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs?: NamedAttrMap }) => TensorInfo {
+  const config = getKernel(kernelName, 'wasm');
+  if (config === undefined) throw new Error(`Error in ${forKernel}: the wasm backend has no ${kernelName} kernel (import @tensorflow/tfjs-backend-wasm)`);
+  return config.kernelFunc as unknown as (args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs?: NamedAttrMap }) => TensorInfo;
+}
+
 /** Frees an intermediate produced by {@link runWasmKernel} (respects shared data of reshapes). */
 export function disposeIntermediate(backend: BackendWasm, info: TensorInfo): void {
   backend.disposeData(info.dataId);

@@ -1,15 +1,18 @@
 import { convertIndexedToRgb, decode, encode } from 'fast-png';
 import { DatasetError, fileError } from './errors';
+import { inflatePng } from './png-inflate';
 import type { Raster } from './raster';
 
 /**
  * Decodes a PNG (any bit depth; grey, grey+alpha, RGB, RGBA or palette) into a {@link Raster}. Palette
- * images are expanded to RGB(A). Corrupt or truncated files throw a DatasetError naming `file`.
+ * images are expanded to RGB(A). Corrupt or truncated files throw a DatasetError naming `file`. In Node,
+ * non-interlaced images inflate with node:zlib (png-inflate.ts); elsewhere fast-png decodes, to the same
+ * pixels.
  */
 export function readPng(buffer: Uint8Array, file = 'PNG'): Raster & { depth: number } {
   let png: ReturnType<typeof decode>;
   try {
-    png = decode(buffer, { checkCrc: true });
+    png = inflatePng(buffer) ?? decode(buffer, { checkCrc: true });
   } catch (error) {
     throw fileError(file, 'corrupt or truncated PNG', error);
   }
@@ -18,7 +21,8 @@ export function readPng(buffer: Uint8Array, file = 'PNG'): Raster & { depth: num
     ? { data: convertIndexedToRgb(png), channels: png.palette[0]?.length ?? 3 }
     : png.depth < 8 ? { data: unpackBits(png.data as Uint8Array, width, height, png.depth), channels: 1 } : png;
   const channels = expanded.channels;
-  const data = expanded.data instanceof Uint16Array ? expanded.data : Uint8Array.from(expanded.data);
+  // Both decoders return fresh arrays: only a Uint8ClampedArray needs copying into a Uint8Array.
+  const data = expanded.data instanceof Uint16Array || expanded.data instanceof Uint8Array ? expanded.data : Uint8Array.from(expanded.data);
   if (data.length < width * height * channels) {
     throw fileError(file, `truncated PNG: ${data.length} samples for ${width}x${height}x${channels}`);
   }

@@ -66,7 +66,8 @@ describe('forked workers', () => {
       .split('\n')
       .map((line) => Number(line.trim()))
       .filter((pid) => pid > 0);
-    expect(children.length).toBeGreaterThanOrEqual(2);
+    // With 2 workers the parent runs one slot itself and forks one worker process.
+    expect(children.length).toBeGreaterThanOrEqual(1);
     sweep.child.kill('SIGKILL');
     await sweep.exited;
     await waitFor(() => children.every((pid) => !alive(pid)), 20_000);

@@ -15,7 +15,7 @@ import { compareWithBaseline, createBaseline, DEFAULT_TOLERANCE, formatRegressio
 import { planSweep } from '../sweep/plan';
 import { preflightSweep } from '../sweep/preflight';
 import { createProgressDisplay } from '../sweep/progress';
-import { runSweep, threadsPerProcess } from '../sweep/run-sweep';
+import { prestartWorkers, runSweep, threadsPerProcess } from '../sweep/run-sweep';
 import { threadsFlagSchema } from '../config/sweep-config';
 import type { RegisterCommand } from './command';
 import { WORKER_COMMAND } from './command';
@@ -59,7 +59,15 @@ export const registerRegressCommand: RegisterCommand = (program) => {
       const runs = planSweep(config);
       const workers = options.workers ?? config.workers;
       const threads = threadsPerProcess(options.threads ?? config.threads, workers);
-      await preflightSweep(runs, threads);
+      const workerCommand = { script: process.argv[1] ?? '', args: [WORKER_COMMAND] };
+      // The forked workers start Node and tfjs and load the data while this process checks the plan.
+      const prestarted = prestartWorkers(runs, workers, threads, workerCommand);
+      try {
+        await preflightSweep(runs, threads);
+      } catch (error) {
+        prestarted.stop();
+        throw error;
+      }
       // Always recompute from scratch: a regression check must never reuse earlier results.
       const directory = mkdtempSync(join(tmpdir(), 'tfseg-regress-'));
       try {
@@ -70,7 +78,8 @@ export const registerRegressCommand: RegisterCommand = (program) => {
           samplesPerRun: 0,
           workers,
           threads,
-          workerCommand: { script: process.argv[1] ?? '', args: [WORKER_COMMAND] },
+          workerCommand,
+          prestarted,
           events: display,
         }).finally(() => display.stop());
         if (options.update) {

@@ -17,7 +17,7 @@ import { ASSUMED_FLOPS_PER_SECOND, estimateSweepMilliseconds } from '../sweep/es
 import { preflightSweep } from '../sweep/preflight';
 import { createProgressDisplay, formatDuration } from '../sweep/progress';
 import { formatSweepSummary, sweepSummary } from '../sweep/summary';
-import { pendingRuns, runSweep, stopAllWorkers, threadsPerProcess, type WriteFailure } from '../sweep/run-sweep';
+import { pendingRuns, prestartWorkers, runSweep, stopAllWorkers, threadsPerProcess, type WriteFailure } from '../sweep/run-sweep';
 import { runWorker } from '../sweep/worker';
 import { WORKER_COMMAND, type RegisterCommand } from './command';
 
@@ -103,8 +103,16 @@ async function runCommand(options: RunOptions, sweep: PreparedSweep): Promise<nu
   if (todo.length > 0 && estimate !== undefined) {
     log(`rough estimate: ${formatDuration(estimate)} (model FLOPs at an assumed ${ASSUMED_FLOPS_PER_SECOND[sweep.config.backend]! / 1e9} GFLOP/s per worker on ${sweep.config.backend}; the ETA refines it)`);
   }
+  const workerCommand = { script: process.argv[1] ?? '', args: [WORKER_COMMAND] };
+  // The forked workers start Node and tfjs and load the data while this process checks the plan.
+  const prestarted = prestartWorkers(options.dryRun ? [] : todo, workers, threads, workerCommand);
   // Fail before writing anything (also for --dry-run) when any planned run could not run.
-  await preflightSweep(sweep.runs, threads);
+  try {
+    await preflightSweep(sweep.runs, threads);
+  } catch (error) {
+    prestarted.stop();
+    throw error;
+  }
   if (options.dryRun) {
     if (options.json) {
       const plan = {
@@ -145,7 +153,8 @@ async function runCommand(options: RunOptions, sweep: PreparedSweep): Promise<nu
       samplesPerRun: sweep.config.samplesPerRun,
       workers,
       threads,
-      workerCommand: { script: process.argv[1] ?? '', args: [WORKER_COMMAND] },
+      workerCommand,
+      prestarted,
       events: { ...display, onWriteFailure: (_slot, failure) => writeFailures.push(failure) },
     });
   } finally {

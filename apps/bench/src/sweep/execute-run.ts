@@ -68,6 +68,15 @@ export async function ensureBackend(name: string, threads = 1): Promise<Training
   return device;
 }
 
+/**
+ * Does now what `run`'s execution would do first, and caches: activates the backend, loads the dataset
+ * and resizes its images for the run's fold. A worker process calls it while it waits for its first run.
+ */
+export async function warmUpRun(run: PlannedRun, threads: number): Promise<void> {
+  await ensureBackend(run.config.backend, threads);
+  runFold(run.config, await loadDataset(run.config.dataset, run.datasetRoot));
+}
+
 /** Executes one planned run and returns its record (`ok` or `failed`); never throws for a failing run. */
 export async function executeRun(run: PlannedRun, options: ExecuteRunOptions): Promise<RunRecord> {
   const started = new Date();

@@ -1,7 +1,8 @@
 /**
  * Runs the to-do part of a sweep and appends each finished run to the results file the moment it
- * finishes. With `workers > 1` it forks that many worker processes (each with its own tfjs backend); the
- * parent stays the only writer of the file, so records never interleave.
+ * finishes. With `workers > 1` the parent runs one slot itself and forks `workers − 1` worker processes
+ * (each with its own tfjs backend); the parent stays the only writer of the file, so records never
+ * interleave.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -43,6 +44,8 @@ export interface RunSweepOptions {
   threads: number;
   /** Required when `workers > 1`. */
   workerCommand?: WorkerCommand;
+  /** Workers forked ahead by {@link prestartWorkers} (they warm up while the parent checks the plan). */
+  prestarted?: PrestartedWorkers;
   events?: SweepEvents;
 }
 
@@ -83,36 +86,88 @@ export async function runSweep(options: RunSweepOptions): Promise<RunRecord[]> {
   };
   const executeOptions = executeOptionsFor(options.resultsFile, options.samplesPerRun, options.threads);
   const workers = Math.min(options.workers, queue.length);
-  if (workers <= 1) {
-    for (const run of queue) {
-      options.events?.onRunStart?.(0, run);
-      const record = await executeRun(run, {
-        ...executeOptions,
-        onProgress: (progress) => options.events?.onRunProgress?.(0, run, progress),
-        onWriteFailure: (error) => options.events?.onWriteFailure?.(0, { path: error.path, code: error.code, message: error.message }),
-      });
-      save(0, record);
+  const prestarted = options.prestarted?.handles ?? [];
+  // Prestarted workers the queue has no run for are stopped now (the rest stop when the queue is empty).
+  for (const handle of prestarted.splice(Math.max(0, workers - 1))) handle.stop();
+  try {
+    if (workers <= 1) {
+      await drainInProcess(queue, executeOptions, options.events, save);
+      return written;
     }
+    if (!options.workerCommand) throw new Error('runSweep: workerCommand is required when workers > 1');
+    const workerCommand = options.workerCommand;
+    // Slot 0 is this process: it has loaded the data and activated the backend for the checks already, so
+    // a forked worker in its place would only repeat that (Node, tfjs, decoding the images) on a busy core.
+    await Promise.all([
+      drainInProcess(queue, executeOptions, options.events, save),
+      ...Array.from({ length: workers - 1 }, (_, index) =>
+        drainWithWorker(index + 1, queue, prestarted[index], workerCommand, executeOptions, options.events, save)),
+    ]);
     return written;
+  } finally {
+    for (const handle of prestarted) handle.stop();
   }
-  if (!options.workerCommand) throw new Error('runSweep: workerCommand is required when workers > 1');
-  const workerCommand = options.workerCommand;
-  await Promise.all(
-    Array.from({ length: workers }, (_, slot) => drainWithWorker(slot, queue, workerCommand, executeOptions, options.events, save)),
-  );
-  return written;
+}
+
+/** Slot 0: runs from the shared queue in this process until it is empty. */
+async function drainInProcess(
+  queue: PlannedRun[],
+  executeOptions: ExecuteRunOptions,
+  events: SweepEvents | undefined,
+  save: (slot: number, record: RunRecord) => void,
+): Promise<void> {
+  for (let run = queue.shift(); run; run = queue.shift()) {
+    const current = run;
+    events?.onRunStart?.(0, current);
+    const record = await executeRun(current, {
+      ...executeOptions,
+      onProgress: (progress) => events?.onRunProgress?.(0, current, progress),
+      onWriteFailure: (error) => events?.onWriteFailure?.(0, { path: error.path, code: error.code, message: error.message }),
+    });
+    save(0, record);
+  }
+}
+
+/** Workers forked before the sweep starts, by {@link prestartWorkers}. */
+export interface PrestartedWorkers {
+  readonly handles: WorkerHandle[];
+  /** Stops every prestarted worker not yet handed to a sweep (when the checks fail). */
+  stop(): void;
+}
+
+/**
+ * Forks the `workers − 1` worker processes a sweep of `runs` will use, and has each load the first run's
+ * dataset and backend right away: so they start Node and tfjs and decode the images while the parent runs
+ * {@link preflightSweep} on the other core, rather than after it. Pass the result to {@link runSweep};
+ * call `stop()` if the sweep does not start.
+ */
+export function prestartWorkers(runs: readonly PlannedRun[], workers: number, threads: number, command: WorkerCommand): PrestartedWorkers {
+  const first = runs[0];
+  const count = first ? Math.min(workers, runs.length) - 1 : 0;
+  const handles = Array.from({ length: Math.max(0, count) }, () => {
+    const handle = startWorker(command);
+    handle.warmUp(first as PlannedRun, threads);
+    return handle;
+  });
+  return {
+    handles,
+    stop() {
+      for (const handle of handles.splice(0)) handle.stop();
+    },
+  };
 }
 
 /** One worker slot: keeps a worker process busy with runs from the shared queue until it is empty. */
 async function drainWithWorker(
   slot: number,
   queue: PlannedRun[],
+  prestarted: WorkerHandle | undefined,
   command: WorkerCommand,
   executeOptions: ExecuteRunOptions,
   events: SweepEvents | undefined,
   save: (slot: number, record: RunRecord) => void,
 ): Promise<void> {
-  let worker: WorkerHandle | undefined;
+  let worker: WorkerHandle | undefined = prestarted;
   try {
     for (let run = queue.shift(); run; run = queue.shift()) {
       worker ??= startWorker(command);
@@ -153,6 +208,8 @@ function crashedRecord(run: PlannedRun, reason: string): RunRecord {
 }
 
 interface WorkerHandle {
+  /** Asks the worker to load `run`'s dataset and backend before its first run arrives. */
+  warmUp(run: PlannedRun, threads: number): void;
   execute(request: WorkerRequest, onProgress: (progress: RunProgress) => void, onWriteFailure: (failure: WriteFailure) => void): Promise<{ record: RunRecord } | { crash: string }>;
   stop(): void;
 }
@@ -175,6 +232,12 @@ function startWorker(command: WorkerCommand): WorkerHandle {
   let pending:
     | { resolve: (outcome: { record: RunRecord } | { crash: string }) => void; onProgress: (progress: RunProgress) => void; onWriteFailure: (failure: WriteFailure) => void }
     | undefined;
+  // Set once the process is gone: a prestarted worker may die before its first run is sent.
+  let crash: string | undefined;
+  let stopped = false;
+  const send = (request: WorkerRequest): void => {
+    if (child.connected) child.send(request);
+  };
   child.on('message', (message: WorkerReply) => {
     if (message.type === 'progress') pending?.onProgress(message.progress);
     if (message.type === 'write-failure') pending?.onWriteFailure(message.failure);
@@ -184,21 +247,33 @@ function startWorker(command: WorkerCommand): WorkerHandle {
       current?.resolve({ record: message.record });
     }
   });
+  // A failed send (the channel closed as the worker died) is followed by 'exit', which settles the run.
+  child.on('error', () => {});
   child.on('exit', (code, signal) => {
     liveWorkers.delete(child);
+    crash = `worker process exited (${signal ?? `code ${code}`}) during the run${stderrTail ? `: ${stderrTail.trim()}` : ''}`;
     const current = pending;
     pending = undefined;
-    current?.resolve({ crash: `worker process exited (${signal ?? `code ${code}`}) during the run${stderrTail ? `: ${stderrTail.trim()}` : ''}` });
+    current?.resolve({ crash });
   });
   return {
+    warmUp(run, threads) {
+      send({ type: 'warm-up', run, threads });
+    },
     execute(request, onProgress, onWriteFailure) {
       return new Promise((resolve) => {
+        if (crash !== undefined) {
+          resolve({ crash });
+          return;
+        }
         pending = { resolve, onProgress, onWriteFailure };
-        child.send(request);
+        send(request);
       });
     },
     stop() {
-      if (child.connected) child.send({ type: 'stop' } satisfies WorkerRequest);
+      if (stopped) return;
+      stopped = true;
+      send({ type: 'stop' });
     },
   };
 }

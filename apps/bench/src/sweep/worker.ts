@@ -4,7 +4,7 @@
  * results file; a worker writes only its runs' sample files.
  */
 import type { RunRecord } from '../results/record';
-import { executeRun, type ExecuteRunOptions, type RunProgress } from './execute-run';
+import { executeRun, warmUpRun, type ExecuteRunOptions, type RunProgress } from './execute-run';
 import type { PlannedRun } from './plan';
 import { BenchError } from '../errors';
 
@@ -18,7 +18,11 @@ export interface WriteFailure {
   message: string;
 }
 
-export type WorkerRequest = { type: 'run'; run: PlannedRun; options: ExecuteRunOptions } | { type: 'stop' };
+export type WorkerRequest =
+  | { type: 'run'; run: PlannedRun; options: ExecuteRunOptions }
+  /** Load the run's dataset and backend now, before the first run is sent (see prestartWorkers). */
+  | { type: 'warm-up'; run: PlannedRun; threads: number }
+  | { type: 'stop' };
 /** Worker → parent. */
 export type WorkerReply = { type: 'progress'; progress: RunProgress } | { type: 'record'; record: RunRecord } | { type: 'write-failure'; failure: WriteFailure };
 
@@ -35,6 +39,11 @@ export function runWorker(): Promise<void> {
       if (request.type === 'stop') {
         process.disconnect();
         resolve();
+        return;
+      }
+      if (request.type === 'warm-up') {
+        // Errors are left to the run itself, which reports them in its record.
+        queue = queue.then(() => warmUpRun(request.run, request.threads)).catch(() => undefined);
         return;
       }
       queue = queue.then(async () => {

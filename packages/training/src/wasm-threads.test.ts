@@ -67,12 +67,14 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       // @tfseg/models' one-op conv + bias + ReLU: its gradient's dz and bias sums split over the threads by channel.
       const convolved = conv2dBiasRelu(large as tf.Tensor4D, w7 as tf.Tensor4D, b7 as tf.Tensor1D, { strides: [1, 1], pad: 'same' });
       // @tfseg/models' one-op transposed convolution + bias (the bias added in place, threaded).
+      // …and at [4, 64, 64, 8] (131072 elements, its one-pass gradient, threaded by column groups).
+      const narrow = conv2dBiasRelu(large as tf.Tensor4D, w6 as tf.Tensor4D, tf.slice(b7, 0, 8) as tf.Tensor1D, { strides: [1, 1], pad: 'same' });
       const upsampledWithBias = conv2dTransposeBias(pooled, w1 as tf.Tensor4D, b7 as tf.Tensor1D, { inputShape: [4, 32, 32, 16], strides: [2, 2], pad: 'valid' });
       // A 3×3/2 convolution (its input gradient: the native strided kernel) and nearest and bilinear
       // ×2 up-sampling (the native resize gradients), as in ConvFormer's and TransUNet's steps.
       const downsampled = tf.conv2d(features, w6 as tf.Tensor4D, 2, 'same');
       const resized = tf.mul(tf.image.resizeNearestNeighbor(features, [64, 64]), tf.image.resizeBilinear(features, [64, 64]));
-      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(upsampledWithBias).mean(), tf.mul(rectified, wider).mean()];
+      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(upsampledWithBias).mean(), tf.mul(rectified, wider).mean(), tf.square(narrow).mean()];
       return tf.addN(terms) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);

@@ -73,6 +73,13 @@ describe('TfsegConv2DBiasRelu and its gradient (one-op conv + bias + ReLU on was
       );
     });
 
+    it('give the same bits as tfjs’ Conv2D, Add and Relu on wasm for a layer larger than the one-pass gradient’s limit', () => {
+      tf.setBackend('wasm');
+      const g = { batch: 2, height: 128, width: 128, inChannels: 4, outChannels: 8, filterHeight: 3, filterWidth: 3, strides: [1, 1], pad: 'same', channelsFirst: false, seed: 7 } as Geometry;
+      const expected = results(g, tfjsPath(g));
+      results(g, onePath(g)).forEach((values, index) => expect(bits(values).equals(bits(expected[index] as Float32Array))).toBe(true));
+    });
+
     it('the gradient kernel keeps NaN in y as NaN and masks at and below 0, as tfjs’ Relu gradient', () => {
       tf.setBackend('wasm');
       tf.tidy(() => {

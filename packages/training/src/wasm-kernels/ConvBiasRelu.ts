@@ -18,7 +18,7 @@ import { Add, backend_util, Conv2D, FusedConv2D, Relu, util, type KernelConfig, 
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { CONV2D_BIAS_RELU, CONV2D_BIAS_RELU_GRAD, type Conv2DBiasReluAttrs } from '@tfseg/models';
 import { nativeKernelsForConvolution } from './Conv2D';
-import { nativeKernels } from './native/runtime';
+import { floatBits, nativeKernels } from './native/runtime';
 import { disposeIntermediate, float32Views, heapOffset, registeredWasmKernel, requireInputs } from './wasm-backend';
 
 function conv2dBiasRelu(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: Conv2DBiasReluAttrs }): TensorInfo {
@@ -39,6 +39,14 @@ function conv2dBiasRelu(args: { inputs: NamedTensorInfoMap; backend: BackendWasm
   return y;
 }
 
+/**
+ * Up to this many elements (512 KiB per tensor) the gradient is one pass (bias_relu_grad, each thread's
+ * column groups over all rows: y, dy and dz stay in L2 while the groups re-read them); above it, as in a
+ * 4×128×128×16 layer, where that pass took 1.7× the time of the two below, relu_grad streams dz by
+ * elements and sum_leading sums its columns — the same operations in the same order, so the same bits.
+ */
+const FUSED_PASS_MAX_ELEMENTS = 1 << 17;
+
 function conv2dBiasReluGrad(args: { inputs: NamedTensorInfoMap; backend: BackendWasm }): TensorInfo[] {
   const { inputs, backend } = args;
   const { y, dy } = requireInputs(CONV2D_BIAS_RELU_GRAD, inputs, ['y', 'dy']);
@@ -52,7 +60,13 @@ function conv2dBiasReluGrad(args: { inputs: NamedTensorInfoMap; backend: Backend
   const dbias = backend.makeOutput([columns], 'float32');
   const native = nativeKernels(backend);
   if (native !== undefined) {
-    native.run('bias_relu_grad', [heapOffset(backend, y), heapOffset(backend, dy), heapOffset(backend, dz), heapOffset(backend, dbias), rows, columns], Math.ceil(columns / 4), size);
+    if (size <= FUSED_PASS_MAX_ELEMENTS) {
+      native.run('bias_relu_grad', [heapOffset(backend, y), heapOffset(backend, dy), heapOffset(backend, dz), heapOffset(backend, dbias), rows, columns], Math.ceil(columns / 4), size);
+    } else {
+      // Larger than L2: dz streamed by elements (relu_grad of y: step(y) = step(z + b)), then the column sums.
+      native.run('relu_grad', [heapOffset(backend, y), heapOffset(backend, dy), heapOffset(backend, dz)], size, size);
+      native.run('sum_leading', [heapOffset(backend, dz), heapOffset(backend, dbias), rows, columns, floatBits(1)], Math.ceil(columns / 4), size);
+    }
     return [dz, dbias];
   }
   const [ys, gs, out, sums] = float32Views(backend, [y, dy, dz, dbias] as const);

@@ -79,10 +79,6 @@ export class CountingGraphBuilder implements GraphBuilder<Shape> {
     return x;
   }
 
-  batchNormRelu(x: Shape): Shape {
-    return this.relu(this.batchNorm(x));
-  }
-
   groupNorm(x: Shape): Shape {
     this.addWeights(2 * channels(x));
     return x;

@@ -23,8 +23,6 @@ export interface GraphBuilder<T> {
   upsample(x: T, options: { factor: number; interpolation: 'nearest' | 'bilinear'; name: string }): T;
   /** Batch normalization over the last axis. */
   batchNorm(x: T, name: string): T;
-  /** Batch normalization over the last axis followed by ReLU, as one layer (one training operation where the backend allows). */
-  batchNormRelu(x: T, name: string): T;
   /** Group normalization over channel groups. */
   groupNorm(x: T, options: { groups: number; name: string }): T;
   /** Layer normalization over the last axis (channels), with or without a learned bias. */

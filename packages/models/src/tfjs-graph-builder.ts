@@ -1,6 +1,6 @@
 import { initializers, layers, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { GraphBuilder } from './graph-builder';
-import { BatchNormalization, BatchNormalizationReLU, ChannelLayerNormalization, Conv2D, Conv2DTranspose, ChannelScale, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, StarRelu } from './layers';
+import { BatchNormalization, ChannelLayerNormalization, Conv2D, Conv2DTranspose, ChannelScale, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, StarRelu } from './layers';
 import { seedArgument } from './layers/layer-args';
 import type { InitName } from './options';
 
@@ -138,10 +138,6 @@ export class TfjsGraphBuilder implements GraphBuilder<SymbolicTensor> {
 
   batchNorm(x: SymbolicTensor, name: string): SymbolicTensor {
     return this.apply(new BatchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name }), x);
-  }
-
-  batchNormRelu(x: SymbolicTensor, name: string): SymbolicTensor {
-    return this.apply(new BatchNormalizationReLU({ axis: -1, momentum: 0.9, epsilon: 1e-5, name }), x);
   }
 
   groupNorm(x: SymbolicTensor, options: { groups: number; name: string }): SymbolicTensor {

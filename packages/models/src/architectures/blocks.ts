@@ -1,13 +1,10 @@
 import type { GraphBuilder } from '../graph-builder';
 
-/**
- * 3×3 convolution followed by batch norm and ReLU (bias only without batch norm, where it is not redundant).
- * Batch norm and ReLU are one layer (`${name}_bn`), which trains as one operation on wasm.
- */
+/** 3×3 convolution followed by batch norm and ReLU (bias only without batch norm, where it is not redundant). */
 export function convolutionUnit<T>(b: GraphBuilder<T>, x: T, filters: number, batchNorm: boolean, name: string): T {
   if (!batchNorm) return b.conv2d(x, { filters, kernelSize: 3, useBias: true, relu: true, name });
   const convolved = b.conv2d(x, { filters, kernelSize: 3, useBias: false, name });
-  return b.batchNormRelu(convolved, `${name}_bn`);
+  return b.relu(b.batchNorm(convolved, `${name}_bn`), `${name}_relu`);
 }
 
 /** Two {@link convolutionUnit}s: U-Net's "double conv" and the decoder block of TransUNet and smp's Unet. */

@@ -15,10 +15,6 @@
  * register the kernels named {@link BATCH_NORM_TRAINING} and {@link BATCH_NORM_TRAINING_GRAD} (as
  * @tfseg/training does for wasm, as native one- and two-pass kernels); when the active backend has
  * them, they run instead of the compositions.
- *
- * {@link BatchNormalizationReLU} is the same layer followed by ReLU (a U-Net's conv → BN → ReLU unit): with
- * the two kernels, its training pass is still one tape operation (ReLU inside the kernels, its gradient
- * dy·step(y) folded into the closed form); without them, batch norm then tfjs' relu.
  */
 import {
   batchNorm,
@@ -30,7 +26,6 @@ import {
   moments,
   mul,
   op,
-  relu,
   rsqrt,
   serialization,
   square,
@@ -56,10 +51,9 @@ import { singleInput } from './layer-args';
 export const BATCH_NORM_TRAINING = 'TfsegBatchNormTraining';
 
 /**
- * Name of the optional kernel of the gradient. Inputs `{ x, dy, mean, variance, scale }` and with `relu`
- * `offset` (the forward pass' x, mean and variance), attributes {@link BatchNormTrainingAttrs}; outputs `[dx, dscale,
- * doffset]` as in this module's header. With `relu`, dy is the gradient of relu(y) and the kernel uses
- * dy·step(y) in its place (tfjs-core's ReLU gradient), y recomputed as the forward kernel computed it.
+ * Name of the optional kernel of the gradient. Inputs `{ x, dy, mean, variance, scale }` (the forward
+ * pass' x, mean and variance), attributes {@link BatchNormTrainingAttrs}; outputs `[dx, dscale, doffset]`
+ * as in this module's header.
  */
 export const BATCH_NORM_TRAINING_GRAD = 'TfsegBatchNormTrainingGrad';
 
@@ -67,8 +61,6 @@ export const BATCH_NORM_TRAINING_GRAD = 'TfsegBatchNormTrainingGrad';
 export interface BatchNormTrainingAttrs {
   /** ε added to the variance. */
   varianceEpsilon: number;
-  /** ReLU after the normalisation: the forward kernel outputs relu(y), the gradient kernel takes its gradient. Default false. */
-  relu?: boolean;
 }
 
 /** Attributes of {@link BATCH_NORM_TRAINING}. */
@@ -106,15 +98,11 @@ function forward(x: Tensor, scale: Tensor, offset: Tensor, movingMean: Tensor, m
   return [y, mean, variance, movingAverage(movingMean, mean, attrs.momentum), movingAverage(movingVariance, variance, attrs.momentum)];
 }
 
-/**
- * Gradient: `[dx, dscale, doffset]`, by the backend's kernel or as tfjs-core ops. `offset` is needed
- * only with `relu` (which only the kernel does: {@link batchNormTraining} composes tfjs' relu otherwise).
- */
-function gradient(dy: Tensor, x: Tensor, mean: Tensor, variance: Tensor, scale: Tensor, offset: Tensor | undefined, attrs: BatchNormTrainingAttrs): [Tensor, Tensor, Tensor] {
-  const { varianceEpsilon } = attrs;
+/** Gradient: `[dx, dscale, doffset]`, by the backend's kernel or as tfjs-core ops. */
+function gradient(dy: Tensor, x: Tensor, mean: Tensor, variance: Tensor, scale: Tensor, varianceEpsilon: number): [Tensor, Tensor, Tensor] {
   if (hasKernel(BATCH_NORM_TRAINING_GRAD)) {
-    const inputs: NamedTensorMap = offset === undefined ? { x, dy, mean, variance, scale } : { x, dy, mean, variance, scale, offset };
-    return engine().runKernel(BATCH_NORM_TRAINING_GRAD, inputs, attrs as unknown as Record<string, number>) as [Tensor, Tensor, Tensor];
+    const attrs: BatchNormTrainingAttrs = { varianceEpsilon };
+    return engine().runKernel(BATCH_NORM_TRAINING_GRAD, { x, dy, mean, variance, scale } as NamedTensorMap, attrs as unknown as Record<string, number>) as [Tensor, Tensor, Tensor];
   }
   return tidy(() => {
     const axes = leadingAxes(x);
@@ -136,37 +124,31 @@ export interface BatchNormTrainingSettings {
   movingMean: LayerVariable;
   movingVariance: LayerVariable;
   momentum: number;
-  /** ReLU after the normalisation (default false): in the same tape operation when the backend has both kernels. */
-  relu?: boolean;
 }
 
 function batchNormTraining_(x: Tensor, scale: Tensor, offset: Tensor, settings: BatchNormTrainingSettings): Tensor {
-  // ReLU inside the operation only where kernels compute it; the compositions stay batch norm, then relu.
-  const inside = settings.relu === true && hasKernel(BATCH_NORM_TRAINING) && hasKernel(BATCH_NORM_TRAINING_GRAD);
   const normalise = customGrad((...args) => {
     const [input, gamma, beta, save] = args as [Tensor, Tensor, Tensor, (tensors: Tensor[]) => void];
-    const attrs: BatchNormTrainingForwardAttrs = { varianceEpsilon: settings.epsilon, momentum: settings.momentum, ...(inside ? { relu: true } : {}) };
+    const attrs: BatchNormTrainingForwardAttrs = { varianceEpsilon: settings.epsilon, momentum: settings.momentum };
     const [y, mean, variance, nextMovingMean, nextMovingVariance] = forward(input, gamma, beta, settings.movingMean.read(), settings.movingVariance.read(), attrs) as [Tensor, Tensor, Tensor, Tensor, Tensor];
     settings.movingMean.write(nextMovingMean);
     settings.movingVariance.write(nextMovingVariance);
-    save(inside ? [input, mean, variance, gamma, beta] : [input, mean, variance, gamma]);
+    save([input, mean, variance, gamma]);
     return {
       value: y,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [savedX, savedMean, savedVariance, savedScale, savedOffset] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor | undefined];
-        return gradient(dy, savedX, savedMean, savedVariance, savedScale, savedOffset, { varianceEpsilon: settings.epsilon, ...(inside ? { relu: true } : {}) });
+        const [savedX, savedMean, savedVariance, savedScale] = saved as [Tensor, Tensor, Tensor, Tensor];
+        return gradient(dy, savedX, savedMean, savedVariance, savedScale, settings.epsilon);
       },
     };
   });
-  const normalised = normalise(x, scale, offset);
-  return settings.relu === true && !inside ? relu(normalised) : normalised;
+  return normalise(x, scale, offset);
 }
 
 /**
  * Batch normalization in training mode over every axis but the last: normalises `x` with its batch
  * mean and biased variance, scales by `scale` and shifts by `offset` (`[C]` each), and updates the
  * moving statistics — one operation on the gradient tape, whose gradient is the closed form above.
- * With `relu`, followed by ReLU (inside that operation where the backend has the kernels).
  */
 export const batchNormTraining = op({ batchNormTraining_ });
 
@@ -198,8 +180,6 @@ interface FusedSettings {
 export class BatchNormalization extends TfjsBatchNormalization {
   /** Name under which the class is registered for serialization: tfjs-layers' own. */
   static className = 'BatchNormalization';
-  /** Whether ReLU follows the normalisation inside this layer ({@link BatchNormalizationReLU}). */
-  protected readonly rectified: boolean = false;
   private fused?: FusedSettings;
 
   override build(inputShape: Shape | Shape[]): void {
@@ -217,31 +197,10 @@ export class BatchNormalization extends TfjsBatchNormalization {
 
   override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[] {
     const settings = this.fused;
-    if (kwargs.training !== true || settings === undefined || !settings.channelsLast || !settings.fusable) {
-      if (!this.rectified) return super.call(inputs, kwargs);
-      return tidy(() => relu(singleInput(super.call(inputs, kwargs), this.getClassName())));
-    }
-    const x = singleInput(inputs, this.getClassName());
+    if (kwargs.training !== true || settings === undefined || !settings.channelsLast || !settings.fusable) return super.call(inputs, kwargs);
+    const x = singleInput(inputs, 'BatchNormalization');
     // weights: gamma, beta (both present: fusable), moving_mean, moving_variance — build()'s order.
     const [gamma, beta, movingMean, movingVariance] = this.weights as [LayerVariable, LayerVariable, LayerVariable, LayerVariable];
-    return tidy(() =>
-      batchNormTraining(x, gamma.read(), beta.read(), { epsilon: settings.epsilon, momentum: settings.momentum, movingMean, movingVariance, relu: this.rectified }),
-    );
+    return tidy(() => batchNormTraining(x, gamma.read(), beta.read(), { epsilon: settings.epsilon, momentum: settings.momentum, movingMean, movingVariance }));
   }
-}
-
-/**
- * {@link BatchNormalization} followed by ReLU as one layer (a U-Net's conv → BN → ReLU unit): the same
- * config, weights and weight names as the batch norm, and in inference the same values as the two layers
- * (tfjs-layers' pass, then relu). In training it is one tape operation where the backend has the batch-norm
- * training kernels (wasm: ReLU inside the forward kernel, its gradient dy·step(y) inside the closed-form
- * one, saving a Relu and a ReLU-gradient kernel and their bookkeeping per layer); elsewhere batch norm
- * then relu. Saved under its own class name, so a loader without {@link registerCustomLayers} refuses the
- * model instead of silently dropping the ReLU; models saved with separate BatchNormalization and ReLU
- * layers load and train as before.
- */
-export class BatchNormalizationReLU extends BatchNormalization {
-  /** Name under which the class is registered for serialization. */
-  static override className = 'BatchNormalizationReLU';
-  protected override readonly rectified: boolean = true;
 }

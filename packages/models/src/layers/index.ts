@@ -1,5 +1,5 @@
 import { serialization } from '@tensorflow/tfjs-core';
-import { BatchNormalization, BatchNormalizationReLU } from './batch-normalization';
+import { BatchNormalization } from './batch-normalization';
 import { ChannelLayerNormalization } from './channel-layer-normalization';
 import { Conv2D } from './conv2d';
 import { Conv2DTranspose } from './conv2d-transpose';
@@ -9,7 +9,7 @@ import { PositionEmbedding } from './position-embedding';
 import { ChannelScale } from './scale';
 import { StarRelu } from './star-relu';
 
-export { BatchNormalization, BatchNormalizationReLU, ChannelLayerNormalization, Conv2D, Conv2DTranspose, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu };
+export { BatchNormalization, ChannelLayerNormalization, Conv2D, Conv2DTranspose, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu };
 export { batchNormTraining, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './batch-normalization';
 export { conv2dBiasRelu, CONV2D_BIAS_RELU, CONV2D_BIAS_RELU_GRAD } from './conv2d';
 export type { Conv2DBiasReluAttrs } from './conv2d';
@@ -30,7 +30,7 @@ let registered = false;
  */
 export function registerCustomLayers(): void {
   if (registered) return;
-  for (const layer of [BatchNormalization, BatchNormalizationReLU, ChannelLayerNormalization, Conv2D, Conv2DTranspose, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu]) {
+  for (const layer of [BatchNormalization, ChannelLayerNormalization, Conv2D, Conv2DTranspose, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu]) {
     serialization.registerClass(layer);
   }
   registered = true;

@@ -1,5 +1,5 @@
 import { expectAllClose } from '@tfseg-internal/testing';
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BatchNormalization, BatchNormalizationReLU } from '@tfseg/models';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BatchNormalization } from '@tfseg/models';
 import { agreementRuns, describeBothPaths, fc, prepareBackends, seededValues, tf } from './__fixtures__/agreement';
 import { batchNormTrainingConfig, batchNormTrainingGradConfig } from './BatchNormTraining';
 
@@ -39,20 +39,6 @@ const shapes = fc.record({
   seed: fc.nat(),
 });
 
-/** The forward kernel's inputs for a random case (seeded; x of `[...leading, channels]`), inside a tidy. */
-function kernelInputs(c: { leading: number[]; channels: number; seed: number }): { shape: number[]; x: tf.Tensor; scale: tf.Tensor; offset: tf.Tensor; movingMean: tf.Tensor; movingVariance: tf.Tensor } {
-  const shape = [...c.leading, c.channels];
-  const size = shape.reduce((a, b) => a * b);
-  return {
-    shape,
-    x: tf.tensor(seededValues(size, c.seed), shape),
-    scale: tf.tensor1d(seededValues(c.channels, c.seed + 1)),
-    offset: tf.tensor1d(seededValues(c.channels, c.seed + 2)),
-    movingMean: tf.tensor1d(seededValues(c.channels, c.seed + 3)),
-    movingVariance: tf.tensor1d(seededValues(c.channels, c.seed + 4).map((v) => v + 1.5)),
-  };
-}
-
 describe('TfsegBatchNormTraining and its gradient (training-mode batch norm on wasm)', () => {
   beforeAll(() => prepareBackends(BATCH_NORM_TRAINING));
 
@@ -63,21 +49,17 @@ describe('TfsegBatchNormTraining and its gradient (training-mode batch norm on w
   });
 
   describeBothPaths(() => {
-    it.each([
-      ['BatchNormalization', false],
-      ['BatchNormalizationReLU (against tfjs-layers’ BatchNormalization and ReLU layers)', true],
-    ])('%s: train like tfjs-layers on cpu (output, gradients, moving statistics) on random shapes', (_name, relu) => {
+    it('train like tfjs-layers’ BatchNormalization on cpu (output, gradients, moving statistics) on random shapes', () => {
       fc.assert(
         fc.property(shapes, (c) => {
           const shape = [...c.leading, c.channels];
           // At least 2 rows per channel: with one, the variance is 0 and the gradient ill-conditioned.
           fc.pre(c.leading.reduce((a, b) => a * b) >= 2);
           tf.setBackend('cpu');
-          const batchNorm = seededLayer(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-3 }), shape, c.seed);
-          const reference = relu ? (tf.sequential({ layers: [batchNorm, tf.layers.reLU()] }) as unknown as AnyLayer) : batchNorm;
+          const reference = seededLayer(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-3 }), shape, c.seed);
           const expected = trainingResults(reference, shape, c.seed);
           tf.setBackend('wasm');
-          const ours = seededLayer(relu ? new BatchNormalizationReLU({ momentum: 0.9, epsilon: 1e-3 }) : new BatchNormalization({ momentum: 0.9, epsilon: 1e-3 }), shape, c.seed);
+          const ours = seededLayer(new BatchNormalization({ momentum: 0.9, epsilon: 1e-3 }), shape, c.seed);
           const actual = trainingResults(ours, shape, c.seed);
           expected.forEach((values, index) => {
             const scale = values.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
@@ -89,39 +71,21 @@ describe('TfsegBatchNormTraining and its gradient (training-mode batch norm on w
         agreementRuns,
       );
     });
-
-    it('with relu, give the same bits as without it followed by Relu, and a gradient with the same bits as ReLU’s gradient followed by the gradient without relu', () => {
-      fc.assert(
-        fc.property(shapes, (c) => {
-          tf.setBackend('wasm');
-          tf.tidy(() => {
-            const { shape, ...inputs } = kernelInputs(c);
-            const { x, scale, offset } = inputs;
-            const dy = tf.tensor(seededValues(x.size, c.seed + 5), shape);
-            const bits = (tensors: tf.Tensor[]): number[][] => tensors.map((t) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer)));
-            const [y, mean, variance, ...moving] = tf.engine().runKernel(BATCH_NORM_TRAINING, inputs, { varianceEpsilon: 1e-5, momentum: 0.9 }) as tf.Tensor[];
-            const rectified = tf.engine().runKernel(BATCH_NORM_TRAINING, inputs, { varianceEpsilon: 1e-5, momentum: 0.9, relu: true }) as tf.Tensor[];
-            expect(bits(rectified)).toEqual(bits([tf.relu(y as tf.Tensor), mean as tf.Tensor, variance as tf.Tensor, ...moving]));
-            // tfjs-core's ReLU gradient (TfsegReluGrad with the native kernels), then the plain gradient.
-            const masked = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.relu(input), dy)))(y as tf.Tensor);
-            const gradientInputs = { x, mean: mean as tf.Tensor, variance: variance as tf.Tensor, scale };
-            const expected = tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { ...gradientInputs, dy: masked }, { varianceEpsilon: 1e-5 }) as tf.Tensor[];
-            const actual = tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { ...gradientInputs, dy, offset }, { varianceEpsilon: 1e-5, relu: true }) as tf.Tensor[];
-            expect(bits(actual)).toEqual(bits(expected));
-          });
-        }),
-        agreementRuns,
-      );
-    });
   });
 
   it('with the native kernels, compute the batch statistics with the same bits as tf.moments on wasm, y as tf.batchNorm and the moving statistics as tfjs-layers', () => {
     fc.assert(
       fc.property(shapes, (c) => {
         tf.setBackend('wasm');
+        const shape = [...c.leading, c.channels];
+        const size = shape.reduce((a, b) => a * b);
         tf.tidy(() => {
-          const { shape, ...inputs } = kernelInputs(c);
-          const { x, scale, offset, movingMean, movingVariance } = inputs;
+          const x = tf.tensor(seededValues(size, c.seed), shape);
+          const scale = tf.tensor1d(seededValues(c.channels, c.seed + 1));
+          const offset = tf.tensor1d(seededValues(c.channels, c.seed + 2));
+          const movingMean = tf.tensor1d(seededValues(c.channels, c.seed + 3));
+          const movingVariance = tf.tensor1d(seededValues(c.channels, c.seed + 4).map((v) => v + 1.5));
+          const inputs = { x, scale, offset, movingMean, movingVariance };
           const outputs = tf.engine().runKernel(BATCH_NORM_TRAINING, inputs, { varianceEpsilon: 1e-5, momentum: 0.9 }) as tf.Tensor[];
           // The same as tfjs-layers' training pass: moments, batchNorm, then m − (m − value)·(1 − momentum).
           const moments = tf.moments(x, shape.slice(0, -1).map((_, axis) => axis));
@@ -134,12 +98,9 @@ describe('TfsegBatchNormTraining and its gradient (training-mode batch norm on w
     );
   });
 
-  it.each([
-    ['BatchNormalization', () => new BatchNormalization({ momentum: 0.9, epsilon: 1e-5 })],
-    ['BatchNormalizationReLU (no Relu or ReLU-gradient kernel either)', () => new BatchNormalizationReLU({ momentum: 0.9, epsilon: 1e-5 })],
-  ])('%s: run once each per layer in a training step (one tape operation), and leave no tensor behind', async (_name, create) => {
+  it('run once each per layer in a training step (one tape operation), and leave no tensor behind', async () => {
     tf.setBackend('wasm');
-    const layer = seededLayer(create(), [2, 5, 5, 8], 3);
+    const layer = seededLayer(new BatchNormalization({ momentum: 0.9, epsilon: 1e-5 }), [2, 5, 5, 8], 3);
     trainingResults(layer, [2, 5, 5, 8], 3);
     const before = tf.memory().numTensors;
     const profile = await tf.profile(() => {
@@ -151,18 +112,9 @@ describe('TfsegBatchNormTraining and its gradient (training-mode batch norm on w
     const names = profile.kernels.map((kernel) => kernel.name);
     expect(names.filter((name) => name === BATCH_NORM_TRAINING)).toHaveLength(1);
     expect(names.filter((name) => name === BATCH_NORM_TRAINING_GRAD)).toHaveLength(1);
-    expect(names.filter((name) => name === 'FusedBatchNorm' || /Relu/.test(name))).toEqual([]);
+    expect(names).not.toContain('FusedBatchNorm');
     expect(tf.memory().numTensors).toBe(before);
     layer.dispose();
-  });
-
-  it('reject the gradient with relu but no offset, naming the kernel', () => {
-    tf.setBackend('wasm');
-    tf.tidy(() => {
-      const x = tf.ones([2, 3, 4]);
-      const inputs = { x, dy: x, mean: tf.zeros([4]), variance: tf.ones([4]), scale: tf.ones([4]) };
-      expect(() => tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, inputs, { varianceEpsilon: 1e-5, relu: true })).toThrow(/TfsegBatchNormTrainingGrad.*offset/);
-    });
   });
 
   it('reject a parameter that is not a channel vector, naming the kernel', () => {

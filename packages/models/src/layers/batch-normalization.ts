@@ -21,8 +21,6 @@ import {
   customGrad,
   div,
   engine,
-  getBackend,
-  getKernel,
   moments,
   mul,
   op,
@@ -38,7 +36,7 @@ import {
   type Tensor,
 } from '@tensorflow/tfjs-core';
 import type { layers, LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { singleInput } from './layer-args';
+import { hasKernel, leadingAxes, singleInput } from './layer-args';
 
 /**
  * Name of the optional kernel of the training forward pass. Inputs `{ x, scale, offset, movingMean,
@@ -69,15 +67,6 @@ export interface BatchNormTrainingForwardAttrs extends BatchNormTrainingAttrs {
   momentum: number;
 }
 
-/** Whether the active backend has a kernel registered under `name`. */
-function hasKernel(name: string): boolean {
-  return getKernel(name, getBackend()) !== undefined;
-}
-
-/** The axes of every dimension but the last (the channels). */
-function leadingAxes(x: Tensor): number[] {
-  return Array.from({ length: x.rank - 1 }, (_, axis) => axis);
-}
 
 /** tfjs-layers' moving-average update m − (m − value)·(1 − momentum) (same kernels, so the same bits). */
 function movingAverage(current: Tensor, value: Tensor, momentum: number): Tensor {

@@ -39,7 +39,7 @@ import {
   type Tensor4D,
 } from '@tensorflow/tfjs-core';
 import type { layers, LayerVariable } from '@tensorflow/tfjs-layers';
-import { hasKernel, singleInput } from './layer-args';
+import { hasKernel, leadingAxes, singleInput } from './layer-args';
 
 /**
  * Name of the optional kernel of the forward pass: inputs `{ x, filter, bias }` (NHWC x, filter
@@ -65,7 +65,7 @@ export interface Conv2DBiasReluAttrs {
 function biasReluGradient(dy: Tensor, y: Tensor): [Tensor, Tensor] {
   if (hasKernel(CONV2D_BIAS_RELU_GRAD)) return engine().runKernel(CONV2D_BIAS_RELU_GRAD, { y, dy } as NamedTensorMap) as [Tensor, Tensor];
   const dz = mul(dy, cast(step(y), 'float32'));
-  return [dz, sum(dz, Array.from({ length: y.rank - 1 }, (_, axis) => axis))];
+  return [dz, sum(dz, leadingAxes(y))];
 }
 
 /**

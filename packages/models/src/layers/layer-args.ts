@@ -31,3 +31,8 @@ export function withSeed(config: serialization.ConfigDict, seed: number | undefi
 export function hasKernel(name: string): boolean {
   return getKernel(name, getBackend()) !== undefined;
 }
+
+/** The axes of every dimension but the last (the channels): what a per-channel statistic reduces. */
+export function leadingAxes(x: Tensor): number[] {
+  return Array.from({ length: x.rank - 1 }, (_, axis) => axis);
+}

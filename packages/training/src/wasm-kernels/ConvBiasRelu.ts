@@ -18,6 +18,7 @@ import { Add, backend_util, Conv2D, FusedConv2D, Relu, util, type KernelConfig, 
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { CONV2D_BIAS_RELU, CONV2D_BIAS_RELU_GRAD, type Conv2DBiasReluAttrs } from '@tfseg/models';
 import { nativeKernelsForConvolution } from './Conv2D';
+import { step } from './ElementwiseGrad';
 import { floatBits, nativeKernels } from './native/runtime';
 import { disposeIntermediate, float32Views, heapOffset, registeredWasmKernel, requireInputs } from './wasm-backend';
 
@@ -76,7 +77,7 @@ function conv2dBiasReluGrad(args: { inputs: NamedTensorInfoMap; backend: Backend
     for (let row = 0; row < rows; row++) {
       const i = row * columns + c;
       const v = ys[i] as number;
-      const g = f((gs[i] as number) * (Number.isNaN(v) ? v : v > 0 ? 1 : 0));
+      const g = f((gs[i] as number) * step(v));
       out[i] = g;
       acc = f(acc + g);
     }

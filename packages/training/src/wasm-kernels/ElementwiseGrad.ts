@@ -36,8 +36,8 @@ export interface MeanGradAttrs {
 
 const f = Math.fround;
 
-/** step(v) as the cpu backend's Step computes it. */
-const step = (v: number): number => (Number.isNaN(v) ? v : v > 0 ? 1 : 0);
+/** step(v) as the cpu backend's Step computes it (the JS fallbacks of the ReLU gradients). */
+export const step = (v: number): number => (Number.isNaN(v) ? v : v > 0 ? 1 : 0);
 
 /** The elementwise kernel body shared by {@link RELU_GRAD} and {@link SQUARE_GRAD}. */
 function elementwiseGrad(kernelName: string, nativeName: 'relu_grad' | 'square_grad', local: (x: number, dy: number) => number): KernelFunc {

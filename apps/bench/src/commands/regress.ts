@@ -15,7 +15,7 @@ import { compareWithBaseline, createBaseline, DEFAULT_TOLERANCE, formatRegressio
 import { planSweep } from '../sweep/plan';
 import { preflightSweep } from '../sweep/preflight';
 import { createProgressDisplay } from '../sweep/progress';
-import { prestartWorkers, runSweep, threadsPerProcess } from '../sweep/run-sweep';
+import { prestartWorkersDuring, runSweep, threadsPerProcess } from '../sweep/run-sweep';
 import { threadsFlagSchema } from '../config/sweep-config';
 import type { RegisterCommand } from './command';
 import { WORKER_COMMAND } from './command';
@@ -61,13 +61,7 @@ export const registerRegressCommand: RegisterCommand = (program) => {
       const threads = threadsPerProcess(options.threads ?? config.threads, workers);
       const workerCommand = { script: process.argv[1] ?? '', args: [WORKER_COMMAND] };
       // The forked workers start Node and tfjs and load the data while this process checks the plan.
-      const prestarted = prestartWorkers(runs, workers, threads, workerCommand);
-      try {
-        await preflightSweep(runs, threads);
-      } catch (error) {
-        prestarted.stop();
-        throw error;
-      }
+      const prestarted = await prestartWorkersDuring(runs, workers, threads, workerCommand, () => preflightSweep(runs, threads));
       // Always recompute from scratch: a regression check must never reuse earlier results.
       const directory = mkdtempSync(join(tmpdir(), 'tfseg-regress-'));
       try {

@@ -17,7 +17,7 @@ import { ASSUMED_FLOPS_PER_SECOND, estimateSweepMilliseconds } from '../sweep/es
 import { preflightSweep } from '../sweep/preflight';
 import { createProgressDisplay, formatDuration } from '../sweep/progress';
 import { formatSweepSummary, sweepSummary } from '../sweep/summary';
-import { pendingRuns, prestartWorkers, runSweep, stopAllWorkers, threadsPerProcess, type WriteFailure } from '../sweep/run-sweep';
+import { pendingRuns, prestartWorkersDuring, runSweep, stopAllWorkers, threadsPerProcess, type WriteFailure } from '../sweep/run-sweep';
 import { runWorker } from '../sweep/worker';
 import { WORKER_COMMAND, type RegisterCommand } from './command';
 
@@ -105,14 +105,8 @@ async function runCommand(options: RunOptions, sweep: PreparedSweep): Promise<nu
   }
   const workerCommand = { script: process.argv[1] ?? '', args: [WORKER_COMMAND] };
   // The forked workers start Node and tfjs and load the data while this process checks the plan.
-  const prestarted = prestartWorkers(options.dryRun ? [] : todo, workers, threads, workerCommand);
   // Fail before writing anything (also for --dry-run) when any planned run could not run.
-  try {
-    await preflightSweep(sweep.runs, threads);
-  } catch (error) {
-    prestarted.stop();
-    throw error;
-  }
+  const prestarted = await prestartWorkersDuring(options.dryRun ? [] : todo, workers, threads, workerCommand, () => preflightSweep(sweep.runs, threads));
   if (options.dryRun) {
     if (options.json) {
       const plan = {

@@ -44,7 +44,7 @@ export interface RunSweepOptions {
   threads: number;
   /** Required when `workers > 1`. */
   workerCommand?: WorkerCommand;
-  /** Workers forked ahead by {@link prestartWorkers} (they warm up while the parent checks the plan). */
+  /** Workers forked ahead by {@link prestartWorkersDuring} (they warm up while the parent checks the plan). */
   prestarted?: PrestartedWorkers;
   events?: SweepEvents;
 }
@@ -128,20 +128,27 @@ async function drainInProcess(
   }
 }
 
-/** Workers forked before the sweep starts, by {@link prestartWorkers}. */
+/** Workers forked before the sweep starts, by {@link prestartWorkersDuring}. */
 export interface PrestartedWorkers {
   readonly handles: WorkerHandle[];
-  /** Stops every prestarted worker not yet handed to a sweep (when the checks fail). */
+  /** Stops every prestarted worker not yet handed to a sweep. */
   stop(): void;
 }
 
 /**
- * Forks the `workers − 1` worker processes a sweep of `runs` will use, and has each load the first run's
- * dataset and backend right away: so they start Node and tfjs and decode the images while the parent runs
- * {@link preflightSweep} on the other core, rather than after it. Pass the result to {@link runSweep};
- * call `stop()` if the sweep does not start.
+ * Forks the `workers − 1` worker processes a sweep of `runs` will use, has each load the first run's
+ * dataset and backend right away, and meanwhile awaits `check` (the parent's {@link preflightSweep}): so
+ * the workers start Node and tfjs and decode the images on the other core during the checks, rather than
+ * after them. If `check` throws, the workers are stopped and the error is rethrown. Pass the result to
+ * {@link runSweep}; call `stop()` if the sweep does not start.
  */
-export function prestartWorkers(runs: readonly PlannedRun[], workers: number, threads: number, command: WorkerCommand): PrestartedWorkers {
+export async function prestartWorkersDuring(
+  runs: readonly PlannedRun[],
+  workers: number,
+  threads: number,
+  command: WorkerCommand,
+  check: () => Promise<void>,
+): Promise<PrestartedWorkers> {
   const first = runs[0];
   const count = first ? Math.min(workers, runs.length) - 1 : 0;
   const handles = Array.from({ length: Math.max(0, count) }, () => {
@@ -149,12 +156,19 @@ export function prestartWorkers(runs: readonly PlannedRun[], workers: number, th
     handle.warmUp(first as PlannedRun, threads);
     return handle;
   });
-  return {
+  const prestarted: PrestartedWorkers = {
     handles,
     stop() {
       for (const handle of handles.splice(0)) handle.stop();
     },
   };
+  try {
+    await check();
+  } catch (error) {
+    prestarted.stop();
+    throw error;
+  }
+  return prestarted;
 }
 
 /** One worker slot: keeps a worker process busy with runs from the shared queue until it is empty. */

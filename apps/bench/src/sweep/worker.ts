@@ -20,7 +20,7 @@ export interface WriteFailure {
 
 export type WorkerRequest =
   | { type: 'run'; run: PlannedRun; options: ExecuteRunOptions }
-  /** Load the run's dataset and backend now, before the first run is sent (see prestartWorkers). */
+  /** Load the run's dataset and backend now, before the first run is sent (see prestartWorkersDuring). */
   | { type: 'warm-up'; run: PlannedRun; threads: number }
   | { type: 'stop' };
 /** Worker → parent. */

@@ -70,7 +70,7 @@
  * flip_filter            (flip_filter.c; Conv2D.ts)  0 w [KH,KW,Ci,Co], 1 out [KH,KW,Co,Ci]: out[kh,kw,co,ci] =
  *                        w[KH−1−kh, KW−1−kw, ci, co], 2 KH, 3 KW, 4 Ci, 5 Co. Items: KH·KW·Co rows.
  * batch_norm_statistics  (batch_norm.c; BatchNormTraining.ts)  0 x [rows, C], 1 mean, 2 variance (out, [C]),
- *                        3 rows, 4 channels (≤ 4096), 5 f32 rows. Items: ceil(C/4) groups of 4 channels.
+ *                        3 rows, 4 channels (≤ 4096), 5 f32 rows. Items: ceil(C/16) groups of 16 channels.
  * batch_norm_backward    (batch_norm.c; BatchNormTraining.ts)  0 x, 1 dy, 2 dx, 3 coefficients [4, C]
  *                        (mean, k1, k2, g), 4 rows, 5 channels: dx = (dy − k1 − (x − mean)·k2)·g. Items: rows.
  * resize_nearest_grad    (resize_grad.c; ResizeGrad.ts)  0 dy [B,OH,OW,C], 1 dx [B,IH,IW,C], 2 batch, 3 in_h,

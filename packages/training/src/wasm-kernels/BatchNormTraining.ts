@@ -79,7 +79,7 @@ function batchNormTraining(args: { inputs: NamedTensorInfoMap; backend: BackendW
   const native = nativeKernels(backend);
   const epsilon = attrs.varianceEpsilon;
   if (native !== undefined) {
-    native.run('batch_norm_statistics', [heapOffset(backend, x), heapOffset(backend, mean), heapOffset(backend, variance), rows, channels, floatBits(rows)], Math.ceil(channels / 4), 2 * size);
+    native.run('batch_norm_statistics', [heapOffset(backend, x), heapOffset(backend, mean), heapOffset(backend, variance), rows, channels, floatBits(rows)], Math.ceil(channels / 16), 2 * size);
     native.run(
       'batch_norm_apply',
       [heapOffset(backend, x), heapOffset(backend, y), heapOffset(backend, mean), heapOffset(backend, variance), heapOffset(backend, scale), heapOffset(backend, offset), rows, channels, floatBits(epsilon)],

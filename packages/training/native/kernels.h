@@ -26,8 +26,9 @@
  *                        groups. Items: partitions × Ci groups (each overwrites its own rows of its slice).
  * conv2d_winograd_filter_output (same file)  0 partials, 1 dw [3,3,Ci,Co], 2 partitions, 3 Ci, 4 Co.
  *                        Items: Ci (partitions added in order).
- * adam_update            (adam.c; AdamUpdate.ts)  0 w, 1 m, 2 v, 3 g, 4 w', 5 m', 6 v', 7..14 f32 β1, 1−β1,
- *                        β2, 1−β2, 1/(1−β1ᵗ), 1/(1−β2ᵗ), ε, learning rate. Items: elements.
+ * adam_update            (adam.c; AdamUpdate.ts)  0..7 f32 β1, 1−β1, β2, 1−β2, 1/(1−β1ᵗ), 1/(1−β2ᵗ), ε,
+ *                        learning rate, 8 tensor count n, then per tensor t at 9+5t: w, m, v (all three
+ *                        updated in place), g, elements. Items: the n tensors' elements, one after another.
  * sum_leading            (reduce.c; Sum.ts, Mean.ts)  0 x [rows, columns], 1 out [columns], 2 rows,
  *                        3 columns, 4 f32 divisor (1: Sum; rows: Mean). Items: groups of 4 columns.
  * copy_parts             (copy.c; Concat.ts, SplitV.ts)  0 joined, 1 joined row length, 2 parts, 3 direction

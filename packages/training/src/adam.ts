@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainingError } from './errors';
-import { ADAM_UPDATE, type AdamUpdateAttrs } from './wasm-kernels/AdamUpdate';
+import { ADAM_UPDATE, applyAdamUpdate, type AdamUpdateGroup } from './wasm-kernels/AdamUpdate';
 import { z } from 'zod';
 
 /** Adam's settings; the defaults are the paper's (lr 1e-3, section 4) and Keras' (β₁ 0.9, β₂ 0.999, ε 1e-7). */
@@ -58,21 +58,17 @@ export class Adam {
     const { learningRate, beta1, beta2, epsilon } = this.options;
     const firstCorrection = 1 / (1 - beta1 ** this.step);
     const secondCorrection = 1 / (1 - beta2 ** this.step);
-    // On wasm one fused kernel per variable (wasm-kernels/AdamUpdate.ts), with the same float32 arithmetic.
-    const fused = tf.getKernel(ADAM_UPDATE, tf.getBackend()) !== undefined;
+    // On wasm one fused kernel call for all variables, in place (wasm-kernels/AdamUpdate.ts), with the same float32 arithmetic.
+    if (tf.getKernel(ADAM_UPDATE, tf.getBackend()) !== undefined) {
+      const groups = this.variables.map((variable, index): AdamUpdateGroup => [variable, this.firstMoments[index] as tf.Variable, this.secondMoments[index] as tf.Variable, gradients[index] as tf.Tensor]);
+      applyAdamUpdate(groups, { beta1, beta2, epsilon, learningRate, firstCorrection, secondCorrection });
+      return;
+    }
     tf.tidy(() => {
       this.variables.forEach((variable, index) => {
         const gradient = gradients[index] as tf.Tensor;
         const firstMoment = this.firstMoments[index] as tf.Variable;
         const secondMoment = this.secondMoments[index] as tf.Variable;
-        if (fused) {
-          const attrs: AdamUpdateAttrs = { beta1, beta2, epsilon, learningRate, firstCorrection, secondCorrection };
-          const [newVariable, newFirst, newSecond] = tf.engine().runKernel(ADAM_UPDATE, { variable, firstMoment, secondMoment, gradient }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-          firstMoment.assign(newFirst as tf.Tensor);
-          secondMoment.assign(newSecond as tf.Tensor);
-          variable.assign(newVariable as tf.Tensor);
-          return;
-        }
         const newFirst = tf.add(tf.mul(firstMoment, beta1), tf.mul(gradient, 1 - beta1));
         const newSecond = tf.add(tf.mul(secondMoment, beta2), tf.mul(tf.square(gradient), 1 - beta2));
         firstMoment.assign(newFirst);

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BatchNormalization, conv2dBiasRelu, conv2dTransposeBias } from '@tfseg/models';
+import { Adam, adamOptionsSchema } from './adam';
 import { selectBackend } from './backend';
 import { nativeKernelThreads } from './wasm-kernels/native/runtime';
 import { agreementRuns, fc } from './wasm-kernels/__fixtures__/agreement';
@@ -13,7 +14,8 @@ import { elementwiseCases, expectElementwiseAgreement } from './wasm-kernels/__f
 /**
  * The loss and every gradient of a small net that goes through each wasm training kernel and through
  * XNNPACK work large enough to be split across threads (conv, transposed conv, pooling, concat,
- * batch norm (tfjs-core's and @tfseg/models' training-mode layer), depthwise conv, transposed matmul, tile and its gradient).
+ * batch norm (tfjs-core's and @tfseg/models' training-mode layer), depthwise conv, transposed matmul, tile and its gradient),
+ * then Adam steps on two variables.
  */
 function gradientsThroughEveryKernel(): Float32Array[] {
   // @tfseg/models' BatchNormalization (one tape operation in training), on this backend instance.
@@ -77,7 +79,26 @@ function gradientsThroughEveryKernel(): Float32Array[] {
     return [value, ...grads].map((tensor) => tensor.dataSync() as Float32Array);
   });
   batchNorm.dispose();
-  return gradients;
+  return [...gradients, ...adamSteps()];
+}
+
+/**
+ * The weights after three steps of the package's Adam (on wasm one TfsegAdamUpdate call per step, in
+ * place; split over the threads above 32 Ki elements) on a 2¹⁶-element and a small variable.
+ */
+function adamSteps(): Float32Array[] {
+  const variables = [tf.randomUniform([256, 256], -1, 1, 'float32', 12), tf.randomUniform([3, 3, 16, 16], -1, 1, 'float32', 13)].map((initial) => {
+    const variable = tf.variable(initial);
+    initial.dispose();
+    return variable;
+  });
+  const gradients = variables.map((variable, index) => tf.randomUniform(variable.shape, -1, 1, 'float32', 20 + index));
+  const adam = new Adam(variables, adamOptionsSchema.parse({ learningRate: 0.01 }));
+  for (let step = 0; step < 3; step++) adam.applyGradients(gradients);
+  const values = variables.map((variable) => (variable.dataSync() as Float32Array).slice());
+  adam.dispose();
+  tf.dispose([...variables, ...gradients]);
+  return values;
 }
 
 function temporaryBridgeDirectories(): string[] {

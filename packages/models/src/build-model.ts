@@ -1,4 +1,4 @@
-import { input, model as createModel, type LayersModel } from '@tensorflow/tfjs-layers';
+import { input, type LayersModel } from '@tensorflow/tfjs-layers';
 import { z } from 'zod';
 import { CONVFORMER_STRIDE, CONVFORMER_UNET_PRESETS, convFormerUnet } from './architectures/convformer-unet';
 import { TRANSUNET_PRESETS, TRANSUNET_STRIDE, transUnet } from './architectures/transunet';
@@ -6,7 +6,7 @@ import { UNET_LEVELS, UNET_PRESETS, unet } from './architectures/unet';
 import { CountingGraphBuilder } from './counting-graph-builder';
 import { ModelArgumentError } from './errors';
 import type { GraphBuilder } from './graph-builder';
-import { registerCustomLayers } from './layers';
+import { FusingLayersModel, registerCustomLayers } from './layers';
 import { MODEL_NAMES, PRESET_NAMES, modelOptionsSchema, type ModelName, type ModelOptions, type ModelOptionsInput, type PresetName } from './options';
 import { TfjsGraphBuilder } from './tfjs-graph-builder';
 import { parseWithSchema } from './tfseg-error';
@@ -73,7 +73,7 @@ export function buildModel(options: ModelOptionsInput): LayersModel {
   const image = input({ shape: [parsed.inputSize, parsed.inputSize, parsed.inChannels], name: 'image' });
   const logits = architecture(parsed)(builder, image);
   const output = parsed.output === 'logits' ? logits : parsed.output === 'softmax' ? builder.softmax(logits, 'probabilities') : builder.sigmoid(logits, 'probabilities');
-  return createModel({ inputs: image, outputs: output, name: `${parsed.name}_${parsed.preset}` });
+  return new FusingLayersModel({ inputs: image, outputs: output, name: `${parsed.name}_${parsed.preset}` });
 }
 
 /** Size and cost of one model, computed from its architecture without building it. */

@@ -1,6 +1,6 @@
 import { initializers, layers, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { GraphBuilder } from './graph-builder';
-import { BatchNormalization, ChannelLayerNormalization, Conv2D, Conv2DTranspose, ChannelScale, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, StarRelu } from './layers';
+import { BatchNormalization, ChannelLayerNormalization, ReLU, Conv2D, Conv2DTranspose, ChannelScale, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, StarRelu } from './layers';
 import { seedArgument } from './layers/layer-args';
 import type { InitName } from './options';
 
@@ -152,7 +152,8 @@ export class TfjsGraphBuilder implements GraphBuilder<SymbolicTensor> {
   }
 
   relu(x: SymbolicTensor, name: string): SymbolicTensor {
-    return this.apply(layers.reLU({ name }), x);
+    // Ours rather than layers.reLU: the same layer, which after a BatchNormalization trains inside it (FusingLayersModel).
+    return this.apply(new ReLU({ name }), x);
   }
 
   starRelu(x: SymbolicTensor, name: string): SymbolicTensor {

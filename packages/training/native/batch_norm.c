@@ -4,6 +4,7 @@
  * BatchNormGrad.ts:
  *   batch_norm_apply: out = (x − mean)·scale/√(variance + ε) + offset per channel, one pass (the
  *     forward normalisation, and with mean and offset left out the input gradient dy·scale/√(v + ε));
+ *     optionally followed by ReLU in the same pass (a BN + ReLU layer's training forward);
  *   batch_norm_sums: per channel Σ dy and Σ dy·(x − mean), from which the gradients of mean, variance,
  *     scale and offset follow; rows are cut into a fixed number of partitions, each summed in order
  *     into its own slot, and the caller adds the slots in order, so the bits never depend on how
@@ -15,6 +16,11 @@
  *   batch_norm_backward: the input gradient of training-mode batch norm from per-channel coefficients,
  *     dx = (dy − k1 − (x − mean)·k2)·g, one pass (BatchNormTraining.ts computes the coefficients from
  *     batch_norm_sums).
+ * With ReLU after the normalisation, batch_norm_sums takes dy as the gradient of the ReLU's output and
+ * uses dy·step(y) in its place — relu_grad's arithmetic, so the same bits as that kernel followed by these
+ * — recomputing y = (x − mean)·factor + offset with batch_norm_apply's operations (the same bits as the
+ * forward pass) instead of reading a saved y; it writes dy·step(y) into dx's memory, which
+ * batch_norm_backward then reads as its dy and overwrites in place.
  */
 #include "kernels.h"
 
@@ -22,25 +28,36 @@
 #define MAX_CHANNELS 4096
 
 /*
- * args: x, out, mean (0: none), variance, scale (0: ones), offset (0: none) (pointers), rows,
- * channels, float32 epsilon. Items are rows.
+ * Per channel factor = scale/√(variance + ε) (scale 0: ones), centre = mean (0: none) and shift = offset
+ * (0: none): the normalisation y = (x − centre)·factor + shift of every kernel here, in one place so that
+ * the backward passes recompute the forward pass' y bit for bit.
  */
-EXPORT(batch_norm_apply)
-void batch_norm_apply(const int32_t *args, int32_t begin, int32_t end) {
-  const float *x = (const float *)args[0];
-  float *out = (float *)args[1];
-  const float *mean = (const float *)args[2];
-  const float *variance = (const float *)args[3];
-  const float *scale = (const float *)args[4];
-  const float *offset = (const float *)args[5];
-  const int channels = args[7];
-  const float epsilon = arg_float(args, 8);
-  float factor[MAX_CHANNELS], shift[MAX_CHANNELS], centre[MAX_CHANNELS];
+INLINE void normalisation(const float *mean, const float *variance, const float *scale, const float *offset, float epsilon, int channels, float *centre,
+                          float *factor, float *shift) {
   for (int c = 0; c < channels; c++) {
     factor[c] = (scale ? scale[c] : 1.0f) / __builtin_sqrtf(variance[c] + epsilon);
     centre[c] = mean ? mean[c] : 0.0f;
     shift[c] = offset ? offset[c] : 0.0f;
   }
+}
+
+/* ReLU as unary_elementwise computes it: v above 0, else 0; NaN stays NaN. */
+INLINE v128_t relu4(v128_t v) {
+  const v128_t keep = wasm_v128_or(wasm_f32x4_gt(v, wasm_f32x4_splat(0.0f)), wasm_f32x4_ne(v, v));
+  return wasm_v128_and(v, keep);
+}
+INLINE float relu1(float v) { return v != v ? v : (v > 0.0f ? v : 0.0f); }
+
+/* dy·step(y) as relu_grad computes it: step is 1 above 0, 0 at or below it, NaN for NaN. */
+INLINE v128_t relu_mask4(v128_t dy, v128_t y) {
+  v128_t step = wasm_v128_and(wasm_f32x4_gt(y, wasm_f32x4_splat(0.0f)), wasm_f32x4_splat(1.0f));
+  step = wasm_v128_bitselect(y, step, wasm_f32x4_ne(y, y));
+  return wasm_f32x4_mul(dy, step);
+}
+INLINE float relu_mask1(float dy, float y) { return dy * (y != y ? y : (y > 0.0f ? 1.0f : 0.0f)); }
+
+INLINE void apply_rows(const float *x, float *out, const float *centre, const float *factor, const float *shift, int channels, int begin, int end,
+                       const int relu) {
   const int vector_end = channels & ~3;
   for (int row = begin; row < end; row++) {
     const float *in = x + (int64_t)row * channels;
@@ -48,29 +65,60 @@ void batch_norm_apply(const int32_t *args, int32_t begin, int32_t end) {
     int c = 0;
     for (; c < vector_end; c += 4) {
       const v128_t centred = wasm_f32x4_sub(wasm_v128_load(in + c), wasm_v128_load(centre + c));
-      wasm_v128_store(o + c, wasm_f32x4_add(wasm_f32x4_mul(centred, wasm_v128_load(factor + c)), wasm_v128_load(shift + c)));
+      const v128_t y = wasm_f32x4_add(wasm_f32x4_mul(centred, wasm_v128_load(factor + c)), wasm_v128_load(shift + c));
+      wasm_v128_store(o + c, relu ? relu4(y) : y);
     }
-    for (; c < channels; c++) o[c] = (in[c] - centre[c]) * factor[c] + shift[c];
+    for (; c < channels; c++) {
+      const float y = (in[c] - centre[c]) * factor[c] + shift[c];
+      o[c] = relu ? relu1(y) : y;
+    }
   }
 }
 
 /*
- * Σ dy and Σ dy·(x − mean) of `vectors` (1 or 2) 4-channel columns from `c` over rows [first, last), in
- * registers, added to 0 in row order (the same operations in the same order as one column at a time).
+ * args: x, out, mean (0: none), variance, scale (0: ones), offset (0: none) (pointers), rows,
+ * channels, float32 epsilon, relu (0/1). Items are rows.
  */
-INLINE void sums_columns(const float *x, const float *dy, const float *mean, float *sum_dy, float *sum_dy_centred, int channels, int c, int first, int last,
-                         const int vectors) {
+EXPORT(batch_norm_apply)
+void batch_norm_apply(const int32_t *args, int32_t begin, int32_t end) {
+  const int channels = args[7];
+  float factor[MAX_CHANNELS], shift[MAX_CHANNELS], centre[MAX_CHANNELS];
+  normalisation((const float *)args[2], (const float *)args[3], (const float *)args[4], (const float *)args[5], arg_float(args, 8), channels, centre, factor,
+                shift);
+  if (args[9]) apply_rows((const float *)args[0], (float *)args[1], centre, factor, shift, channels, begin, end, 1);
+  else apply_rows((const float *)args[0], (float *)args[1], centre, factor, shift, channels, begin, end, 0);
+}
+
+/*
+ * Σ dy and Σ dy·(x − mean) of `vectors` (1 or 2) 4-channel columns from `c` over rows [first, last), in
+ * registers, added to 0 in row order. With relu, dy·step(y) in place of dy, also written to `masked`.
+ */
+INLINE void sums_columns(const float *x, const float *dy, const float *mean, const float *factor, const float *shift, float *masked, float *sum_dy,
+                         float *sum_dy_centred, int channels, int c, int first, int last, const int vectors, const int relu) {
   v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, t0 = s0, t1 = s0;
   const v128_t m0 = wasm_v128_load(mean + c), m1 = vectors > 1 ? wasm_v128_load(mean + c + 4) : m0;
+  v128_t f0 = m0, f1 = m0, h0 = m0, h1 = m0;
+  if (relu) {
+    f0 = wasm_v128_load(factor + c), h0 = wasm_v128_load(shift + c);
+    if (vectors > 1) f1 = wasm_v128_load(factor + c + 4), h1 = wasm_v128_load(shift + c + 4);
+  }
   for (int row = first; row < last; row++) {
     const int64_t at = (int64_t)row * channels + c;
     const v128_t d0 = wasm_f32x4_sub(wasm_v128_load(x + at), m0);
-    const v128_t g0 = wasm_v128_load(dy + at);
+    v128_t g0 = wasm_v128_load(dy + at);
+    if (relu) {
+      g0 = relu_mask4(g0, wasm_f32x4_add(wasm_f32x4_mul(d0, f0), h0));
+      wasm_v128_store(masked + at, g0);
+    }
     s0 = wasm_f32x4_add(s0, g0);
     t0 = wasm_f32x4_add(t0, wasm_f32x4_mul(g0, d0));
     if (vectors > 1) {
       const v128_t d1 = wasm_f32x4_sub(wasm_v128_load(x + at + 4), m1);
-      const v128_t g1 = wasm_v128_load(dy + at + 4);
+      v128_t g1 = wasm_v128_load(dy + at + 4);
+      if (relu) {
+        g1 = relu_mask4(g1, wasm_f32x4_add(wasm_f32x4_mul(d1, f1), h1));
+        wasm_v128_store(masked + at + 4, g1);
+      }
       s1 = wasm_f32x4_add(s1, g1);
       t1 = wasm_f32x4_add(t1, wasm_f32x4_mul(g1, d1));
     }
@@ -83,17 +131,15 @@ INLINE void sums_columns(const float *x, const float *dy, const float *mean, flo
   }
 }
 
-/*
- * args: x, dy, mean, partials (pointers), rows, channels, partitions. partials is [partitions, 2,
- * channels]: Σ dy, then Σ dy·(x − mean), over partition p's rows. Items are partitions.
- */
-EXPORT(batch_norm_sums)
-void batch_norm_sums(const int32_t *args, int32_t begin, int32_t end) {
+INLINE void sums_partitions(const int32_t *args, int32_t begin, int32_t end, const int relu) {
   const float *x = (const float *)args[0];
   const float *dy = (const float *)args[1];
   const float *mean = (const float *)args[2];
   float *partials = (float *)args[3];
   const int rows = args[4], channels = args[5], partitions = args[6];
+  float *masked = (float *)args[12];
+  float factor[MAX_CHANNELS], shift[MAX_CHANNELS], centre[MAX_CHANNELS];
+  if (relu) normalisation(mean, (const float *)args[7], (const float *)args[8], (const float *)args[9], arg_float(args, 10), channels, centre, factor, shift);
   for (int p = begin; p < end; p++) {
     float *sum_dy = partials + (int64_t)p * 2 * channels;
     float *sum_dy_centred = sum_dy + channels;
@@ -101,8 +147,8 @@ void batch_norm_sums(const int32_t *args, int32_t begin, int32_t end) {
     if (channels % 4 == 0) {
       /* 8 channels at a time, each partition's rows read once per group (they stay in cache). */
       int c = 0;
-      for (; c + 8 <= channels; c += 8) sums_columns(x, dy, mean, sum_dy, sum_dy_centred, channels, c, first, last, 2);
-      if (c < channels) sums_columns(x, dy, mean, sum_dy, sum_dy_centred, channels, c, first, last, 1);
+      for (; c + 8 <= channels; c += 8) sums_columns(x, dy, mean, factor, shift, masked, sum_dy, sum_dy_centred, channels, c, first, last, 2, relu);
+      if (c < channels) sums_columns(x, dy, mean, factor, shift, masked, sum_dy, sum_dy_centred, channels, c, first, last, 1, relu);
       continue;
     }
     for (int c = 0; c < channels; c++) sum_dy[c] = sum_dy_centred[c] = 0.0f;
@@ -110,11 +156,29 @@ void batch_norm_sums(const int32_t *args, int32_t begin, int32_t end) {
       const float *xr = x + (int64_t)row * channels;
       const float *gr = dy + (int64_t)row * channels;
       for (int c = 0; c < channels; c++) {
-        sum_dy[c] += gr[c];
-        sum_dy_centred[c] += gr[c] * (xr[c] - mean[c]);
+        const float centred = xr[c] - mean[c];
+        float g = gr[c];
+        if (relu) {
+          g = relu_mask1(g, centred * factor[c] + shift[c]);
+          masked[(int64_t)row * channels + c] = g;
+        }
+        sum_dy[c] += g;
+        sum_dy_centred[c] += g * centred;
       }
     }
   }
+}
+
+/*
+ * args: x, dy, mean, partials (pointers), rows, channels, partitions, then with ReLU (slot 11 = 1)
+ * variance, scale, offset (pointers) and float32 ε of the forward pass, and 12 masked (out: dy·step(y),
+ * the dy of batch_norm_backward). partials is [partitions, 2, channels]: Σ dy, then Σ dy·(x − mean), over
+ * partition p's rows. Items are partitions.
+ */
+EXPORT(batch_norm_sums)
+void batch_norm_sums(const int32_t *args, int32_t begin, int32_t end) {
+  if (args[11]) sums_partitions(args, begin, end, 1);
+  else sums_partitions(args, begin, end, 0);
 }
 
 /* Mean, then biased variance, of `count` columns from `first`, each summed over every row in order. */
@@ -180,7 +244,8 @@ void batch_norm_statistics(const int32_t *args, int32_t begin, int32_t end) {
 }
 
 /*
- * args: x, dy, dx, coefficients [4, channels]: mean, k1, k2, g (pointers), rows, channels. Items are rows.
+ * args: x, dy, dx, coefficients [4, C]: mean, k1, k2, g (pointers), rows, channels. dx may be dy (with
+ * ReLU: batch_norm_sums' masked gradient, overwritten in place). Items are rows.
  */
 EXPORT(batch_norm_backward)
 void batch_norm_backward(const int32_t *args, int32_t begin, int32_t end) {

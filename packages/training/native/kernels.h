@@ -40,11 +40,14 @@
  * bias_activation        (bias_activation.c; Add.ts, FusedConv2D.ts)  0 x, 1 y (may be x), 2 bias (0: none),
  *                        3 channels (divisible by 4), 4 activation (0 linear, 1 relu, 2 relu6, 3 leaky
  *                        relu), 5 f32 alpha. Items: pixels.
- * batch_norm_apply       (batch_norm.c; FusedBatchNorm.ts, BatchNormGrad.ts)  0 x, 1 out, 2 mean (0: none),
- *                        3 variance, 4 scale (0: ones), 5 offset (0: none), 6 rows, 7 channels (≤ 4096),
- *                        8 f32 ε. Items: rows.
- * batch_norm_sums        (batch_norm.c; BatchNormGrad.ts)  0 x, 1 dy, 2 mean, 3 partials [partitions,2,C],
- *                        4 rows, 5 channels, 6 partitions. Items: partitions.
+ * batch_norm_apply       (batch_norm.c; FusedBatchNorm.ts, BatchNormGrad.ts, BatchNormTraining.ts)  0 x, 1 out,
+ *                        2 mean (0: none), 3 variance, 4 scale (0: ones), 5 offset (0: none), 6 rows,
+ *                        7 channels (≤ 4096), 8 f32 ε, 9 relu after it (0/1). Items: rows.
+ * batch_norm_sums        (batch_norm.c; BatchNormGrad.ts, BatchNormTraining.ts)  0 x, 1 dy, 2 mean, 3 partials
+ *                        [partitions,2,C], 4 rows, 5 channels, 6 partitions, 7 variance, 8 scale, 9 offset,
+ *                        10 f32 ε, 11 relu (0/1; 1: dy is the gradient of relu(batch_norm_apply's y), slots
+ *                        7–10 are the forward pass', and dy·step(y) is summed and written to 12 masked).
+ *                        Items: partitions.
  * relu_grad              (elementwise_grad.c; ElementwiseGrad.ts)  0 x, 1 dy, 2 dx: dx = dy·step(x).
  *                        Items: elements.
  * square_grad            (elementwise_grad.c; ElementwiseGrad.ts)  0 x, 1 dy, 2 dx: dx = dy·(x·2). Items:
@@ -73,7 +76,8 @@
  * batch_norm_statistics  (batch_norm.c; BatchNormTraining.ts)  0 x [rows, C], 1 mean, 2 variance (out, [C]),
  *                        3 rows, 4 channels (≤ 4096), 5 f32 rows. Items: ceil(C/16) groups of 16 channels.
  * batch_norm_backward    (batch_norm.c; BatchNormTraining.ts)  0 x, 1 dy, 2 dx, 3 coefficients [4, C]
- *                        (mean, k1, k2, g), 4 rows, 5 channels: dx = (dy − k1 − (x − mean)·k2)·g. Items: rows.
+ *                        (mean, k1, k2, g), 4 rows, 5 channels: dx = (dy − k1 − (x − mean)·k2)·g (dx may be
+ *                        dy). Items: rows.
  * resize_nearest_grad    (resize_grad.c; ResizeGrad.ts)  0 dy [B,OH,OW,C], 1 dx [B,IH,IW,C], 2 batch, 3 in_h,
  *                        4 in_w, 5 channels, 6 out_h, 7 out_w, then 8.. the dx row of each of the out_h dy
  *                        rows, then the dx column of each of the out_w dy columns. Items: batch·in_h rows.

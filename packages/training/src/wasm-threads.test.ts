@@ -4,7 +4,8 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { BatchNormalization, conv2dBiasRelu, conv2dTransposeBias } from '@tfseg/models';
+import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import { BatchNormalization, batchNormTraining, conv2dBiasRelu, conv2dTransposeBias } from '@tfseg/models';
 import { Adam, adamOptionsSchema } from './adam';
 import { selectBackend } from './backend';
 import { nativeKernelThreads } from './wasm-kernels/native/runtime';
@@ -14,13 +15,17 @@ import { elementwiseCases, expectElementwiseAgreement } from './wasm-kernels/__f
 /**
  * The loss and every gradient of a small net that goes through each wasm training kernel and through
  * XNNPACK work large enough to be split across threads (conv, transposed conv, pooling, concat,
- * batch norm (tfjs-core's and @tfseg/models' training-mode layer), depthwise conv, transposed matmul, tile and its gradient),
+ * batch norm (tfjs-core's and @tfseg/models' training-mode layers, with and without ReLU), depthwise conv, transposed matmul, tile and its gradient),
  * then Adam steps on two variables.
  */
 function gradientsThroughEveryKernel(): Float32Array[] {
   // @tfseg/models' BatchNormalization (one tape operation in training), on this backend instance.
   const batchNorm = new BatchNormalization({ momentum: 0.9, epsilon: 1e-5 });
   batchNorm.apply(tf.input({ shape: [32, 32, 32] }));
+  // Another one's weights for batch norm with ReLU inside the operation (a BatchNormalization → ReLU pair in training).
+  const batchNormRelu = new BatchNormalization({ momentum: 0.9, epsilon: 1e-5 });
+  batchNormRelu.apply(tf.input({ shape: [32, 32, 32] }));
+  const [gamma, beta, movingMean, movingVariance] = batchNormRelu.weights as [LayerVariable, LayerVariable, LayerVariable, LayerVariable];
   const gradients = tf.tidy(() => {
     const x = tf.randomUniform([4, 32, 32, 8], -1, 1, 'float32', 1);
     const weights = [
@@ -55,6 +60,8 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       const tiled = tf.tile(projected.mean(0, true), [8, 1]);
       // LayerNormalization-style tiling of statistics: the native Tile gradient over 128 Ki elements.
       const tiledStatistics = tf.tile(wider.mean([1, 2], true), [1, 32, 32, 1]);
+      // Batch norm with ReLU inside (the masked sums and the in-place input gradient, threaded).
+      const rectified = batchNormTraining(wider, gamma.read(), beta.read(), { epsilon: 1e-5, momentum: 0.9, movingMean, movingVariance, relu: true });
       // A bias-gradient-like sum over batch, height and width (the native Sum).
       const channelSums = tf.sum(features, [0, 1, 2]);
       // Full-size elementwise kernels split over the threads ([4, 64, 64, 16]): a fused conv + ReLU (its
@@ -72,13 +79,14 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       // ×2 up-sampling (the native resize gradients), as in ConvFormer's and TransUNet's steps.
       const downsampled = tf.conv2d(features, w6 as tf.Tensor4D, 2, 'same');
       const resized = tf.mul(tf.image.resizeNearestNeighbor(features, [64, 64]), tf.image.resizeBilinear(features, [64, 64]));
-      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(upsampledWithBias).mean(), tf.square(narrow).mean()];
+      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(upsampledWithBias).mean(), tf.square(narrow).mean(), tf.mul(rectified, wider).mean()];
       return tf.addN(terms) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);
     return [value, ...grads].map((tensor) => tensor.dataSync() as Float32Array);
   });
   batchNorm.dispose();
+  batchNormRelu.dispose();
   return [...gradients, ...adamSteps()];
 }
 

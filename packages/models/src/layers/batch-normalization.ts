@@ -15,6 +15,11 @@
  * register the kernels named {@link BATCH_NORM_TRAINING} and {@link BATCH_NORM_TRAINING_GRAD} (as
  * @tfseg/training does for wasm, as native one- and two-pass kernels); when the active backend has
  * them, they run instead of the compositions.
+ *
+ * Followed by a ReLU layer in a {@link FusingLayersModel} (a U-Net's conv → BN → ReLU unit), the layer's
+ * training pass includes the ReLU (`relu` below): with the two kernels still one tape operation (ReLU
+ * inside the kernels, its gradient dy·step(y) folded into the closed form); without them, batch norm then
+ * tfjs' relu. See batch-normalization-relu.ts.
  */
 import {
   batchNorm,
@@ -24,6 +29,7 @@ import {
   moments,
   mul,
   op,
+  relu,
   rsqrt,
   serialization,
   square,
@@ -49,9 +55,10 @@ import { hasKernel, leadingAxes, singleInput } from './layer-args';
 export const BATCH_NORM_TRAINING = 'TfsegBatchNormTraining';
 
 /**
- * Name of the optional kernel of the gradient. Inputs `{ x, dy, mean, variance, scale }` (the forward
- * pass' x, mean and variance), attributes {@link BatchNormTrainingAttrs}; outputs `[dx, dscale, doffset]`
- * as in this module's header.
+ * Name of the optional kernel of the gradient. Inputs `{ x, dy, mean, variance, scale }` and with `relu`
+ * `offset` (the forward pass' x, mean and variance), attributes {@link BatchNormTrainingAttrs}; outputs `[dx, dscale,
+ * doffset]` as in this module's header. With `relu`, dy is the gradient of relu(y) and the kernel uses
+ * dy·step(y) in its place (tfjs-core's ReLU gradient), y recomputed as the forward kernel computed it.
  */
 export const BATCH_NORM_TRAINING_GRAD = 'TfsegBatchNormTrainingGrad';
 
@@ -59,6 +66,8 @@ export const BATCH_NORM_TRAINING_GRAD = 'TfsegBatchNormTrainingGrad';
 export interface BatchNormTrainingAttrs {
   /** ε added to the variance. */
   varianceEpsilon: number;
+  /** ReLU after the normalisation: the forward kernel outputs relu(y), the gradient kernel takes its gradient. Default false. */
+  relu?: boolean;
 }
 
 /** Attributes of {@link BATCH_NORM_TRAINING}. */
@@ -87,11 +96,15 @@ function forward(x: Tensor, scale: Tensor, offset: Tensor, movingMean: Tensor, m
   return [y, mean, variance, movingAverage(movingMean, mean, attrs.momentum), movingAverage(movingVariance, variance, attrs.momentum)];
 }
 
-/** Gradient: `[dx, dscale, doffset]`, by the backend's kernel or as tfjs-core ops. */
-function gradient(dy: Tensor, x: Tensor, mean: Tensor, variance: Tensor, scale: Tensor, varianceEpsilon: number): [Tensor, Tensor, Tensor] {
+/**
+ * Gradient: `[dx, dscale, doffset]`, by the backend's kernel or as tfjs-core ops. `offset` is needed
+ * only with `relu` (which only the kernel does: {@link batchNormTraining} composes tfjs' relu otherwise).
+ */
+function gradient(dy: Tensor, x: Tensor, mean: Tensor, variance: Tensor, scale: Tensor, offset: Tensor | undefined, attrs: BatchNormTrainingAttrs): [Tensor, Tensor, Tensor] {
+  const { varianceEpsilon } = attrs;
   if (hasKernel(BATCH_NORM_TRAINING_GRAD)) {
-    const attrs: BatchNormTrainingAttrs = { varianceEpsilon };
-    return engine().runKernel(BATCH_NORM_TRAINING_GRAD, { x, dy, mean, variance, scale } as NamedTensorMap, attrs as unknown as Record<string, number>) as [Tensor, Tensor, Tensor];
+    const inputs: NamedTensorMap = offset === undefined ? { x, dy, mean, variance, scale } : { x, dy, mean, variance, scale, offset };
+    return engine().runKernel(BATCH_NORM_TRAINING_GRAD, inputs, attrs as unknown as Record<string, number>) as [Tensor, Tensor, Tensor];
   }
   return tidy(() => {
     const axes = leadingAxes(x);
@@ -113,33 +126,52 @@ export interface BatchNormTrainingSettings {
   movingMean: LayerVariable;
   movingVariance: LayerVariable;
   momentum: number;
+  /** ReLU after the normalisation (default false): in the same tape operation when the backend has both kernels. */
+  relu?: boolean;
 }
 
 function batchNormTraining_(x: Tensor, scale: Tensor, offset: Tensor, settings: BatchNormTrainingSettings): Tensor {
+  // ReLU inside the operation only where kernels compute it; the compositions stay batch norm, then relu.
+  const inside = settings.relu === true && hasKernel(BATCH_NORM_TRAINING) && hasKernel(BATCH_NORM_TRAINING_GRAD);
   const normalise = customGrad((...args) => {
     const [input, gamma, beta, save] = args as [Tensor, Tensor, Tensor, (tensors: Tensor[]) => void];
-    const attrs: BatchNormTrainingForwardAttrs = { varianceEpsilon: settings.epsilon, momentum: settings.momentum };
+    const attrs: BatchNormTrainingForwardAttrs = { varianceEpsilon: settings.epsilon, momentum: settings.momentum, ...(inside ? { relu: true } : {}) };
     const [y, mean, variance, nextMovingMean, nextMovingVariance] = forward(input, gamma, beta, settings.movingMean.read(), settings.movingVariance.read(), attrs) as [Tensor, Tensor, Tensor, Tensor, Tensor];
     settings.movingMean.write(nextMovingMean);
     settings.movingVariance.write(nextMovingVariance);
-    save([input, mean, variance, gamma]);
+    save(inside ? [input, mean, variance, gamma, beta] : [input, mean, variance, gamma]);
     return {
       value: y,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [savedX, savedMean, savedVariance, savedScale] = saved as [Tensor, Tensor, Tensor, Tensor];
-        return gradient(dy, savedX, savedMean, savedVariance, savedScale, settings.epsilon);
+        const [savedX, savedMean, savedVariance, savedScale, savedOffset] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor | undefined];
+        return gradient(dy, savedX, savedMean, savedVariance, savedScale, savedOffset, { varianceEpsilon: settings.epsilon, ...(inside ? { relu: true } : {}) });
       },
     };
   });
-  return normalise(x, scale, offset);
+  const normalised = normalise(x, scale, offset);
+  return settings.relu === true && !inside ? relu(normalised) : normalised;
 }
 
 /**
  * Batch normalization in training mode over every axis but the last: normalises `x` with its batch
  * mean and biased variance, scales by `scale` and shifts by `offset` (`[C]` each), and updates the
  * moving statistics — one operation on the gradient tape, whose gradient is the closed form above.
+ * With `relu`, followed by ReLU (inside that operation where the backend has the kernels).
  */
 export const batchNormTraining = op({ batchNormTraining_ });
+
+/**
+ * Key under which a {@link FusingLayersModel} passes, in the kwargs of its layers' calls during a training
+ * pass, the set of layers of its BatchNormalization → ReLU pairs: a BatchNormalization in the set outputs
+ * relu(batch norm) and its ReLU passes that on (a symbol: never serialised, never a layer's own kwarg).
+ */
+export const RECTIFIED_PAIRS: unique symbol = Symbol('tfseg.rectifiedPairs');
+
+/** Whether `layer` belongs to a BatchNormalization → ReLU pair fused in this call (see {@link RECTIFIED_PAIRS}). */
+export function inRectifiedPair(kwargs: object | undefined, layer: object): boolean {
+  const pairs = (kwargs as { [RECTIFIED_PAIRS]?: unknown } | undefined)?.[RECTIFIED_PAIRS];
+  return pairs instanceof Set && pairs.has(layer);
+}
 
 /**
  * tfjs-layers' own BatchNormalization class, as tfjs-layers registered it under its className (the
@@ -184,12 +216,23 @@ export class BatchNormalization extends TfjsBatchNormalization {
     };
   }
 
+  /**
+   * tfjs-layers' pass, or in training {@link batchNormTraining}; as the first layer of a pair in
+   * `kwargs[RECTIFIED_PAIRS]` (a {@link FusingLayersModel}'s training pass), followed by ReLU — always, so
+   * that the pair's ReLU layer can pass this output on.
+   */
   override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[] {
     const settings = this.fused;
-    if (kwargs.training !== true || settings === undefined || !settings.channelsLast || !settings.fusable) return super.call(inputs, kwargs);
+    const rectified = inRectifiedPair(kwargs, this);
+    if (kwargs.training !== true || settings === undefined || !settings.channelsLast || !settings.fusable) {
+      if (!rectified) return super.call(inputs, kwargs);
+      return tidy(() => relu(singleInput(super.call(inputs, kwargs), 'BatchNormalization')));
+    }
     const x = singleInput(inputs, 'BatchNormalization');
     // weights: gamma, beta (both present: fusable), moving_mean, moving_variance — build()'s order.
     const [gamma, beta, movingMean, movingVariance] = this.weights as [LayerVariable, LayerVariable, LayerVariable, LayerVariable];
-    return tidy(() => batchNormTraining(x, gamma.read(), beta.read(), { epsilon: settings.epsilon, momentum: settings.momentum, movingMean, movingVariance }));
+    return tidy(() =>
+      batchNormTraining(x, gamma.read(), beta.read(), { epsilon: settings.epsilon, momentum: settings.momentum, movingMean, movingVariance, relu: rectified }),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { serialization } from '@tensorflow/tfjs-core';
 import { BatchNormalization } from './batch-normalization';
+import { FusingLayersModel, ReLU } from './batch-normalization-relu';
 import { ChannelLayerNormalization } from './channel-layer-normalization';
 import { Conv2D } from './conv2d';
 import { Conv2DTranspose } from './conv2d-transpose';
@@ -9,7 +10,7 @@ import { PositionEmbedding } from './position-embedding';
 import { ChannelScale } from './scale';
 import { StarRelu } from './star-relu';
 
-export { BatchNormalization, ChannelLayerNormalization, Conv2D, Conv2DTranspose, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu };
+export { BatchNormalization, FusingLayersModel, ReLU, ChannelLayerNormalization, Conv2D, Conv2DTranspose, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu };
 export { batchNormTraining, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './batch-normalization';
 export { conv2dBiasRelu, CONV2D_BIAS_RELU, CONV2D_BIAS_RELU_GRAD } from './conv2d';
 export type { Conv2DBiasReluAttrs } from './conv2d';
@@ -25,12 +26,13 @@ let registered = false;
 
 /**
  * Registers this package's custom layers with tfjs serialization, so `tf.loadLayersModel` can rebuild
- * them. `buildModel` and `loadModel` call it; call it yourself only before loading a saved model with
+ * them, and its versions of tfjs' BatchNormalization, ReLU, Conv2D, Conv2DTranspose and Model (the same
+ * classes under tfjs' names, so models loaded afterwards train as built ones do). `buildModel` and `loadModel` call it; call it yourself only before loading a saved model with
  * tfjs' own loaders. Idempotent. (Not done at import, so the package stays free of side effects.)
  */
 export function registerCustomLayers(): void {
   if (registered) return;
-  for (const layer of [BatchNormalization, ChannelLayerNormalization, Conv2D, Conv2DTranspose, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu]) {
+  for (const layer of [BatchNormalization, ReLU, FusingLayersModel, ChannelLayerNormalization, Conv2D, Conv2DTranspose, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu]) {
     serialization.registerClass(layer);
   }
   registered = true;

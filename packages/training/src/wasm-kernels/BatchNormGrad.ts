@@ -46,31 +46,87 @@ export interface BatchNormGradAttrs {
 }
 
 /**
+ * The forward pass of a batch norm followed by ReLU, for gradients that take dy as the gradient of the
+ * ReLU's output: with it, dy·step(y) replaces dy (y recomputed from x as the forward pass computed it),
+ * and is written to `masked` (x's shape) for the pass after the sums.
+ */
+export interface Rectifier {
+  variance: TensorInfo;
+  scale: TensorInfo;
+  offset: TensorInfo;
+  varianceEpsilon: number;
+  masked: TensorInfo;
+}
+
+/** Per channel scale/√(variance + ε), in float32 as the JS forward pass computes it. */
+export function normalisationFactors(scale: Float32Array, variance: Float32Array, epsilon: number): Float32Array {
+  const f = Math.fround;
+  return Float32Array.from(scale, (value, c) => f(value / f(Math.sqrt(f((variance[c] as number) + epsilon)))));
+}
+
+/** dy·step(y) as relu_grad (and tfjs-core's ReLU gradient) computes it: step is 1 above 0, 0 at or below it, NaN for NaN. */
+function reluMasked(dy: number, y: number): number {
+  return Math.fround(dy * (Number.isNaN(y) ? y : y > 0 ? 1 : 0));
+}
+
+/** batch_norm_sums' argument slots 7–12 for a {@link Rectifier} (variance, scale, offset, ε, relu flag, masked), zeros without one. */
+function rectifierArguments(backend: BackendWasm, rectifier: Rectifier | undefined): number[] {
+  if (rectifier === undefined) return [0, 0, 0, 0, 0, 0];
+  const { variance, scale, offset, masked } = rectifier;
+  return [heapOffset(backend, variance), heapOffset(backend, scale), heapOffset(backend, offset), floatBits(rectifier.varianceEpsilon), 1, heapOffset(backend, masked)];
+}
+
+/**
  * Per channel Σ dy and Σ dy·(x − mean) over the rows, as `[2, C]` (Σ dy first): natively in
  * {@link PARTITIONS} fixed row partitions added in order (the same bits for any thread count), else a
- * JS loop in row order.
+ * JS loop in row order. With a {@link Rectifier}, of dy·step(y), which it writes to the rectifier's `masked`.
  */
-export function channelSums(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, mean: TensorInfo, rows: number, channels: number): Float32Array {
+export function channelSums(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, mean: TensorInfo, rows: number, channels: number, rectifier?: Rectifier): Float32Array {
   const sums = new Float32Array(2 * channels);
   const native = nativeKernels(backend);
   if (native !== undefined) {
     const partitions = Math.max(1, Math.min(PARTITIONS, rows));
     const partials = backend.makeOutput([partitions, 2, channels], 'float32');
-    native.run('batch_norm_sums', [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, mean), heapOffset(backend, partials), rows, channels, partitions], partitions, 2 * rows * channels);
+    native.run(
+      'batch_norm_sums',
+      [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, mean), heapOffset(backend, partials), rows, channels, partitions, ...rectifierArguments(backend, rectifier)],
+      partitions,
+      2 * rows * channels,
+    );
     const values = heapView(backend, partials) as Float32Array;
     for (let p = 0; p < partitions; p++) for (let i = 0; i < 2 * channels; i++) sums[i] = Math.fround((sums[i] as number) + (values[p * 2 * channels + i] as number));
     backend.disposeData(partials.dataId);
     return sums;
   }
   const [xs, gs, ms] = float32Views(backend, [x, dy, mean] as const);
+  const f = Math.fround;
+  const rectify = rectifierLoop(backend, rectifier);
   for (let row = 0; row < rows; row++) {
     for (let c = 0; c < channels; c++) {
-      const g = gs[row * channels + c] as number;
-      sums[c] = Math.fround((sums[c] as number) + g);
-      sums[channels + c] = Math.fround((sums[channels + c] as number) + Math.fround(g * Math.fround((xs[row * channels + c] as number) - (ms[c] as number))));
+      const centred = f((xs[row * channels + c] as number) - (ms[c] as number));
+      const g = rectify(gs[row * channels + c] as number, centred, row * channels + c);
+      sums[c] = f((sums[c] as number) + g);
+      sums[channels + c] = f((sums[channels + c] as number) + f(g * centred));
     }
   }
   return sums;
+}
+
+/**
+ * For the JS loop of {@link channelSums}: the gradient to sum at element i from dy and x − mean — dy
+ * itself, or with a {@link Rectifier} dy·step(y), y = (x − mean)·factor + offset as the JS forward pass
+ * computes it, also written to the rectifier's `masked`.
+ */
+function rectifierLoop(backend: BackendWasm, rectifier: Rectifier | undefined): (dy: number, centred: number, i: number) => number {
+  if (rectifier === undefined) return (dy) => dy;
+  const [variance, scale, offset, masked] = float32Views(backend, [rectifier.variance, rectifier.scale, rectifier.offset, rectifier.masked] as const);
+  const factor = normalisationFactors(scale, variance, rectifier.varianceEpsilon);
+  const channels = factor.length;
+  const f = Math.fround;
+  return (dy, centred, i) => {
+    const channel = i % channels;
+    return (masked[i] = reluMasked(dy, f(f(centred * (factor[channel] as number)) + (offset[channel] as number))));
+  };
 }
 
 function batchNormGrad(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: BatchNormGradAttrs }): TensorInfo[] {
@@ -87,7 +143,7 @@ function batchNormGrad(args: { inputs: NamedTensorInfoMap; backend: BackendWasm;
   const native = nativeKernels(backend);
   if (native !== undefined) {
     // dx = (dy − 0)·s/√(v + ε) + 0: the forward pass' kernel without mean and offset.
-    native.run('batch_norm_apply', [heapOffset(backend, dy), heapOffset(backend, dx), 0, heapOffset(backend, variance), scale === undefined ? 0 : heapOffset(backend, scale), 0, rows, channels, floatBits(attrs.varianceEpsilon)], rows, size);
+    native.run('batch_norm_apply', [heapOffset(backend, dy), heapOffset(backend, dx), 0, heapOffset(backend, variance), scale === undefined ? 0 : heapOffset(backend, scale), 0, rows, channels, floatBits(attrs.varianceEpsilon), 0], rows, size);
   }
   const sums = channelSums(backend, x, dy, mean, rows, channels);
   const small = [0, 1, 2, 3].map(() => backend.makeOutput([channels], 'float32'));

@@ -1,5 +1,5 @@
 import { expectAllClose } from '@tfseg-internal/testing';
-import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BatchNormalization } from '@tfseg/models';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BatchNormalization, buildModel, FusingLayersModel, ReLU } from '@tfseg/models';
 import { agreementRuns, describeBothPaths, fc, prepareBackends, seededValues, tf } from './__fixtures__/agreement';
 import { batchNormTrainingConfig, batchNormTrainingGradConfig } from './BatchNormTraining';
 
@@ -8,6 +8,18 @@ type AnyLayer = InstanceType<typeof tf.layers.Layer>;
 /** A built batch-norm layer for `shape` with seeded gamma, beta and moving statistics. */
 function seededLayer(layer: AnyLayer, shape: number[], seed: number): AnyLayer {
   layer.apply(tf.input({ shape: shape.slice(1) }));
+  return seeded(layer, shape, seed);
+}
+
+/** @tfseg/models' BatchNormalization → ReLU pair in a FusingLayersModel (one training operation), seeded as {@link seededLayer}. */
+function seededPair(shape: number[], seed: number): AnyLayer {
+  const input = tf.input({ shape: shape.slice(1) });
+  const normalised = new BatchNormalization({ momentum: 0.9, epsilon: 1e-3 }).apply(input) as tf.SymbolicTensor;
+  return seeded(new FusingLayersModel({ inputs: input, outputs: new ReLU().apply(normalised) as tf.SymbolicTensor }), shape, seed);
+}
+
+/** `layer` with seeded gamma, beta and moving statistics (its only weights). */
+function seeded(layer: AnyLayer, shape: number[], seed: number): AnyLayer {
   const channels = shape.at(-1) as number;
   layer.setWeights([
     tf.tensor1d(seededValues(channels, seed).map((v) => v + 1.5)),
@@ -39,6 +51,31 @@ const shapes = fc.record({
   seed: fc.nat(),
 });
 
+/** The forward kernel's inputs for a random case (seeded; x of `[...leading, channels]`), inside a tidy. */
+function kernelInputs(c: { leading: number[]; channels: number; seed: number }): { shape: number[]; x: tf.Tensor; scale: tf.Tensor; offset: tf.Tensor; movingMean: tf.Tensor; movingVariance: tf.Tensor } {
+  const shape = [...c.leading, c.channels];
+  const size = shape.reduce((a, b) => a * b);
+  return {
+    shape,
+    x: tf.tensor(seededValues(size, c.seed), shape),
+    scale: tf.tensor1d(seededValues(c.channels, c.seed + 1)),
+    offset: tf.tensor1d(seededValues(c.channels, c.seed + 2)),
+    movingMean: tf.tensor1d(seededValues(c.channels, c.seed + 3)),
+    movingVariance: tf.tensor1d(seededValues(c.channels, c.seed + 4).map((v) => v + 1.5)),
+  };
+}
+
+/** Runs `body` on wasm, inside a tidy, with {@link kernelInputs} of random cases ({@link agreementRuns} of them). */
+function onRandomKernelInputs(body: (inputs: ReturnType<typeof kernelInputs>, c: { leading: number[]; channels: number; seed: number }) => void): void {
+  fc.assert(
+    fc.property(shapes, (c) => {
+      tf.setBackend('wasm');
+      tf.tidy(() => body(kernelInputs(c), c));
+    }),
+    agreementRuns,
+  );
+}
+
 describe('TfsegBatchNormTraining and its gradient (training-mode batch norm on wasm)', () => {
   beforeAll(() => prepareBackends(BATCH_NORM_TRAINING));
 
@@ -49,17 +86,21 @@ describe('TfsegBatchNormTraining and its gradient (training-mode batch norm on w
   });
 
   describeBothPaths(() => {
-    it('train like tfjs-layers’ BatchNormalization on cpu (output, gradients, moving statistics) on random shapes', () => {
+    it.each([
+      ['BatchNormalization', false],
+      ['BatchNormalization → ReLU in a FusingLayersModel (against tfjs-layers’ BatchNormalization and ReLU layers)', true],
+    ])('%s: train like tfjs-layers on cpu (output, gradients, moving statistics) on random shapes', (_name, relu) => {
       fc.assert(
         fc.property(shapes, (c) => {
           const shape = [...c.leading, c.channels];
           // At least 2 rows per channel: with one, the variance is 0 and the gradient ill-conditioned.
           fc.pre(c.leading.reduce((a, b) => a * b) >= 2);
           tf.setBackend('cpu');
-          const reference = seededLayer(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-3 }), shape, c.seed);
+          const batchNorm = seededLayer(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-3 }), shape, c.seed);
+          const reference = relu ? (tf.sequential({ layers: [batchNorm, tf.layers.reLU()] }) as unknown as AnyLayer) : batchNorm;
           const expected = trainingResults(reference, shape, c.seed);
           tf.setBackend('wasm');
-          const ours = seededLayer(new BatchNormalization({ momentum: 0.9, epsilon: 1e-3 }), shape, c.seed);
+          const ours = relu ? seededPair(shape, c.seed) : seededLayer(new BatchNormalization({ momentum: 0.9, epsilon: 1e-3 }), shape, c.seed);
           const actual = trainingResults(ours, shape, c.seed);
           expected.forEach((values, index) => {
             const scale = values.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
@@ -71,36 +112,43 @@ describe('TfsegBatchNormTraining and its gradient (training-mode batch norm on w
         agreementRuns,
       );
     });
+
+    it('with relu, give the same bits as without it followed by Relu, and a gradient with the same bits as ReLU’s gradient followed by the gradient without relu', () => {
+      onRandomKernelInputs(({ shape, ...inputs }, c) => {
+        const { x, scale, offset } = inputs;
+        const dy = tf.tensor(seededValues(x.size, c.seed + 5), shape);
+        const bits = (tensors: tf.Tensor[]): number[][] => tensors.map((t) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer)));
+        const [y, mean, variance, ...moving] = tf.engine().runKernel(BATCH_NORM_TRAINING, inputs, { varianceEpsilon: 1e-5, momentum: 0.9 }) as tf.Tensor[];
+        const rectified = tf.engine().runKernel(BATCH_NORM_TRAINING, inputs, { varianceEpsilon: 1e-5, momentum: 0.9, relu: true }) as tf.Tensor[];
+        expect(bits(rectified)).toEqual(bits([tf.relu(y as tf.Tensor), mean as tf.Tensor, variance as tf.Tensor, ...moving]));
+        // tfjs-core's ReLU gradient (TfsegReluGrad with the native kernels), then the plain gradient.
+        const masked = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.relu(input), dy)))(y as tf.Tensor);
+        const gradientInputs = { x, mean: mean as tf.Tensor, variance: variance as tf.Tensor, scale };
+        const expected = tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { ...gradientInputs, dy: masked }, { varianceEpsilon: 1e-5 }) as tf.Tensor[];
+        const actual = tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { ...gradientInputs, dy, offset }, { varianceEpsilon: 1e-5, relu: true }) as tf.Tensor[];
+        expect(bits(actual)).toEqual(bits(expected));
+      });
+    });
   });
 
   it('with the native kernels, compute the batch statistics with the same bits as tf.moments on wasm, y as tf.batchNorm and the moving statistics as tfjs-layers', () => {
-    fc.assert(
-      fc.property(shapes, (c) => {
-        tf.setBackend('wasm');
-        const shape = [...c.leading, c.channels];
-        const size = shape.reduce((a, b) => a * b);
-        tf.tidy(() => {
-          const x = tf.tensor(seededValues(size, c.seed), shape);
-          const scale = tf.tensor1d(seededValues(c.channels, c.seed + 1));
-          const offset = tf.tensor1d(seededValues(c.channels, c.seed + 2));
-          const movingMean = tf.tensor1d(seededValues(c.channels, c.seed + 3));
-          const movingVariance = tf.tensor1d(seededValues(c.channels, c.seed + 4).map((v) => v + 1.5));
-          const inputs = { x, scale, offset, movingMean, movingVariance };
-          const outputs = tf.engine().runKernel(BATCH_NORM_TRAINING, inputs, { varianceEpsilon: 1e-5, momentum: 0.9 }) as tf.Tensor[];
-          // The same as tfjs-layers' training pass: moments, batchNorm, then m − (m − value)·(1 − momentum).
-          const moments = tf.moments(x, shape.slice(0, -1).map((_, axis) => axis));
-          const update = (current: tf.Tensor, value: tf.Tensor): tf.Tensor => tf.sub(current, tf.mul(tf.sub(current, value), 1 - 0.9));
-          const expected = [tf.batchNorm(x, moments.mean, moments.variance, offset, scale, 1e-5), moments.mean, moments.variance, update(movingMean, moments.mean), update(movingVariance, moments.variance)];
-          expect(outputs.map((t) => Array.from(t.dataSync()))).toEqual(expected.map((t) => Array.from(t.dataSync())));
-        });
-      }),
-      agreementRuns,
-    );
+    onRandomKernelInputs(({ shape, ...inputs }) => {
+      const { x, scale, offset, movingMean, movingVariance } = inputs;
+      const outputs = tf.engine().runKernel(BATCH_NORM_TRAINING, inputs, { varianceEpsilon: 1e-5, momentum: 0.9 }) as tf.Tensor[];
+      // The same as tfjs-layers' training pass: moments, batchNorm, then m − (m − value)·(1 − momentum).
+      const moments = tf.moments(x, shape.slice(0, -1).map((_, axis) => axis));
+      const update = (current: tf.Tensor, value: tf.Tensor): tf.Tensor => tf.sub(current, tf.mul(tf.sub(current, value), 1 - 0.9));
+      const expected = [tf.batchNorm(x, moments.mean, moments.variance, offset, scale, 1e-5), moments.mean, moments.variance, update(movingMean, moments.mean), update(movingVariance, moments.variance)];
+      expect(outputs.map((t) => Array.from(t.dataSync()))).toEqual(expected.map((t) => Array.from(t.dataSync())));
+    });
   });
 
-  it('run once each per layer in a training step (one tape operation), and leave no tensor behind', async () => {
+  it.each([
+    ['BatchNormalization', () => seededLayer(new BatchNormalization({ momentum: 0.9, epsilon: 1e-5 }), [2, 5, 5, 8], 3)],
+    ['BatchNormalization → ReLU in a FusingLayersModel (no Relu or ReLU-gradient kernel either)', () => seededPair([2, 5, 5, 8], 3)],
+  ])('%s: run once each per layer in a training step (one tape operation), and leave no tensor behind', async (_name, create) => {
     tf.setBackend('wasm');
-    const layer = seededLayer(new BatchNormalization({ momentum: 0.9, epsilon: 1e-5 }), [2, 5, 5, 8], 3);
+    const layer = create();
     trainingResults(layer, [2, 5, 5, 8], 3);
     const before = tf.memory().numTensors;
     const profile = await tf.profile(() => {
@@ -112,9 +160,45 @@ describe('TfsegBatchNormTraining and its gradient (training-mode batch norm on w
     const names = profile.kernels.map((kernel) => kernel.name);
     expect(names.filter((name) => name === BATCH_NORM_TRAINING)).toHaveLength(1);
     expect(names.filter((name) => name === BATCH_NORM_TRAINING_GRAD)).toHaveLength(1);
-    expect(names).not.toContain('FusedBatchNorm');
+    expect(names.filter((name) => name === 'FusedBatchNorm' || /Relu/.test(name))).toEqual([]);
     expect(tf.memory().numTensors).toBe(before);
     layer.dispose();
+  });
+
+  it('train a batch-norm U-Net with the same bits fused (buildModel’s FusingLayersModel) as two layers per unit (the same layers in a tf.model)', async () => {
+    tf.setBackend('wasm');
+    const fused = buildModel({ name: 'unet', preset: 'tiny', inChannels: 1, numClasses: 2, inputSize: 16, seed: 4 });
+    const plain = tf.model({ inputs: fused.inputs, outputs: fused.outputs });
+    const start = fused.getWeights().map((weight) => weight.clone());
+    /** Loss, every trainable weight's gradient and the moving statistics (as bits) after one training step of `model` from `start`, and the Relu kernels it ran. */
+    const step = async (model: tf.LayersModel): Promise<{ bits: number[][]; relus: number }> => {
+      fused.setWeights(start);
+      let bits: number[][] = [];
+      const profile = await tf.profile(() => {
+        bits = tf.tidy(() => {
+          const images = tf.tensor(seededValues(2 * 16 * 16, 1), [2, 16, 16, 1]);
+          const variables = fused.trainableWeights.map((w) => w.read() as tf.Variable);
+          const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.apply(images, { training: true }) as tf.Tensor)), variables);
+          return [value, ...Object.values(grads), ...fused.getWeights()].map((t) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer)));
+        });
+      });
+      return { bits, relus: profile.kernels.filter((kernel) => kernel.name === 'Relu').length };
+    };
+    const [a, b] = [await step(fused), await step(plain)];
+    expect(a.bits).toEqual(b.bits);
+    // 18 conv → BN → ReLU units: their ReLUs ran inside the batch-norm operation.
+    expect(b.relus - a.relus).toBe(18);
+    tf.dispose(start);
+    fused.dispose();
+  });
+
+  it('reject the gradient with relu but no offset, naming the kernel', () => {
+    tf.setBackend('wasm');
+    tf.tidy(() => {
+      const x = tf.ones([2, 3, 4]);
+      const inputs = { x, dy: x, mean: tf.zeros([4]), variance: tf.ones([4]), scale: tf.ones([4]) };
+      expect(() => tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, inputs, { varianceEpsilon: 1e-5, relu: true })).toThrow(/TfsegBatchNormTrainingGrad.*offset/);
+    });
   });
 
   it('reject a parameter that is not a channel vector, naming the kernel', () => {

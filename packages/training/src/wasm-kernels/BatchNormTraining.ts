@@ -14,6 +14,12 @@
  *   dscale = r·Σ dy·(x − mean), doffset = Σ dy. The same formula, op for op, as the tfjs-core
  *   composition @tfseg/models falls back to on other backends.
  *
+ * With attribute `relu` (a BatchNormalization → ReLU pair in @tfseg/models' FusingLayersModel) the forward
+ * pass ends in ReLU and the gradient takes dy as the gradient of the ReLU's output: the sums and dx use
+ * dy·step(y), y recomputed from x, mean, variance, scale and offset with the forward pass' operations
+ * (input `offset`), so one kernel each way replaces Relu and its gradient, with the same bits as Relu,
+ * TfsegReluGrad and these.
+ *
  * Two full-size passes forward (statistics read x twice, the normalisation writes y) and two backward
  * (sums read, dx written), all on the native threads, against ~10 taped kernels and their gradients
  * before. Without the native kernels, JS loops compute the same (the statistics with the same bits).
@@ -24,7 +30,7 @@ import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, type BatchNormTrainingAt
 import { float32Views, heapOffset, requireInputs } from './wasm-backend';
 import { floatBits, nativeKernels } from './native/runtime';
 import { nativeBatchNormChannels } from './FusedBatchNorm';
-import { channelSums } from './BatchNormGrad';
+import { channelSums, normalisationFactors, type Rectifier } from './BatchNormGrad';
 
 /** x's channel count when x is float32 and every parameter a per-channel vector, else an Error. */
 function channelsOf(kernelName: string, x: TensorInfo, parameters: TensorInfo[]): number {
@@ -78,11 +84,12 @@ function batchNormTraining(args: { inputs: NamedTensorInfoMap; backend: BackendW
   };
   const native = nativeKernels(backend);
   const epsilon = attrs.varianceEpsilon;
+  const relu = attrs.relu === true;
   if (native !== undefined) {
     native.run('batch_norm_statistics', [heapOffset(backend, x), heapOffset(backend, mean), heapOffset(backend, variance), rows, channels, floatBits(rows)], Math.ceil(channels / 16), 2 * size);
     native.run(
       'batch_norm_apply',
-      [heapOffset(backend, x), heapOffset(backend, y), heapOffset(backend, mean), heapOffset(backend, variance), heapOffset(backend, scale), heapOffset(backend, offset), rows, channels, floatBits(epsilon)],
+      [heapOffset(backend, x), heapOffset(backend, y), heapOffset(backend, mean), heapOffset(backend, variance), heapOffset(backend, scale), heapOffset(backend, offset), rows, channels, floatBits(epsilon), relu ? 1 : 0],
       rows,
       size,
     );
@@ -92,10 +99,12 @@ function batchNormTraining(args: { inputs: NamedTensorInfoMap; backend: BackendW
   const [xs, out, m, v, s, o] = float32Views(backend, [x, y, mean, variance, scale, offset] as const);
   statisticsLoop(xs, m, v, rows, channels);
   const f = Math.fround;
-  const factor = Float32Array.from(s, (value, c) => f(value / f(Math.sqrt(f((v[c] as number) + epsilon)))));
+  const factor = normalisationFactors(s, v, epsilon);
   for (let i = 0; i < size; i++) {
     const c = i % channels;
-    out[i] = f(f(f((xs[i] as number) - (m[c] as number)) * (factor[c] as number)) + (o[c] as number));
+    const value = f(f(f((xs[i] as number) - (m[c] as number)) * (factor[c] as number)) + (o[c] as number));
+    // ReLU as the native kernel and tfjs' Relu: above 0 kept, else 0, NaN kept.
+    out[i] = relu && !(value > 0) && !Number.isNaN(value) ? 0 : value;
   }
   updateMovingStatistics();
   return outputs;
@@ -104,14 +113,18 @@ function batchNormTraining(args: { inputs: NamedTensorInfoMap; backend: BackendW
 function batchNormTrainingGrad(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: BatchNormTrainingAttrs }): TensorInfo[] {
   const { inputs, backend, attrs } = args;
   const { x, dy, mean, variance, scale } = requireInputs(BATCH_NORM_TRAINING_GRAD, inputs, ['x', 'dy', 'mean', 'variance', 'scale']);
-  const channels = channelsOf(BATCH_NORM_TRAINING_GRAD, x, [mean, variance, scale]);
+  const { offset } = attrs.relu === true ? requireInputs(BATCH_NORM_TRAINING_GRAD, inputs, ['offset']) : { offset: undefined };
+  const channels = channelsOf(BATCH_NORM_TRAINING_GRAD, x, offset === undefined ? [mean, variance, scale] : [mean, variance, scale, offset]);
   if (dy.dtype !== 'float32' || !util.arraysEqual(dy.shape, x.shape)) {
     throw new Error(`Error in ${BATCH_NORM_TRAINING_GRAD}: expected float32 dy of x's shape [${x.shape.join(', ')}], but got ${dy.dtype} [${dy.shape.join(', ')}]`);
   }
   const size = util.sizeFromShape(x.shape);
   const rows = size / channels;
-  const sums = channelSums(backend, x, dy, mean, rows, channels);
   const dx = backend.makeOutput(x.shape, 'float32');
+  // With ReLU the sums write dy·step(y) into dx, and the last pass reads it from there as its dy.
+  const rectifier: Rectifier | undefined = offset === undefined ? undefined : { variance, scale, offset, varianceEpsilon: attrs.varianceEpsilon, masked: dx };
+  const sums = channelSums(backend, x, dy, mean, rows, channels, rectifier);
+  const gradient = rectifier === undefined ? dy : dx;
   const dScale = backend.makeOutput([channels], 'float32');
   const dOffset = backend.makeOutput([channels], 'float32');
   const coefficients = backend.makeOutput([4, channels], 'float32');
@@ -132,9 +145,9 @@ function batchNormTrainingGrad(args: { inputs: NamedTensorInfoMap; backend: Back
   }
   const native = nativeKernels(backend);
   if (native !== undefined) {
-    native.run('batch_norm_backward', [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, dx), heapOffset(backend, coefficients), rows, channels], rows, size);
+    native.run('batch_norm_backward', [heapOffset(backend, x), heapOffset(backend, gradient), heapOffset(backend, dx), heapOffset(backend, coefficients), rows, channels], rows, size);
   } else {
-    const [xs, gs, out] = float32Views(backend, [x, dy, dx] as const);
+    const [xs, gs, out] = float32Views(backend, [x, gradient, dx] as const);
     for (let i = 0; i < size; i++) {
       const c = i % channels;
       const inner = f(f((gs[i] as number) - (k[channels + c] as number)) - f(f((xs[i] as number) - (k[c] as number)) * (k[2 * channels + c] as number)));

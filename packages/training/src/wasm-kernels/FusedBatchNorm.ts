@@ -41,7 +41,7 @@ function fusedBatchNorm(args: { inputs: FusedBatchNormInputs; backend: BackendWa
   const pointer = (info: TensorInfo | undefined): number => (info === undefined ? 0 : heapOffset(backend, info));
   native.run(
     'batch_norm_apply',
-    [heapOffset(backend, x), heapOffset(backend, out), pointer(mean), pointer(variance), pointer(scale), pointer(offset), rows, channels, floatBits(attrs.varianceEpsilon)],
+    [heapOffset(backend, x), heapOffset(backend, out), pointer(mean), pointer(variance), pointer(scale), pointer(offset), rows, channels, floatBits(attrs.varianceEpsilon), 0],
     rows,
     size,
   );

@@ -1,7 +1,10 @@
 /*
- * What the two Winograd F(2x2, 3x3) kernels share (conv2d_winograd.c: convolution and input gradient;
- * conv2d_winograd_backprop_filter.c: filter gradient): the geometry and the input transform
- * V = B^T d B, with B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]].
+ * What the Winograd kernels share (conv2d_winograd.c: convolution and input gradient;
+ * conv2d_winograd_backprop_filter.c: filter gradient): the geometry and the input transforms
+ * V = B^T d B of F(2x2, 3x3), B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], and of
+ * F(4x4, 3x3) (Lavin & Gray 2016, points 0, 1, -1, 2, -2, infinity),
+ * B^T = [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0],
+ *        [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]].
  */
 #pragma once
 #include "kernels.h"
@@ -10,6 +13,16 @@
 typedef struct {
   int32_t batch, in_h, in_w, in_c, out_h, out_w, out_c, pad_top, pad_left, block_tiles;
 } winograd_geometry;
+
+/*
+ * Tiles per row and per image when the output (out_h x out_w) is cut into size x size tiles (2: F(2x2,
+ * 3x3), 4: F(4x4, 3x3)); the last row and column of tiles are clipped where the size does not divide it.
+ * Tiles are numbered image by image, row by row.
+ */
+INLINE void tile_grid(const winograd_geometry *g, int size, int *tiles_x, int *tiles_per_image) {
+  *tiles_x = (g->out_w + size - 1) / size;
+  *tiles_per_image = ((g->out_h + size - 1) / size) * *tiles_x;
+}
 
 /* The batch image, tile row and tile column of a flat tile index. */
 INLINE void tile_position(int tile, int tiles_x, int tiles_per_image, int *b, int *ty, int *tx) {
@@ -60,3 +73,61 @@ INLINE void input_transform(const winograd_geometry *g, const float *x, float *v
   }
 }
 
+
+/* r = B^T d for one row or column of six vectors, F(4x4, 3x3). Products by 2 and 4 are exact. */
+INLINE void transform_6(const v128_t d[6], v128_t r[6]) {
+  const v128_t two = wasm_f32x4_splat(2), four = wasm_f32x4_splat(4), five = wasm_f32x4_splat(5);
+  const v128_t a = wasm_f32x4_sub(d[4], wasm_f32x4_mul(four, d[2])), b = wasm_f32x4_sub(d[3], wasm_f32x4_mul(four, d[1]));
+  const v128_t c = wasm_f32x4_sub(d[4], d[2]), e = wasm_f32x4_mul(two, wasm_f32x4_sub(d[3], d[1]));
+  r[0] = wasm_f32x4_add(wasm_f32x4_sub(d[4], wasm_f32x4_mul(five, d[2])), wasm_f32x4_mul(four, d[0]));
+  r[1] = wasm_f32x4_add(a, b);
+  r[2] = wasm_f32x4_sub(a, b);
+  r[3] = wasm_f32x4_add(c, e);
+  r[4] = wasm_f32x4_sub(c, e);
+  r[5] = wasm_f32x4_add(wasm_f32x4_sub(d[5], wasm_f32x4_mul(five, d[3])), wasm_f32x4_mul(four, d[1]));
+}
+
+/*
+ * F(4x4, 3x3)'s V = B^T d B of `count` tiles from tile index `first` (6 x 6 input patches at 4 * tile -
+ * padding, zeros outside the image; tiles_x and tiles_per_image from tile_grid(g, 4, ...)), 4 channels
+ * per vector, for the channel groups [c4_begin, c4_end): element e = 6 * row + column, channel group c4
+ * and tile t go to v + e * e_stride + c4 * c4_stride + t * t_stride (input_transform's layout, 36
+ * elements). Rows of d are transformed first, then the columns of the result, through 36 vectors on the
+ * stack (they do not fit V8's 15 SIMD registers anyway).
+ */
+INLINE void input_transform_4x4(const winograd_geometry *g, const float *x, float *v, int first, int count, int tiles_x, int tiles_per_image,
+                                int e_stride, int c4_stride, int t_stride, int c4_begin, int c4_end) {
+  const v128_t zero = wasm_f32x4_splat(0);
+  for (int t = 0; t < count; t++) {
+    int b, ty, tx;
+    tile_position(first + t, tiles_x, tiles_per_image, &b, &ty, &tx);
+    const int ih0 = 4 * ty - g->pad_top, iw0 = 4 * tx - g->pad_left;
+    /* Offsets (in floats, from the image's first pixel) of the patch's rows and columns; -1: outside. */
+    int row_offset[6], column_offset[6];
+    for (int i = 0; i < 6; i++) {
+      row_offset[i] = ih0 + i >= 0 && ih0 + i < g->in_h ? ((b * g->in_h + ih0 + i) * g->in_w) * g->in_c : -1;
+      column_offset[i] = iw0 + i >= 0 && iw0 + i < g->in_w ? (iw0 + i) * g->in_c : -1;
+    }
+    const int inside = ih0 >= 0 && iw0 >= 0 && ih0 + 6 <= g->in_h && iw0 + 6 <= g->in_w;
+    for (int c4 = c4_begin; c4 < c4_end; c4++) {
+      v128_t w[6][6]; /* w[i] = B^T applied to row i of d */
+      for (int i = 0; i < 6; i++) {
+        v128_t d[6];
+        if (inside) {
+          const float *row = x + row_offset[i] + column_offset[0] + 4 * c4;
+          for (int j = 0; j < 6; j++) d[j] = wasm_v128_load(row + j * g->in_c);
+        } else {
+          for (int j = 0; j < 6; j++) d[j] = row_offset[i] >= 0 && column_offset[j] >= 0 ? wasm_v128_load(x + row_offset[i] + column_offset[j] + 4 * c4) : zero;
+        }
+        transform_6(d, w[i]);
+      }
+      float *out = v + c4 * c4_stride + t * t_stride;
+      for (int j = 0; j < 6; j++) {
+        const v128_t column[6] = { w[0][j], w[1][j], w[2][j], w[3][j], w[4][j], w[5][j] };
+        v128_t r[6];
+        transform_6(column, r);
+        for (int i = 0; i < 6; i++) wasm_v128_store(out + (6 * i + j) * e_stride, r[i]);
+      }
+    }
+  }
+}

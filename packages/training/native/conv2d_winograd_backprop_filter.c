@@ -11,6 +11,12 @@
  * are cut into a fixed number of partitions (set by the caller from the geometry alone), each summed
  * into its own M; conv2d_winograd_filter_output then adds the partitions in order and applies G^T . G,
  * so the bits do not depend on how many threads took the partitions.
+ *
+ * conv2d_winograd4_backprop_filter and conv2d_winograd4_filter_output are the same by F(4x4, 3x3)
+ * (Lavin & Gray's points 0, +-1, +-2, inf): 6 x 6 input patches per 4 x 4 dy tile, 36 products per 16
+ * outputs per (ci, co) instead of 64 (4 F(2x2) tiles), Y = A dy A^T of 6 x 6 and M of [36][ci][co]; its
+ * transforms' coefficients (up to 8 x 8 in A, 25 in B, 1/24 in G) make it less accurate (the error
+ * measured against float64 is in Conv2DBackpropFilter.ts, which chooses between the two).
  */
 #include "winograd.h"
 
@@ -46,17 +52,63 @@ INLINE void gradient_transform(const winograd_geometry *g, const float *dy, floa
 }
 
 /*
- * M_e[ci0 .. ci0 + mr][co0 .. co0 + 4 vectors] += sum over `count` tiles of V_e[t][ci] Y_e[t][co]. At
- * most 8 accumulators (2 ci x 16 co or 4 ci x 8 co): more spill out of V8's 15 SIMD registers.
+ * Y = A dy A^T of `count` 4 x 4 dy tiles from `first` (zeros beyond dy's edge) into y[36][block_tiles][co], with
+ * A^T = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]]: per row and then per
+ * column of 4, [d0, (d0 + d2) +- (d1 + d3), (d0 + 4 d2) +- (2 d1 + 8 d3), d3] (the products are by powers of 2: exact).
+ */
+INLINE void gradient_transform_4x4(const winograd_geometry *g, const float *dy, float *y, int first, int count, int tiles_x, int tiles_per_image) {
+  const int co_count = g->out_c, e_stride = g->block_tiles * co_count;
+  const v128_t zero = wasm_f32x4_splat(0), two = wasm_f32x4_splat(2), four = wasm_f32x4_splat(4), eight = wasm_f32x4_splat(8);
+  for (int t = 0; t < count; t++) {
+    int b, ty, tx;
+    tile_position(first + t, tiles_x, tiles_per_image, &b, &ty, &tx);
+    const int oh = 4 * ty, ow = 4 * tx;
+    const int rows = g->out_h - oh < 4 ? g->out_h - oh : 4, columns = g->out_w - ow < 4 ? g->out_w - ow : 4;
+    const float *base = dy + ((b * g->out_h + oh) * g->out_w + ow) * co_count;
+    float *out = y + t * co_count;
+    for (int co = 0; co < co_count; co += 4) {
+      /* c[i][j]: row i of the tile times A^T (6 columns). */
+      v128_t c[4][6];
+      for (int i = 0; i < 4; i++) {
+        v128_t d[4];
+        for (int j = 0; j < 4; j++) d[j] = i < rows && j < columns ? wasm_v128_load(base + (i * g->out_w + j) * co_count + co) : zero;
+        const v128_t even = wasm_f32x4_add(d[0], d[2]), odd = wasm_f32x4_add(d[1], d[3]);
+        const v128_t even4 = wasm_f32x4_add(d[0], wasm_f32x4_mul(four, d[2])), odd4 = wasm_f32x4_add(wasm_f32x4_mul(two, d[1]), wasm_f32x4_mul(eight, d[3]));
+        c[i][0] = d[0];
+        c[i][1] = wasm_f32x4_add(even, odd);
+        c[i][2] = wasm_f32x4_sub(even, odd);
+        c[i][3] = wasm_f32x4_add(even4, odd4);
+        c[i][4] = wasm_f32x4_sub(even4, odd4);
+        c[i][5] = d[3];
+      }
+      for (int j = 0; j < 6; j++) {
+        const v128_t even = wasm_f32x4_add(c[0][j], c[2][j]), odd = wasm_f32x4_add(c[1][j], c[3][j]);
+        const v128_t even4 = wasm_f32x4_add(c[0][j], wasm_f32x4_mul(four, c[2][j])), odd4 = wasm_f32x4_add(wasm_f32x4_mul(two, c[1][j]), wasm_f32x4_mul(eight, c[3][j]));
+        wasm_v128_store(out + (0 + j) * e_stride + co, c[0][j]);
+        wasm_v128_store(out + (6 + j) * e_stride + co, wasm_f32x4_add(even, odd));
+        wasm_v128_store(out + (12 + j) * e_stride + co, wasm_f32x4_sub(even, odd));
+        wasm_v128_store(out + (18 + j) * e_stride + co, wasm_f32x4_add(even4, odd4));
+        wasm_v128_store(out + (24 + j) * e_stride + co, wasm_f32x4_sub(even4, odd4));
+        wasm_v128_store(out + (30 + j) * e_stride + co, c[3][j]);
+      }
+    }
+  }
+}
+
+/*
+ * M_e[ci0 .. ci0 + mr][co0 .. co0 + 4 vectors] += sum over `count` tiles of V_e[t][ci] Y_e[t][co] (= when
+ * `fresh`: the partition's first block starts from +0 in registers, the same bits as from zeroed memory,
+ * without the pass that zeroes M nor its reads). At most 8 accumulators (2 ci x 16 co or 4 ci x 8 co):
+ * more spill out of V8's 15 SIMD registers.
  */
 INLINE void accumulate_tile(const float *ve, const float *ye, float *me, int count, int ci0, int co0, int ci_count, int co_count, const int mr,
-                            const int vectors) {
+                            const int vectors, int fresh) {
   v128_t acc[4][4];
   float *o = me + ci0 * co_count + co0;
 #pragma clang loop unroll(full)
   for (int r = 0; r < 4; r++)
 #pragma clang loop unroll(full)
-    for (int v = 0; v < 4; v++) acc[r][v] = r < mr && v < vectors ? wasm_v128_load(o + r * co_count + 4 * v) : wasm_f32x4_splat(0);
+    for (int v = 0; v < 4; v++) acc[r][v] = r < mr && v < vectors && !fresh ? wasm_v128_load(o + r * co_count + 4 * v) : wasm_f32x4_splat(0);
   const float *p = ve + ci0, *q = ye + co0;
   /* Not unrolled: clang would hoist the next tile's loads above this one's products, past the registers. */
 #pragma clang loop unroll(disable)
@@ -82,89 +134,149 @@ INLINE void accumulate_tile(const float *ve, const float *ye, float *me, int cou
 }
 
 /* M_e's rows [ci_begin, ci_end): co in blocks of 16 (2 ci per tile), then 8 and 4 (4 ci per tile); ci_begin, ci_end divisible by 4. */
-INLINE void accumulate(const float *ve, const float *ye, float *me, int count, int ci_begin, int ci_end, int ci_count, int co_count) {
+INLINE void accumulate(const float *ve, const float *ye, float *me, int count, int ci_begin, int ci_end, int ci_count, int co_count, int fresh) {
   int co0 = 0;
   for (; co0 + 16 <= co_count; co0 += 16)
-    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += 2) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 2, 4);
+    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += 2) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 2, 4, fresh);
   if (co_count - co0 >= 8) {
-    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += 4) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 4, 2);
+    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += 4) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 4, 2, fresh);
     co0 += 8;
   }
   if (co0 < co_count)
-    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += 4) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 4, 1);
+    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += 4) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 4, 1, fresh);
 }
 
 /*
- * args: x, dy, partials (pointers; partials: [partitions][16][ci][co] float32), then the 10 geometry
- * fields of the forward convolution (out_h, out_w: dy's size; ci, co divisible by 4; block_tiles at
- * most 128), then blocks per partition, then ci groups. Items are partitions x ci groups: item i sums
- * partition i / groups into the rows of its own M that belong to input-channel group i % groups (groups
- * of ceil(ci / 4 / groups) * 4 channels), transforming only those channels of x (and all of dy). Every
- * entry of M is the same sum over the partition's tiles in order whatever the groups are, so a layer
- * with one partition (a small map) can be split over threads by channels without changing the bits.
+ * args: x, dy, partials (pointers; partials: [partitions][elements][ci][co], elements = 16 for F(2x2), 36
+ * for F(4x4)), then the 10 geometry fields of the forward convolution (out_h, out_w: dy's size; ci, co
+ * divisible by 4; block_tiles at most 128), then blocks per partition, then ci groups. Items are
+ * partitions x ci groups: item i sums partition i / groups into the rows of its own M that belong to
+ * input-channel group i % groups (groups of ceil(ci / 4 / groups) * 4 channels), transforming only those
+ * channels of x (and all of dy). Every entry of M is the same sum over the partition's tiles in order
+ * whatever the groups are, so a layer with one partition (a small map) can be split over threads by
+ * channels without changing the bits. Every partition must hold at least one tile: its first block
+ * writes its M (accumulate's `fresh`), nothing zeroes it. `tile` (2 or 4, a constant) selects F(2x2) or F(4x4).
  */
-EXPORT(conv2d_winograd_backprop_filter)
-void conv2d_winograd_backprop_filter(const int32_t *args, int32_t begin, int32_t end) {
+INLINE void winograd_backprop_filter(const int32_t *args, int32_t begin, int32_t end, const int tile) {
+  const int elements = (tile + 2) * (tile + 2);
   const float *x = (const float *)args[0], *dy = (const float *)args[1];
   float *partials = (float *)args[2];
   const winograd_geometry *g = (const winograd_geometry *)(args + 3);
   const int blocks_per_partition = args[13], groups = args[14];
-  const int tiles_x = (g->out_w + 1) / 2, tiles_per_image = ((g->out_h + 1) / 2) * tiles_x;
+  int tiles_x, tiles_per_image;
+  tile_grid(g, tile, &tiles_x, &tiles_per_image);
   const int tiles = g->batch * tiles_per_image, bt = g->block_tiles;
   const int ci_count = g->in_c, co_count = g->out_c, plane = ci_count * co_count;
   const int group_c4 = (ci_count / 4 + groups - 1) / groups;
-  float v[16 * bt * ci_count];
-  float y[16 * bt * co_count];
+  float v[elements * bt * ci_count];
+  float y[elements * bt * co_count];
   for (int item = begin; item < end; item++) {
     const int partition = item / groups, group = item - partition * groups;
     const int c4_begin = group * group_c4, c4_end = c4_begin + group_c4 < ci_count / 4 ? c4_begin + group_c4 : ci_count / 4;
     if (c4_begin >= c4_end) continue;
-    float *m = partials + partition * 16 * plane;
-    for (int el = 0; el < 16; el++)
-      for (int i = 4 * c4_begin * co_count; i < 4 * c4_end * co_count; i++) m[el * plane + i] = 0;
+    float *m = partials + partition * elements * plane;
     for (int block = partition * blocks_per_partition; block < (partition + 1) * blocks_per_partition; block++) {
       const int first = block * bt;
       if (first >= tiles) break;
       const int count = tiles - first < bt ? tiles - first : bt;
-      input_transform(g, x, v, first, count, tiles_x, tiles_per_image, bt * ci_count, 4, ci_count, c4_begin, c4_end);
-      gradient_transform(g, dy, y, first, count, tiles_x, tiles_per_image);
-      for (int el = 0; el < 16; el++)
-        accumulate(v + el * bt * ci_count, y + el * bt * co_count, m + el * plane, count, 4 * c4_begin, 4 * c4_end, ci_count, co_count);
+      if (tile == 2) {
+        input_transform(g, x, v, first, count, tiles_x, tiles_per_image, bt * ci_count, 4, ci_count, c4_begin, c4_end);
+        gradient_transform(g, dy, y, first, count, tiles_x, tiles_per_image);
+      } else {
+        input_transform_4x4(g, x, v, first, count, tiles_x, tiles_per_image, bt * ci_count, 4, ci_count, c4_begin, c4_end);
+        gradient_transform_4x4(g, dy, y, first, count, tiles_x, tiles_per_image);
+      }
+      for (int el = 0; el < elements; el++)
+        accumulate(v + el * bt * ci_count, y + el * bt * co_count, m + el * plane, count, 4 * c4_begin, 4 * c4_end, ci_count, co_count,
+                   block == partition * blocks_per_partition);
     }
   }
 }
 
+/* F(2x2, 3x3): partials [partitions][16][ci][co] (winograd_backprop_filter). */
+EXPORT(conv2d_winograd_backprop_filter)
+void conv2d_winograd_backprop_filter(const int32_t *args, int32_t begin, int32_t end) { winograd_backprop_filter(args, begin, end, 2); }
+
+/* F(4x4, 3x3): partials [partitions][36][ci][co] (winograd_backprop_filter). */
+EXPORT(conv2d_winograd4_backprop_filter)
+void conv2d_winograd4_backprop_filter(const int32_t *args, int32_t begin, int32_t end) { winograd_backprop_filter(args, begin, end, 4); }
+
+/* m[e] = the sum over the partitions, in order, of M_e's 4 entries at `offset` (element-major partials of `elements` planes). */
+INLINE void sum_partitions(const float *partials, v128_t *m, int partitions, const int elements, int plane, int offset) {
+  for (int e = 0; e < elements; e++) {
+    v128_t sum = wasm_v128_load(partials + e * plane + offset);
+    for (int p = 1; p < partitions; p++) sum = wasm_f32x4_add(sum, wasm_v128_load(partials + (p * elements + e) * plane + offset));
+    m[e] = sum;
+  }
+}
+
+/* F(2x2): dW = G^T M G with G = [[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]]; tap (k, l) goes to dw + (3 k + l) * tap_stride. */
+INLINE void filter_output_2x2(const v128_t m[16], float *dw, int tap_stride) {
+  const v128_t half = wasm_f32x4_splat(0.5f);
+  v128_t r[3][4];
+  for (int b = 0; b < 4; b++) {
+    const v128_t s12 = wasm_f32x4_mul(half, wasm_f32x4_add(m[4 + b], m[8 + b])), d12 = wasm_f32x4_mul(half, wasm_f32x4_sub(m[4 + b], m[8 + b]));
+    r[0][b] = wasm_f32x4_add(m[b], s12);
+    r[1][b] = d12;
+    r[2][b] = wasm_f32x4_add(s12, m[12 + b]);
+  }
+  for (int k = 0; k < 3; k++) {
+    const v128_t s12 = wasm_f32x4_mul(half, wasm_f32x4_add(r[k][1], r[k][2])), d12 = wasm_f32x4_mul(half, wasm_f32x4_sub(r[k][1], r[k][2]));
+    wasm_v128_store(dw + (k * 3 + 0) * tap_stride, wasm_f32x4_add(r[k][0], s12));
+    wasm_v128_store(dw + (k * 3 + 1) * tap_stride, d12);
+    wasm_v128_store(dw + (k * 3 + 2) * tap_stride, wasm_f32x4_add(s12, r[k][3]));
+  }
+}
+
+/* G^T p of a 6-vector: [p0/4 - (p1 + p2)/6 + (p3 + p4)/24, (p3 - p4)/12 - (p1 - p2)/6, ((p3 + p4) - (p1 + p2))/6 + p5]. */
+INLINE void filter_transform_4x4(const v128_t p[6], v128_t o[3]) {
+  const v128_t quarter = wasm_f32x4_splat(0.25f), sixth = wasm_f32x4_splat(1.0f / 6), twelfth = wasm_f32x4_splat(1.0f / 12), twenty_fourth = wasm_f32x4_splat(1.0f / 24);
+  const v128_t s12 = wasm_f32x4_add(p[1], p[2]), d12 = wasm_f32x4_sub(p[1], p[2]), s34 = wasm_f32x4_add(p[3], p[4]), d34 = wasm_f32x4_sub(p[3], p[4]);
+  o[0] = wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(quarter, p[0]), wasm_f32x4_mul(sixth, s12)), wasm_f32x4_mul(twenty_fourth, s34));
+  o[1] = wasm_f32x4_sub(wasm_f32x4_mul(twelfth, d34), wasm_f32x4_mul(sixth, d12));
+  o[2] = wasm_f32x4_add(wasm_f32x4_mul(sixth, wasm_f32x4_sub(s34, s12)), p[5]);
+}
+
 /*
- * args: partials, dw (pointers; dw: [3, 3, ci, co]), partitions, ci, co (divisible by 4). Items are ci:
- * the partitions' M are added in order, then dW = G^T M G with G = [[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]].
+ * F(4x4): dW = G^T M G with G^T = [[1/4, -1/6, -1/6, 1/24, 1/24, 0], [0, -1/6, 1/6, 1/12, -1/12, 0],
+ * [0, -1/6, -1/6, 1/6, 1/6, 1]]: r = G^T M (3 x 6) column by column, then r G row by row.
  */
-EXPORT(conv2d_winograd_filter_output)
-void conv2d_winograd_filter_output(const int32_t *args, int32_t begin, int32_t end) {
+INLINE void filter_output_4x4(const v128_t m[36], float *dw, int tap_stride) {
+  v128_t r[3][6];
+  for (int j = 0; j < 6; j++) {
+    const v128_t column[6] = { m[j], m[6 + j], m[12 + j], m[18 + j], m[24 + j], m[30 + j] };
+    v128_t o[3];
+    filter_transform_4x4(column, o);
+    for (int k = 0; k < 3; k++) r[k][j] = o[k];
+  }
+  for (int k = 0; k < 3; k++) {
+    v128_t o[3];
+    filter_transform_4x4(r[k], o);
+    for (int l = 0; l < 3; l++) wasm_v128_store(dw + (k * 3 + l) * tap_stride, o[l]);
+  }
+}
+
+/*
+ * args: partials, dw (pointers; partials [partitions][elements][ci][co], dw: [3, 3, ci, co]), partitions,
+ * ci, co (divisible by 4). Items are ci: the partitions' M are added in order, then dW = G^T M G.
+ */
+INLINE void winograd_filter_output(const int32_t *args, int32_t begin, int32_t end, const int tile) {
+  const int elements = (tile + 2) * (tile + 2);
   const float *partials = (const float *)args[0];
   float *dw = (float *)args[1];
   const int partitions = args[2], ci_count = args[3], co_count = args[4], plane = ci_count * co_count;
-  const v128_t half = wasm_f32x4_splat(0.5f);
   for (int ci = begin; ci < end; ci++) {
     for (int co = 0; co < co_count; co += 4) {
-      v128_t m[4][4];
-      for (int e = 0; e < 16; e++) {
-        v128_t sum = wasm_v128_load(partials + e * plane + ci * co_count + co);
-        for (int p = 1; p < partitions; p++) sum = wasm_f32x4_add(sum, wasm_v128_load(partials + (p * 16 + e) * plane + ci * co_count + co));
-        m[e / 4][e % 4] = sum;
-      }
-      v128_t r[3][4];
-      for (int b = 0; b < 4; b++) {
-        const v128_t s12 = wasm_f32x4_mul(half, wasm_f32x4_add(m[1][b], m[2][b])), d12 = wasm_f32x4_mul(half, wasm_f32x4_sub(m[1][b], m[2][b]));
-        r[0][b] = wasm_f32x4_add(m[0][b], s12);
-        r[1][b] = d12;
-        r[2][b] = wasm_f32x4_add(s12, m[3][b]);
-      }
-      for (int k = 0; k < 3; k++) {
-        const v128_t s12 = wasm_f32x4_mul(half, wasm_f32x4_add(r[k][1], r[k][2])), d12 = wasm_f32x4_mul(half, wasm_f32x4_sub(r[k][1], r[k][2]));
-        wasm_v128_store(dw + ((k * 3 + 0) * ci_count + ci) * co_count + co, wasm_f32x4_add(r[k][0], s12));
-        wasm_v128_store(dw + ((k * 3 + 1) * ci_count + ci) * co_count + co, d12);
-        wasm_v128_store(dw + ((k * 3 + 2) * ci_count + ci) * co_count + co, wasm_f32x4_add(s12, r[k][3]));
-      }
+      v128_t m[36];
+      sum_partitions(partials, m, partitions, elements, plane, ci * co_count + co);
+      if (tile == 2) filter_output_2x2(m, dw + ci * co_count + co, plane);
+      else filter_output_4x4(m, dw + ci * co_count + co, plane);
     }
   }
 }
+
+EXPORT(conv2d_winograd_filter_output)
+void conv2d_winograd_filter_output(const int32_t *args, int32_t begin, int32_t end) { winograd_filter_output(args, begin, end, 2); }
+
+EXPORT(conv2d_winograd4_filter_output)
+void conv2d_winograd4_filter_output(const int32_t *args, int32_t begin, int32_t end) { winograd_filter_output(args, begin, end, 4); }

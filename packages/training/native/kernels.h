@@ -93,6 +93,11 @@
  * bias_relu_grad         (bias_relu_grad.c; ConvBiasRelu.ts)  0 y, 1 dy, 2 dz [rows, columns], 3 dbias
  *                        [columns], 4 rows, 5 columns: dz = dy·step(y), dbias = Σ_rows dz. Items: groups of
  *                        4 columns.
+ * conv2d_winograd4_backprop_filter (conv2d_winograd_backprop_filter.c)  conv2d_winograd_backprop_filter's
+ *                        slots by F(4×4, 3×3): 2 partials [partitions,36,Ci,Co], 4×4 tiles. Items: partitions ×
+ *                        Ci groups.
+ * conv2d_winograd4_filter_output (same file)  conv2d_winograd_filter_output's slots, partials
+ *                        [partitions,36,Ci,Co]. Items: Ci.
  */
 #pragma once
 #include <stdint.h>

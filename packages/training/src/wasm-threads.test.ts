@@ -45,8 +45,10 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       // 16 → 32 channels: Winograd's filter gradient, its tile partitions split over the threads.
       const wider = tf.conv2d(features, w4 as tf.Tensor4D, 1, 'same');
       const pooled = tf.maxPool(features, 2, 2, 'valid');
-      // 8×8 maps: one Winograd filter-gradient partition, split over the threads by input channels.
+      // 8×8 maps: one Winograd filter-gradient partition, split over the threads by input channels
+      // (F(4×4): 16 of its tiles); 4×4 maps: the same by F(2×2) (4 F(4×4) tiles are too few).
       const small = tf.conv2d(tf.maxPool(pooled, 2, 2, 'valid'), w8 as tf.Tensor4D, 1, 'same');
+      const smallest = tf.conv2d(tf.maxPool(tf.maxPool(pooled, 2, 2, 'valid'), 2, 2, 'valid'), w8 as tf.Tensor4D, 1, 'same');
       const upsampled = tf.conv2dTranspose(pooled, w1 as tf.Tensor4D, [4, 32, 32, 16], 2, 'valid');
       const concatenated = tf.concat([features, upsampled], 3);
       // Training-time batch norm (native Mean, FusedBatchNorm and its fused gradient, partitioned sums).
@@ -79,7 +81,7 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       // ×2 up-sampling (the native resize gradients), as in ConvFormer's and TransUNet's steps.
       const downsampled = tf.conv2d(features, w6 as tf.Tensor4D, 2, 'same');
       const resized = tf.mul(tf.image.resizeNearestNeighbor(features, [64, 64]), tf.image.resizeBilinear(features, [64, 64]));
-      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(upsampledWithBias).mean(), tf.square(narrow).mean(), tf.mul(rectified, wider).mean()];
+      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(smallest).mean(), tf.square(upsampledWithBias).mean(), tf.square(narrow).mean(), tf.mul(rectified, wider).mean()];
       return tf.addN(terms) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);

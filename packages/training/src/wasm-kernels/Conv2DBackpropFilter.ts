@@ -49,73 +49,96 @@ function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backen
 /** Bytes the Winograd filter gradient's per-partition sums may take together. */
 const WINOGRAD_PARTIAL_BYTES = 16 << 20;
 
+/** Winograd F(m×m, 3×3) output tile sizes: 2 (16 transformed elements per tile) or 4 (36). */
+type WinogradTile = 2 | 4;
+
 /**
- * 3×3 stride-1 filter gradients with channels divisible by 4, at least 16 channels in and out together
- * and a dy of at least 4×4 go to Winograd (native/conv2d_winograd_backprop_filter.c). With blocks of
- * tiles small enough for L1 (see {@link winogradBlocks}) it is also faster than the direct kernel for the
- * U-Net's narrow layers (one thread, direct against Winograd, bench/conv-kernels.mjs: 128², 16 → 16: 17.8
- * against 12.2 ms; 64², 16 → 32: 8.9 against 5.6 ms; 64², 8 → 8: 1.15 against 0.97 ms); with blocks of 128
- * tiles it was not (64², 16 → 16: 2.1 against 2.5 ms).
+ * The Winograd tile of a filter gradient, or undefined for the direct kernel. 3×3 stride-1 filter
+ * gradients with channels divisible by 4, at least 16 channels in and out together and a dy of at least
+ * 4×4 go to Winograd (native/conv2d_winograd_backprop_filter.c). With blocks of tiles small enough for L1
+ * (see {@link winogradBlocks}) it is also faster than the direct kernel for the U-Net's narrow layers (one
+ * thread, direct against F(2×2), bench/conv-kernels.mjs: 128², 16 → 16: 17.8 against 12.2 ms; 64², 16 → 32:
+ * 8.9 against 5.6 ms; 64², 8 → 8: 1.15 against 0.97 ms); on the U-Net's layers at batch 4 the direct
+ * kernel took 1.1–2.7× F(2×2)'s time.
+ *
+ * F(4×4, 3×3) (36 instead of 64 products per 4×4 pixels, channel pair) is taken when there are at least
+ * 16 of its tiles (batch · ⌈H/4⌉ · ⌈W/4⌉), F(2×2) below. Its [36, Ci, Co] sums (2.25× F(2×2)'s 16) are
+ * zeroed, written and read once per partition whatever the tiles, so with few tiles that traffic, not
+ * the products, sets the time. One thread, process CPU time, alternating runs, F(4×4) / F(2×2) medians:
+ * batch 4, 64²…16² (256–64 tiles): 0.44–0.91 (64², 16 → 16: 0.73; 32², 32 → 32: 0.53; 16², 32 → 64:
+ * 0.44); 8² (16 tiles): 0.55–1.00; 4² (4 tiles): 1.5–2.0; 4² at batch 16 (16 tiles): 0.85–1.12; 8² at
+ * batch 1 (4 tiles): 1.7–2.4. Its error against a float64 reference is larger than F(2×2)'s and like the
+ * direct kernel's: on the 26 layers of the U-Net at 64², base 8 and 16 (batch 4, inputs uniform in ±1),
+ * at most 8.1e-6 of the gradient's largest entry (RMS error 2.6e-6 of the gradient's RMS), against
+ * 9.4e-7 (1.0e-6) for F(2×2) and 5.2e-6 (2.3e-6) for the direct kernel.
  */
-function winogradApplies(info: backend_util.Conv2DInfo): boolean {
+function winogradTile(info: backend_util.Conv2DInfo): WinogradTile | undefined {
   const shapeFits = info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1;
   const channels = info.inChannels + info.outChannels;
-  // The smallest block (4 tiles) must fit the stack: at most 4096 channels in and out together.
-  const channelsFit = info.inChannels % 4 === 0 && info.outChannels % 4 === 0 && channels >= 16 && 64 * 4 * channels <= NATIVE_BLOCK_BYTES;
-  return shapeFits && channelsFit && info.outHeight >= 4 && info.outWidth >= 4;
+  // The smallest block (4 tiles) must fit the stack: at most 4096 channels in and out together (1820 for F(4×4)).
+  const channelsFit = info.inChannels % 4 === 0 && info.outChannels % 4 === 0 && channels >= 16 && 4 * 16 * 4 * channels <= NATIVE_BLOCK_BYTES;
+  if (!(shapeFits && channelsFit && info.outHeight >= 4 && info.outWidth >= 4)) return undefined;
+  const tiles4 = info.batchSize * Math.ceil(info.outHeight / 4) * Math.ceil(info.outWidth / 4);
+  return tiles4 >= 16 && 4 * 36 * 4 * channels <= NATIVE_BLOCK_BYTES ? 4 : 2;
 }
 
 /**
- * How the Winograd filter gradient cuts its tiles: partitions (each summed into its own [16, Ci, Co]
- * and added in order afterwards) of `blocksPerPartition` blocks of `blockTiles` tiles. The partitions
- * follow from the geometry alone, so the bits do not depend on the thread count; the blocks only set how
- * many tiles are transformed before they are multiplied, and a partition sums its tiles in order
- * whatever the blocks are, so their size does not change the bits either.
+ * How the Winograd filter gradient cuts its tiles: partitions (each summed into its own [E, Ci, Co],
+ * E = (tile + 2)² transformed elements, and added in order afterwards) of `blocksPerPartition` blocks of
+ * `blockTiles` tiles. The partitions follow from the geometry alone, so the bits do not depend on the
+ * thread count; the blocks only set how many tiles are transformed before they are multiplied, and a
+ * partition sums its tiles in order whatever the blocks are, so their size does not change the bits either.
  *
  * A partition spans a whole number of blocks of up to 128 tiles (as many as fit the stack). Those
- * blocks are then halved while they keep at least max(16, Ci·Co / (Ci + Co)) tiles: narrow layers'
- * transformed tiles then stay in L1 between the transforms and the products (128², 16 → 16 on one
- * thread: 15.5 ms with blocks of 128 tiles, 13.9 with 16), while wide layers keep blocks long enough to
- * pay for reading and writing their partial sums (16², 128 → 128: 8.1 ms with 128 tiles, 13.6 with 16).
+ * blocks are then halved while they keep at least max(64, 4·Ci·Co / (Ci + Co)) pixels (F(2×2): 16 tiles
+ * or Ci·Co / (Ci + Co); F(4×4): a quarter of that): narrow layers' transformed tiles then stay in L1
+ * between the transforms and the products (F(2×2), 128², 16 → 16 on one thread: 15.5 ms with blocks of
+ * 128 tiles, 13.9 with 16), while wide layers keep blocks long enough to pay for reading and writing
+ * their partial sums (16², 128 → 128: 8.1 ms with 128 tiles, 13.6 with 16). F(4×4) with blocks of half
+ * or twice those pixels was no faster over the U-Net's layers.
  */
-function winogradBlocks(tiles: number, inChannels: number, outChannels: number): { blockTiles: number; blocksPerPartition: number; partitions: number } {
-  // A small layer (4×4, 8×8) is one partition: a second [16, Ci, Co] partial sum to zero, fill and add
+function winogradBlocks(tiles: number, inChannels: number, outChannels: number, tile: WinogradTile): { blockTiles: number; blocksPerPartition: number; partitions: number } {
+  const tileBytes = 4 * (tile + 2) ** 2;
+  // A small layer (4×4, 8×8) is one partition: a second [E, Ci, Co] partial sum to zero, fill and add
   // costs one thread more than a second thread saves (4×4, 128 → 256: 0.83 against 2.1 ms); the threads
   // split it by input channels instead (winogradFilterGradient).
-  const spanTiles = Math.max(4, Math.min(128, Math.floor(NATIVE_BLOCK_BYTES / (64 * (inChannels + outChannels)))));
+  const spanTiles = Math.max(4, Math.min(128, Math.floor(NATIVE_BLOCK_BYTES / (tileBytes * (inChannels + outChannels)))));
   const spans = Math.ceil(tiles / spanTiles);
-  const partitionLimit = Math.max(1, Math.min(16, Math.floor(WINOGRAD_PARTIAL_BYTES / (64 * inChannels * outChannels))));
+  const partitionLimit = Math.max(1, Math.min(16, Math.floor(WINOGRAD_PARTIAL_BYTES / (tileBytes * inChannels * outChannels))));
   const spansPerPartition = Math.ceil(spans / Math.min(spans, partitionLimit));
   const partitions = Math.ceil(spans / spansPerPartition);
-  const smallest = Math.max(16, (inChannels * outChannels) / (inChannels + outChannels));
+  const smallest = Math.max(64, (4 * inChannels * outChannels) / (inChannels + outChannels)) / tile ** 2;
   let split = 1;
   while (spanTiles % (2 * split) === 0 && spanTiles / (2 * split) >= smallest) split *= 2;
   return { blockTiles: spanTiles / split, blocksPerPartition: spansPerPartition * split, partitions };
 }
 
 /**
- * Winograd F(2×2, 3×3): blocks of tiles, grouped into partitions that each sum into their own
- * [16, Ci, Co]; then the partitions are added in order and transformed back ({@link winogradBlocks}).
+ * Winograd F(2×2, 3×3) or F(4×4, 3×3): blocks of tiles, grouped into partitions that each sum into their
+ * own [E, Ci, Co]; then the partitions are added in order and transformed back ({@link winogradBlocks}).
  */
-function winogradFilterGradient(backend: BackendWasm, native: NativeKernels, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+function winogradFilterGradient(backend: BackendWasm, native: NativeKernels, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo, tile: WinogradTile): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padInfo } = info;
-  const tiles = batchSize * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
-  const { blockTiles, blocksPerPartition, partitions } = winogradBlocks(tiles, inChannels, outChannels);
-  const partials = backend.makeOutput([partitions, 16, inChannels, outChannels], 'float32');
+  const elements = (tile + 2) ** 2;
+  const tiles = batchSize * Math.ceil(outHeight / tile) * Math.ceil(outWidth / tile);
+  const { blockTiles, blocksPerPartition, partitions } = winogradBlocks(tiles, inChannels, outChannels, tile);
+  const partials = backend.makeOutput([partitions, elements, inChannels, outChannels], 'float32');
   const dw = backend.makeOutput([3, 3, inChannels, outChannels], 'float32');
   // Fewer partitions than two per thread (small maps: 8×8 and 4×4 are one) are split by input channels
   // too, which does not change the bits (the native kernel's comment), so the other threads get work.
   const ciGroups = native.threads > 1 && partitions < 2 * native.threads ? Math.min(inChannels / 4, Math.ceil((2 * native.threads) / partitions)) : 1;
   const args = [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, partials), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padInfo.top, padInfo.left, blockTiles, blocksPerPartition, ciGroups];
-  native.run('conv2d_winograd_backprop_filter', args, partitions * ciGroups, tiles * 16 * inChannels * outChannels);
-  native.run('conv2d_winograd_filter_output', [heapOffset(backend, partials), heapOffset(backend, dw), partitions, inChannels, outChannels], inChannels, partitions * 16 * inChannels * outChannels);
+  const [sums, output] = tile === 2 ? (['conv2d_winograd_backprop_filter', 'conv2d_winograd_filter_output'] as const) : (['conv2d_winograd4_backprop_filter', 'conv2d_winograd4_filter_output'] as const);
+  native.run(sums, args, partitions * ciGroups, tiles * elements * inChannels * outChannels);
+  native.run(output, [heapOffset(backend, partials), heapOffset(backend, dw), partitions, inChannels, outChannels], inChannels, partitions * elements * inChannels * outChannels);
   disposeIntermediate(backend, partials);
   return dw;
 }
 
 /** Any stride and padding (dilation 1, which tfjs' conv gradients require), in native/conv2d_backprop_filter.c. */
 function nativeFilterGradient(backend: BackendWasm, native: NativeKernels, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
-  if (winogradApplies(info)) return winogradFilterGradient(backend, native, x, dy, info);
+  const tile = winogradTile(info);
+  if (tile !== undefined) return winogradFilterGradient(backend, native, x, dy, info, tile);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
   const dw = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
   // Heap offsets only after the last allocation (makeOutput may move nothing, but may grow the heap).

@@ -51,6 +51,8 @@ export const NATIVE_KERNEL_NAMES = [
   'conv2d_strided_backprop_input',
   'conv2d_strided_backprop_input_wide',
   'bias_relu_grad',
+  'conv2d_winograd4_backprop_filter',
+  'conv2d_winograd4_filter_output',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

@@ -33,46 +33,37 @@ INLINE void tile_position(int tile, int tiles_x, int tiles_per_image, int *b, in
 }
 
 /*
- * V = B^T d B of `count` tiles from tile index `first` (4 x 4 input patches at 2 * tile - padding,
- * zeros outside the image), 4 channels per vector, for the channel groups [c4_begin, c4_end): element e,
- * channel group c4 and tile t go to v + e * e_stride + c4 * c4_stride + t * t_stride.
+ * Row `row_offset` (floats from x; -1: outside the image) of a tile's input patch: n vectors of channel
+ * group c4 at column_offset[0 .. n) (-1: outside), zeros outside the image.
  */
-INLINE void input_transform(const winograd_geometry *g, const float *x, float *v, int first, int count, int tiles_x, int tiles_per_image,
-                            int e_stride, int c4_stride, int t_stride, int c4_begin, int c4_end) {
-  const v128_t zero = wasm_f32x4_splat(0);
-  for (int t = 0; t < count; t++) {
-    int b, ty, tx;
-    tile_position(first + t, tiles_x, tiles_per_image, &b, &ty, &tx);
-    const int ih0 = 2 * ty - g->pad_top, iw0 = 2 * tx - g->pad_left;
-    const int inside = ih0 >= 0 && iw0 >= 0 && ih0 + 4 <= g->in_h && iw0 + 4 <= g->in_w;
-    const float *base = x + ((b * g->in_h + ih0) * g->in_w + iw0) * g->in_c;
-    for (int c4 = c4_begin; c4 < c4_end; c4++) {
-      v128_t d[4][4];
-      for (int i = 0; i < 4; i++) {
-        for (int j = 0; j < 4; j++) {
-          const int ih = ih0 + i, iw = iw0 + j;
-          d[i][j] = inside || (ih >= 0 && ih < g->in_h && iw >= 0 && iw < g->in_w) ? wasm_v128_load(base + (i * g->in_w + j) * g->in_c + 4 * c4) : zero;
-        }
-      }
-      v128_t r[4][4];
-      for (int j = 0; j < 4; j++) {
-        r[0][j] = wasm_f32x4_sub(d[0][j], d[2][j]);
-        r[1][j] = wasm_f32x4_add(d[1][j], d[2][j]);
-        r[2][j] = wasm_f32x4_sub(d[2][j], d[1][j]);
-        r[3][j] = wasm_f32x4_sub(d[1][j], d[3][j]);
-      }
-      float *out = v + c4 * c4_stride + t * t_stride;
-      const int e = e_stride;
-      for (int i = 0; i < 4; i++) {
-        wasm_v128_store(out + (4 * i + 0) * e, wasm_f32x4_sub(r[i][0], r[i][2]));
-        wasm_v128_store(out + (4 * i + 1) * e, wasm_f32x4_add(r[i][1], r[i][2]));
-        wasm_v128_store(out + (4 * i + 2) * e, wasm_f32x4_sub(r[i][2], r[i][1]));
-        wasm_v128_store(out + (4 * i + 3) * e, wasm_f32x4_sub(r[i][1], r[i][3]));
-      }
-    }
+INLINE void patch_row(const float *x, int row_offset, const int *column_offset, int inside, int in_c, int c4, const int n, v128_t *d) {
+  if (inside) {
+    const float *row = x + row_offset + column_offset[0] + 4 * c4;
+    for (int j = 0; j < n; j++) d[j] = wasm_v128_load(row + j * in_c);
+    return;
   }
+  for (int j = 0; j < n; j++) d[j] = row_offset >= 0 && column_offset[j] >= 0 ? wasm_v128_load(x + row_offset + column_offset[j] + 4 * c4) : wasm_f32x4_splat(0);
 }
 
+/* F(2x2, 3x3)'s V = B^T d B of one tile's 4 x 4 patch (patch_row's arguments), element e to out + e * e_stride. */
+INLINE void input_tile_2x2(const float *x, const int *row_offset, const int *column_offset, int inside, int in_c, int c4, float *out, int e_stride) {
+  v128_t d[4][4];
+  for (int i = 0; i < 4; i++) patch_row(x, row_offset[i], column_offset, inside, in_c, c4, 4, d[i]);
+  v128_t r[4][4];
+  for (int j = 0; j < 4; j++) {
+    r[0][j] = wasm_f32x4_sub(d[0][j], d[2][j]);
+    r[1][j] = wasm_f32x4_add(d[1][j], d[2][j]);
+    r[2][j] = wasm_f32x4_sub(d[2][j], d[1][j]);
+    r[3][j] = wasm_f32x4_sub(d[1][j], d[3][j]);
+  }
+  const int e = e_stride;
+  for (int i = 0; i < 4; i++) {
+    wasm_v128_store(out + (4 * i + 0) * e, wasm_f32x4_sub(r[i][0], r[i][2]));
+    wasm_v128_store(out + (4 * i + 1) * e, wasm_f32x4_add(r[i][1], r[i][2]));
+    wasm_v128_store(out + (4 * i + 2) * e, wasm_f32x4_sub(r[i][2], r[i][1]));
+    wasm_v128_store(out + (4 * i + 3) * e, wasm_f32x4_sub(r[i][1], r[i][3]));
+  }
+}
 
 /* r = B^T d for one row or column of six vectors, F(4x4, 3x3). Products by 2 and 4 are exact. */
 INLINE void transform_6(const v128_t d[6], v128_t r[6]) {
@@ -88,46 +79,66 @@ INLINE void transform_6(const v128_t d[6], v128_t r[6]) {
 }
 
 /*
- * F(4x4, 3x3)'s V = B^T d B of `count` tiles from tile index `first` (6 x 6 input patches at 4 * tile -
- * padding, zeros outside the image; tiles_x and tiles_per_image from tile_grid(g, 4, ...)), 4 channels
- * per vector, for the channel groups [c4_begin, c4_end): element e = 6 * row + column, channel group c4
- * and tile t go to v + e * e_stride + c4 * c4_stride + t * t_stride (input_transform's layout, 36
- * elements). Rows of d are transformed first, then the columns of the result, through 36 vectors on the
- * stack (they do not fit V8's 15 SIMD registers anyway).
+ * F(4x4, 3x3)'s V = B^T d B of one tile's 6 x 6 patch (patch_row's arguments), element e = 6 * row +
+ * column to out + e * e_stride. Rows of d are transformed first, then the columns of the result, through
+ * 36 vectors on the stack (they do not fit V8's 15 SIMD registers anyway).
  */
-INLINE void input_transform_4x4(const winograd_geometry *g, const float *x, float *v, int first, int count, int tiles_x, int tiles_per_image,
-                                int e_stride, int c4_stride, int t_stride, int c4_begin, int c4_end) {
-  const v128_t zero = wasm_f32x4_splat(0);
+INLINE void input_tile_4x4(const float *x, const int *row_offset, const int *column_offset, int inside, int in_c, int c4, float *out, int e_stride) {
+  v128_t w[6][6]; /* w[i] = B^T applied to row i of d */
+  for (int i = 0; i < 6; i++) {
+    v128_t d[6];
+    patch_row(x, row_offset[i], column_offset, inside, in_c, c4, 6, d);
+    transform_6(d, w[i]);
+  }
+  for (int j = 0; j < 6; j++) {
+    const v128_t column[6] = { w[0][j], w[1][j], w[2][j], w[3][j], w[4][j], w[5][j] };
+    v128_t r[6];
+    transform_6(column, r);
+    for (int i = 0; i < 6; i++) wasm_v128_store(out + (6 * i + j) * e_stride, r[i]);
+  }
+}
+
+/*
+ * V = B^T d B of `count` tiles from tile index `first` for F(size x size, 3x3): (size + 2)^2 elements of
+ * the (size + 2) x (size + 2) input patches at size * tile - padding, zeros outside the image; tiles_x
+ * and tiles_per_image from tile_grid(g, size, ...). 4 channels per vector, for the channel groups
+ * [c4_begin, c4_end): element e (row-major in the patch), channel group c4 and tile t go to
+ * v + e * e_stride + c4 * c4_stride + t * t_stride.
+ */
+INLINE void input_transform_tiles(const winograd_geometry *g, const float *x, float *v, int first, int count, int tiles_x, int tiles_per_image,
+                                  int e_stride, int c4_stride, int t_stride, int c4_begin, int c4_end, const int size) {
+  const int n = size + 2;
   for (int t = 0; t < count; t++) {
     int b, ty, tx;
     tile_position(first + t, tiles_x, tiles_per_image, &b, &ty, &tx);
-    const int ih0 = 4 * ty - g->pad_top, iw0 = 4 * tx - g->pad_left;
-    /* Offsets (in floats, from the image's first pixel) of the patch's rows and columns; -1: outside. */
+    const int ih0 = size * ty - g->pad_top, iw0 = size * tx - g->pad_left;
+    /* Offsets (in floats, from x) of the patch's rows and (from a row) columns; -1: outside the image. */
     int row_offset[6], column_offset[6];
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < n; i++) {
       row_offset[i] = ih0 + i >= 0 && ih0 + i < g->in_h ? ((b * g->in_h + ih0 + i) * g->in_w) * g->in_c : -1;
       column_offset[i] = iw0 + i >= 0 && iw0 + i < g->in_w ? (iw0 + i) * g->in_c : -1;
     }
-    const int inside = ih0 >= 0 && iw0 >= 0 && ih0 + 6 <= g->in_h && iw0 + 6 <= g->in_w;
+    const int inside = ih0 >= 0 && iw0 >= 0 && ih0 + n <= g->in_h && iw0 + n <= g->in_w;
     for (int c4 = c4_begin; c4 < c4_end; c4++) {
-      v128_t w[6][6]; /* w[i] = B^T applied to row i of d */
-      for (int i = 0; i < 6; i++) {
-        v128_t d[6];
-        if (inside) {
-          const float *row = x + row_offset[i] + column_offset[0] + 4 * c4;
-          for (int j = 0; j < 6; j++) d[j] = wasm_v128_load(row + j * g->in_c);
-        } else {
-          for (int j = 0; j < 6; j++) d[j] = row_offset[i] >= 0 && column_offset[j] >= 0 ? wasm_v128_load(x + row_offset[i] + column_offset[j] + 4 * c4) : zero;
-        }
-        transform_6(d, w[i]);
-      }
       float *out = v + c4 * c4_stride + t * t_stride;
-      for (int j = 0; j < 6; j++) {
-        const v128_t column[6] = { w[0][j], w[1][j], w[2][j], w[3][j], w[4][j], w[5][j] };
-        v128_t r[6];
-        transform_6(column, r);
-        for (int i = 0; i < 6; i++) wasm_v128_store(out + (6 * i + j) * e_stride, r[i]);
-      }
+      if (size == 2) input_tile_2x2(x, row_offset, column_offset, inside, g->in_c, c4, out, e_stride);
+      else input_tile_4x4(x, row_offset, column_offset, inside, g->in_c, c4, out, e_stride);
     }
   }
+}
+
+/* F(2x2, 3x3)'s V = B^T d B (input_transform_tiles with size 2: 16 elements of 4 x 4 patches at 2 * tile - padding). */
+INLINE void input_transform(const winograd_geometry *g, const float *x, float *v, int first, int count, int tiles_x, int tiles_per_image,
+                            int e_stride, int c4_stride, int t_stride, int c4_begin, int c4_end) {
+  input_transform_tiles(g, x, v, first, count, tiles_x, tiles_per_image, e_stride, c4_stride, t_stride, c4_begin, c4_end, 2);
+}
+
+/*
+ * F(4x4, 3x3)'s V = B^T d B (input_transform_tiles with size 4: element e = 6 * row + column of the 6 x 6
+ * patches at 4 * tile - padding; tiles_x and tiles_per_image from tile_grid(g, 4, ...)), input_transform's
+ * layout with 36 elements.
+ */
+INLINE void input_transform_4x4(const winograd_geometry *g, const float *x, float *v, int first, int count, int tiles_x, int tiles_per_image,
+                                int e_stride, int c4_stride, int t_stride, int c4_begin, int c4_end) {
+  input_transform_tiles(g, x, v, first, count, tiles_x, tiles_per_image, e_stride, c4_stride, t_stride, c4_begin, c4_end, 4);
 }

@@ -1,15 +1,17 @@
 /*
- * 3x3, stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray 2016), NHWC
- * float32, any padding (called by ../src/wasm-kernels/Conv2D.ts and Conv2DBackpropInput.ts). Each 2x2
- * output tile costs 16 products per (ci, co) instead of 36:
+ * 3x3, stride-1 convolution by Winograd's minimal filtering (Lavin & Gray 2016), NHWC float32, any
+ * padding (called by ../src/wasm-kernels/Conv2D.ts and Conv2DBackpropInput.ts), in two tile sizes:
+ * F(2x2, 3x3), 16 products per 2x2 output tile and (ci, co) instead of 36, and F(4x4, 3x3), 36 per 4x4
+ * tile instead of 144 (2.25 per output instead of 4, at the price of larger transforms and more
+ * rounding: their entries reach 5 and 8 instead of 1):
  *
- *   U = G g G^T (per ci, co: conv2d_winograd_filter), V = B^T d B (per input tile and ci),
- *   M_e = V_e U_e (16 matrix products over ci), Y = A^T M A (per tile and co).
+ *   U = G g G^T (per ci, co: conv2d_winograd_filter[_4x4]), V = B^T d B (per input tile and ci),
+ *   M_e = V_e U_e (16 or 36 matrix products over ci), Y = A^T M A (per tile and co).
  *
- * Tiles are processed in blocks whose V and M (on this thread's stack) stay in L2. V is laid out
- * [16][ci / 4][tile][4], so the product's six tiles are six constant offsets from one pointer and
- * the input transform stores whole vectors; U is [16][ci][co] and M is [16][tile][co]. Items are
- * blocks of tiles, so threads never write the same output.
+ * Tiles are processed in blocks whose V and M (on this thread's stack) stay in L1 or L2. V is laid out
+ * [element][ci / 4][tile][4], so the product's six tiles are six constant offsets from one pointer and
+ * the input transform stores whole vectors; U is [element][ci][co] and M is [element][tile][co]. Items
+ * are blocks of tiles, so threads never write the same output.
  */
 #include "winograd.h"
 
@@ -33,39 +35,70 @@ INLINE void filter_transform(const v128_t k[3][3], v128_t u[16]) {
   }
 }
 
+/* h = H [k0, k1, k2], F(4x4, 3x3)'s filter transform with its rows scaled to integers (below). */
+INLINE void integer_filter_rows(v128_t k0, v128_t k1, v128_t k2, v128_t h[6]) {
+  const v128_t sum = wasm_f32x4_add(k0, k2), wide = wasm_f32x4_add(k0, wasm_f32x4_mul(wasm_f32x4_splat(4), k2)), twice = wasm_f32x4_add(k1, k1);
+  h[0] = k0;
+  h[1] = wasm_f32x4_add(sum, k1);
+  h[2] = wasm_f32x4_sub(sum, k1);
+  h[3] = wasm_f32x4_add(wide, twice);
+  h[4] = wasm_f32x4_sub(wide, twice);
+  h[5] = k2;
+}
+
 /*
- * args: g (pointer: the [3, 3, ci, co] float32 filter; with flip, the [3, 3, co, ci] filter of the
- * forward convolution whose input gradient this is, used flipped), u (pointer, [16, ci, co]), ci, co,
- * flip; ci and co divisible by 4. Items are groups of 4 ci. Vectors run along the contiguous axis of
+ * F(4x4, 3x3)'s U = G k G^T for four (ci, co) pairs at once, one per lane, with G's rows scaled to
+ * integers, G = diag(1 / s) H with s = (4, -6, -6, 24, 24, 1) and H = [[1, 0, 0], [1, 1, 1], [1, -1, 1],
+ * [1, 2, 4], [1, -2, 4], [0, 0, 1]]: U_ij = (H k H^T)_ij (1 / (s_i s_j)), sums of exact multiples, then one
+ * rounded product, rather than a rounded 1/6 and 1/24 in both passes (a product by the rounded reciprocal,
+ * not a division: f32x4.div takes several times as long, and 36 per (ci, co) showed on large layers).
+ */
+INLINE void filter_transform_4x4(const v128_t k[3][3], v128_t u[36]) {
+  static const float scale[6] = { 4, -6, -6, 24, 24, 1 };
+  v128_t q[3][6]; /* q[j] = column j of H k */
+  for (int j = 0; j < 3; j++) integer_filter_rows(k[0][j], k[1][j], k[2][j], q[j]);
+  for (int i = 0; i < 6; i++) {
+    v128_t w[6]; /* row i of H k H^T */
+    integer_filter_rows(q[0][i], q[1][i], q[2][i], w);
+    for (int j = 0; j < 6; j++) u[6 * i + j] = wasm_f32x4_mul(w[j], wasm_f32x4_splat(1.0f / (scale[i] * scale[j])));
+  }
+}
+
+/*
+ * U = G g G^T of every (ci, co) pair, for F(2x2, 3x3) (size 2, 16 elements) or F(4x4, 3x3) (size 4,
+ * 36). args: g (pointer: the [3, 3, ci, co] float32 filter; with flip, the [3, 3, co, ci] filter of the
+ * forward convolution whose input gradient this is, used flipped), u (pointer, [elements, ci, co]), ci,
+ * co, flip; ci and co divisible by 4. Items are groups of 4 ci. Vectors run along the contiguous axis of
  * g (co, or ci with flip, then transposed in 4 x 4 blocks), so every load and store is a whole vector.
  */
-EXPORT(conv2d_winograd_filter)
-void conv2d_winograd_filter(const int32_t *args, int32_t begin, int32_t end) {
+INLINE void winograd_filter(const int32_t *args, int32_t begin, int32_t end, const int size) {
   const float *g = (const float *)args[0];
   float *u = (float *)args[1];
   const int ci_count = args[2], co_count = args[3], flip = args[4];
-  const int plane = ci_count * co_count;
+  const int plane = ci_count * co_count, elements = (size + 2) * (size + 2);
   for (int item = begin; item < end; item++) {
     const int ci0 = 4 * item;
     for (int co0 = 0; co0 < co_count; co0 += 4) {
       if (!flip) {
         for (int c = 0; c < 4; c++) {
-          v128_t k[3][3], t[16];
+          v128_t k[3][3], t[36];
           for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++) k[i][j] = wasm_v128_load(g + (i * 3 + j) * plane + (ci0 + c) * co_count + co0);
-          filter_transform(k, t);
-          for (int e = 0; e < 16; e++) wasm_v128_store(u + e * plane + (ci0 + c) * co_count + co0, t[e]);
+          if (size == 2) filter_transform(k, t);
+          else filter_transform_4x4(k, t);
+          for (int e = 0; e < elements; e++) wasm_v128_store(u + e * plane + (ci0 + c) * co_count + co0, t[e]);
         }
         continue;
       }
-      v128_t t[4][16]; /* [co lane][element], lanes along ci */
+      v128_t t[4][36]; /* [co lane][element], lanes along ci */
       for (int c = 0; c < 4; c++) {
         v128_t k[3][3];
         for (int i = 0; i < 3; i++)
           for (int j = 0; j < 3; j++) k[i][j] = wasm_v128_load(g + ((2 - i) * 3 + (2 - j)) * plane + (co0 + c) * ci_count + ci0);
-        filter_transform(k, t[c]);
+        if (size == 2) filter_transform(k, t[c]);
+        else filter_transform_4x4(k, t[c]);
       }
-      for (int e = 0; e < 16; e++) {
+      for (int e = 0; e < elements; e++) {
         /* 4 x 4 transpose: rows co0 + c (lanes ci) -> rows ci0 + l (lanes co). */
         const v128_t a01 = wasm_i32x4_shuffle(t[0][e], t[1][e], 0, 4, 1, 5), a23 = wasm_i32x4_shuffle(t[2][e], t[3][e], 0, 4, 1, 5);
         const v128_t b01 = wasm_i32x4_shuffle(t[0][e], t[1][e], 2, 6, 3, 7), b23 = wasm_i32x4_shuffle(t[2][e], t[3][e], 2, 6, 3, 7);
@@ -78,6 +111,14 @@ void conv2d_winograd_filter(const int32_t *args, int32_t begin, int32_t end) {
     }
   }
 }
+
+/* F(2x2, 3x3)'s U (args: winograd_filter's). */
+EXPORT(conv2d_winograd_filter)
+void conv2d_winograd_filter(const int32_t *args, int32_t begin, int32_t end) { winograd_filter(args, begin, end, 2); }
+
+/* F(4x4, 3x3)'s U (args: winograd_filter's). */
+EXPORT(conv2d_winograd_filter_4x4)
+void conv2d_winograd_filter_4x4(const int32_t *args, int32_t begin, int32_t end) { winograd_filter(args, begin, end, 4); }
 
 /*
  * M_e[t0 .. t0 + mr][co0 .. co0 + 4 vectors] = V_e[tiles] U_e, for one element e. At most 8
@@ -130,51 +171,84 @@ INLINE void product_tiles(const float *ve, const float *ue, float *me, int count
   else if (group == 4 && count - t == 3) product_tile(ve, ue, me, t, co0, ci_count, co_count, bt, 3, vectors);
 }
 
-/* Y = A^T M A for `count` tiles from `first`, written where they lie in out (edge tiles clipped). */
-INLINE void output_transform(const winograd_geometry *g, const float *m, float *out, int first, int count, int tiles_x, int tiles_per_image) {
+/*
+ * y = A^T m for one row or column of six vectors, F(4x4, 3x3): A^T = [[1, 1, 1, 1, 1, 0],
+ * [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]]. Products by 2, 4 and 8 are exact.
+ */
+INLINE void output_rows_4x4(const v128_t m[6], v128_t y[4]) {
+  const v128_t sum12 = wasm_f32x4_add(m[1], m[2]), difference12 = wasm_f32x4_sub(m[1], m[2]);
+  const v128_t sum34 = wasm_f32x4_add(m[3], m[4]), difference34 = wasm_f32x4_sub(m[3], m[4]);
+  y[0] = wasm_f32x4_add(wasm_f32x4_add(m[0], sum12), sum34);
+  y[1] = wasm_f32x4_add(difference12, wasm_f32x4_mul(wasm_f32x4_splat(2), difference34));
+  y[2] = wasm_f32x4_add(sum12, wasm_f32x4_mul(wasm_f32x4_splat(4), sum34));
+  y[3] = wasm_f32x4_add(wasm_f32x4_add(difference12, wasm_f32x4_mul(wasm_f32x4_splat(8), difference34)), m[5]);
+}
+
+/*
+ * Y = A^T M A for `count` tiles from `first`, written where they lie in out (edge tiles clipped), for
+ * F(2x2, 3x3) (size 2: A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]) or F(4x4, 3x3) (size 4, output_rows_4x4).
+ */
+INLINE void output_transform(const winograd_geometry *g, const float *m, float *out, int first, int count, int tiles_x, int tiles_per_image, const int size) {
   const int co_count = g->out_c, e = g->block_tiles * co_count;
   for (int t = 0; t < count; t++) {
     int b, ty, tx;
     tile_position(first + t, tiles_x, tiles_per_image, &b, &ty, &tx);
-    const int oh = 2 * ty, ow = 2 * tx;
-    const int rows = oh + 1 < g->out_h ? 2 : 1, columns = ow + 1 < g->out_w ? 2 : 1;
+    const int oh = size * ty, ow = size * tx;
+    const int rows = g->out_h - oh < size ? g->out_h - oh : size, columns = g->out_w - ow < size ? g->out_w - ow : size;
     float *o = out + ((b * g->out_h + oh) * g->out_w + ow) * co_count;
     const float *mt = m + t * co_count;
     for (int co = 0; co < co_count; co += 4) {
-      v128_t s[2][4];
-      for (int j = 0; j < 4; j++) {
-        const v128_t m0 = wasm_v128_load(mt + (0 + j) * e + co), m1 = wasm_v128_load(mt + (4 + j) * e + co);
-        const v128_t m2 = wasm_v128_load(mt + (8 + j) * e + co), m3 = wasm_v128_load(mt + (12 + j) * e + co);
-        s[0][j] = wasm_f32x4_add(wasm_f32x4_add(m0, m1), m2);
-        s[1][j] = wasm_f32x4_sub(wasm_f32x4_sub(m1, m2), m3);
+      if (size == 2) {
+        v128_t s[2][4];
+        for (int j = 0; j < 4; j++) {
+          const v128_t m0 = wasm_v128_load(mt + (0 + j) * e + co), m1 = wasm_v128_load(mt + (4 + j) * e + co);
+          const v128_t m2 = wasm_v128_load(mt + (8 + j) * e + co), m3 = wasm_v128_load(mt + (12 + j) * e + co);
+          s[0][j] = wasm_f32x4_add(wasm_f32x4_add(m0, m1), m2);
+          s[1][j] = wasm_f32x4_sub(wasm_f32x4_sub(m1, m2), m3);
+        }
+        for (int i = 0; i < rows; i++) {
+          wasm_v128_store(o + (i * g->out_w) * co_count + co, wasm_f32x4_add(wasm_f32x4_add(s[i][0], s[i][1]), s[i][2]));
+          if (columns == 2) wasm_v128_store(o + (i * g->out_w + 1) * co_count + co, wasm_f32x4_sub(wasm_f32x4_sub(s[i][1], s[i][2]), s[i][3]));
+        }
+        continue;
+      }
+      v128_t s[6][4]; /* s[j] = A^T applied to column j of M */
+      for (int j = 0; j < 6; j++) {
+        v128_t column[6];
+        for (int i = 0; i < 6; i++) column[i] = wasm_v128_load(mt + (6 * i + j) * e + co);
+        output_rows_4x4(column, s[j]);
       }
       for (int i = 0; i < rows; i++) {
-        wasm_v128_store(o + (i * g->out_w) * co_count + co, wasm_f32x4_add(wasm_f32x4_add(s[i][0], s[i][1]), s[i][2]));
-        if (columns == 2) wasm_v128_store(o + (i * g->out_w + 1) * co_count + co, wasm_f32x4_sub(wasm_f32x4_sub(s[i][1], s[i][2]), s[i][3]));
+        const v128_t row[6] = { s[0][i], s[1][i], s[2][i], s[3][i], s[4][i], s[5][i] };
+        v128_t y[4];
+        output_rows_4x4(row, y);
+        for (int j = 0; j < columns; j++) wasm_v128_store(o + (i * g->out_w + j) * co_count + co, y[j]);
       }
     }
   }
 }
 
 /*
- * args: x, u (from conv2d_winograd_filter), out (pointers), then the 10 geometry fields; ci and co
- * divisible by 4, block_tiles at most 48. Items are blocks of block_tiles tiles.
+ * The convolution by F(2x2, 3x3) (size 2) or F(4x4, 3x3) (size 4). args: x, u (from
+ * conv2d_winograd_filter[_4x4]), out (pointers), then the 10 geometry fields; ci and co divisible by 4,
+ * block_tiles tiles of size x size outputs per item, small enough for the stack.
  */
-EXPORT(conv2d_winograd)
-void conv2d_winograd(const int32_t *args, int32_t begin, int32_t end) {
+INLINE void winograd_convolution(const int32_t *args, int32_t begin, int32_t end, const int size) {
   const float *x = (const float *)args[0], *u = (const float *)args[1];
   float *out = (float *)args[2];
   const winograd_geometry *g = (const winograd_geometry *)(args + 3);
-  const int tiles_y = (g->out_h + 1) / 2, tiles_x = (g->out_w + 1) / 2, tiles_per_image = tiles_y * tiles_x;
+  int tiles_x, tiles_per_image;
+  tile_grid(g, size, &tiles_x, &tiles_per_image);
   const int tiles = g->batch * tiles_per_image, bt = g->block_tiles;
-  const int ci_count = g->in_c, co_count = g->out_c;
-  float v[16 * ci_count * bt];
-  float m[16 * bt * co_count];
+  const int ci_count = g->in_c, co_count = g->out_c, elements = (size + 2) * (size + 2);
+  float v[elements * ci_count * bt];
+  float m[elements * bt * co_count];
   for (int block = begin; block < end; block++) {
     const int first = block * bt;
     const int count = tiles - first < bt ? tiles - first : bt;
-    input_transform(g, x, v, first, count, tiles_x, tiles_per_image, ci_count * bt, 4 * bt, 4, 0, ci_count / 4);
-    for (int el = 0; el < 16; el++) {
+    if (size == 2) input_transform(g, x, v, first, count, tiles_x, tiles_per_image, ci_count * bt, 4 * bt, 4, 0, ci_count / 4);
+    else input_transform_4x4(g, x, v, first, count, tiles_x, tiles_per_image, ci_count * bt, 4 * bt, 4, 0, ci_count / 4);
+    for (int el = 0; el < elements; el++) {
       const float *ve = v + el * ci_count * bt, *ue = u + el * ci_count * co_count;
       float *me = m + el * bt * co_count;
       int co0 = 0;
@@ -185,6 +259,14 @@ void conv2d_winograd(const int32_t *args, int32_t begin, int32_t end) {
       }
       if (co0 < co_count) product_tiles(ve, ue, me, count, co0, ci_count, co_count, bt, 1);
     }
-    output_transform(g, m, out, first, count, tiles_x, tiles_per_image);
+    output_transform(g, m, out, first, count, tiles_x, tiles_per_image, size);
   }
 }
+
+/* F(2x2, 3x3) (args: winograd_convolution's). Items are blocks of block_tiles 2x2 tiles; block_tiles at most 48. */
+EXPORT(conv2d_winograd)
+void conv2d_winograd(const int32_t *args, int32_t begin, int32_t end) { winograd_convolution(args, begin, end, 2); }
+
+/* F(4x4, 3x3) (args: winograd_convolution's). Items are blocks of block_tiles 4x4 tiles. */
+EXPORT(conv2d_winograd_4x4)
+void conv2d_winograd_4x4(const int32_t *args, int32_t begin, int32_t end) { winograd_convolution(args, begin, end, 4); }

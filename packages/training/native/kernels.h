@@ -98,6 +98,10 @@
  *                        Ci groups.
  * conv2d_winograd4_filter_output (same file)  conv2d_winograd_filter_output's slots, partials
  *                        [partitions,36,Ci,Co]. Items: Ci.
+ * conv2d_winograd_filter_4x4 (conv2d_winograd.c)  conv2d_winograd_filter's slots for F(4×4, 3×3): 1 u
+ *                        [36,Ci,Co]. Items: Ci/4.
+ * conv2d_winograd_4x4    (conv2d_winograd.c)  conv2d_winograd's slots, 1 u from conv2d_winograd_filter_4x4.
+ *                        Items: blocks of block_tiles 4×4 tiles.
  */
 #pragma once
 #include <stdint.h>

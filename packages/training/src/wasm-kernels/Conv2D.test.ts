@@ -3,6 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2DConfig, nativeFlipFilter } from './Conv2D';
 import { flipFilter } from './conv-geometry';
 import { nativeKernels } from './native/runtime';
+import { convolutionFloat64, expectFourByFourAccuracy, padAttribute } from './__fixtures__/winograd';
 
 function expectConvolutionAgreement(g: ConvGeometry, dilations: [number, number] = [1, 1]): void {
   const { xShape, filterShape, attributes } = convolutionCase(g);
@@ -33,6 +34,10 @@ describe('Conv2D (wasm kernel: native where it applies, XNNPACK otherwise)', () 
       const dilated = wideConvGeometry.filter((g) => g.pad === 'same' && g.strides[0] === 1 && g.strides[1] === 1 && g.height >= 2 * g.filterHeight && g.width >= 2 * g.filterWidth);
       fc.assert(fc.property(dilated, (g) => expectConvolutionAgreement(g, [2, 2])), agreementRuns);
     });
+  });
+
+  it('takes Winograd F(4×4, 3×3) from 32 tiles, within 2e-5 (largest error) and 5e-6 (RMS) of a float64 convolution, relative to the output', () => {
+    expectFourByFourAccuracy(false, (c, { x, filter }) => tf.conv2d(x, filter, 1, padAttribute(c)), (c, values) => convolutionFloat64(c, values.x, values.filter), agreementRuns);
   });
 
   it('computes a hand-checkable case: a 3×3 box filter sums each neighbourhood', () => {

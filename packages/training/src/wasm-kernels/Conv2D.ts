@@ -1,8 +1,8 @@
 /**
  * Conv2D for the wasm backend: float32 NHWC convolutions with dilation 1 and output channels divisible
- * by 4 run in tfseg's SIMD kernels (Winograd F(2×2, 3×3) for 3×3 stride-1 filters, else direct), split
- * over their threads; everything else, and everything where tfseg's native kernels do not run, goes to
- * the built-in XNNPACK kernel with explicit padding. NCHW, which the built-in kernel refuses, is
+ * by 4 run in tfseg's SIMD kernels (Winograd F(4×4, 3×3) or F(2×2, 3×3) for 3×3 stride-1 filters, else
+ * direct), split over their threads; everything else, and everything where tfseg's native kernels do not
+ * run, goes to the built-in XNNPACK kernel with explicit padding. NCHW, which the built-in kernel refuses, is
  * transposed to NHWC and back. In training XNNPACK pays for its speed with set-up on every call: the
  * filter changes after each step, so it repacks it and rebuilds its operator; the native kernel reads
  * the filter as it lies.
@@ -25,26 +25,50 @@ export function nativeFlipFilter(backend: BackendWasm, native: NativeKernels, fi
 }
 
 /**
- * Whether the Winograd kernel takes a convolution: 3×3, stride 1, channels divisible by 4, and an
- * output of at least 8×8, or 4×4 for an input gradient (`flipped`). Below 8×8 there are few tiles to
- * pay for transforming the filter, and the direct kernel is as fast for a forward convolution (4×4,
- * 64–256 channels: 0.75–1.14× on one thread), but an input gradient there would first need a flipped
- * copy of the filter, which Winograd's transform does on the fly (1.0–1.8×; bench/conv-kernels.mjs).
- * Its smallest block (6 tiles) must fit the stack, which bounds the channels at 2730 in and out together.
+ * Whether a Winograd kernel takes a convolution: 3×3, stride 1, channels divisible by 4, and an output
+ * of at least 8×8, or 4×4 for an input gradient (`flipped`) or from 256 → 256 channels. On smaller maps
+ * there are few tiles to pay for transforming the filter, and the direct kernel is as fast for a forward
+ * convolution up to 128 → 256 (4×4, batch 4, one thread: F(2×2) takes 0.93–1.11× its time), but an input
+ * gradient there would first need a flipped copy of the filter, which Winograd's transform does on the
+ * fly (1.0–1.8×), and from 256 → 256 the direct kernel takes 1.6–1.7× F(2×2)'s time (1.35–1.5× on
+ * two threads; bench/conv-kernels.mjs). F(2×2)'s smallest block (6 tiles) must fit the stack, which
+ * bounds the channels at 2730 in and out together.
  */
 function winogradApplies(filterHeight: number, filterWidth: number, strides: [number, number], inChannels: number, outChannels: number, outHeight: number, outWidth: number, flipped: boolean): boolean {
   const shapeFits = filterHeight === 3 && filterWidth === 3 && strides[0] === 1 && strides[1] === 1;
   const channelsFit = inChannels % 4 === 0 && outChannels % 4 === 0 && 64 * 6 * (inChannels + outChannels) <= NATIVE_BLOCK_BYTES;
-  const smallest = flipped ? 4 : 8;
+  const smallest = flipped || inChannels * outChannels >= 256 * 256 ? 4 : 8;
   return shapeFits && channelsFit && outHeight >= smallest && outWidth >= smallest;
+}
+
+/** A Winograd kernel's output tile: F(2×2, 3×3) or F(4×4, 3×3). */
+export type WinogradTileSize = 2 | 4;
+
+/** 4×4 tiles per call from which F(4×4, 3×3) takes a convolution (see {@link winogradTileSize}). */
+export const WINOGRAD_4X4_MIN_TILES = 32;
+
+/**
+ * The tile of a Winograd convolution with this batch and output size: F(4×4, 3×3) from
+ * {@link WINOGRAD_4X4_MIN_TILES} 4×4 tiles per call (batch · ⌈OH/4⌉ · ⌈OW/4⌉), else F(2×2, 3×3).
+ * F(4×4) makes 2.25 products per output and channel pair instead of 4, but its transformed filter U has
+ * 36 planes of Ci × Co instead of 16, written once per call and read once per block of tiles, so it pays
+ * only over enough tiles. F(4×4) ÷ F(2×2) time, batch 4, one thread, same-run medians: 64² to 16² maps
+ * with 8–128 channels (64 tiles and more) 0.62–0.77; 8² (16 tiles) 0.91–1.02; 4² (4 tiles) 1.5–1.8.
+ * With 32 tiles (8², batch 8) 0.77–0.92; with 16 at 16², batch 1, 0.80–0.91, but not at 8², batch 4.
+ * Hence F(4×4) from 32 tiles: below, the little it may save is not worth F(2×2)'s ~15× smaller
+ * rounding errors (max 3e-6–1e-5 of the output scale against 2e-7–6e-7, README).
+ */
+export function winogradTileSize(batch: number, outHeight: number, outWidth: number): WinogradTileSize {
+  return batch * Math.ceil(outHeight / 4) * Math.ceil(outWidth / 4) >= WINOGRAD_4X4_MIN_TILES ? 4 : 2;
 }
 
 /**
  * out = x ∗ w (NHWC) with explicit signed padding (negative: rows/columns cut) and stride, in tfseg's
- * native kernels: Winograd F(2×2, 3×3) for 3×3 stride-1 filters with channels divisible by 4
- * (native/conv2d_winograd.c), else the direct kernel (native/conv2d.c). `filter` is HWIO, or with
- * `flipped` the HWIO filter of the forward convolution whose input gradient this is: w[kh, kw, co, ci] =
- * filter[KH − 1 − kh, KW − 1 − kw, ci, co]. Output channels must be divisible by 4.
+ * native kernels: Winograd F(4×4, 3×3) or F(2×2, 3×3) ({@link winogradTileSize}) for 3×3 stride-1
+ * filters with channels divisible by 4 (native/conv2d_winograd.c), else the direct kernel
+ * (native/conv2d.c). `filter` is HWIO, or with `flipped` the HWIO filter of the forward convolution
+ * whose input gradient this is: w[kh, kw, co, ci] = filter[KH − 1 − kh, KW − 1 − kw, ci, co]. Output
+ * channels must be divisible by 4.
  */
 export function nativeConv2d(backend: BackendWasm, native: NativeKernels, x: TensorInfo, filter: TensorInfo, padding: SignedPadding, strides: [number, number], flipped = false): TensorInfo {
   const [batch, inHeight, inWidth, inChannels] = x.shape as [number, number, number, number];
@@ -85,6 +109,10 @@ export function nativeTiledProduct(backend: BackendWasm, native: NativeKernels, 
   return dx;
 }
 
+/**
+ * The Winograd convolution of x with `filter` (HWIO, or flipped as in {@link nativeConv2d}) by
+ * F(`tileSize`×`tileSize`, 3×3): the filter's transform U into a temporary, then the tiles in blocks.
+ */
 function winogradConv2d(
   backend: BackendWasm,
   native: NativeKernels,
@@ -94,25 +122,46 @@ function winogradConv2d(
   [batch, inHeight, inWidth, inChannels]: [number, number, number, number],
   [outHeight, outWidth, outChannels]: [number, number, number],
   padding: SignedPadding,
+  tileSize: WinogradTileSize = winogradTileSize(batch, outHeight, outWidth),
 ): TensorInfo {
-  const transformed = backend.makeOutput([16, inChannels, outChannels], 'float32');
+  const elements = (tileSize + 2) ** 2;
+  const transformed = backend.makeOutput([elements, inChannels, outChannels], 'float32');
   const out = backend.makeOutput([batch, outHeight, outWidth, outChannels], 'float32');
-  native.run('conv2d_winograd_filter', [heapOffset(backend, filter), heapOffset(backend, transformed), inChannels, outChannels, flipped ? 1 : 0], inChannels / 4, 16 * inChannels * outChannels);
-  const tiles = batch * Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
-  // Blocks fit the stack, and small layers still make a few items per thread. Each tile is computed on
-  // its own, so the block size never changes the bits. Blocks of 12 tiles keep a block's transformed
-  // input and products in L1 (64 · 12 · (Ci + Co) bytes: 24 KiB at 16 → 16), 5–20 % faster than 48 up
-  // to 128 → 128 on one thread (64², 16 → 8: 1.37 against 1.13 ms; 32², 16 → 16: 0.54 against 0.44 ms);
-  // from 256 → 256 the filter's transform U (4 MiB there) is read once per block from L3, and 48 is faster.
-  const fitting = Math.floor(NATIVE_BLOCK_BYTES / (64 * (inChannels + outChannels)));
-  const perThread = Math.ceil(tiles / (4 * native.threads));
-  const largest = inChannels * outChannels >= 256 * 256 ? 48 : 12;
-  const limit = Math.min(largest, fitting, 6 * Math.ceil(perThread / 6));
-  const blockTiles = Math.max(6, limit - (limit % 6));
+  const filterKernel = tileSize === 4 ? 'conv2d_winograd_filter_4x4' : 'conv2d_winograd_filter';
+  native.run(filterKernel, [heapOffset(backend, filter), heapOffset(backend, transformed), inChannels, outChannels, flipped ? 1 : 0], inChannels / 4, elements * inChannels * outChannels);
+  const tiles = batch * Math.ceil(outHeight / tileSize) * Math.ceil(outWidth / tileSize);
+  const blockTiles = tileSize === 4 ? blockTiles4x4(tiles, inChannels, outChannels, native.threads) : blockTiles2x2(tiles, inChannels, outChannels, native.threads);
   const args = [heapOffset(backend, x), heapOffset(backend, transformed), heapOffset(backend, out), batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padding.top, padding.left, blockTiles];
-  native.run('conv2d_winograd', args, Math.ceil(tiles / blockTiles), tiles * 16 * inChannels * outChannels);
+  native.run(tileSize === 4 ? 'conv2d_winograd_4x4' : 'conv2d_winograd', args, Math.ceil(tiles / blockTiles), tiles * elements * inChannels * outChannels);
   backend.disposeData(transformed.dataId);
   return out;
+}
+
+/**
+ * F(2×2, 3×3)'s tiles per block: blocks fit the stack, and small layers still make a few items per
+ * thread. Each tile is computed on its own, so the block size never changes the bits. Blocks of 12
+ * tiles keep a block's transformed input and products in L1 (64 · 12 · (Ci + Co) bytes: 24 KiB at
+ * 16 → 16), 5–20 % faster than 48 up to 128 → 128 on one thread (64², 16 → 8: 1.37 against 1.13 ms;
+ * 32², 16 → 16: 0.54 against 0.44 ms); from 256 → 256 the filter's transform U (4 MiB there) is read
+ * once per block from L3, and 48 is faster.
+ */
+function blockTiles2x2(tiles: number, inChannels: number, outChannels: number, threads: number): number {
+  const fitting = Math.floor(NATIVE_BLOCK_BYTES / (64 * (inChannels + outChannels)));
+  const perThread = Math.ceil(tiles / (4 * threads));
+  const largest = inChannels * outChannels >= 256 * 256 ? 48 : 12;
+  const limit = Math.min(largest, fitting, 6 * Math.ceil(perThread / 6));
+  return Math.max(6, limit - (limit % 6));
+}
+
+/**
+ * F(4×4, 3×3)'s tiles per block: 4 (144 · 4 · (Ci + Co) bytes of V and M: 18 KiB at 16 → 16, in L1), or
+ * 2 when a thread would get fewer than 4 blocks. Blocks of 2 to 12 tiles measured within noise of each
+ * other from 8 → 8 to 256 → 128 channels on one thread (the product reads each row of U once per pair
+ * of tiles in any case). As for F(2×2), the block size never changes the bits.
+ */
+function blockTiles4x4(tiles: number, inChannels: number, outChannels: number, threads: number): number {
+  const fitting = Math.floor(NATIVE_BLOCK_BYTES / (144 * (inChannels + outChannels)));
+  return tiles >= 16 * threads && fitting >= 4 ? 4 : 2;
 }
 
 /** Whether {@link nativeConv2d} takes a convolution with this input and output-channel count (else XNNPACK does). */

@@ -1,5 +1,6 @@
 import { agreementRuns, convGeometry, convolutionCase, describeBothPaths, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf, wideConvGeometry, winogradGeometry, type ConvGeometry } from './__fixtures__/agreement';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
+import { expectFourByFourAccuracy, inputGradientFloat64, padAttribute, type PaddedConvolution } from './__fixtures__/winograd';
 
 function expectInputGradientAgreement(g: ConvGeometry): void {
   const { xShape, dyShape, filterShape, attributes } = convolutionCase(g);
@@ -32,6 +33,12 @@ describe('Conv2DBackpropInput (wasm training kernel)', () => {
       );
       fc.assert(fc.property(tiling, expectInputGradientAgreement), agreementRuns);
     });
+  });
+
+  it('takes Winograd F(4×4, 3×3) on the flipped filter from 32 tiles of dx, within 2e-5 (largest error) and 5e-6 (RMS) of a float64 input gradient, relative to dx', () => {
+    const inputGradient = (c: PaddedConvolution, dy: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor =>
+      tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { inputShape: [c.batch, c.height, c.width, c.inChannels], strides: [1, 1], pad: padAttribute(c), dataFormat: 'NHWC' }) as tf.Tensor;
+    expectFourByFourAccuracy(true, (c, { dy, filter }) => inputGradient(c, dy, filter), (c, values) => inputGradientFloat64(c, values.dy, values.filter), agreementRuns);
   });
 
   it('computes a hand-checkable transposed convolution: a 2×2 stride-2 filter tiles each input pixel', () => {

@@ -3,10 +3,10 @@
  * It is also the forward pass of a transposed convolution (`tf.layers.conv2dTranspose`).
  *
  * dx is a forward convolution of dy with the spatially flipped filter whose in/out channels are swapped,
- * padded by K − 1 − pad: stride 1 on tfseg's native convolution (Conv2D.ts: Winograd reads the filter
- * flipped, no copy) where it runs, else on XNNPACK's. With a stride s, the dx pixels of each phase
- * (h mod s, w mod s) see only the filter taps of one residue: one such conv per phase with that
- * sub-filter, interleaved into dx (rather than spreading dy with zeros, which multiplies s² times as
+ * padded by K − 1 − pad: stride 1 on tfseg's native convolution (Conv2D.ts: Winograd, F(4×4) or F(2×2)
+ * by dx's size, reads the filter flipped, no copy) where it runs, else on XNNPACK's. With a stride s,
+ * the dx pixels of each phase (h mod s, w mod s) see only the filter taps of one residue: one such
+ * conv per phase with that sub-filter, interleaved into dx (rather than spreading dy with zeros, which multiplies s² times as
  * many zeros as values); where tfseg's native kernels run, StridedConvInputGradient.ts gathers each dx
  * pixel's taps directly instead. When the kernel equals the stride and nothing is padded (the 2×2/2 up-sampling of a
  * U-Net), every dx pixel comes from exactly one dy pixel and one matrix product does it.

@@ -53,6 +53,8 @@ export const NATIVE_KERNEL_NAMES = [
   'bias_relu_grad',
   'conv2d_winograd4_backprop_filter',
   'conv2d_winograd4_filter_output',
+  'conv2d_winograd_filter_4x4',
+  'conv2d_winograd_4x4',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

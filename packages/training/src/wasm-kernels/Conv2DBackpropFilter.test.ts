@@ -3,6 +3,7 @@ import { agreementRuns, convGeometry, convolutionCase, describeBothPaths, expect
 import { nativeKernels, setNativeKernelsEnabled } from './native/runtime';
 import { expectAllClose } from '@tfseg-internal/testing';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
+import { relativeErrors } from './__fixtures__/winograd';
 
 /** dW of a stride-1 convolution in float64: Σ over pixels of x[b, oh + kh − top, ow + kw − left, ci] · dy[b, oh, ow, co]. */
 function filterGradientInFloat64(x: Float32Array, dy: Float32Array, xShape: number[], dyShape: number[], top: number, left: number): Float64Array {
@@ -96,20 +97,9 @@ describe('Conv2DBackpropFilter (wasm training kernel)', () => {
       expect(run.mock.calls.map(([kernel]) => kernel)).toEqual(['conv2d_winograd4_backprop_filter', 'conv2d_winograd4_filter_output']);
       const actual = dw.dataSync() as Float32Array;
       dw.dispose();
-      const expected = filterGradientInFloat64(xValues, dyValues, xShape, dyShape, top, left);
-      let largest = 0;
-      let largestError = 0;
-      let squares = 0;
-      let squaredErrors = 0;
-      expected.forEach((value, i) => {
-        const error = Math.abs((actual[i] as number) - value);
-        largest = Math.max(largest, Math.abs(value));
-        largestError = Math.max(largestError, error);
-        squares += value * value;
-        squaredErrors += error * error;
-      });
-      expect(largestError).toBeLessThan(1.5e-5 * largest);
-      expect(Math.sqrt(squaredErrors)).toBeLessThan(5e-6 * Math.sqrt(squares));
+      const errors = relativeErrors(actual, filterGradientInFloat64(xValues, dyValues, xShape, dyShape, top, left));
+      expect(errors.max).toBeLessThan(1.5e-5);
+      expect(errors.rms).toBeLessThan(5e-6);
     });
     run.mockRestore();
   });

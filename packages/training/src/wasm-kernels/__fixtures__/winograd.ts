@@ -1,6 +1,6 @@
 /**
  * Test-only: the Winograd F(4×4, 3×3) convolutions against a float64 direct convolution, for
- * Conv2D.test.ts and Conv2DBackpropInput.test.ts. The agreement tests (agreement.ts) compare with the
+ * Conv2D.test.ts and Conv2DBackpropInput.test.ts ({@link relativeErrors} also for Conv2DBackpropFilter.test.ts). The agreement tests (agreement.ts) compare with the
  * cpu backend's float32 sums at 1e-4; these pin F(4×4)'s own rounding, which is larger than F(2×2)'s
  * (its transforms have entries up to 5 and 8) but must stay far below what a wrong transform
  * coefficient would give (errors of the order of the output itself).
@@ -118,7 +118,7 @@ export function inputGradientFloat64(c: PaddedConvolution, dy: Float32Array, fil
 }
 
 /** The largest and the root-mean-square error of `actual`, relative to the reference's largest magnitude and its RMS. */
-function relativeErrors(actual: Float32Array, reference: Float64Array): { max: number; rms: number } {
+export function relativeErrors(actual: Float32Array, reference: Float64Array): { max: number; rms: number } {
   let largest = 0;
   let squares = 0;
   let maxError = 0;

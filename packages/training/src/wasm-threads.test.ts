@@ -111,8 +111,9 @@ function adamSteps(): Float32Array[] {
   return values;
 }
 
+/** This process's bridge directories (other processes, such as jest's other workers, start threads too). */
 function temporaryBridgeDirectories(): string[] {
-  return readdirSync(os.tmpdir()).filter((name) => name.startsWith('tfseg-wasm-threads-'));
+  return readdirSync(os.tmpdir()).filter((name) => name.startsWith(`tfseg-wasm-threads-${process.pid}-`));
 }
 
 describe('wasm threads', () => {

@@ -73,7 +73,8 @@ export function unrefWasmWorkers(backend: BackendWasm): number {
  */
 export async function activateThreadedWasmInNode<T>(threads: number, initialise: () => Promise<T>): Promise<T> {
   const [fs, os, path, workerThreads] = await Promise.all([import('node:fs'), import('node:os'), import('node:path'), import('node:worker_threads')]);
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'tfseg-wasm-threads-'));
+  // Named by process, so a process can tell its own from those of others starting threads at the same time.
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), `tfseg-wasm-threads-${process.pid}-`));
   const files = new WeakMap<Blob, string>();
   let fileCount = 0;
   let bridgeError: unknown;

@@ -311,7 +311,7 @@ function createRuntime(backend: BackendWasm): NativeKernelRuntime | null {
     const compiled = new WebAssembly.Module(moduleBytes(host.memory));
     return new NativeKernelRuntime(host.module, host.memory, compiled, new WebAssembly.Instance(compiled, { env: { memory: host.memory } }));
   } catch {
-    // E.g. a browser main thread refusing to compile 77 KB synchronously: the XNNPACK compositions remain.
+    // E.g. a browser main thread refusing to compile 143 KB synchronously: the XNNPACK compositions remain.
     return null;
   }
 }

@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { util, type KernelConfig, type KernelFunc, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { float32Views, heapOffset } from './wasm-backend';
-import { ARGUMENT_SLOTS, floatBits, nativeKernels } from './native/runtime';
+import { ARGUMENT_SLOTS, floatBits, nativeKernels, type NativeKernels } from './native/runtime';
 
 /** The kernel's name (not one of tfjs': it exists on the wasm backend only). */
 export const ADAM_UPDATE = 'TfsegAdamUpdate';
@@ -85,30 +85,25 @@ function forgetDerivedData(backend: BackendWasm, groups: readonly TensorInfo[][]
   }
 }
 
-function adamUpdate(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: AdamUpdateAttrs }): TensorInfo[] {
-  const { inputs, backend, attrs } = args;
-  const groups = inputGroups(inputs, backend);
-  const { beta1, beta2, epsilon, learningRate, firstCorrection, secondCorrection } = attrs;
-  // The op path multiplies by float32 scalars made from these doubles: 1 − β is computed in double first.
-  const constants = [beta1, 1 - beta1, beta2, 1 - beta2, firstCorrection, secondCorrection, epsilon, learningRate];
-  const native = nativeKernels(backend);
-  if (native !== undefined) {
-    const leading = [...constants.map(floatBits), 0];
-    for (let first = 0; first < groups.length; first += ADAM_VARIABLES_PER_CALL) {
-      const batch = groups.slice(first, first + ADAM_VARIABLES_PER_CALL);
-      const argumentsBlock = [...leading];
-      argumentsBlock[LEADING_SLOTS - 1] = batch.length;
-      let elements = 0;
-      for (const group of batch) {
-        const size = util.sizeFromShape((group[0] as TensorInfo).shape);
-        argumentsBlock.push(...group.map((info) => heapOffset(backend, info)), size);
-        elements += size;
-      }
-      native.run('adam_update', argumentsBlock, elements, 4 * elements);
+/** The update in tfseg's native kernel: as many variables per call as its argument block takes. */
+function updateNatively(native: NativeKernels, backend: BackendWasm, groups: readonly TensorInfo[][], constants: readonly number[]): void {
+  const leading = [...constants.map(floatBits), 0];
+  for (let first = 0; first < groups.length; first += ADAM_VARIABLES_PER_CALL) {
+    const batch = groups.slice(first, first + ADAM_VARIABLES_PER_CALL);
+    const argumentsBlock = [...leading];
+    argumentsBlock[LEADING_SLOTS - 1] = batch.length;
+    let elements = 0;
+    for (const group of batch) {
+      const size = util.sizeFromShape((group[0] as TensorInfo).shape);
+      argumentsBlock.push(...group.map((info) => heapOffset(backend, info)), size);
+      elements += size;
     }
-    forgetDerivedData(backend, groups);
-    return [];
+    native.run('adam_update', argumentsBlock, elements, 4 * elements);
   }
+}
+
+/** The same update in JS, float32 operation by operation (without tfseg's native kernels). */
+function updateInJs(backend: BackendWasm, groups: readonly TensorInfo[][], constants: readonly number[]): void {
   const [b1, ob1, b2, ob2, c1, c2, eps, lr] = constants.map(Math.fround) as [number, number, number, number, number, number, number, number];
   const f = Math.fround;
   for (const group of groups) {
@@ -123,6 +118,17 @@ function adamUpdate(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; at
       w[i] = f((w[i] as number) - f(update * lr));
     }
   }
+}
+
+function adamUpdate(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: AdamUpdateAttrs }): TensorInfo[] {
+  const { inputs, backend, attrs } = args;
+  const groups = inputGroups(inputs, backend);
+  const { beta1, beta2, epsilon, learningRate, firstCorrection, secondCorrection } = attrs;
+  // The op path multiplies by float32 scalars made from these doubles: 1 − β is computed in double first.
+  const constants = [beta1, 1 - beta1, beta2, 1 - beta2, firstCorrection, secondCorrection, epsilon, learningRate];
+  const native = nativeKernels(backend);
+  if (native !== undefined) updateNatively(native, backend, groups, constants);
+  else updateInJs(backend, groups, constants);
   forgetDerivedData(backend, groups);
   return [];
 }

@@ -246,8 +246,7 @@ INLINE void winograd_convolution(const int32_t *args, int32_t begin, int32_t end
   for (int block = begin; block < end; block++) {
     const int first = block * bt;
     const int count = tiles - first < bt ? tiles - first : bt;
-    if (size == 2) input_transform(g, x, v, first, count, tiles_x, tiles_per_image, ci_count * bt, 4 * bt, 4, 0, ci_count / 4);
-    else input_transform_4x4(g, x, v, first, count, tiles_x, tiles_per_image, ci_count * bt, 4 * bt, 4, 0, ci_count / 4);
+    input_transform_tiles(g, x, v, first, count, tiles_x, tiles_per_image, ci_count * bt, 4 * bt, 4, 0, ci_count / 4, size);
     for (int el = 0; el < elements; el++) {
       const float *ve = v + el * ci_count * bt, *ue = u + el * ci_count * co_count;
       float *me = m + el * bt * co_count;

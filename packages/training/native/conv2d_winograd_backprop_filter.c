@@ -179,13 +179,9 @@ INLINE void winograd_backprop_filter(const int32_t *args, int32_t begin, int32_t
       const int first = block * bt;
       if (first >= tiles) break;
       const int count = tiles - first < bt ? tiles - first : bt;
-      if (tile == 2) {
-        input_transform(g, x, v, first, count, tiles_x, tiles_per_image, bt * ci_count, 4, ci_count, c4_begin, c4_end);
-        gradient_transform(g, dy, y, first, count, tiles_x, tiles_per_image);
-      } else {
-        input_transform_4x4(g, x, v, first, count, tiles_x, tiles_per_image, bt * ci_count, 4, ci_count, c4_begin, c4_end);
-        gradient_transform_4x4(g, dy, y, first, count, tiles_x, tiles_per_image);
-      }
+      input_transform_tiles(g, x, v, first, count, tiles_x, tiles_per_image, bt * ci_count, 4, ci_count, c4_begin, c4_end, tile);
+      if (tile == 2) gradient_transform(g, dy, y, first, count, tiles_x, tiles_per_image);
+      else gradient_transform_4x4(g, dy, y, first, count, tiles_x, tiles_per_image);
       for (int el = 0; el < elements; el++)
         accumulate(v + el * bt * ci_count, y + el * bt * co_count, m + el * plane, count, 4 * c4_begin, 4 * c4_end, ci_count, co_count,
                    block == partition * blocks_per_partition);

@@ -126,19 +126,3 @@ INLINE void input_transform_tiles(const winograd_geometry *g, const float *x, fl
     }
   }
 }
-
-/* F(2x2, 3x3)'s V = B^T d B (input_transform_tiles with size 2: 16 elements of 4 x 4 patches at 2 * tile - padding). */
-INLINE void input_transform(const winograd_geometry *g, const float *x, float *v, int first, int count, int tiles_x, int tiles_per_image,
-                            int e_stride, int c4_stride, int t_stride, int c4_begin, int c4_end) {
-  input_transform_tiles(g, x, v, first, count, tiles_x, tiles_per_image, e_stride, c4_stride, t_stride, c4_begin, c4_end, 2);
-}
-
-/*
- * F(4x4, 3x3)'s V = B^T d B (input_transform_tiles with size 4: element e = 6 * row + column of the 6 x 6
- * patches at 4 * tile - padding; tiles_x and tiles_per_image from tile_grid(g, 4, ...)), input_transform's
- * layout with 36 elements.
- */
-INLINE void input_transform_4x4(const winograd_geometry *g, const float *x, float *v, int first, int count, int tiles_x, int tiles_per_image,
-                                int e_stride, int c4_stride, int t_stride, int c4_begin, int c4_end) {
-  input_transform_tiles(g, x, v, first, count, tiles_x, tiles_per_image, e_stride, c4_stride, t_stride, c4_begin, c4_end, 4);
-}

@@ -245,3 +245,96 @@ void conv2d_backprop_filter(const int32_t *args, int32_t begin, int32_t end) {
     for (int item = begin; item < end; item++) run_item(g, x, dy, dw, item, row, stop, row == 0);
   }
 }
+
+/*
+ * The same gradient from packed copies, for input and output channels divisible by 16 whose rows lie far
+ * apart (Conv2DBackpropFilter.ts chooses): a work item is one (tap, 16 ci, 16 co) block. It copies the x
+ * and dy rows of up to PACK_PIXELS of the tap's pixels (those whose input pixel lies inside the image, in
+ * order b, oh, ow) into two contiguous [pixels][16] buffers on the stack, sweeps them as 8 tiles of 2 ci
+ * x 16 co in 8 SIMD registers, and goes on with the next pixels. The strided reads of x and dy (1 KiB
+ * apart for 256 channels, which puts every pixel's row in the same few L1 sets) happen once per item and
+ * chunk instead of once per product tile, and the products read L1. Each entry is the same sum, over the
+ * same pixels in the same order, from +0, as conv2d_backprop_filter's, so the bits are the same.
+ */
+enum { PACK_PIXELS = 128, PACK = 16 };
+
+/* out[0 .. 2][0 .. 16) (rows out_c apart) += sum over `count` packed pixels of xs[p][0 .. 2] ds[p][0 .. 16); from +0 when `fresh`. */
+INLINE void packed_tile(const float *xs, const float *ds, int count, float *out, int out_c, int fresh) {
+  v128_t acc[2][4];
+#pragma clang loop unroll(full)
+  for (int i = 0; i < 2; i++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < 4; v++) acc[i][v] = fresh ? wasm_f32x4_splat(0) : wasm_v128_load(out + i * out_c + 4 * v);
+  /* Not unrolled: clang would hoist the next pixel's loads above this one's products, past the registers. */
+#pragma clang loop unroll(disable)
+  for (int p = 0; p < count; p++, xs += PACK, ds += PACK) {
+    v128_t d[4];
+#pragma clang loop unroll(full)
+    for (int v = 0; v < 4; v++) d[v] = wasm_v128_load(ds + 4 * v);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 2; i++) {
+      const v128_t a = wasm_v128_load32_splat(xs + i);
+#pragma clang loop unroll(full)
+      for (int v = 0; v < 4; v++) acc[i][v] = MADD(acc[i][v], a, d[v]);
+    }
+  }
+#pragma clang loop unroll(full)
+  for (int i = 0; i < 2; i++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < 4; v++) wasm_v128_store(out + i * out_c + 4 * v, acc[i][v]);
+}
+
+/* 16 floats from `from` to `to`. */
+INLINE void copy16(float *to, const float *from) {
+#pragma clang loop unroll(full)
+  for (int v = 0; v < 4; v++) wasm_v128_store(to + 4 * v, wasm_v128_load(from + 4 * v));
+}
+
+/* args as conv2d_backprop_filter's; in_c and out_c divisible by 16. Items: taps x in_c / 16 x out_c / 16. */
+EXPORT(conv2d_backprop_filter_packed)
+void conv2d_backprop_filter_packed(const int32_t *args, int32_t begin, int32_t end) {
+  const float *x = (const float *)args[0], *dy = (const float *)args[1];
+  float *dw = (float *)args[2];
+  const geometry *g = (const geometry *)(args + 3);
+  const int ci_tiles = g->in_c / PACK, co_tiles = g->out_c / PACK, rows = g->batch * g->out_h;
+  float xs[PACK_PIXELS * PACK] __attribute__((aligned(16)));
+  float ds[PACK_PIXELS * PACK] __attribute__((aligned(16)));
+  for (int item = begin; item < end; item++) {
+    const int co_tile = item % co_tiles, ci_tile = (item / co_tiles) % ci_tiles, tap = item / (co_tiles * ci_tiles);
+    const int kh = tap / g->k_w, kw = tap - kh * g->k_w, ci0 = ci_tile * PACK, co0 = co_tile * PACK;
+    float *out = dw + ((kh * g->k_w + kw) * g->in_c + ci0) * g->out_c + co0;
+    int lo, hi;
+    column_range(g, kw, &lo, &hi);
+    const int n = hi - lo + 1, x_step = g->stride_w * g->in_c;
+    /* The next pixel to pack: row `row` (flattened b, oh), column lo + column. */
+    int row = 0, column = 0, fresh = 1;
+    for (;;) {
+      int count = 0;
+      while (count < PACK_PIXELS && row < rows && n > 0) {
+        const float *xp, *dp;
+        if (!row_pointers(g, x, dy, row, kh, kw, lo + column, ci0, co0, &xp, &dp)) {
+          row++;
+          continue;
+        }
+        const int take = n - column < PACK_PIXELS - count ? n - column : PACK_PIXELS - count;
+        for (int p = 0; p < take; p++, xp += x_step, dp += g->out_c) {
+          copy16(xs + (count + p) * PACK, xp);
+          copy16(ds + (count + p) * PACK, dp);
+        }
+        count += take;
+        column += take;
+        if (column == n) {
+          column = 0;
+          row++;
+        }
+      }
+      if (count == 0) break;
+      for (int i = 0; i < PACK; i += 2) packed_tile(xs + i, ds, count, out + i * g->out_c, g->out_c, fresh);
+      fresh = 0;
+    }
+    /* No pixel reaches this tap (it lies in the padding): its gradient is +0, as the direct kernel writes. */
+    if (fresh)
+      for (int i = 0; i < PACK; i++)
+        for (int v = 0; v < 4; v++) wasm_v128_store(out + i * g->out_c + 4 * v, wasm_f32x4_splat(0));
+  }
+}

@@ -96,19 +96,19 @@ INLINE void gradient_transform_4x4(const winograd_geometry *g, const float *dy, 
 }
 
 /*
- * M_e[ci0 .. ci0 + mr][co0 .. co0 + 4 vectors] += sum over `count` tiles of V_e[t][ci] Y_e[t][co] (= when
+ * o[0 .. mr][0 .. 4 vectors] (rows o_stride apart: M_e's rows ci0 .., columns co0 .., or a small buffer) +=
+ * sum over `count` tiles of V_e[t][ci0 + r] Y_e[t][co0 + c] (= when
  * `fresh`: the partition's first block starts from +0 in registers, the same bits as from zeroed memory,
  * without the pass that zeroes M nor its reads). At most 8 accumulators (2 ci x 16 co or 4 ci x 8 co):
  * more spill out of V8's 15 SIMD registers.
  */
-INLINE void accumulate_tile(const float *ve, const float *ye, float *me, int count, int ci0, int co0, int ci_count, int co_count, const int mr,
-                            const int vectors, int fresh) {
+INLINE void accumulate_tile(const float *ve, const float *ye, float *o, int o_stride, int count, int ci0, int co0, int ci_count, int co_count,
+                            const int mr, const int vectors, int fresh) {
   v128_t acc[4][4];
-  float *o = me + ci0 * co_count + co0;
 #pragma clang loop unroll(full)
   for (int r = 0; r < 4; r++)
 #pragma clang loop unroll(full)
-    for (int v = 0; v < 4; v++) acc[r][v] = r < mr && v < vectors && !fresh ? wasm_v128_load(o + r * co_count + 4 * v) : wasm_f32x4_splat(0);
+    for (int v = 0; v < 4; v++) acc[r][v] = r < mr && v < vectors && !fresh ? wasm_v128_load(o + r * o_stride + 4 * v) : wasm_f32x4_splat(0);
   const float *p = ve + ci0, *q = ye + co0;
   /* Not unrolled: clang would hoist the next tile's loads above this one's products, past the registers. */
 #pragma clang loop unroll(disable)
@@ -130,72 +130,24 @@ INLINE void accumulate_tile(const float *ve, const float *ye, float *me, int cou
   for (int r = 0; r < 4; r++)
 #pragma clang loop unroll(full)
     for (int v = 0; v < 4; v++)
-      if (r < mr && v < vectors) wasm_v128_store(o + r * co_count + 4 * v, acc[r][v]);
+      if (r < mr && v < vectors) wasm_v128_store(o + r * o_stride + 4 * v, acc[r][v]);
 }
 
 /* M_e's rows [ci_begin, ci_end): co in blocks of 16 (2 ci per tile), then 8 and 4 (4 ci per tile); ci_begin, ci_end divisible by 4. */
 INLINE void accumulate(const float *ve, const float *ye, float *me, int count, int ci_begin, int ci_end, int ci_count, int co_count, int fresh) {
   int co0 = 0;
   for (; co0 + 16 <= co_count; co0 += 16)
-    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += 2) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 2, 4, fresh);
+    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += 2)
+      accumulate_tile(ve, ye, me + ci0 * co_count + co0, co_count, count, ci0, co0, ci_count, co_count, 2, 4, fresh);
   if (co_count - co0 >= 8) {
-    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += 4) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 4, 2, fresh);
+    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += 4)
+      accumulate_tile(ve, ye, me + ci0 * co_count + co0, co_count, count, ci0, co0, ci_count, co_count, 4, 2, fresh);
     co0 += 8;
   }
   if (co0 < co_count)
-    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += 4) accumulate_tile(ve, ye, me, count, ci0, co0, ci_count, co_count, 4, 1, fresh);
+    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += 4)
+      accumulate_tile(ve, ye, me + ci0 * co_count + co0, co_count, count, ci0, co0, ci_count, co_count, 4, 1, fresh);
 }
-
-/*
- * args: x, dy, partials (pointers; partials: [partitions][elements][ci][co], elements = 16 for F(2x2), 36
- * for F(4x4)), then the 10 geometry fields of the forward convolution (out_h, out_w: dy's size; ci, co
- * divisible by 4; block_tiles at most 128), then blocks per partition, then ci groups. Items are
- * partitions x ci groups: item i sums partition i / groups into the rows of its own M that belong to
- * input-channel group i % groups (groups of ceil(ci / 4 / groups) * 4 channels), transforming only those
- * channels of x (and all of dy). Every entry of M is the same sum over the partition's tiles in order
- * whatever the groups are, so a layer with one partition (a small map) can be split over threads by
- * channels without changing the bits. Every partition must hold at least one tile: its first block
- * writes its M (accumulate's `fresh`), nothing zeroes it. `tile` (2 or 4, a constant) selects F(2x2) or F(4x4).
- */
-INLINE void winograd_backprop_filter(const int32_t *args, int32_t begin, int32_t end, const int tile) {
-  const int elements = (tile + 2) * (tile + 2);
-  const float *x = (const float *)args[0], *dy = (const float *)args[1];
-  float *partials = (float *)args[2];
-  const winograd_geometry *g = (const winograd_geometry *)(args + 3);
-  const int blocks_per_partition = args[13], groups = args[14];
-  int tiles_x, tiles_per_image;
-  tile_grid(g, tile, &tiles_x, &tiles_per_image);
-  const int tiles = g->batch * tiles_per_image, bt = g->block_tiles;
-  const int ci_count = g->in_c, co_count = g->out_c, plane = ci_count * co_count;
-  const int group_c4 = (ci_count / 4 + groups - 1) / groups;
-  float v[elements * bt * ci_count];
-  float y[elements * bt * co_count];
-  for (int item = begin; item < end; item++) {
-    const int partition = item / groups, group = item - partition * groups;
-    const int c4_begin = group * group_c4, c4_end = c4_begin + group_c4 < ci_count / 4 ? c4_begin + group_c4 : ci_count / 4;
-    if (c4_begin >= c4_end) continue;
-    float *m = partials + partition * elements * plane;
-    for (int block = partition * blocks_per_partition; block < (partition + 1) * blocks_per_partition; block++) {
-      const int first = block * bt;
-      if (first >= tiles) break;
-      const int count = tiles - first < bt ? tiles - first : bt;
-      input_transform_tiles(g, x, v, first, count, tiles_x, tiles_per_image, bt * ci_count, 4, ci_count, c4_begin, c4_end, tile);
-      if (tile == 2) gradient_transform(g, dy, y, first, count, tiles_x, tiles_per_image);
-      else gradient_transform_4x4(g, dy, y, first, count, tiles_x, tiles_per_image);
-      for (int el = 0; el < elements; el++)
-        accumulate(v + el * bt * ci_count, y + el * bt * co_count, m + el * plane, count, 4 * c4_begin, 4 * c4_end, ci_count, co_count,
-                   block == partition * blocks_per_partition);
-    }
-  }
-}
-
-/* F(2x2, 3x3): partials [partitions][16][ci][co] (winograd_backprop_filter). */
-EXPORT(conv2d_winograd_backprop_filter)
-void conv2d_winograd_backprop_filter(const int32_t *args, int32_t begin, int32_t end) { winograd_backprop_filter(args, begin, end, 2); }
-
-/* F(4x4, 3x3): partials [partitions][36][ci][co] (winograd_backprop_filter). */
-EXPORT(conv2d_winograd4_backprop_filter)
-void conv2d_winograd4_backprop_filter(const int32_t *args, int32_t begin, int32_t end) { winograd_backprop_filter(args, begin, end, 4); }
 
 /* m[e] = the sum over the partitions, in order, of M_e's 4 entries at `offset` (element-major partials of `elements` planes). */
 INLINE void sum_partitions(const float *partials, v128_t *m, int partitions, const int elements, int plane, int offset) {
@@ -251,6 +203,112 @@ INLINE void filter_output_4x4(const v128_t m[36], float *dw, int tap_stride) {
     for (int l = 0; l < 3; l++) wasm_v128_store(dw + (k * 3 + l) * tap_stride, o[l]);
   }
 }
+
+/*
+ * The whole of dW for input channels [ci_begin, ci_end) (divisible by 4) from one block that holds every
+ * tile (a small map: one partition of one block), without the partials: per tile of mr ci x 4 vectors co (as
+ * accumulate cuts them), the `elements` sums M_e go to a small buffer and straight through G^T . G into
+ * dw. Each M_e entry is the same sum from +0 over the same tiles in the same order as accumulate's, and
+ * the one-partition sum is that entry itself, so dW has the bits of the partials path.
+ */
+/* Input channels per block of fused_output's sums (a multiple of 4). */
+#define FUSED_ROWS 8
+
+INLINE void fused_tile(const float *v, const float *y, float *dw, float *sums, int count, int ci0, int ci_end, int co0, int ci_count, int co_count,
+                       int block_tiles, const int mr, const int vectors, const int tile) {
+  const int elements = (tile + 2) * (tile + 2), plane = ci_count * co_count, rows = ci_end - ci0;
+  /* Element by element, the rows' tiles in turn: they share the element's V and Y lines while those are in L1. */
+  for (int el = 0; el < elements; el++)
+    for (int r = 0; r < rows; r += mr)
+      accumulate_tile(v + el * block_tiles * ci_count, y + el * block_tiles * co_count, sums + (el * FUSED_ROWS + r) * 16, 16, count, ci0 + r, co0,
+                      ci_count, co_count, mr, vectors, 1);
+  for (int r = 0; r < rows; r++)
+    for (int c = 0; c < vectors; c++) {
+      v128_t m[36];
+      for (int el = 0; el < elements; el++) m[el] = wasm_v128_load(sums + (el * FUSED_ROWS + r) * 16 + 4 * c);
+      float *out = dw + (ci0 + r) * co_count + co0 + 4 * c;
+      if (tile == 2) filter_output_2x2(m, out, plane);
+      else filter_output_4x4(m, out, plane);
+    }
+}
+
+INLINE void fused_output(const float *v, const float *y, float *dw, int count, int ci_begin, int ci_end, int ci_count, int co_count, int block_tiles,
+                         const int tile) {
+  float sums[36 * FUSED_ROWS * 16] __attribute__((aligned(16)));
+  int co0 = 0;
+  for (; co0 + 16 <= co_count; co0 += 16)
+    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += FUSED_ROWS)
+      fused_tile(v, y, dw, sums, count, ci0, ci0 + FUSED_ROWS < ci_end ? ci0 + FUSED_ROWS : ci_end, co0, ci_count, co_count, block_tiles, 2, 4, tile);
+  if (co_count - co0 >= 8) {
+    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += FUSED_ROWS)
+      fused_tile(v, y, dw, sums, count, ci0, ci0 + FUSED_ROWS < ci_end ? ci0 + FUSED_ROWS : ci_end, co0, ci_count, co_count, block_tiles, 4, 2, tile);
+    co0 += 8;
+  }
+  if (co0 < co_count)
+    for (int ci0 = ci_begin; ci0 < ci_end; ci0 += FUSED_ROWS)
+      fused_tile(v, y, dw, sums, count, ci0, ci0 + FUSED_ROWS < ci_end ? ci0 + FUSED_ROWS : ci_end, co0, ci_count, co_count, block_tiles, 4, 1, tile);
+}
+
+/*
+ * args: x, dy, partials (pointers; partials: [partitions][elements][ci][co], elements = 16 for F(2x2), 36
+ * for F(4x4)), then the 10 geometry fields of the forward convolution (out_h, out_w: dy's size; ci, co
+ * divisible by 4; block_tiles at most 128), then blocks per partition, then ci groups. Items are
+ * partitions x ci groups: item i sums partition i / groups into the rows of its own M that belong to
+ * input-channel group i % groups (groups of ceil(ci / 4 / groups) * 4 channels), transforming only those
+ * channels of x (and all of dy). Every entry of M is the same sum over the partition's tiles in order
+ * whatever the groups are, so a layer with one partition (a small map) can be split over threads by
+ * channels without changing the bits. Every partition must hold at least one tile: its first block
+ * writes its M (accumulate's `fresh`), nothing zeroes it. `tile` (2 or 4, a constant) selects F(2x2) or F(4x4).
+ * Slot 15, fused: 1 when there is one partition of one block holding every tile; then slot 2 is dw
+ * [3, 3, ci, co] itself, written through fused_output (no partials, no conv2d_winograd_filter_output).
+ */
+INLINE void winograd_backprop_filter(const int32_t *args, int32_t begin, int32_t end, const int tile) {
+  const int elements = (tile + 2) * (tile + 2);
+  const float *x = (const float *)args[0], *dy = (const float *)args[1];
+  float *partials = (float *)args[2];
+  const winograd_geometry *g = (const winograd_geometry *)(args + 3);
+  const int blocks_per_partition = args[13], groups = args[14], fused = args[15];
+  int tiles_x, tiles_per_image;
+  tile_grid(g, tile, &tiles_x, &tiles_per_image);
+  const int tiles = g->batch * tiles_per_image, bt = g->block_tiles;
+  const int ci_count = g->in_c, co_count = g->out_c, plane = ci_count * co_count;
+  const int group_c4 = (ci_count / 4 + groups - 1) / groups;
+  float v[elements * bt * ci_count];
+  float y[elements * bt * co_count];
+  for (int item = begin; item < end; item++) {
+    const int partition = item / groups, group = item - partition * groups;
+    const int c4_begin = group * group_c4, c4_end = c4_begin + group_c4 < ci_count / 4 ? c4_begin + group_c4 : ci_count / 4;
+    if (c4_begin >= c4_end) continue;
+    if (fused) {
+      /* One partition, one block (the caller checked): partials is dw. */
+      input_transform_tiles(g, x, v, 0, tiles, tiles_x, tiles_per_image, bt * ci_count, 4, ci_count, c4_begin, c4_end, tile);
+      if (tile == 2) gradient_transform(g, dy, y, 0, tiles, tiles_x, tiles_per_image);
+      else gradient_transform_4x4(g, dy, y, 0, tiles, tiles_x, tiles_per_image);
+      fused_output(v, y, partials, tiles, 4 * c4_begin, 4 * c4_end, ci_count, co_count, bt, tile);
+      continue;
+    }
+    float *m = partials + partition * elements * plane;
+    for (int block = partition * blocks_per_partition; block < (partition + 1) * blocks_per_partition; block++) {
+      const int first = block * bt;
+      if (first >= tiles) break;
+      const int count = tiles - first < bt ? tiles - first : bt;
+      input_transform_tiles(g, x, v, first, count, tiles_x, tiles_per_image, bt * ci_count, 4, ci_count, c4_begin, c4_end, tile);
+      if (tile == 2) gradient_transform(g, dy, y, first, count, tiles_x, tiles_per_image);
+      else gradient_transform_4x4(g, dy, y, first, count, tiles_x, tiles_per_image);
+      for (int el = 0; el < elements; el++)
+        accumulate(v + el * bt * ci_count, y + el * bt * co_count, m + el * plane, count, 4 * c4_begin, 4 * c4_end, ci_count, co_count,
+                   block == partition * blocks_per_partition);
+    }
+  }
+}
+
+/* F(2x2, 3x3): partials [partitions][16][ci][co] (winograd_backprop_filter). */
+EXPORT(conv2d_winograd_backprop_filter)
+void conv2d_winograd_backprop_filter(const int32_t *args, int32_t begin, int32_t end) { winograd_backprop_filter(args, begin, end, 2); }
+
+/* F(4x4, 3x3): partials [partitions][36][ci][co] (winograd_backprop_filter). */
+EXPORT(conv2d_winograd4_backprop_filter)
+void conv2d_winograd4_backprop_filter(const int32_t *args, int32_t begin, int32_t end) { winograd_backprop_filter(args, begin, end, 4); }
 
 /*
  * args: partials, dw (pointers; partials [partitions][elements][ci][co], dw: [3, 3, ci, co]), partitions,

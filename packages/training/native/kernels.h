@@ -23,7 +23,9 @@
  *                        × Co tiles (that export takes the same args and returns the count).
  * conv2d_winograd_backprop_filter (conv2d_winograd_backprop_filter.c)  0 x, 1 dy, 2 partials
  *                        [partitions,16,Ci,Co], 3..12 winograd_geometry, 13 blocks per partition, 14 Ci
- *                        groups. Items: partitions × Ci groups (each overwrites its own rows of its slice).
+ *                        groups, 15 fused (1: one partition of one block holding every tile; 2 is then dW
+ *                        [3,3,Ci,Co], written directly). Items: partitions × Ci groups (each overwrites its
+ *                        own rows of its slice).
  * conv2d_winograd_filter_output (same file)  0 partials, 1 dw [3,3,Ci,Co], 2 partitions, 3 Ci, 4 Co.
  *                        Items: Ci (partitions added in order).
  * adam_update            (adam.c; AdamUpdate.ts)  0..7 f32 β1, 1−β1, β2, 1−β2, 1/(1−β1ᵗ), 1/(1−β2ᵗ), ε,
@@ -102,6 +104,8 @@
  *                        [36,Ci,Co]. Items: Ci/4.
  * conv2d_winograd_4x4    (conv2d_winograd.c)  conv2d_winograd's slots, 1 u from conv2d_winograd_filter_4x4.
  *                        Items: blocks of block_tiles 4×4 tiles.
+ * conv2d_backprop_filter_packed (conv2d_backprop_filter.c)  conv2d_backprop_filter's slots, Ci and Co
+ *                        divisible by 16. Items: taps × Ci/16 × Co/16.
  */
 #pragma once
 #include <stdint.h>

@@ -39,8 +39,14 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       tf.randomUniform([3, 3, 16, 16], -0.3, 0.3, 'float32', 9),
       tf.randomUniform([16], -0.1, 0.1, 'float32', 10),
       tf.randomUniform([3, 3, 16, 32], -0.3, 0.3, 'float32', 11),
+      tf.randomUniform([3, 3, 128, 128], -0.1, 0.1, 'float32', 14),
+      tf.randomUniform([3, 3, 64, 64], -0.1, 0.1, 'float32', 15),
+      tf.randomUniform([2, 2, 32, 64], -0.3, 0.3, 'float32', 16),
     ] as const;
-    const loss = (input: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor, w4: tf.Tensor, w5: tf.Tensor, w6: tf.Tensor, w7: tf.Tensor, b7: tf.Tensor, w8: tf.Tensor): tf.Scalar => {
+    const wideSmall = tf.randomUniform([4, 8, 8, 128], -1, 1, 'float32', 17) as tf.Tensor4D;
+    const wideSmallest = tf.randomUniform([4, 4, 4, 64], -1, 1, 'float32', 18) as tf.Tensor4D;
+    const wideCoarse = tf.randomUniform([4, 8, 8, 64], -1, 1, 'float32', 19) as tf.Tensor4D;
+    const loss = (input: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor, w4: tf.Tensor, w5: tf.Tensor, w6: tf.Tensor, w7: tf.Tensor, b7: tf.Tensor, w8: tf.Tensor, w9: tf.Tensor, w10: tf.Tensor, w11: tf.Tensor): tf.Scalar => {
       const features = tf.relu(tf.conv2d(input as tf.Tensor4D, w0 as tf.Tensor4D, 1, 'same'));
       // 16 → 32 channels: Winograd's filter gradient, its tile partitions split over the threads.
       const wider = tf.conv2d(features, w4 as tf.Tensor4D, 1, 'same');
@@ -49,6 +55,12 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       // (F(4×4): 16 of its tiles); 4×4 maps: the same by F(2×2) (4 F(4×4) tiles are too few).
       const small = tf.conv2d(tf.maxPool(pooled, 2, 2, 'valid'), w8 as tf.Tensor4D, 1, 'same');
       const smallest = tf.conv2d(tf.maxPool(tf.maxPool(pooled, 2, 2, 'valid'), 2, 2, 'valid'), w8 as tf.Tensor4D, 1, 'same');
+      // Wide channels on small maps: every Winograd tile in one block, dW written without partial sums
+      // (split by input channels); a 2×2/2 transposed conv to 32 channels from 64 (its filter gradient
+      // from packed rows, split by channel blocks).
+      const wideSmallOut = tf.conv2d(wideSmall, w9 as tf.Tensor4D, 1, 'same');
+      const wideSmallestOut = tf.conv2d(wideSmallest, w10 as tf.Tensor4D, 1, 'same');
+      const wideUpsampled = tf.conv2dTranspose(wideCoarse, w11 as tf.Tensor4D, [4, 16, 16, 32], 2, 'valid');
       const upsampled = tf.conv2dTranspose(pooled, w1 as tf.Tensor4D, [4, 32, 32, 16], 2, 'valid');
       const concatenated = tf.concat([features, upsampled], 3);
       // Training-time batch norm (native Mean, FusedBatchNorm and its fused gradient, partitioned sums).
@@ -81,7 +93,7 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       // ×2 up-sampling (the native resize gradients), as in ConvFormer's and TransUNet's steps.
       const downsampled = tf.conv2d(features, w6 as tf.Tensor4D, 2, 'same');
       const resized = tf.mul(tf.image.resizeNearestNeighbor(features, [64, 64]), tf.image.resizeBilinear(features, [64, 64]));
-      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(smallest).mean(), tf.square(upsampledWithBias).mean(), tf.square(narrow).mean(), tf.mul(rectified, wider).mean()];
+      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(smallest).mean(), tf.square(upsampledWithBias).mean(), tf.square(narrow).mean(), tf.mul(rectified, wider).mean(), tf.square(wideSmallOut).mean(), tf.square(wideSmallestOut).mean(), tf.square(wideUpsampled).mean()];
       return tf.addN(terms) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);

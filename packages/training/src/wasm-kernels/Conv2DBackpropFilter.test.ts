@@ -4,6 +4,7 @@ import { nativeKernels, setNativeKernelsEnabled } from './native/runtime';
 import { expectAllClose } from '@tfseg-internal/testing';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { relativeErrors } from './__fixtures__/winograd';
+import { heapOffset } from './wasm-backend';
 
 /** dW of a stride-1 convolution in float64: Σ over pixels of x[b, oh + kh − top, ow + kw − left, ci] · dy[b, oh, ow, co]. */
 function filterGradientInFloat64(x: Float32Array, dy: Float32Array, xShape: number[], dyShape: number[], top: number, left: number): Float64Array {
@@ -25,6 +26,34 @@ function filterGradientInFloat64(x: Float32Array, dy: Float32Array, xShape: numb
               for (let co = 0; co < outChannels; co++) dw[row + co] = (dw[row + co] as number) + xValue * (dy[dyRow + co] as number);
             }
           }
+  return dw;
+}
+
+/**
+ * dW as the direct native kernels sum it, in float32: per entry from +0, over the pixels (b, oh, ow) in
+ * order whose input pixel lies inside x, acc = fround(acc + fround(x · dy)).
+ */
+function filterGradientInOrder(x: Float32Array, dy: Float32Array, xShape: number[], dyShape: number[], filter: number[], stride: number, top: number, left: number): Float32Array {
+  const [batch = 0, inHeight = 0, inWidth = 0, inChannels = 0] = xShape;
+  const [, outHeight = 0, outWidth = 0, outChannels = 0] = dyShape;
+  const [filterHeight = 0, filterWidth = 0] = filter;
+  const dw = new Float32Array(filterHeight * filterWidth * inChannels * outChannels);
+  for (let kh = 0; kh < filterHeight; kh++)
+    for (let kw = 0; kw < filterWidth; kw++)
+      for (let ci = 0; ci < inChannels; ci++)
+        for (let co = 0; co < outChannels; co++) {
+          let sum = 0;
+          for (let b = 0; b < batch; b++)
+            for (let oh = 0; oh < outHeight; oh++)
+              for (let ow = 0; ow < outWidth; ow++) {
+                const ih = oh * stride + kh - top;
+                const iw = ow * stride + kw - left;
+                if (ih < 0 || ih >= inHeight || iw < 0 || iw >= inWidth) continue;
+                const product = Math.fround((x[((b * inHeight + ih) * inWidth + iw) * inChannels + ci] as number) * (dy[((b * outHeight + oh) * outWidth + ow) * outChannels + co] as number));
+                sum = Math.fround(sum + product);
+              }
+          dw[((kh * filterWidth + kw) * inChannels + ci) * outChannels + co] = sum;
+        }
   return dw;
 }
 
@@ -100,6 +129,77 @@ describe('Conv2DBackpropFilter (wasm training kernel)', () => {
       const errors = relativeErrors(actual, filterGradientInFloat64(xValues, dyValues, xShape, dyShape, top, left));
       expect(errors.max).toBeLessThan(1.5e-5);
       expect(errors.rms).toBeLessThan(5e-6);
+    });
+    run.mockRestore();
+  });
+
+  it('sums packed rows (channels divisible by 16, rows ≥ 256 bytes apart) in the direct kernel’s order: the in-order float32 sums, bit for bit, padding taps included', () => {
+    tf.setBackend('wasm');
+    const native = nativeKernels(tf.backend() as BackendWasm);
+    if (native === undefined) throw new Error('the native kernels did not load');
+    const run = jest.spyOn(native, 'run');
+    const geometry = fc.record({
+      batch: fc.integer({ min: 1, max: 2 }),
+      outSize: fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 })),
+      channels: fc.constantFrom<[number, number]>([16, 64], [64, 16], [32, 80], [48, 16]),
+      filter: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+      pads: fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)),
+      seed: fc.nat(),
+    });
+    fc.assert(
+      fc.property(geometry, ({ batch, outSize: [outHeight, outWidth], channels: [inChannels = 0, outChannels = 0], filter: [filterHeight, filterWidth], pads: [top, bottom, left, right], seed }) => {
+        // Stride 2 (so not Winograd's): the input that gives outSize with these pads, at least one pixel.
+        const inHeight = Math.max(1, (outHeight - 1) * 2 + filterHeight - top - bottom);
+        const inWidth = Math.max(1, (outWidth - 1) * 2 + filterWidth - left - right);
+        const xShape = [batch, inHeight, inWidth, inChannels];
+        const dyHeight = Math.floor((inHeight + top + bottom - filterHeight) / 2) + 1;
+        const dyWidth = Math.floor((inWidth + left + right - filterWidth) / 2) + 1;
+        if (dyHeight < 1 || dyWidth < 1) return;
+        const dyShape = [batch, dyHeight, dyWidth, outChannels];
+        const xValues = seededValues(sizeOf(xShape), seed);
+        const dyValues = seededValues(sizeOf(dyShape), seed + 1);
+        run.mockClear();
+        const dw = tf.tidy(() => tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(xValues, xShape as [number, number, number, number]), dy: tf.tensor4d(dyValues, dyShape as [number, number, number, number]) }, { strides: 2, pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC', filterShape: [filterHeight, filterWidth, inChannels, outChannels] } as never) as tf.Tensor);
+        expect(run.mock.calls.map(([kernel]) => kernel)).toEqual(['conv2d_backprop_filter_packed']);
+        const actual = dw.dataSync() as Float32Array;
+        dw.dispose();
+        expect(Buffer.from(actual.buffer).equals(Buffer.from(filterGradientInOrder(xValues, dyValues, xShape, dyShape, [filterHeight, filterWidth], 2, top, left).buffer))).toBe(true);
+      }),
+      agreementRuns,
+    );
+    run.mockRestore();
+  });
+
+  it('writes a small map’s Winograd filter gradient straight into dW with the bits of the partial-sums path (F(2×2) and F(4×4), clipped tiles, channel tails)', () => {
+    tf.setBackend('wasm');
+    const backend = tf.backend() as BackendWasm;
+    const native = nativeKernels(backend);
+    if (native === undefined) throw new Error('the native kernels did not load');
+    const run = jest.spyOn(native, 'run');
+    const cases: { xShape: [number, number, number, number]; dyShape: [number, number, number, number]; kernel: 'conv2d_winograd_backprop_filter' | 'conv2d_winograd4_backprop_filter'; output: 'conv2d_winograd_filter_output' | 'conv2d_winograd4_filter_output'; elements: number }[] = [
+      { xShape: [4, 4, 4, 64], dyShape: [4, 4, 4, 64], kernel: 'conv2d_winograd_backprop_filter', output: 'conv2d_winograd_filter_output', elements: 16 },
+      { xShape: [2, 5, 6, 32], dyShape: [2, 5, 6, 52], kernel: 'conv2d_winograd_backprop_filter', output: 'conv2d_winograd_filter_output', elements: 16 },
+      { xShape: [4, 8, 8, 128], dyShape: [4, 8, 8, 128], kernel: 'conv2d_winograd4_backprop_filter', output: 'conv2d_winograd4_filter_output', elements: 36 },
+      { xShape: [2, 9, 10, 96], dyShape: [2, 9, 10, 92], kernel: 'conv2d_winograd4_backprop_filter', output: 'conv2d_winograd4_filter_output', elements: 36 },
+    ];
+    cases.forEach(({ xShape, dyShape, kernel, output, elements }, index) => {
+      const [, , , ci = 0] = xShape;
+      const [, , , co = 0] = dyShape;
+      const x = tf.tensor4d(seededValues(sizeOf(xShape), 60 + index), xShape);
+      const dy = tf.tensor4d(seededValues(sizeOf(dyShape), 70 + index), dyShape);
+      run.mockClear();
+      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, ci, co] } as never) as tf.Tensor;
+      // The fused call alone (no filter-output pass); then the same arguments through the partial sums.
+      expect(run.mock.calls.map(([name]) => name)).toEqual([kernel]);
+      const [, fusedArgs = [], items = 0, work = 0] = run.mock.calls[0] ?? [];
+      expect(fusedArgs[15]).toBe(1);
+      const partials = tf.zeros([1, elements, ci, co]);
+      const unfused = tf.zeros([3, 3, ci, co]);
+      const partialsOffset = heapOffset(backend, partials);
+      native.run(kernel, Array.from(fusedArgs, (value, slot) => (slot === 2 ? partialsOffset : slot === 15 ? 0 : value)), items, work);
+      native.run(output, [partialsOffset, heapOffset(backend, unfused), 1, ci, co], ci, work);
+      expect(Buffer.from((dw.dataSync() as Float32Array).buffer).equals(Buffer.from((unfused.dataSync() as Float32Array).buffer))).toBe(true);
+      tf.dispose([x, dy, dw, partials, unfused]);
     });
     run.mockRestore();
   });

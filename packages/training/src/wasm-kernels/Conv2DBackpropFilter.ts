@@ -10,8 +10,8 @@
  *
  * Both are the fallbacks: where tfseg's native kernels run (native/runtime.ts), float32 NHWC gradients
  * come from native/conv2d_winograd_backprop_filter.c (3×3, stride 1) or native/conv2d_backprop_filter.c
- * (a direct SIMD reduction, 1.3–2.4× faster than the composed conv on one thread), split over the
- * native threads.
+ * (a direct SIMD reduction, 1.3–2.4× faster than the composed conv on one thread; from packed rows for
+ * wide channels, {@link packsRows}), split over the native threads.
  */
 import type {
   backend_util} from '@tensorflow/tfjs-core';
@@ -67,7 +67,8 @@ type WinogradTile = 2 | 4;
  * the products, sets the time. One thread, process CPU time, alternating runs, F(4×4) / F(2×2) medians:
  * batch 4, 64²…16² (256–64 tiles): 0.44–0.91 (64², 16 → 16: 0.73; 32², 32 → 32: 0.53; 16², 32 → 64:
  * 0.44); 8² (16 tiles): 0.55–1.00; 4² (4 tiles): 1.5–2.0; 4² at batch 16 (16 tiles): 0.85–1.12; 8² at
- * batch 1 (4 tiles): 1.7–2.4. Its error against a float64 reference is larger than F(2×2)'s and like the
+ * batch 1 (4 tiles): 1.7–2.4. With both writing dW directly (one block, no partial sums), 4² at batch 4,
+ * 256 → 256 and 128 → 256, F(4×4) still took 1.04–1.06× F(2×2)'s time (one thread, alternating in one process). Its error against a float64 reference is larger than F(2×2)'s and like the
  * direct kernel's: on the 26 layers of the U-Net at 64², base 8 and 16 (batch 4, inputs uniform in ±1),
  * at most 8.1e-6 of the gradient's largest entry (RMS error 2.6e-6 of the gradient's RMS), against
  * 9.4e-7 (1.0e-6) for F(2×2) and 5.2e-6 (2.3e-6) for the direct kernel.
@@ -122,17 +123,36 @@ function winogradFilterGradient(backend: BackendWasm, native: NativeKernels, x: 
   const elements = (tile + 2) ** 2;
   const tiles = batchSize * Math.ceil(outHeight / tile) * Math.ceil(outWidth / tile);
   const { blockTiles, blocksPerPartition, partitions } = winogradBlocks(tiles, inChannels, outChannels, tile);
-  const partials = backend.makeOutput([partitions, elements, inChannels, outChannels], 'float32');
+  // Small maps (8×8, 4×4 at batch 4) are one block of every tile: the kernel then writes dW itself, and
+  // the partial sums ([E, Ci, Co], 1.8× (F(2×2)) or 4× (F(4×4)) dW's size) are never written nor read.
+  // Same bits; one thread, old / new kernels on one wasm memory, alternating (medians of 15 rounds):
+  // 4², 256 → 256: 0.78; 4², 128 → 256: 0.70; 8², 128 → 128: 0.85; 8², 256 → 128: 0.88; 8², 64 → 128: 0.86.
+  const fused = partitions === 1 && tiles <= blockTiles;
+  const partials = fused ? undefined : backend.makeOutput([partitions, elements, inChannels, outChannels], 'float32');
   const dw = backend.makeOutput([3, 3, inChannels, outChannels], 'float32');
   // Fewer partitions than two per thread (small maps: 8×8 and 4×4 are one) are split by input channels
   // too, which does not change the bits (the native kernel's comment), so the other threads get work.
   const ciGroups = native.threads > 1 && partitions < 2 * native.threads ? Math.min(inChannels / 4, Math.ceil((2 * native.threads) / partitions)) : 1;
-  const args = [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, partials), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padInfo.top, padInfo.left, blockTiles, blocksPerPartition, ciGroups];
+  const args = [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, partials ?? dw), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padInfo.top, padInfo.left, blockTiles, blocksPerPartition, ciGroups, fused ? 1 : 0];
   const [sums, output] = tile === 2 ? (['conv2d_winograd_backprop_filter', 'conv2d_winograd_filter_output'] as const) : (['conv2d_winograd4_backprop_filter', 'conv2d_winograd4_filter_output'] as const);
   native.run(sums, args, partitions * ciGroups, tiles * elements * inChannels * outChannels);
+  if (partials === undefined) return dw;
   native.run(output, [heapOffset(backend, partials), heapOffset(backend, dw), partitions, inChannels, outChannels], inChannels, partitions * elements * inChannels * outChannels);
   disposeIntermediate(backend, partials);
   return dw;
+}
+
+/**
+ * Whether the direct filter gradient packs its rows first (native/conv2d_backprop_filter.c's
+ * conv2d_backprop_filter_packed, the same bits): channels divisible by 16, and dy's rows or the x rows of
+ * consecutive pixels at least 256 bytes apart, where the unpacked kernel's strided reads crowd L1's sets.
+ * The U-Net's 2×2/2 transposed convolutions' filter gradients, one thread, old / new kernel on one wasm
+ * memory, alternating (medians of 11–31 rounds, a loaded machine): 32², 32 → 64: 0.75–0.97; 16², 64 → 128:
+ * 0.65–0.82; 8², 128 → 256: 0.62–0.68. At 64², 16 → 32 (128-byte rows) it measured 0.82–1.11: left unpacked.
+ */
+function packsRows(info: backend_util.Conv2DInfo): boolean {
+  const { inChannels, outChannels, strideWidth } = info;
+  return inChannels % 16 === 0 && outChannels % 16 === 0 && (outChannels >= 64 || inChannels * strideWidth >= 64);
 }
 
 /** Any stride and padding (dilation 1, which tfjs' conv gradients require), in native/conv2d_backprop_filter.c. */
@@ -161,7 +181,11 @@ function nativeFilterGradient(backend: BackendWasm, native: NativeKernels, x: Te
     padInfo.left,
   ];
   const work = batchSize * outHeight * outWidth * filterHeight * filterWidth * inChannels * outChannels;
-  native.run('conv2d_backprop_filter', args, native.items('conv2d_backprop_filter', args), work);
+  if (packsRows(info)) {
+    native.run('conv2d_backprop_filter_packed', args, filterHeight * filterWidth * (inChannels / 16) * (outChannels / 16), work);
+  } else {
+    native.run('conv2d_backprop_filter', args, native.items('conv2d_backprop_filter', args), work);
+  }
   return dw;
 }
 

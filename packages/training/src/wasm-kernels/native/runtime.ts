@@ -55,6 +55,7 @@ export const NATIVE_KERNEL_NAMES = [
   'conv2d_winograd4_filter_output',
   'conv2d_winograd_filter_4x4',
   'conv2d_winograd_4x4',
+  'conv2d_backprop_filter_packed',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

@@ -92,11 +92,13 @@ function winogradTile(info: backend_util.Conv2DInfo): WinogradTile | undefined {
  *
  * A partition spans a whole number of blocks of up to 128 tiles (as many as fit the stack). Those
  * blocks are then halved while they keep at least max(64, 4·Ci·Co / (Ci + Co)) pixels (F(2×2): 16 tiles
- * or Ci·Co / (Ci + Co); F(4×4): a quarter of that): narrow layers' transformed tiles then stay in L1
- * between the transforms and the products (F(2×2), 128², 16 → 16 on one thread: 15.5 ms with blocks of
- * 128 tiles, 13.9 with 16), while wide layers keep blocks long enough to pay for reading and writing
- * their partial sums (16², 128 → 128: 8.1 ms with 128 tiles, 13.6 with 16). F(4×4) with blocks of half
- * or twice those pixels was no faster over the U-Net's layers.
+ * or Ci·Co / (Ci + Co); F(4×4): max(128, 4·Ci·Co / (Ci + Co)) pixels, 8 tiles or a quarter of F(2×2)'s):
+ * narrow layers' transformed tiles then stay in L1 between the transforms and the products (F(2×2), 128²,
+ * 16 → 16 on one thread: 15.5 ms with blocks of 128 tiles, 13.9 with 16), while wide layers keep blocks
+ * long enough to pay for reading and writing their partial sums (16², 128 → 128: 8.1 ms with 128 tiles,
+ * 13.6 with 16). F(4×4)'s narrow layers, one thread, blocks of 8 against 4 tiles on one wasm memory,
+ * alternating (medians of 25 rounds): 64², 16 → 16: 0.89; 64², 32 → 16: 0.97; 64², 16 → 32: 0.92; 32²,
+ * 16 → 32: 0.91 (16 tiles: 0.89–1.04; 2 tiles: 1.2; 32 tiles: 1.1–1.2).
  */
 function winogradBlocks(tiles: number, inChannels: number, outChannels: number, tile: WinogradTile): { blockTiles: number; blocksPerPartition: number; partitions: number } {
   const tileBytes = 4 * (tile + 2) ** 2;
@@ -108,7 +110,7 @@ function winogradBlocks(tiles: number, inChannels: number, outChannels: number, 
   const partitionLimit = Math.max(1, Math.min(16, Math.floor(WINOGRAD_PARTIAL_BYTES / (tileBytes * inChannels * outChannels))));
   const spansPerPartition = Math.ceil(spans / Math.min(spans, partitionLimit));
   const partitions = Math.ceil(spans / spansPerPartition);
-  const smallest = Math.max(64, (4 * inChannels * outChannels) / (inChannels + outChannels)) / tile ** 2;
+  const smallest = Math.max(tile === 4 ? 128 : 64, (4 * inChannels * outChannels) / (inChannels + outChannels)) / tile ** 2;
   let split = 1;
   while (spanTiles % (2 * split) === 0 && spanTiles / (2 * split) >= smallest) split *= 2;
   return { blockTiles: spanTiles / split, blocksPerPartition: spansPerPartition * split, partitions };

@@ -2,13 +2,14 @@
  * `TfsegConv2DTransposeBias`, the forward pass of @tfseg/models' one-operation transposed convolution +
  * bias (`conv2dTransposeBias`, which its Conv2DTranspose layer runs in training), on the wasm backend:
  * this package's Conv2DBackpropInput kernel (what tfjs' conv2dTranspose runs), then its Add (Add.ts: one
- * native/bias_activation.c pass) — the kernels of tfjs-layers' pass, so the same bits, without its
- * Reshape of the bias and with one tape operation instead of three.
+ * native/bias_activation.c pass, here in place on the convolution's output) — the kernels of tfjs-layers'
+ * pass, so the same bits, without its Reshape of the bias and with one tape operation instead of three.
  */
-import { Add, Conv2DBackpropInput, type KernelConfig, type KernelFunc, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { Add, Conv2DBackpropInput, util, type KernelConfig, type KernelFunc, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { CONV2D_TRANSPOSE_BIAS, type Conv2DTransposeBiasAttrs } from '@tfseg/models';
-import { disposeIntermediate, registeredWasmKernel, requireInputs } from './wasm-backend';
+import { nativeKernels } from './native/runtime';
+import { disposeIntermediate, heapOffset, registeredWasmKernel, requireInputs } from './wasm-backend';
 
 function conv2dTransposeBias(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: Conv2DTransposeBiasAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -19,7 +20,14 @@ function conv2dTransposeBias(args: { inputs: NamedTensorInfoMap; backend: Backen
   }
   const convolution = { strides: attrs.strides, pad: attrs.pad, dataFormat: 'NHWC', inputShape: attrs.inputShape } as unknown as NamedAttrMap;
   const y = registeredWasmKernel(CONV2D_TRANSPOSE_BIAS, Conv2DBackpropInput)({ inputs: { dy: x, filter }, backend, attrs: convolution });
-  // The registered Add: native/bias_activation.c for a float32 [C] bias with C divisible by 4, as tfjs' Add ran.
+  // native/bias_activation.c, which the registered Add runs for a float32 [C] bias with C divisible by 4,
+  // here in place on the convolution's own output (no second buffer to fill); the same bits.
+  const native = y.dtype === 'float32' && channels % 4 === 0 ? nativeKernels(backend) : undefined;
+  if (native !== undefined) {
+    const pixels = util.sizeFromShape(y.shape) / channels;
+    native.run('bias_activation', [heapOffset(backend, y), heapOffset(backend, y), heapOffset(backend, bias), channels, 0, 0], pixels, pixels * channels);
+    return y;
+  }
   const out = registeredWasmKernel(CONV2D_TRANSPOSE_BIAS, Add)({ inputs: { a: y, b: bias }, backend });
   disposeIntermediate(backend, y);
   return out;

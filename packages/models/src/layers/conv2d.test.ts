@@ -32,24 +32,36 @@ const caseArbitrary: fc.Arbitrary<Case> = fc
 /** A built conv layer with random kernel and a bias around 0 (the same for equal seeds). */
 function buildLayer(layer: AnyLayer, c: Case): void {
   layer.apply(tf.input({ shape: [c.size, c.size, c.inChannels] }));
-  layer.setWeights([tf.randomNormal([c.kernelSize, c.kernelSize, c.inChannels, c.filters], 0, 0.5, 'float32', c.seed + 1), tf.randomNormal([c.filters], 0, 0.5, 'float32', c.seed + 2)]);
+  const kernel = tf.randomNormal([c.kernelSize, c.kernelSize, c.inChannels, c.filters], 0, 0.5, 'float32', c.seed + 1);
+  layer.setWeights(layer.weights.length === 1 ? [kernel] : [kernel, tf.randomNormal([c.filters], 0, 0.5, 'float32', c.seed + 2)]);
 }
 
-/** Training-mode output and the gradients of Σ y·r with respect to x, the kernel and the bias. */
+/** Training-mode output and the gradients of Σ y·r with respect to x, the kernel and the bias (if any). */
 function trainingStep(layer: AnyLayer, c: Case): Float32Array[] {
   return tf.tidy(() => {
     const x = tf.randomNormal([c.batch, c.size, c.size, c.inChannels], 0, 1, 'float32', c.seed + 3);
     const y = layer.apply(x, { training: true }) as tf.Tensor;
     const r = tf.randomNormal(y.shape, 0, 1, 'float32', c.seed + 4);
-    const [kernel, bias] = layer.trainableWeights.map((weight) => weight.read() as tf.Variable) as [tf.Variable, tf.Variable];
+    const weights = layer.trainableWeights.map((weight) => weight.read() as tf.Variable);
     const loss = (input: tf.Tensor): tf.Scalar => tf.sum(tf.mul(layer.apply(input, { training: true }) as tf.Tensor, r));
     const dx = tf.grad(loss)(x);
-    const { grads } = tf.variableGrads(() => loss(x), [kernel, bias]);
-    return [y, dx, grads[kernel.name] as tf.Tensor, grads[bias.name] as tf.Tensor].map((t) => Float32Array.from(t.dataSync()));
+    const { grads } = tf.variableGrads(() => loss(x), weights);
+    return [y, dx, ...weights.map((weight) => grads[weight.name] as tf.Tensor)].map((t) => Float32Array.from(t.dataSync()));
   });
 }
 
-const layerArgs = (c: Case, activation: 'relu' | 'linear' = 'relu') => ({ filters: c.filters, kernelSize: c.kernelSize, strides: c.strides, padding: c.padding, activation, useBias: true });
+/** The gradients of Σ y·r with respect to the layer's weights only (a network's first layer: x needs none). */
+function weightGradients(layer: AnyLayer, c: Case): tf.Tensor[] {
+  return tf.tidy(() => {
+    const x = tf.randomNormal([c.batch, c.size, c.size, c.inChannels], 0, 1, 'float32', c.seed + 3);
+    const weights = layer.trainableWeights.map((weight) => weight.read() as tf.Variable);
+    const loss = (): tf.Scalar => tf.sum(tf.square(layer.apply(x, { training: true }) as tf.Tensor));
+    const { grads } = tf.variableGrads(loss, weights);
+    return weights.map((weight) => grads[weight.name] as tf.Tensor);
+  });
+}
+
+const layerArgs = (c: Case, activation: 'relu' | 'linear' = 'relu', useBias = true) => ({ filters: c.filters, kernelSize: c.kernelSize, strides: c.strides, padding: c.padding, activation, useBias });
 
 /** On random cases, our Conv2D and tfjs-layers' with the same arguments train with the same bits. */
 function expectTrainsLikeTfjs(args: (c: Case) => ReturnType<typeof layerArgs>): void {
@@ -118,8 +130,30 @@ describeOnBackends('Conv2D (conv + bias + ReLU as one tape operation where the b
     });
   });
 
-  it('runs tfjs-layers’ own pass for a linear activation', () => {
+  it('runs tfjs-layers’ own pass for a linear activation with a bias', () => {
     expectTrainsLikeTfjs((c) => layerArgs(c, 'linear'));
+  });
+
+  it('without bias and activation (before a batch norm) trains like tfjs-layers’ Conv2D, and computes no input gradient where only the kernel needs one', async () => {
+    expectTrainsLikeTfjs((c) => layerArgs(c, 'linear', false));
+    const c: Case = { batch: 2, size: 6, inChannels: 1, filters: 4, kernelSize: 3, strides: 1, padding: 'same', seed: 7 };
+    const ours = new Conv2D(layerArgs(c, 'linear', false));
+    const theirs = tf.layers.conv2d(layerArgs(c, 'linear', false));
+    buildLayer(ours, c);
+    buildLayer(theirs, c);
+    const [a, b] = [ours, theirs].map((layer) => tf.tidy(() => weightGradients(layer, c).map((t) => Array.from(t.dataSync()))));
+    expect(a).toEqual(b);
+    const inputGradients = async (layer: AnyLayer): Promise<number> => {
+      const profile = await tf.profile(() => tf.dispose(weightGradients(layer, c)));
+      return profile.kernels.filter((kernel) => kernel.name === 'Conv2DBackpropInput').length;
+    };
+    // tfjs-layers' fused.conv2d computes the image's gradient anyway; ours does not.
+    expect(await inputGradients(theirs)).toBe(1);
+    expect(await inputGradients(ours)).toBe(0);
+    tf.dispose(weightGradients(ours, c)); // warm-up (first-call caches)
+    await expectNoTensorLeak(() => tf.dispose(weightGradients(ours, c)));
+    ours.dispose();
+    theirs.dispose();
   });
 
   it('saves as tfjs-layers’ Conv2D (class name, config, weight names) and loads back as this class', async () => {

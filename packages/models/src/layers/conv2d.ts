@@ -21,6 +21,7 @@ import {
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
   cast,
+  conv2d,
   engine,
   fused,
   getGradient,
@@ -111,7 +112,10 @@ const TfjsConv2D = serialization.SerializationMap.getMap().classNameMap['Conv2D'
 
 /** What {@link Conv2D.call} needs of the layer's configuration. */
 interface Conv2DSettings {
+  /** Bias, ReLU, NHWC, no dilation: {@link conv2dBiasRelu}. */
   fusable: boolean;
+  /** No bias, linear, NHWC, no dilation (a convolution before batch norm): tfjs-core's `conv2d`. */
+  plain: boolean;
   strides: [number, number];
   pad: 'same' | 'valid';
 }
@@ -119,8 +123,9 @@ interface Conv2DSettings {
 /**
  * tfjs-layers' `Conv2D`, the same layer (same class name, config, weights and results, so saved models
  * and checkpoints load either way), whose training pass with a bias, a ReLU, NHWC and no dilation runs
- * {@link conv2dBiasRelu}: one tape operation. Inference and every other configuration run tfjs-layers'
- * own pass.
+ * {@link conv2dBiasRelu}: one tape operation; without bias and activation (NHWC, no dilation: the
+ * convolutions before a batch norm) it runs tfjs-core's `conv2d`, whose input gradient is computed only
+ * where something needs it. Inference and every other configuration run tfjs-layers' own pass.
  * {@link registerCustomLayers} registers it under tfjs' class name, so models loaded afterwards train
  * this way too.
  */
@@ -136,16 +141,25 @@ export class Conv2D extends TfjsConv2D {
     const strides = pairs(config.strides) as [number, number];
     const dilations = pairs(config.dilationRate ?? 1);
     const padding = config.padding;
-    const fusable =
-      config.activation === 'relu' && config.useBias === true && (config.dataFormat ?? 'channelsLast') === 'channelsLast' && dilations.every((rate) => rate === 1) && (padding === 'same' || padding === 'valid');
-    this.settings = { fusable, strides, pad: padding === 'same' ? 'same' : 'valid' };
+    const convolution = (config.dataFormat ?? 'channelsLast') === 'channelsLast' && dilations.every((rate) => rate === 1) && (padding === 'same' || padding === 'valid');
+    const fusable = convolution && config.activation === 'relu' && config.useBias === true;
+    const plain = convolution && (config.activation ?? 'linear') === 'linear' && config.useBias === false;
+    this.settings = { fusable, plain, strides, pad: padding === 'same' ? 'same' : 'valid' };
     return this.settings;
   }
 
   override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[] {
     const settings = this.configuration();
     // Inference keeps tfjs-layers' pass (tfjs fuses it there anyway, into FusedConv2D).
-    if (kwargs.training !== true || !settings.fusable || !hasKernel(CONV2D_BIAS_RELU)) return super.call(inputs, kwargs);
+    if (kwargs.training !== true) return super.call(inputs, kwargs);
+    if (settings.plain) {
+      // tfjs-layers runs fused.conv2d, whose gradient (a customGrad) computes the input gradient even
+      // where nothing needs it (a network's image); conv2d's registered gradient is lazy. The same
+      // convolution (wasm: the same native kernel as FusedConv2D's) and the same gradient kernels.
+      const [kernel] = this.weights as [LayerVariable];
+      return tidy(() => conv2d(singleInput(inputs, 'Conv2D') as Tensor4D, kernel.read() as Tensor4D, settings.strides, settings.pad, 'NHWC'));
+    }
+    if (!settings.fusable || !hasKernel(CONV2D_BIAS_RELU)) return super.call(inputs, kwargs);
     const x = singleInput(inputs, 'Conv2D');
     // weights: kernel, bias (useBias) — build()'s order.
     const [kernel, bias] = this.weights as [LayerVariable, LayerVariable];

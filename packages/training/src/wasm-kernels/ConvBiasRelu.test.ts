@@ -117,6 +117,46 @@ describe('TfsegConv2DBiasRelu and its gradient (one-op conv + bias + ReLU on was
     layer.dispose();
   });
 
+  it('a Conv2D without bias and activation (before a batch norm) trains with tfjs-layers’ bits, runs Conv2D, and skips the input gradient nobody asked for', async () => {
+    tf.setBackend('wasm');
+    // Direct kernel, Winograd, and a one-channel image as a U-Net's first layer.
+    const shapes: [number, number, number, number, number][] = [
+      [2, 6, 6, 4, 8],
+      [2, 9, 9, 8, 12],
+      [1, 16, 16, 1, 16],
+    ];
+    for (const [batch, height, width, channels, filters] of shapes) {
+      const args = { filters, kernelSize: 3, padding: 'same' as const, activation: 'linear' as const, useBias: false };
+      const ours = new Conv2D(args);
+      const theirs = tf.layers.conv2d(args);
+      for (const layer of [ours, theirs]) {
+        layer.apply(tf.input({ shape: [height, width, channels] }));
+        layer.setWeights([tf.tensor4d(seededValues(9 * channels * filters, filters), [3, 3, channels, filters])]);
+      }
+      const x = tf.tensor4d(seededValues(batch * height * width * channels, channels), [batch, height, width, channels]);
+      const step = (layer: InstanceType<typeof tf.layers.Layer>): Float32Array[] =>
+        tf.tidy(() => {
+          const loss = (input: tf.Tensor): tf.Scalar => tf.sum(tf.square(layer.apply(input, { training: true }) as tf.Tensor));
+          const { value, grads } = tf.variableGrads(() => loss(x));
+          return [value, tf.grad(loss)(x), ...Object.values(grads)].map((t) => Float32Array.from(t.dataSync()));
+        });
+      const expected = step(theirs);
+      step(ours).forEach((values, index) => expect(bits(values).equals(bits(expected[index] as Float32Array))).toBe(true));
+      const before = tf.memory().numTensors;
+      const profile = await tf.profile(() => tf.tidy(() => void tf.variableGrads(() => tf.sum(ours.apply(x, { training: true }) as tf.Tensor))));
+      const names = profile.kernels.map((kernel) => kernel.name);
+      expect(names.filter((name) => name === 'Conv2D')).toHaveLength(1);
+      expect(names.filter((name) => name === 'Conv2DBackpropFilter')).toHaveLength(1);
+      // x is no variable: its gradient is not computed (tfjs-layers' fused.conv2d computes it).
+      expect(names).not.toContain('Conv2DBackpropInput');
+      expect(names).not.toContain('FusedConv2D');
+      expect(tf.memory().numTensors).toBe(before);
+      x.dispose();
+      ours.dispose();
+      theirs.dispose();
+    }
+  });
+
   it('the gradient kernel rejects y and dy of different shapes, naming the kernel', () => {
     tf.setBackend('wasm');
     tf.tidy(() => {

@@ -269,3 +269,125 @@ void conv2d_winograd(const int32_t *args, int32_t begin, int32_t end) { winograd
 /* F(4x4, 3x3) (args: winograd_convolution's). Items are blocks of block_tiles 4x4 tiles. */
 EXPORT(conv2d_winograd_4x4)
 void conv2d_winograd_4x4(const int32_t *args, int32_t begin, int32_t end) { winograd_convolution(args, begin, end, 4); }
+
+/*
+ * F(2x2, 3x3) for few tiles and many channels (4x4 and 8x8 maps at batch 4), without U in memory:
+ * conv2d_winograd's U ([16, ci, co]: 4 MiB from 256 -> 256) is written once and read once per block of
+ * tiles from L3, which took longer than the products themselves where there are only 16 tiles. Here
+ * conv2d_winograd_input first transforms every tile's input into V ([16][ci / 4][tiles][4], L2), then
+ * each item of conv2d_winograd_strips takes 16 output channels: their strip of U ([16][ci][16], on the
+ * stack), the products M_e = V_e U_e for every tile and the output transform. The same transforms,
+ * products (sums over ci in the same order) and output transform as conv2d_winograd, so the same bits.
+ */
+
+/*
+ * Floats between planes (elements) of V, U and M beyond their contents: planes a multiple of 4 KiB
+ * apart fall in one L1 set, and the transforms touch all 16 at once.
+ */
+enum { STRIP = 16, PLANE_PAD = 16 };
+
+/* args: x, v (pointers; 16 planes of ci · tiles + PLANE_PAD floats), then the 10 geometry fields with block_tiles = all tiles. Items: tiles. */
+EXPORT(conv2d_winograd_input)
+void conv2d_winograd_input(const int32_t *args, int32_t begin, int32_t end) {
+  const float *x = (const float *)args[0];
+  float *v = (float *)args[1];
+  const winograd_geometry *g = (const winograd_geometry *)(args + 2);
+  int tiles_x, tiles_per_image;
+  tile_grid(g, 2, &tiles_x, &tiles_per_image);
+  const int bt = g->block_tiles;
+  input_transform_tiles(g, x, v + 4 * begin, begin, end - begin, tiles_x, tiles_per_image, g->in_c * bt + PLANE_PAD, 4 * bt, 4, 0, g->in_c / 4, 2);
+}
+
+/* The strip co0 .. co0 + width of U = G g G^T (winograd_filter's arithmetic) into us [16][ci][STRIP] (planes padded). */
+INLINE void filter_strip(const float *g, float *us, int ci_count, int co_count, int co0, int width, int flip) {
+  const int plane = ci_count * co_count, us_plane = ci_count * STRIP + PLANE_PAD;
+  if (!flip) {
+    for (int ci = 0; ci < ci_count; ci++)
+      for (int c = 0; c < width; c += 4) {
+        v128_t k[3][3], t[16];
+        for (int i = 0; i < 3; i++)
+          for (int j = 0; j < 3; j++) k[i][j] = wasm_v128_load(g + (i * 3 + j) * plane + ci * co_count + co0 + c);
+        filter_transform(k, t);
+        for (int e = 0; e < 16; e++) wasm_v128_store(us + e * us_plane + ci * STRIP + c, t[e]);
+      }
+    return;
+  }
+  for (int ci0 = 0; ci0 < ci_count; ci0 += 4)
+    for (int c0 = 0; c0 < width; c0 += 4) {
+      v128_t t[4][16]; /* [co lane][element], lanes along ci */
+      for (int c = 0; c < 4; c++) {
+        v128_t k[3][3];
+        for (int i = 0; i < 3; i++)
+          for (int j = 0; j < 3; j++) k[i][j] = wasm_v128_load(g + ((2 - i) * 3 + (2 - j)) * plane + (co0 + c0 + c) * ci_count + ci0);
+        filter_transform(k, t[c]);
+      }
+      for (int e = 0; e < 16; e++) {
+        const v128_t a01 = wasm_i32x4_shuffle(t[0][e], t[1][e], 0, 4, 1, 5), a23 = wasm_i32x4_shuffle(t[2][e], t[3][e], 0, 4, 1, 5);
+        const v128_t b01 = wasm_i32x4_shuffle(t[0][e], t[1][e], 2, 6, 3, 7), b23 = wasm_i32x4_shuffle(t[2][e], t[3][e], 2, 6, 3, 7);
+        float *row = us + e * us_plane + ci0 * STRIP + c0;
+        wasm_v128_store(row, wasm_i32x4_shuffle(a01, a23, 0, 1, 4, 5));
+        wasm_v128_store(row + STRIP, wasm_i32x4_shuffle(a01, a23, 2, 3, 6, 7));
+        wasm_v128_store(row + 2 * STRIP, wasm_i32x4_shuffle(b01, b23, 0, 1, 4, 5));
+        wasm_v128_store(row + 3 * STRIP, wasm_i32x4_shuffle(b01, b23, 2, 3, 6, 7));
+      }
+    }
+}
+
+/*
+ * args: g (the filter as for conv2d_winograd_filter), v (from conv2d_winograd_input), out (pointers),
+ * then the 10 geometry fields (block_tiles = all tiles), then flip. Needs 1 KiB · (ci + tiles) of stack.
+ * Items: groups of 16 output channels (the last one 4, 8 or 12 wide where co % 16 is).
+ */
+EXPORT(conv2d_winograd_strips)
+void conv2d_winograd_strips(const int32_t *args, int32_t begin, int32_t end) {
+  const float *gf = (const float *)args[0], *v = (const float *)args[1];
+  float *out = (float *)args[2];
+  const winograd_geometry *g = (const winograd_geometry *)(args + 3);
+  const int flip = args[13];
+  int tiles_x, tiles_per_image;
+  tile_grid(g, 2, &tiles_x, &tiles_per_image);
+  const int bt = g->block_tiles, ci_count = g->in_c, co_count = g->out_c;
+  const int v_plane = ci_count * bt + PLANE_PAD, us_plane = ci_count * STRIP + PLANE_PAD, m_plane = bt * STRIP + PLANE_PAD;
+  float us[16 * us_plane];
+  float ms[16 * m_plane];
+  for (int item = begin; item < end; item++) {
+    const int co0 = item * STRIP, width = co_count - co0 < STRIP ? co_count - co0 : STRIP;
+    filter_strip(gf, us, ci_count, co_count, co0, width, flip);
+    for (int el = 0; el < 16; el++) {
+      const float *ve = v + el * v_plane, *ue = us + el * us_plane;
+      float *me = ms + el * m_plane;
+      if (width == STRIP) product_tiles(ve, ue, me, bt, 0, ci_count, STRIP, bt, 4);
+      else {
+        int c = 0;
+        if (width >= 8) {
+          product_tiles(ve, ue, me, bt, 0, ci_count, STRIP, bt, 2);
+          c = 8;
+        }
+        if (c < width) product_tiles(ve, ue, me, bt, c, ci_count, STRIP, bt, 1);
+      }
+    }
+    /* Y = A^T M A (output_transform's F(2x2) arithmetic) for this strip's channels. */
+    const int e = m_plane;
+    for (int t = 0; t < bt; t++) {
+      int b, ty, tx;
+      tile_position(t, tiles_x, tiles_per_image, &b, &ty, &tx);
+      const int oh = 2 * ty, ow = 2 * tx;
+      const int rows = g->out_h - oh < 2 ? g->out_h - oh : 2, columns = g->out_w - ow < 2 ? g->out_w - ow : 2;
+      float *o = out + ((b * g->out_h + oh) * g->out_w + ow) * co_count + co0;
+      const float *mt = ms + t * STRIP;
+      for (int c = 0; c < width; c += 4) {
+        v128_t s[2][4];
+        for (int j = 0; j < 4; j++) {
+          const v128_t m0 = wasm_v128_load(mt + (0 + j) * e + c), m1 = wasm_v128_load(mt + (4 + j) * e + c);
+          const v128_t m2 = wasm_v128_load(mt + (8 + j) * e + c), m3 = wasm_v128_load(mt + (12 + j) * e + c);
+          s[0][j] = wasm_f32x4_add(wasm_f32x4_add(m0, m1), m2);
+          s[1][j] = wasm_f32x4_sub(wasm_f32x4_sub(m1, m2), m3);
+        }
+        for (int i = 0; i < rows; i++) {
+          wasm_v128_store(o + (i * g->out_w) * co_count + c, wasm_f32x4_add(wasm_f32x4_add(s[i][0], s[i][1]), s[i][2]));
+          if (columns == 2) wasm_v128_store(o + (i * g->out_w + 1) * co_count + c, wasm_f32x4_sub(wasm_f32x4_sub(s[i][1], s[i][2]), s[i][3]));
+        }
+      }
+    }
+  }
+}

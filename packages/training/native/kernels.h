@@ -106,6 +106,12 @@
  *                        Items: blocks of block_tiles 4×4 tiles.
  * conv2d_backprop_filter_packed (conv2d_backprop_filter.c)  conv2d_backprop_filter's slots, Ci and Co
  *                        divisible by 16. Items: taps × Ci/16 × Co/16.
+ * conv2d_winograd_input  (conv2d_winograd.c)  0 x, 1 v [16 planes of Ci·tiles + 16 floats], 2..11
+ *                        winograd_geometry with block_tiles = all 2×2 tiles. Items: tiles.
+ * conv2d_winograd_strips (conv2d_winograd.c)  0 g (as conv2d_winograd_filter's), 1 v (from
+ *                        conv2d_winograd_input), 2 out, 3..12 winograd_geometry (block_tiles = all tiles),
+ *                        13 flip. F(2×2) with U per 16-channel strip on the stack (1 KiB·(Ci + tiles + 2)).
+ *                        Items: ⌈Co/16⌉ strips.
  */
 #pragma once
 #include <stdint.h>

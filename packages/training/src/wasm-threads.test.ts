@@ -61,6 +61,8 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       const wideSmallOut = tf.conv2d(wideSmall, w9 as tf.Tensor4D, 1, 'same');
       const wideSmallestOut = tf.conv2d(wideSmallest, w10 as tf.Tensor4D, 1, 'same');
       const wideUpsampled = tf.conv2dTranspose(wideCoarse, w11 as tf.Tensor4D, [4, 16, 16, 32], 2, 'valid');
+      // 8×8 maps, 64 → 64 channels: F(2×2) by output-channel strips, forward and input gradient (split by strips).
+      const deep = tf.conv2d(tf.tile(tf.maxPool(pooled, 2, 2, 'valid'), [1, 1, 1, 4]), tf.tile(w8, [1, 1, 4, 2]) as tf.Tensor4D, 1, 'same');
       const upsampled = tf.conv2dTranspose(pooled, w1 as tf.Tensor4D, [4, 32, 32, 16], 2, 'valid');
       const concatenated = tf.concat([features, upsampled], 3);
       // Training-time batch norm (native Mean, FusedBatchNorm and its fused gradient, partitioned sums).
@@ -93,7 +95,7 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       // ×2 up-sampling (the native resize gradients), as in ConvFormer's and TransUNet's steps.
       const downsampled = tf.conv2d(features, w6 as tf.Tensor4D, 2, 'same');
       const resized = tf.mul(tf.image.resizeNearestNeighbor(features, [64, 64]), tf.image.resizeBilinear(features, [64, 64]));
-      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(smallest).mean(), tf.square(upsampledWithBias).mean(), tf.square(narrow).mean(), tf.mul(rectified, wider).mean(), tf.square(wideSmallOut).mean(), tf.square(wideSmallestOut).mean(), tf.square(wideUpsampled).mean()];
+      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(smallest).mean(), tf.square(deep).mean(), tf.square(upsampledWithBias).mean(), tf.square(narrow).mean(), tf.mul(rectified, wider).mean(), tf.square(wideSmallOut).mean(), tf.square(wideSmallestOut).mean(), tf.square(wideUpsampled).mean()];
       return tf.addN(terms) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);

@@ -56,6 +56,8 @@ export const NATIVE_KERNEL_NAMES = [
   'conv2d_winograd_filter_4x4',
   'conv2d_winograd_4x4',
   'conv2d_backprop_filter_packed',
+  'conv2d_winograd_input',
+  'conv2d_winograd_strips',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

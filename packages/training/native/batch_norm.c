@@ -13,14 +13,15 @@
  *     statistics), each column summed over all rows in order, then divided by the row count — the
  *     same operations, so the same bits, as tfjs' moments on this backend (sum_leading's Mean, x − mean,
  *     its square, Mean again), without writing x − mean or its square;
+ *   batch_norm_coefficients: those coefficients (and the scale and offset gradients) from
+ *     batch_norm_sums' partitions, added in order;
  *   batch_norm_backward: the input gradient of training-mode batch norm from per-channel coefficients,
- *     dx = (dy − k1 − (x − mean)·k2)·g, one pass (BatchNormTraining.ts computes the coefficients from
- *     batch_norm_sums).
+ *     dx = (dy − k1 − (x − mean)·k2)·g, one pass.
  * With ReLU after the normalisation, batch_norm_sums takes dy as the gradient of the ReLU's output and
  * uses dy·step(y) in its place — relu_grad's arithmetic, so the same bits as that kernel followed by these
  * — recomputing y = (x − mean)·factor + offset with batch_norm_apply's operations (the same bits as the
- * forward pass) instead of reading a saved y; it writes dy·step(y) into dx's memory, which
- * batch_norm_backward then reads as its dy and overwrites in place.
+ * forward pass) instead of reading a saved y; batch_norm_backward recomputes it again rather than
+ * reading a dy·step(y) that batch_norm_sums wrote (one full-size write and read fewer per layer).
  */
 #include "kernels.h"
 
@@ -91,9 +92,9 @@ void batch_norm_apply(const int32_t *args, int32_t begin, int32_t end) {
 
 /*
  * Σ dy and Σ dy·(x − mean) of `vectors` (1 or 2) 4-channel columns from `c` over rows [first, last), in
- * registers, added to 0 in row order. With relu, dy·step(y) in place of dy, also written to `masked`.
+ * registers, added to 0 in row order. With relu, dy·step(y) in place of dy.
  */
-INLINE void sums_columns(const float *x, const float *dy, const float *mean, const float *factor, const float *shift, float *masked, float *sum_dy,
+INLINE void sums_columns(const float *x, const float *dy, const float *mean, const float *factor, const float *shift, float *sum_dy,
                          float *sum_dy_centred, int channels, int c, int first, int last, const int vectors, const int relu) {
   v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, t0 = s0, t1 = s0;
   const v128_t m0 = wasm_v128_load(mean + c), m1 = vectors > 1 ? wasm_v128_load(mean + c + 4) : m0;
@@ -108,7 +109,6 @@ INLINE void sums_columns(const float *x, const float *dy, const float *mean, con
     v128_t g0 = wasm_v128_load(dy + at);
     if (relu) {
       g0 = relu_mask4(g0, wasm_f32x4_add(wasm_f32x4_mul(d0, f0), h0));
-      wasm_v128_store(masked + at, g0);
     }
     s0 = wasm_f32x4_add(s0, g0);
     t0 = wasm_f32x4_add(t0, wasm_f32x4_mul(g0, d0));
@@ -117,7 +117,6 @@ INLINE void sums_columns(const float *x, const float *dy, const float *mean, con
       v128_t g1 = wasm_v128_load(dy + at + 4);
       if (relu) {
         g1 = relu_mask4(g1, wasm_f32x4_add(wasm_f32x4_mul(d1, f1), h1));
-        wasm_v128_store(masked + at + 4, g1);
       }
       s1 = wasm_f32x4_add(s1, g1);
       t1 = wasm_f32x4_add(t1, wasm_f32x4_mul(g1, d1));
@@ -137,7 +136,6 @@ INLINE void sums_partitions(const int32_t *args, int32_t begin, int32_t end, con
   const float *mean = (const float *)args[2];
   float *partials = (float *)args[3];
   const int rows = args[4], channels = args[5], partitions = args[6];
-  float *masked = (float *)args[12];
   float factor[MAX_CHANNELS], shift[MAX_CHANNELS], centre[MAX_CHANNELS];
   if (relu) normalisation(mean, (const float *)args[7], (const float *)args[8], (const float *)args[9], arg_float(args, 10), channels, centre, factor, shift);
   for (int p = begin; p < end; p++) {
@@ -147,8 +145,8 @@ INLINE void sums_partitions(const int32_t *args, int32_t begin, int32_t end, con
     if (channels % 4 == 0) {
       /* 8 channels at a time, each partition's rows read once per group (they stay in cache). */
       int c = 0;
-      for (; c + 8 <= channels; c += 8) sums_columns(x, dy, mean, factor, shift, masked, sum_dy, sum_dy_centred, channels, c, first, last, 2, relu);
-      if (c < channels) sums_columns(x, dy, mean, factor, shift, masked, sum_dy, sum_dy_centred, channels, c, first, last, 1, relu);
+      for (; c + 8 <= channels; c += 8) sums_columns(x, dy, mean, factor, shift, sum_dy, sum_dy_centred, channels, c, first, last, 2, relu);
+      if (c < channels) sums_columns(x, dy, mean, factor, shift, sum_dy, sum_dy_centred, channels, c, first, last, 1, relu);
       continue;
     }
     for (int c = 0; c < channels; c++) sum_dy[c] = sum_dy_centred[c] = 0.0f;
@@ -158,10 +156,7 @@ INLINE void sums_partitions(const int32_t *args, int32_t begin, int32_t end, con
       for (int c = 0; c < channels; c++) {
         const float centred = xr[c] - mean[c];
         float g = gr[c];
-        if (relu) {
-          g = relu_mask1(g, centred * factor[c] + shift[c]);
-          masked[(int64_t)row * channels + c] = g;
-        }
+        if (relu) g = relu_mask1(g, centred * factor[c] + shift[c]);
         sum_dy[c] += g;
         sum_dy_centred[c] += g * centred;
       }
@@ -171,9 +166,8 @@ INLINE void sums_partitions(const int32_t *args, int32_t begin, int32_t end, con
 
 /*
  * args: x, dy, mean, partials (pointers), rows, channels, partitions, then with ReLU (slot 11 = 1)
- * variance, scale, offset (pointers) and float32 ε of the forward pass, and 12 masked (out: dy·step(y),
- * the dy of batch_norm_backward). partials is [partitions, 2, channels]: Σ dy, then Σ dy·(x − mean), over
- * partition p's rows. Items are partitions.
+ * variance, scale, offset (pointers) and float32 ε of the forward pass. partials is [partitions, 2,
+ * channels]: Σ dy, then Σ dy·(x − mean), over partition p's rows. Items are partitions.
  */
 EXPORT(batch_norm_sums)
 void batch_norm_sums(const int32_t *args, int32_t begin, int32_t end) {
@@ -244,17 +238,11 @@ void batch_norm_statistics(const int32_t *args, int32_t begin, int32_t end) {
 }
 
 /*
- * args: x, dy, dx, coefficients [4, C]: mean, k1, k2, g (pointers), rows, channels. dx may be dy (with
- * ReLU: batch_norm_sums' masked gradient, overwritten in place). Items are rows.
+ * dx = (g − k1 − (x − mean)·k2)·gain over rows [begin, end), g = dy, or with relu dy·step(y) for
+ * y = (x − mean)·factor + shift recomputed as batch_norm_apply computes it.
  */
-EXPORT(batch_norm_backward)
-void batch_norm_backward(const int32_t *args, int32_t begin, int32_t end) {
-  const float *x = (const float *)args[0];
-  const float *dy = (const float *)args[1];
-  float *dx = (float *)args[2];
-  const int channels = args[5];
-  const float *mean = (const float *)args[3];
-  const float *k1 = mean + channels, *k2 = k1 + channels, *g = k2 + channels;
+INLINE void backward_rows(const float *x, const float *dy, float *dx, const float *mean, const float *k1, const float *k2, const float *gain, const float *factor,
+                          const float *shift, int channels, int begin, int end, const int relu) {
   const int vector_end = channels & ~3;
   for (int row = begin; row < end; row++) {
     const float *xr = x + (int64_t)row * channels;
@@ -263,10 +251,70 @@ void batch_norm_backward(const int32_t *args, int32_t begin, int32_t end) {
     int c = 0;
     for (; c < vector_end; c += 4) {
       const v128_t centred = wasm_f32x4_sub(wasm_v128_load(xr + c), wasm_v128_load(mean + c));
-      const v128_t shifted = wasm_f32x4_sub(wasm_v128_load(gr + c), wasm_v128_load(k1 + c));
+      v128_t g = wasm_v128_load(gr + c);
+      if (relu) g = relu_mask4(g, wasm_f32x4_add(wasm_f32x4_mul(centred, wasm_v128_load(factor + c)), wasm_v128_load(shift + c)));
+      const v128_t shifted = wasm_f32x4_sub(g, wasm_v128_load(k1 + c));
       const v128_t inner = wasm_f32x4_sub(shifted, wasm_f32x4_mul(centred, wasm_v128_load(k2 + c)));
-      wasm_v128_store(o + c, wasm_f32x4_mul(inner, wasm_v128_load(g + c)));
+      wasm_v128_store(o + c, wasm_f32x4_mul(inner, wasm_v128_load(gain + c)));
     }
-    for (; c < channels; c++) o[c] = ((gr[c] - k1[c]) - (xr[c] - mean[c]) * k2[c]) * g[c];
+    for (; c < channels; c++) {
+      const float centred = xr[c] - mean[c];
+      const float g = relu ? relu_mask1(gr[c], centred * factor[c] + shift[c]) : gr[c];
+      o[c] = ((g - k1[c]) - centred * k2[c]) * gain[c];
+    }
+  }
+}
+
+/*
+ * args: x, dy, dx, coefficients [4, C] (mean, k1, k2, g) (pointers), rows, channels, then relu (0/1;
+ * 1: dy is the gradient of relu(batch_norm_apply's y) and slots 7–10 are the forward pass' variance,
+ * scale, offset (pointers) and f32 ε). dx = (dy − k1 − (x − mean)·k2)·g, with dy·step(y) in place of dy
+ * under relu. Items are rows.
+ */
+EXPORT(batch_norm_backward)
+void batch_norm_backward(const int32_t *args, int32_t begin, int32_t end) {
+  const int channels = args[5];
+  const float *mean = (const float *)args[3];
+  const float *k1 = mean + channels, *k2 = k1 + channels, *gain = k2 + channels;
+  if (!args[6]) {
+    backward_rows((const float *)args[0], (const float *)args[1], (float *)args[2], mean, k1, k2, gain, 0, 0, channels, begin, end, 0);
+    return;
+  }
+  float factor[MAX_CHANNELS], shift[MAX_CHANNELS], centre[MAX_CHANNELS];
+  normalisation(mean, (const float *)args[7], (const float *)args[8], (const float *)args[9], arg_float(args, 10), channels, centre, factor, shift);
+  backward_rows((const float *)args[0], (const float *)args[1], (float *)args[2], mean, k1, k2, gain, factor, shift, channels, begin, end, 1);
+}
+
+/*
+ * args: partials [partitions, 2, C] (batch_norm_sums'), partitions, channels, rows, mean, variance,
+ * scale (pointers), ε as a float64 (slots 7–8, low word first), coefficients [4, C], dscale [C], doffset
+ * [C] (out). Per channel: the partitions' Σ dy and Σ dy·(x − mean) added in order, then with
+ * r = 1/√(variance + ε): coefficients mean, k1 = Σdy/rows, k2 = r²·(Σdy(x − mean)/rows), g = scale·r,
+ * dscale = r·Σdy(x − mean), doffset = Σdy — each operation in float64 rounded to float32, as the
+ * TypeScript kernel's JS computes them (ε stays a float64 there), so the same bits. Items are channels.
+ */
+EXPORT(batch_norm_coefficients)
+void batch_norm_coefficients(const int32_t *args, int32_t begin, int32_t end) {
+  const float *partials = (const float *)args[0];
+  const int partitions = args[1], channels = args[2];
+  const double rows = (double)args[3];
+  const float *mean = (const float *)args[4], *variance = (const float *)args[5], *scale = (const float *)args[6];
+  double epsilon;
+  __builtin_memcpy(&epsilon, args + 7, sizeof epsilon);
+  float *k = (float *)args[9], *dscale = (float *)args[10], *doffset = (float *)args[11];
+  for (int c = begin; c < end; c++) {
+    float sum_dy = 0.0f, sum_dy_centred = 0.0f;
+    for (int p = 0; p < partitions; p++) {
+      sum_dy += partials[(int64_t)p * 2 * channels + c];
+      sum_dy_centred += partials[(int64_t)p * 2 * channels + channels + c];
+    }
+    const float root = (float)__builtin_sqrt((double)(float)((double)variance[c] + epsilon));
+    const float r = (float)(1.0 / (double)root);
+    k[c] = mean[c];
+    k[channels + c] = (float)((double)sum_dy / rows);
+    k[2 * channels + c] = (float)((double)(float)((double)r * (double)r) * (double)(float)((double)sum_dy_centred / rows));
+    k[3 * channels + c] = (float)((double)scale[c] * (double)r);
+    dscale[c] = (float)((double)sum_dy_centred * (double)r);
+    doffset[c] = sum_dy;
   }
 }

@@ -48,8 +48,7 @@
  * batch_norm_sums        (batch_norm.c; BatchNormGrad.ts, BatchNormTraining.ts)  0 x, 1 dy, 2 mean, 3 partials
  *                        [partitions,2,C], 4 rows, 5 channels, 6 partitions, 7 variance, 8 scale, 9 offset,
  *                        10 f32 ε, 11 relu (0/1; 1: dy is the gradient of relu(batch_norm_apply's y), slots
- *                        7–10 are the forward pass', and dy·step(y) is summed and written to 12 masked).
- *                        Items: partitions.
+ *                        7–10 are the forward pass', and dy·step(y) is summed). Items: partitions.
  * relu_grad              (elementwise_grad.c; ElementwiseGrad.ts)  0 x, 1 dy, 2 dx: dx = dy·step(x).
  *                        Items: elements.
  * square_grad            (elementwise_grad.c; ElementwiseGrad.ts)  0 x, 1 dy, 2 dx: dx = dy·(x·2). Items:
@@ -78,8 +77,9 @@
  * batch_norm_statistics  (batch_norm.c; BatchNormTraining.ts)  0 x [rows, C], 1 mean, 2 variance (out, [C]),
  *                        3 rows, 4 channels (≤ 4096), 5 f32 rows. Items: ceil(C/16) groups of 16 channels.
  * batch_norm_backward    (batch_norm.c; BatchNormTraining.ts)  0 x, 1 dy, 2 dx, 3 coefficients [4, C]
- *                        (mean, k1, k2, g), 4 rows, 5 channels: dx = (dy − k1 − (x − mean)·k2)·g (dx may be
- *                        dy). Items: rows.
+ *                        (mean, k1, k2, g), 4 rows, 5 channels, 6 relu (0/1; 1: slots 7–10 are the forward
+ *                        pass' variance, scale, offset and f32 ε, and dy·step(y) stands for dy):
+ *                        dx = (dy − k1 − (x − mean)·k2)·g. Items: rows.
  * resize_nearest_grad    (resize_grad.c; ResizeGrad.ts)  0 dy [B,OH,OW,C], 1 dx [B,IH,IW,C], 2 batch, 3 in_h,
  *                        4 in_w, 5 channels, 6 out_h, 7 out_w, then 8.. the dx row of each of the out_h dy
  *                        rows, then the dx column of each of the out_w dy columns. Items: batch·in_h rows.
@@ -112,6 +112,10 @@
  *                        conv2d_winograd_input), 2 out, 3..12 winograd_geometry (block_tiles = all tiles),
  *                        13 flip. F(2×2) with U per 16-channel strip on the stack (1 KiB·(Ci + tiles + 2)).
  *                        Items: ⌈Co/16⌉ strips.
+ * batch_norm_coefficients (batch_norm.c; BatchNormTraining.ts)  0 partials [partitions, 2, C] (batch_norm_sums'),
+ *                        1 partitions, 2 channels, 3 rows, 4 mean, 5 variance, 6 scale, 7–8 ε (float64, low
+ *                        word first), 9 coefficients [4, C] (out: mean, k1, k2, g of batch_norm_backward),
+ *                        10 dscale, 11 doffset (out, [C]). Items: channels.
  */
 #pragma once
 #include <stdint.h>

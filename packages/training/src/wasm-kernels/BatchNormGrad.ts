@@ -30,7 +30,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { float32Views, heapOffset, heapView, requireInputs } from './wasm-backend';
-import { floatBits, nativeKernels } from './native/runtime';
+import { floatBits, nativeKernels, type NativeKernels } from './native/runtime';
 import { nativeBatchNormChannels } from './FusedBatchNorm';
 import { fusedGradient, installGradient, nativeKernelsActive } from './gradient-override';
 
@@ -69,30 +69,55 @@ function reluMasked(dy: number, y: number): number {
   return Math.fround(dy * (Number.isNaN(y) ? y : y > 0 ? 1 : 0));
 }
 
-/** batch_norm_sums' argument slots 7–12 for a {@link Rectifier} (variance, scale, offset, ε, relu flag, masked), zeros without one. */
-function rectifierArguments(backend: BackendWasm, rectifier: Rectifier | undefined): number[] {
-  if (rectifier === undefined) return [0, 0, 0, 0, 0, 0];
-  const { variance, scale, offset, masked } = rectifier;
-  return [heapOffset(backend, variance), heapOffset(backend, scale), heapOffset(backend, offset), floatBits(rectifier.varianceEpsilon), 1, heapOffset(backend, masked)];
+/**
+ * The forward pass of a batch norm followed by ReLU, for the native sums: dy·step(y) is summed in place of
+ * dy, y recomputed from x as batch_norm_apply computes it.
+ */
+export type NativeRectifier = Omit<Rectifier, 'masked'>;
+
+/** batch_norm_sums' argument slots 7–11 for a {@link NativeRectifier} (variance, scale, offset, ε, relu flag), zeros without one. */
+function rectifierArguments(backend: BackendWasm, rectifier: NativeRectifier | undefined): number[] {
+  if (rectifier === undefined) return [0, 0, 0, 0, 0];
+  const { variance, scale, offset } = rectifier;
+  return [heapOffset(backend, variance), heapOffset(backend, scale), heapOffset(backend, offset), floatBits(rectifier.varianceEpsilon), 1];
+}
+
+/**
+ * batch_norm_sums: per channel Σ dy and Σ dy·(x − mean) (of dy·step(y) with a {@link NativeRectifier}) over
+ * each of {@link PARTITIONS} fixed row partitions, as a new `[partitions, 2, C]` tensor for the caller to
+ * add in order (the same bits for any thread count) and dispose.
+ */
+export function nativeChannelPartials(
+  native: NativeKernels,
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  mean: TensorInfo,
+  rows: number,
+  channels: number,
+  rectifier?: NativeRectifier,
+): { partials: TensorInfo; partitions: number } {
+  const partitions = Math.max(1, Math.min(PARTITIONS, rows));
+  const partials = backend.makeOutput([partitions, 2, channels], 'float32');
+  native.run(
+    'batch_norm_sums',
+    [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, mean), heapOffset(backend, partials), rows, channels, partitions, ...rectifierArguments(backend, rectifier)],
+    partitions,
+    2 * rows * channels,
+  );
+  return { partials, partitions };
 }
 
 /**
  * Per channel Σ dy and Σ dy·(x − mean) over the rows, as `[2, C]` (Σ dy first): natively in
  * {@link PARTITIONS} fixed row partitions added in order (the same bits for any thread count), else a
- * JS loop in row order. With a {@link Rectifier}, of dy·step(y), which it writes to the rectifier's `masked`.
+ * JS loop in row order. With a {@link Rectifier} (JS loop only), of dy·step(y), which it writes to the rectifier's `masked`.
  */
 export function channelSums(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, mean: TensorInfo, rows: number, channels: number, rectifier?: Rectifier): Float32Array {
   const sums = new Float32Array(2 * channels);
   const native = nativeKernels(backend);
-  if (native !== undefined) {
-    const partitions = Math.max(1, Math.min(PARTITIONS, rows));
-    const partials = backend.makeOutput([partitions, 2, channels], 'float32');
-    native.run(
-      'batch_norm_sums',
-      [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, mean), heapOffset(backend, partials), rows, channels, partitions, ...rectifierArguments(backend, rectifier)],
-      partitions,
-      2 * rows * channels,
-    );
+  if (native !== undefined && rectifier === undefined) {
+    const { partials, partitions } = nativeChannelPartials(native, backend, x, dy, mean, rows, channels);
     const values = heapView(backend, partials) as Float32Array;
     for (let p = 0; p < partitions; p++) for (let i = 0; i < 2 * channels; i++) sums[i] = Math.fround((sums[i] as number) + (values[p * 2 * channels + i] as number));
     backend.disposeData(partials.dataId);

@@ -131,6 +131,59 @@ describe('TfsegBatchNormTraining and its gradient (training-mode batch norm on w
     });
   });
 
+  it.each([false, true])('with the native kernels (relu: %s), compute the gradient with the same bits as a JS reference of its arithmetic (32 row partitions summed in order, then float64 operations rounded to float32)', (relu) => {
+    const f = Math.fround;
+    onRandomKernelInputs(({ shape, ...inputs }, c) => {
+      const { x, scale, offset } = inputs;
+      const dy = tf.tensor(seededValues(x.size, c.seed + 5), shape);
+      const [, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAINING, inputs, { varianceEpsilon: 1e-3, momentum: 0.9 }) as tf.Tensor[];
+      const gradientInputs = { x, dy, mean: mean as tf.Tensor, variance: variance as tf.Tensor, scale, ...(relu ? { offset } : {}) };
+      const actual = tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, gradientInputs, { varianceEpsilon: 1e-3, ...(relu ? { relu: true } : {}) }) as tf.Tensor[];
+      // The reference, from the inputs' values: y as batch_norm_apply (float32 ε), dy·step(y) under relu.
+      const [xs, gs, m, v, s, o] = [x, dy, mean, variance, scale, offset].map((t) => (t as tf.Tensor).dataSync() as Float32Array) as Float32Array[] as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+      const channels = c.channels;
+      const rows = x.size / channels;
+      const factor = Float32Array.from(s, (value, i) => f(value / f(Math.sqrt(f((v[i] as number) + f(1e-3))))));
+      const gradient = (i: number): number => {
+        const ch = i % channels;
+        const dyValue = gs[i] as number;
+        if (!relu) return dyValue;
+        const y = f(f(f((xs[i] as number) - (m[ch] as number)) * (factor[ch] as number)) + (o[ch] as number));
+        return f(dyValue * (Number.isNaN(y) ? y : y > 0 ? 1 : 0));
+      };
+      const partitions = Math.max(1, Math.min(32, rows));
+      const sumDy = new Float32Array(channels);
+      const sumDyCentred = new Float32Array(channels);
+      for (let p = 0; p < partitions; p++) {
+        const first = Math.floor((rows * p) / partitions);
+        const last = Math.floor((rows * (p + 1)) / partitions);
+        for (let ch = 0; ch < channels; ch++) {
+          let a = 0;
+          let b = 0;
+          for (let row = first; row < last; row++) {
+            const i = row * channels + ch;
+            const g = gradient(i);
+            a = f(a + g);
+            b = f(b + f(g * f((xs[i] as number) - (m[ch] as number))));
+          }
+          sumDy[ch] = f((sumDy[ch] as number) + a);
+          sumDyCentred[ch] = f((sumDyCentred[ch] as number) + b);
+        }
+      }
+      const r = Float32Array.from(v, (value) => f(1 / f(Math.sqrt(f(value + 1e-3)))));
+      const dx = Float32Array.from(xs, (value, i) => {
+        const ch = i % channels;
+        const rc = r[ch] as number;
+        const k1 = f((sumDy[ch] as number) / rows);
+        const k2 = f(f(rc * rc) * f((sumDyCentred[ch] as number) / rows));
+        return f(f(f(gradient(i) - k1) - f(f(value - (m[ch] as number)) * k2)) * f((s[ch] as number) * rc));
+      });
+      const expected = [dx, sumDyCentred.map((value, ch) => f(value * (r[ch] as number))), sumDy];
+      const bits = (values: Float32Array): number[] => Array.from(new Uint32Array(Float32Array.from(values).buffer));
+      expect(actual.map((t) => bits(t.dataSync() as Float32Array))).toEqual(expected.map(bits));
+    });
+  });
+
   it('with the native kernels, compute the batch statistics with the same bits as tf.moments on wasm, y as tf.batchNorm and the moving statistics as tfjs-layers', () => {
     onRandomKernelInputs(({ shape, ...inputs }) => {
       const { x, scale, offset, movingMean, movingVariance } = inputs;

@@ -9,16 +9,17 @@
  *   in float32 as tfjs-layers' three kernels per statistic compute them. Outputs y, mean, variance and
  *   the next moving mean and variance.
  * - `TfsegBatchNormTrainingGrad`: Σ dy and Σ dy·(x − mean) per channel (batch_norm_sums, fixed row
- *   partitions added in order, as TfsegBatchNormGrad), then dx = (dy − k1 − (x − mean)·k2)·g in one
- *   pass (batch_norm_backward) with k1 = Σdy/n, k2 = r²·Σdy(x − mean)/n, g = scale·r, r = 1/√(variance + ε);
+ *   partitions added in order by batch_norm_coefficients, which also computes the coefficients below with
+ *   this file's JS operations), then dx = (dy − k1 − (x − mean)·k2)·g in one pass (batch_norm_backward)
+ *   with k1 = Σdy/n, k2 = r²·Σdy(x − mean)/n, g = scale·r, r = 1/√(variance + ε);
  *   dscale = r·Σ dy·(x − mean), doffset = Σ dy. The same formula, op for op, as the tfjs-core
  *   composition @tfseg/models falls back to on other backends.
  *
  * With attribute `relu` (a BatchNormalization → ReLU pair in @tfseg/models' FusingLayersModel) the forward
  * pass ends in ReLU and the gradient takes dy as the gradient of the ReLU's output: the sums and dx use
  * dy·step(y), y recomputed from x, mean, variance, scale and offset with the forward pass' operations
- * (input `offset`), so one kernel each way replaces Relu and its gradient, with the same bits as Relu,
- * TfsegReluGrad and these.
+ * (input `offset`; the sums and dx each recompute it, so no masked dy is written), so one kernel each
+ * way replaces Relu and its gradient, with the same bits as Relu, TfsegReluGrad and these.
  *
  * Two full-size passes forward (statistics read x twice, the normalisation writes y) and two backward
  * (sums read, dx written), all on the native threads, against ~10 taped kernels and their gradients
@@ -28,9 +29,9 @@ import { util, type KernelConfig, type KernelFunc, type NamedTensorInfoMap, type
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, type BatchNormTrainingAttrs, type BatchNormTrainingForwardAttrs } from '@tfseg/models';
 import { float32Views, heapOffset, requireInputs } from './wasm-backend';
-import { floatBits, nativeKernels } from './native/runtime';
+import { doubleBits, floatBits, nativeKernels, type NativeKernels } from './native/runtime';
 import { nativeBatchNormChannels } from './FusedBatchNorm';
-import { channelSums, normalisationFactors, type Rectifier } from './BatchNormGrad';
+import { channelSums, nativeChannelPartials, normalisationFactors, type Rectifier } from './BatchNormGrad';
 
 /** x's channel count when x is float32 and every parameter a per-channel vector, else an Error. */
 function channelsOf(kernelName: string, x: TensorInfo, parameters: TensorInfo[]): number {
@@ -118,22 +119,76 @@ function batchNormTrainingGrad(args: { inputs: NamedTensorInfoMap; backend: Back
   if (dy.dtype !== 'float32' || !util.arraysEqual(dy.shape, x.shape)) {
     throw new Error(`Error in ${BATCH_NORM_TRAINING_GRAD}: expected float32 dy of x's shape [${x.shape.join(', ')}], but got ${dy.dtype} [${dy.shape.join(', ')}]`);
   }
-  const size = util.sizeFromShape(x.shape);
-  const rows = size / channels;
+  const rows = util.sizeFromShape(x.shape) / channels;
+  const native = nativeKernels(backend);
+  return native === undefined ? gradientLoop(backend, x, dy, mean, variance, scale, offset, rows, channels, attrs.varianceEpsilon) : gradientNative(native, backend, x, dy, mean, variance, scale, offset, rows, channels, attrs.varianceEpsilon);
+}
+
+/**
+ * The gradient on the native threads: batch_norm_sums' partitions, batch_norm_coefficients (their sums in
+ * order and the per-channel coefficients, with the JS loop's float operations: the same bits), then
+ * batch_norm_backward, which with ReLU recomputes y and uses dy·step(y) as the sums did (nothing
+ * full-size is written but dx).
+ */
+function gradientNative(
+  native: NativeKernels,
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  mean: TensorInfo,
+  variance: TensorInfo,
+  scale: TensorInfo,
+  offset: TensorInfo | undefined,
+  rows: number,
+  channels: number,
+  epsilon: number,
+): TensorInfo[] {
+  const { partials, partitions } = nativeChannelPartials(native, backend, x, dy, mean, rows, channels, offset === undefined ? undefined : { variance, scale, offset, varianceEpsilon: epsilon });
+  const dx = backend.makeOutput(x.shape, 'float32');
+  const dScale = backend.makeOutput([channels], 'float32');
+  const dOffset = backend.makeOutput([channels], 'float32');
+  const coefficients = backend.makeOutput([4, channels], 'float32');
+  const at = (info: TensorInfo): number => heapOffset(backend, info);
+  native.run(
+    'batch_norm_coefficients',
+    [at(partials), partitions, channels, rows, at(mean), at(variance), at(scale), ...doubleBits(epsilon), at(coefficients), at(dScale), at(dOffset)],
+    channels,
+    partitions * channels,
+  );
+  const relu = offset === undefined ? [0, 0, 0, 0, 0] : [1, at(variance), at(scale), at(offset), floatBits(epsilon)];
+  native.run('batch_norm_backward', [at(x), at(dy), at(dx), at(coefficients), rows, channels, ...relu], rows, rows * channels);
+  backend.disposeData(partials.dataId);
+  backend.disposeData(coefficients.dataId);
+  return [dx, dScale, dOffset];
+}
+
+/** The gradient in JS loops (no native kernels): the native path's operations, in order. */
+function gradientLoop(
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  mean: TensorInfo,
+  variance: TensorInfo,
+  scale: TensorInfo,
+  offset: TensorInfo | undefined,
+  rows: number,
+  channels: number,
+  epsilon: number,
+): TensorInfo[] {
   const dx = backend.makeOutput(x.shape, 'float32');
   // With ReLU the sums write dy·step(y) into dx, and the last pass reads it from there as its dy.
-  const rectifier: Rectifier | undefined = offset === undefined ? undefined : { variance, scale, offset, varianceEpsilon: attrs.varianceEpsilon, masked: dx };
+  const rectifier: Rectifier | undefined = offset === undefined ? undefined : { variance, scale, offset, varianceEpsilon: epsilon, masked: dx };
   const sums = channelSums(backend, x, dy, mean, rows, channels, rectifier);
   const gradient = rectifier === undefined ? dy : dx;
   const dScale = backend.makeOutput([channels], 'float32');
   const dOffset = backend.makeOutput([channels], 'float32');
-  const coefficients = backend.makeOutput([4, channels], 'float32');
   // Views after the last allocation (a heap growth detaches earlier ones).
-  const [m, v, s, dS, dO, k] = float32Views(backend, [mean, variance, scale, dScale, dOffset, coefficients] as const);
+  const [m, v, s, dS, dO, xs, gs, out] = float32Views(backend, [mean, variance, scale, dScale, dOffset, x, gradient, dx] as const);
   const f = Math.fround;
+  const k = new Float32Array(4 * channels);
   for (let c = 0; c < channels; c++) {
     // As @tfseg/models' composition: r = rsqrt(v + ε), k1 = Σdy / n, k2 = r²·(Σdy(x − μ) / n), g = s·r.
-    const r = f(1 / f(Math.sqrt(f((v[c] as number) + attrs.varianceEpsilon))));
+    const r = f(1 / f(Math.sqrt(f((v[c] as number) + epsilon))));
     const sumDy = sums[c] as number;
     const sumDyCentred = sums[channels + c] as number;
     k[c] = m[c] as number;
@@ -143,18 +198,11 @@ function batchNormTrainingGrad(args: { inputs: NamedTensorInfoMap; backend: Back
     dS[c] = f(sumDyCentred * r);
     dO[c] = sumDy;
   }
-  const native = nativeKernels(backend);
-  if (native !== undefined) {
-    native.run('batch_norm_backward', [heapOffset(backend, x), heapOffset(backend, gradient), heapOffset(backend, dx), heapOffset(backend, coefficients), rows, channels], rows, size);
-  } else {
-    const [xs, gs, out] = float32Views(backend, [x, gradient, dx] as const);
-    for (let i = 0; i < size; i++) {
-      const c = i % channels;
-      const inner = f(f((gs[i] as number) - (k[channels + c] as number)) - f(f((xs[i] as number) - (k[c] as number)) * (k[2 * channels + c] as number)));
-      out[i] = f(inner * (k[3 * channels + c] as number));
-    }
+  for (let i = 0; i < rows * channels; i++) {
+    const c = i % channels;
+    const inner = f(f((gs[i] as number) - (k[channels + c] as number)) - f(f((xs[i] as number) - (k[c] as number)) * (k[2 * channels + c] as number)));
+    out[i] = f(inner * (k[3 * channels + c] as number));
   }
-  backend.disposeData(coefficients.dataId);
   return [dx, dScale, dOffset];
 }
 

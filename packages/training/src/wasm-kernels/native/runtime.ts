@@ -58,6 +58,7 @@ export const NATIVE_KERNEL_NAMES = [
   'conv2d_backprop_filter_packed',
   'conv2d_winograd_input',
   'conv2d_winograd_strips',
+  'batch_norm_coefficients',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */
@@ -148,6 +149,13 @@ const scratch = new DataView(new ArrayBuffer(4));
 export function floatBits(value: number): number {
   scratch.setFloat32(0, value, true);
   return scratch.getInt32(0, true);
+}
+
+const wideScratch = new DataView(new ArrayBuffer(8));
+/** A float64's two int32 words, low first: two slots of a kernel's argument block (a value JS keeps as a double). */
+export function doubleBits(value: number): [number, number] {
+  wideScratch.setFloat64(0, value, true);
+  return [wideScratch.getInt32(0, true), wideScratch.getInt32(4, true)];
 }
 
 function wasmMemory(module: EmscriptenModule): WebAssembly.Memory | undefined {

@@ -12,7 +12,8 @@
  *   batch_norm_statistics: per channel mean and biased variance (training-mode batch norm's forward
  *     statistics), each column summed over all rows in order, then divided by the row count — the
  *     same operations, so the same bits, as tfjs' moments on this backend (sum_leading's Mean, x − mean,
- *     its square, Mean again), without writing x − mean or its square;
+ *     its square, Mean again), without writing x − mean or its square — and optionally the next moving
+ *     mean and variance;
  *   batch_norm_coefficients: those coefficients (and the scale and offset gradients) from
  *     batch_norm_sums' partitions, added in order;
  *   batch_norm_backward: the input gradient of training-mode batch norm from per-channel coefficients,
@@ -175,6 +176,18 @@ void batch_norm_sums(const int32_t *args, int32_t begin, int32_t end) {
   else sums_partitions(args, begin, end, 0);
 }
 
+/*
+ * The moving statistics of channels [first, first + 4·count_vectors) (moving = 0: none):
+ * next = m − (m − value)·decay per channel, each operation in float32 (tfjs-layers' three kernels).
+ */
+INLINE void moving_columns(const float *value, const float *moving, float *next, v128_t decay, int first, const int count_vectors) {
+  if (!moving) return;
+  for (int k = 0; k < count_vectors; k++) {
+    const v128_t m = wasm_v128_load(moving + first + 4 * k);
+    wasm_v128_store(next + first + 4 * k, wasm_f32x4_sub(m, wasm_f32x4_mul(wasm_f32x4_sub(m, wasm_v128_load(value + first + 4 * k)), decay)));
+  }
+}
+
 /* Mean, then biased variance, of `count` columns from `first`, each summed over every row in order. */
 INLINE void statistics_columns(const float *x, float *mean, float *variance, int rows, int channels, float count, int first, const int count_vectors) {
   v128_t acc[4];
@@ -200,10 +213,12 @@ INLINE void statistics_columns(const float *x, float *mean, float *variance, int
 }
 
 /*
- * args: x, mean (out), variance (out) (pointers), rows, channels, float32 row count. Items are groups
- * of 16 channels (a 64-byte line of a row, so two threads never read the same lines); each column is
- * summed over every row in order, in registers, so the result does not depend on how items are split
- * among threads. Channels not divisible by 4 are summed one column at a time.
+ * args: x, mean (out), variance (out) (pointers), rows, channels, float32 row count, then moving mean,
+ * moving variance, next moving mean (out), next moving variance (out) (pointers; 0: none) and f32 decay
+ * (1 − momentum). Items are groups of 16 channels (a 64-byte line of a row, so two threads never read
+ * the same lines); each column is summed over every row in order, in registers, so the result does not
+ * depend on how items are split among threads. Channels not divisible by 4 are summed one column at a
+ * time.
  */
 EXPORT(batch_norm_statistics)
 void batch_norm_statistics(const int32_t *args, int32_t begin, int32_t end) {
@@ -212,14 +227,23 @@ void batch_norm_statistics(const int32_t *args, int32_t begin, int32_t end) {
   float *variance = (float *)args[2];
   const int rows = args[3], channels = args[4];
   const float count = arg_float(args, 5);
+  const float *moving_mean = (const float *)args[6], *moving_variance = (const float *)args[7];
+  float *next_mean = (float *)args[8], *next_variance = (float *)args[9];
+  const float decay = arg_float(args, 10);
   const int first = begin * 16, last = end * 16 < channels ? end * 16 : channels;
   if (channels % 4 == 0) {
+    const v128_t decay4 = wasm_f32x4_splat(decay);
     for (int c = first; c < last; c += 16) {
-      switch ((last - c < 16 ? last - c : 16) / 4) {
+      const int vectors = (last - c < 16 ? last - c : 16) / 4;
+      switch (vectors) {
         case 4: statistics_columns(x, mean, variance, rows, channels, count, c, 4); break;
         case 3: statistics_columns(x, mean, variance, rows, channels, count, c, 3); break;
         case 2: statistics_columns(x, mean, variance, rows, channels, count, c, 2); break;
         default: statistics_columns(x, mean, variance, rows, channels, count, c, 1); break;
+      }
+      for (int k = 0; k < vectors; k++) {
+        moving_columns(mean, moving_mean, next_mean, decay4, c + 4 * k, 1);
+        moving_columns(variance, moving_variance, next_variance, decay4, c + 4 * k, 1);
       }
     }
     return;
@@ -234,6 +258,10 @@ void batch_norm_statistics(const int32_t *args, int32_t begin, int32_t end) {
       acc += d * d;
     }
     variance[c] = acc / count;
+    if (moving_mean) {
+      next_mean[c] = moving_mean[c] - (moving_mean[c] - mean[c]) * decay;
+      next_variance[c] = moving_variance[c] - (moving_variance[c] - variance[c]) * decay;
+    }
   }
 }
 

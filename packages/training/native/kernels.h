@@ -75,7 +75,9 @@
  * flip_filter            (flip_filter.c; Conv2D.ts)  0 w [KH,KW,Ci,Co], 1 out [KH,KW,Co,Ci]: out[kh,kw,co,ci] =
  *                        w[KH−1−kh, KW−1−kw, ci, co], 2 KH, 3 KW, 4 Ci, 5 Co. Items: KH·KW·Co rows.
  * batch_norm_statistics  (batch_norm.c; BatchNormTraining.ts)  0 x [rows, C], 1 mean, 2 variance (out, [C]),
- *                        3 rows, 4 channels (≤ 4096), 5 f32 rows. Items: ceil(C/16) groups of 16 channels.
+ *                        3 rows, 4 channels (≤ 4096), 5 f32 rows, 6 moving mean, 7 moving variance (0: none),
+ *                        8 next moving mean, 9 next moving variance (out: m − (m − value)·decay), 10 f32 decay
+ *                        (1 − momentum). Items: ceil(C/16) groups of 16 channels.
  * batch_norm_backward    (batch_norm.c; BatchNormTraining.ts)  0 x, 1 dy, 2 dx, 3 coefficients [4, C]
  *                        (mean, k1, k2, g), 4 rows, 5 channels, 6 relu (0/1; 1: slots 7–10 are the forward
  *                        pass' variance, scale, offset and f32 ε, and dy·step(y) stands for dy):

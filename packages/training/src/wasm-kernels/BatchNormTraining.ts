@@ -6,7 +6,8 @@
  *   (native/batch_norm.c's batch_norm_statistics: the same operations in the same order as tfjs' moments
  *   on this backend, so the same bits, without writing x − mean and its square), then the normalisation
  *   pass of FusedBatchNorm (batch_norm_apply); the moving statistics m − (m − batch value)·(1 − momentum)
- *   in float32 as tfjs-layers' three kernels per statistic compute them. Outputs y, mean, variance and
+ *   in float32 as tfjs-layers' three kernels per statistic compute them (natively in
+ *   batch_norm_statistics). Outputs y, mean, variance and
  *   the next moving mean and variance.
  * - `TfsegBatchNormTrainingGrad`: Σ dy and Σ dy·(x − mean) per channel (batch_norm_sums, fixed row
  *   partitions added in order by batch_norm_coefficients, which also computes the coefficients below with
@@ -78,23 +79,19 @@ function batchNormTraining(args: { inputs: NamedTensorInfoMap; backend: BackendW
   const nextMovingMean = backend.makeOutput([channels], 'float32');
   const nextMovingVariance = backend.makeOutput([channels], 'float32');
   const outputs = [y, mean, variance, nextMovingMean, nextMovingVariance];
-  const updateMovingStatistics = (): void => {
-    const [m, v, mm, mv, nm, nv] = float32Views(backend, [mean, variance, movingMean, movingVariance, nextMovingMean, nextMovingVariance] as const);
-    movingAverage(mm, m, nm, attrs.momentum);
-    movingAverage(mv, v, nv, attrs.momentum);
-  };
   const native = nativeKernels(backend);
   const epsilon = attrs.varianceEpsilon;
   const relu = attrs.relu === true;
   if (native !== undefined) {
-    native.run('batch_norm_statistics', [heapOffset(backend, x), heapOffset(backend, mean), heapOffset(backend, variance), rows, channels, floatBits(rows)], Math.ceil(channels / 16), 2 * size);
+    // The moving statistics in the same kernel, with movingAverage's float32 operations (decay = f(1 − momentum)).
+    const moving = [heapOffset(backend, movingMean), heapOffset(backend, movingVariance), heapOffset(backend, nextMovingMean), heapOffset(backend, nextMovingVariance), floatBits(1 - attrs.momentum)];
+    native.run('batch_norm_statistics', [heapOffset(backend, x), heapOffset(backend, mean), heapOffset(backend, variance), rows, channels, floatBits(rows), ...moving], Math.ceil(channels / 16), 2 * size);
     native.run(
       'batch_norm_apply',
       [heapOffset(backend, x), heapOffset(backend, y), heapOffset(backend, mean), heapOffset(backend, variance), heapOffset(backend, scale), heapOffset(backend, offset), rows, channels, floatBits(epsilon), relu ? 1 : 0],
       rows,
       size,
     );
-    updateMovingStatistics();
     return outputs;
   }
   const [xs, out, m, v, s, o] = float32Views(backend, [x, y, mean, variance, scale, offset] as const);
@@ -107,7 +104,9 @@ function batchNormTraining(args: { inputs: NamedTensorInfoMap; backend: BackendW
     // ReLU as the native kernel and tfjs' Relu: above 0 kept, else 0, NaN kept.
     out[i] = relu && !(value > 0) && !Number.isNaN(value) ? 0 : value;
   }
-  updateMovingStatistics();
+  const [mm, mv, nm, nv] = float32Views(backend, [movingMean, movingVariance, nextMovingMean, nextMovingVariance] as const);
+  movingAverage(mm, m, nm, attrs.momentum);
+  movingAverage(mv, v, nv, attrs.momentum);
   return outputs;
 }
 

@@ -1,11 +1,51 @@
 /*
  * MaxPoolGrad (called by ../src/wasm-kernels/MaxPoolGrad.ts): each window sends its dy to the first
  * position of its maximum, as tfjs' cpu backend does (ties, common after a ReLU, go to the first one;
- * NaN never wins). Four channels at a time keep a running maximum and its position. Items are images
+ * NaN never wins). Four channels at a time keep a running maximum and its position (windows that tile
+ * the input write dx directly, see max_pool_grad_tiled). Items are images
  * of the batch: windows of different images never share an input pixel, so threads never add to the
  * same dx value.
  */
 #include "kernels.h"
+
+/*
+ * Windows that tile the input exactly (stride = window, no padding, channels divisible by 4): each
+ * input pixel lies in one window, so dx is written once, window by window — dy + 0 (as the general
+ * path's 0 += dy, which turns −0 into +0) at the first maximum, +0 elsewhere — without zeroing dx first
+ * or scattering lane by lane.
+ */
+INLINE void max_pool_grad_tiled(const float *x, const float *dy, float *dx, int in_h, int in_w, int c, int out_h, int out_w, int k_h, int k_w, int begin,
+                                int end) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (int b = begin; b < end; b++) {
+    for (int oh = 0; oh < out_h; oh++) {
+      for (int ow = 0; ow < out_w; ow++) {
+        const float *g = dy + (((int64_t)b * out_h + oh) * out_w + ow) * c;
+        const int64_t corner = (((int64_t)b * in_h + (int64_t)oh * k_h) * in_w + (int64_t)ow * k_w) * c;
+        for (int ch = 0; ch < c; ch += 4) {
+          v128_t best = wasm_f32x4_splat(-__builtin_inff());
+          v128_t where = wasm_i32x4_splat(-1);
+          int position = 0;
+          for (int h = 0; h < k_h; h++) {
+            for (int w = 0; w < k_w; w++, position++) {
+              const v128_t value = wasm_v128_load(x + corner + ((int64_t)h * in_w + w) * c + ch);
+              const v128_t greater = wasm_f32x4_gt(value, best);
+              best = wasm_v128_bitselect(value, best, greater);
+              where = wasm_v128_bitselect(wasm_i32x4_splat(position), where, greater);
+            }
+          }
+          const v128_t sent = wasm_f32x4_add(zero, wasm_v128_load(g + ch));
+          position = 0;
+          for (int h = 0; h < k_h; h++) {
+            for (int w = 0; w < k_w; w++, position++) {
+              wasm_v128_store(dx + corner + ((int64_t)h * in_w + w) * c + ch, wasm_v128_and(sent, wasm_i32x4_eq(where, wasm_i32x4_splat(position))));
+            }
+          }
+        }
+      }
+    }
+  }
+}
 
 /* args: x, dy, dx (pointers), then batch, in_h, in_w, channels, out_h, out_w, k_h, k_w, stride_h, stride_w, pad_top, pad_left. */
 EXPORT(max_pool_grad)
@@ -14,6 +54,10 @@ void max_pool_grad(const int32_t *args, int32_t begin, int32_t end) {
   float *dx = (float *)args[2];
   const int in_h = args[4], in_w = args[5], c = args[6], out_h = args[7], out_w = args[8];
   const int k_h = args[9], k_w = args[10], s_h = args[11], s_w = args[12], top = args[13], left = args[14];
+  if (s_h == k_h && s_w == k_w && top == 0 && left == 0 && out_h * k_h == in_h && out_w * k_w == in_w && c % 4 == 0) {
+    max_pool_grad_tiled(x, dy, dx, in_h, in_w, c, out_h, out_w, k_h, k_w, begin, end);
+    return;
+  }
   for (int b = begin; b < end; b++) {
     const int image = in_h * in_w * c;
     float *dx_b = dx + b * image;

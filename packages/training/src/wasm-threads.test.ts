@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
-import { BatchNormalization, batchNormTraining, conv2dBiasRelu, conv2dTransposeBias } from '@tfseg/models';
+import { BATCH_NORM_RELU, BatchNormalization, batchNormTraining, conv2dBiasRelu, conv2dTransposeBias } from '@tfseg/models';
 import { Adam, adamOptionsSchema } from './adam';
 import { selectBackend } from './backend';
 import { nativeKernelThreads } from './wasm-kernels/native/runtime';
@@ -101,9 +101,14 @@ function gradientsThroughEveryKernel(): Float32Array[] {
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);
     return [value, ...grads].map((tensor) => tensor.dataSync() as Float32Array);
   });
+  // Inference batch norm + ReLU (TfsegBatchNormRelu, rows split over the threads) with the moving statistics the step updated.
+  const inference = tf.tidy(() => {
+    const inputs = { x: tf.randomUniform([4, 32, 32, 32], -1, 1, 'float32', 14), mean: movingMean.read(), variance: movingVariance.read(), scale: gamma.read(), offset: beta.read() };
+    return (tf.engine().runKernel(BATCH_NORM_RELU, inputs as unknown as tf.NamedTensorMap, { varianceEpsilon: 1e-3 }) as tf.Tensor).dataSync() as Float32Array;
+  });
   batchNorm.dispose();
   batchNormRelu.dispose();
-  return [...gradients, ...adamSteps()];
+  return [...gradients, inference, ...adamSteps()];
 }
 
 /**

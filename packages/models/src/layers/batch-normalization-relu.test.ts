@@ -70,6 +70,23 @@ describeOnBackends('BatchNormalization → ReLU pairs in a FusingLayersModel (on
     tf.dispose(x);
   });
 
+  it('predict (inference apply) with the same bits as the two layers, and leak no tensors', async () => {
+    const { model, batchNorm } = smallNet();
+    // Moving statistics other than 0 and 1, so that the inference pass normalises.
+    const statistics = [tf.tensor1d([0.3, -0.2, 0.1, 0.5]), tf.tensor1d([1.5, 0.7, 2.2, 0.9])];
+    batchNorm.setWeights([...batchNorm.getWeights().slice(0, 2), ...statistics]);
+    const x = tf.randomNormal([2, 6, 6, 2], 0, 1, 'float32', 6);
+    const plain = tf.model({ inputs: model.inputs, outputs: model.outputs });
+    const fused = tf.tidy(() => bits(model.apply(x, { training: false }) as tf.Tensor));
+    expect(tf.tidy(() => bits(model.apply(x) as tf.Tensor))).toEqual(fused);
+    expect(tf.tidy(() => bits(plain.apply(x) as tf.Tensor))).toEqual(fused);
+    await expectNoTensorLeak(async () => {
+      (model.apply(x) as tf.Tensor).dispose();
+    });
+    tf.dispose([x, ...statistics]);
+    model.dispose();
+  });
+
   it('leak no tensors in a training step', async () => {
     const { model } = smallNet();
     const x = tf.randomNormal([2, 6, 6, 2], 0, 1, 'float32', 5);

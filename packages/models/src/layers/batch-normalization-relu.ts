@@ -3,16 +3,17 @@
  *
  * A model keeps tfjs-layers' `BatchNormalization` and `ReLU` layers (so `model.layers`, `summary()`,
  * `toJSON()` and `save()` are exactly what tfjs-layers and Keras write, and plain `tf.loadLayersModel`
- * loads them); the fusion is an execution detail of {@link FusingLayersModel}'s training pass, like a graph
+ * loads them); the fusion is an execution detail of {@link FusingLayersModel}'s calls, like a graph
  * compiler's: it finds each BatchNormalization whose output goes into a plain ReLU and nowhere else, and
  * passes the pairs to the layers' calls ({@link RECTIFIED_PAIRS}). The batch norm then outputs relu(y) —
- * with the backend's kernels inside its one tape operation, the ReLU's gradient dy·step(y) inside the
- * closed-form gradient, the same bits as the two layers (tested) — and the ReLU passes it on unchanged.
- * Inference, `fit()` (tfjs-layers' own training loop) and models built with `tf.model` run the two layers
- * as before.
+ * in training with the backend's kernels inside its one tape operation, the ReLU's gradient dy·step(y)
+ * inside the closed-form gradient; in inference (`apply(x)`, `apply(x, { training: false })`) by the
+ * backend's `TfsegBatchNormRelu` kernel when it has one; the same bits as the two layers (tested) — and the
+ * ReLU passes it on unchanged. `predict()` and `fit()` (tfjs-layers' own loops) and models built with
+ * `tf.model` run the two layers as before.
  */
 import { LayersModel, type layers, type SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { serialization, type Tensor } from '@tensorflow/tfjs-core';
+import { reshape, serialization, Tensor } from '@tensorflow/tfjs-core';
 import { BatchNormalization, inRectifiedPair, RECTIFIED_PAIRS } from './batch-normalization';
 
 type Layer = InstanceType<typeof layers.Layer>;
@@ -27,7 +28,7 @@ const TfjsReLU = serialization.SerializationMap.getMap().classNameMap['ReLU']?.[
 
 /**
  * tfjs-layers' `ReLU` layer, the same layer (same class name, config and values): as the second layer of
- * a fused BatchNormalization → ReLU pair in a {@link FusingLayersModel}'s training pass, it passes on its
+ * a fused BatchNormalization → ReLU pair in a {@link FusingLayersModel}'s call, it passes on its
  * input, which the batch norm already rectified. {@link registerCustomLayers} registers it under tfjs'
  * class name.
  */
@@ -40,7 +41,10 @@ export class ReLU extends TfjsReLU {
     // Returned as is: Layer.apply would copy an input it gets back (an Identity on the tape).
     const input = Array.isArray(inputs) ? inputs[0] : inputs;
     if (input === undefined || (Array.isArray(inputs) && inputs.length !== 1)) throw new Error('Error in ReLU: expected exactly one input tensor');
-    return input;
+    // Outside training, tfjs-layers' executor disposes the batch norm's output once its last consumer (this
+    // layer) has run: hand on a view of it instead (a Reshape to the same shape shares the data, no copy).
+    if ((kwargs as { training?: unknown } | undefined)?.training === true || !(input instanceof Tensor)) return input;
+    return reshape(input, input.shape);
   }
 }
 
@@ -68,17 +72,16 @@ export function rectifiedPairs(model: LayersModel): Set<Layer> {
 }
 
 /**
- * tfjs-layers' `LayersModel` (serialised under its class name, `Model`), whose training pass
- * (`apply(x, { training: true })`, as @tfseg/training's step calls it) runs each BatchNormalization → ReLU
- * pair ({@link rectifiedPairs}) as one operation; every other call is LayersModel's. `buildModel` returns
- * one, and with {@link registerCustomLayers} `tf.loadLayersModel` does too.
+ * tfjs-layers' `LayersModel` (serialised under its class name, `Model`), whose calls (`apply(x, { training:
+ * true })` as @tfseg/training's step calls it, and inference `apply(x)` as its `predict`) run each
+ * BatchNormalization → ReLU pair ({@link rectifiedPairs}) as one operation; the rest is LayersModel's.
+ * `buildModel` returns one, and with {@link registerCustomLayers} `tf.loadLayersModel` does too.
  */
 export class FusingLayersModel extends LayersModel {
   /** Name under which the class is registered for serialization: tfjs-layers' own. */
   static override className = 'Model';
 
   override call(inputs: Tensor | Tensor[], kwargs: Kwargs & object): Tensor | Tensor[] {
-    if ((kwargs as { training?: unknown } | undefined)?.training !== true) return super.call(inputs, kwargs);
     // Found on every call (a few dozen layers): layers can be applied again, in other models, at any time.
     const pairs = rectifiedPairs(this);
     return super.call(inputs, pairs.size === 0 ? kwargs : { ...kwargs, [RECTIFIED_PAIRS]: pairs });

@@ -62,6 +62,15 @@ export const BATCH_NORM_TRAINING = 'TfsegBatchNormTraining';
  */
 export const BATCH_NORM_TRAINING_GRAD = 'TfsegBatchNormTrainingGrad';
 
+/**
+ * Name of the optional kernel of the inference pass of a BatchNormalization → ReLU pair (a
+ * {@link FusingLayersModel}'s call without `training: true`). Inputs `{ x, mean, variance, scale, offset }`
+ * as tfjs-core's FusedBatchNorm (x `[..., C]` float32, the others `[C]`: the moving statistics, gamma and
+ * beta), attribute `varianceEpsilon`; output relu((x − mean)·scale/√(variance + ε) + offset), the same bits
+ * as FusedBatchNorm then Relu. Without it, the pair runs tfjs-layers' pass, then relu.
+ */
+export const BATCH_NORM_RELU = 'TfsegBatchNormRelu';
+
 /** Attributes of {@link BATCH_NORM_TRAINING_GRAD}. */
 export interface BatchNormTrainingAttrs {
   /** ε added to the variance. */
@@ -218,19 +227,27 @@ export class BatchNormalization extends TfjsBatchNormalization {
 
   /**
    * tfjs-layers' pass, or in training {@link batchNormTraining}; as the first layer of a pair in
-   * `kwargs[RECTIFIED_PAIRS]` (a {@link FusingLayersModel}'s training pass), followed by ReLU — always, so
-   * that the pair's ReLU layer can pass this output on.
+   * `kwargs[RECTIFIED_PAIRS]` (a {@link FusingLayersModel}'s call), followed by ReLU — always, so that the
+   * pair's ReLU layer can pass this output on; in inference by the backend's {@link BATCH_NORM_RELU} kernel
+   * when it has one.
    */
   override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[] {
     const settings = this.fused;
     const rectified = inRectifiedPair(kwargs, this);
-    if (kwargs.training !== true || settings === undefined || !settings.channelsLast || !settings.fusable) {
+    const fusable = settings !== undefined && settings.channelsLast && settings.fusable;
+    // weights: gamma, beta (both present: fusable), moving_mean, moving_variance — build()'s order.
+    const [gamma, beta, movingMean, movingVariance] = this.weights as [LayerVariable, LayerVariable, LayerVariable, LayerVariable];
+    if (kwargs.training !== true || !fusable) {
       if (!rectified) return super.call(inputs, kwargs);
+      if (fusable && hasKernel(BATCH_NORM_RELU)) {
+        // tfjs-layers' inference pass over the last axis is this FusedBatchNorm (batchNorm of the moving statistics), then the ReLU.
+        const x = singleInput(inputs, 'BatchNormalization');
+        const kernelInputs = { x, mean: movingMean.read(), variance: movingVariance.read(), scale: gamma.read(), offset: beta.read() } as NamedTensorMap;
+        return engine().runKernel(BATCH_NORM_RELU, kernelInputs, { varianceEpsilon: settings.epsilon }) as Tensor;
+      }
       return tidy(() => relu(singleInput(super.call(inputs, kwargs), 'BatchNormalization')));
     }
     const x = singleInput(inputs, 'BatchNormalization');
-    // weights: gamma, beta (both present: fusable), moving_mean, moving_variance — build()'s order.
-    const [gamma, beta, movingMean, movingVariance] = this.weights as [LayerVariable, LayerVariable, LayerVariable, LayerVariable];
     return tidy(() =>
       batchNormTraining(x, gamma.read(), beta.read(), { epsilon: settings.epsilon, momentum: settings.momentum, movingMean, movingVariance, relu: rectified }),
     );

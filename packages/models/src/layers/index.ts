@@ -11,7 +11,7 @@ import { ChannelScale } from './scale';
 import { StarRelu } from './star-relu';
 
 export { BatchNormalization, FusingLayersModel, ReLU, ChannelLayerNormalization, Conv2D, Conv2DTranspose, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu };
-export { batchNormTraining, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './batch-normalization';
+export { batchNormTraining, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BATCH_NORM_RELU } from './batch-normalization';
 export { conv2dBiasRelu, CONV2D_BIAS_RELU, CONV2D_BIAS_RELU_GRAD } from './conv2d';
 export type { Conv2DBiasReluAttrs } from './conv2d';
 export { conv2dTransposeBias, CONV2D_TRANSPOSE_BIAS } from './conv2d-transpose';

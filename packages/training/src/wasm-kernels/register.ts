@@ -17,7 +17,7 @@ import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNati
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
 import { multiplyConfig, reluConfig, stepConfig, subConfig } from './Elementwise';
 import { meanGradConfig, registerElementwiseGradients, reluGradConfig, squareGradConfig } from './ElementwiseGrad';
-import { fusedBatchNormConfig } from './FusedBatchNorm';
+import { batchNormReluConfig, fusedBatchNormConfig } from './FusedBatchNorm';
 import { fusedConv2DConfig } from './FusedConv2D';
 import { fusedMatMulConfig } from './FusedMatMul';
 import { identityConfig } from './Identity';
@@ -36,6 +36,7 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   addConfig,
   batchMatMulConfig,
   batchNormGradConfig,
+  batchNormReluConfig,
   batchNormTrainingConfig,
   batchNormTrainingGradConfig,
   castConfig,

@@ -76,9 +76,15 @@ export type EvaluateOptions = PredictOptions & {
  * a 0/1 mask for C = 1, multi-hot with `labelChannels: C` otherwise). See {@link Evaluation} for the mIoU.
  */
 export function evaluate(model: LayersModel, set: PatchSet, numClasses: number, options: EvaluateOptions = {}): Evaluation {
+  return evaluateWithPrediction(model, set, numClasses, options).evaluation;
+}
+
+/** {@link evaluate}, also returning the label map it scored ({@link predict}'s output for `set`). */
+export function evaluateWithPrediction(model: LayersModel, set: PatchSet, numClasses: number, options: EvaluateOptions = {}): { evaluation: Evaluation; prediction: Uint8Array } {
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new TrainingError(`Error in evaluate: numClasses must be a positive integer (the model's output channels), but got ${numClasses}`);
   const { classNames, ignoreIndex, ...predictOptions } = options;
   const format = labelFormat(predictOptions.activation ?? 'softmax', numClasses, ignoreIndex, 'evaluate');
   checkPatchSet(set, format, 'evaluate', 'set');
-  return scoreLabels(set.labels, predict(model, set, predictOptions), format, classNames);
+  const prediction = predict(model, set, predictOptions);
+  return { evaluation: scoreLabels(set.labels, prediction, format, classNames), prediction };
 }

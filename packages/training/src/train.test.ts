@@ -6,7 +6,7 @@ import { describeOnBackends } from '@tfseg-internal/testing';
 import { createLoss } from '@tfseg/losses';
 import { NonFiniteLossError, TrainingError } from './errors';
 import { registerWasmTrainingKernels } from './wasm-kernels';
-import { evaluate } from './evaluate';
+import { evaluate, predict } from './evaluate';
 import { train, type TrainOptions, type TrainingEvent } from './train';
 import { shuffledBatches, splitPatchSet, syntheticDisks, tinyConvNet } from './__fixtures__/synthetic-disks';
 
@@ -55,6 +55,10 @@ describeOnBackends(
       expect(result.history.trainLoss[4]).toBeLessThan(result.history.trainLoss[0] as number);
       expect(result.peakRssBytes).toBeGreaterThan(0);
       expect(result.model).toBe(model);
+      // The test scores' label map: what predict gives with the restored weights, scored to the same evaluation.
+      expect(result.testPrediction).toEqual(predict(model, test, { batchSize: 3 }));
+      expect(evaluate(model, test, 2)).toEqual(result.test);
+      expect(Array.from(result.testPrediction ?? [])).toEqual(expect.arrayContaining([0, 1]));
       model.dispose();
     });
 

@@ -5,7 +5,7 @@ import { adamOptionsSchema } from './adam';
 import { configurationDifference, readCheckpoint, writeCheckpoint, type TrainingCheckpoint, type TrainingConfiguration } from './checkpoint';
 import { NonFiniteLossError, TrainingAbortedError, TrainingError } from './errors';
 import { parseWithSchema } from './tfseg-error';
-import { evaluate, type EvaluateOptions, type Evaluation } from './evaluate';
+import { evaluate, evaluateWithPrediction, type EvaluateOptions, type Evaluation } from './evaluate';
 import { activationSchema, checkPatchSet, labelFormat, lossLabelsTensor, type Activation, type LabelFormat } from './label-format';
 import { imagesTensor, patchSetSchema, type PatchSet } from './patch-set';
 import type { LossFunction } from '@tfseg/losses';
@@ -110,6 +110,11 @@ export interface TrainResult {
   bestEpoch: number;
   /** Scores on the test set with the restored weights. */
   test: Evaluation | undefined;
+  /**
+   * The label map those scores were computed from: {@link predict}'s output for the test set with the
+   * restored weights (class indices, or 0/1 per channel with a sigmoid head); undefined without a test set.
+   */
+  testPrediction: Uint8Array | undefined;
   /** The trained model (the same object that was passed in). */
   model: LayersModel;
   /** Training time in milliseconds, including earlier runs this one resumed. */
@@ -321,10 +326,12 @@ class TrainingRun {
   finish(): TrainResult {
     const { state, settings } = this;
     if (state.bestWeights) writeWeights(this.model, state.bestWeights);
+    const test = settings.test ? evaluateWithPrediction(this.model, settings.test, settings.numClasses, this.evaluationOptionsFor(settings.test)) : undefined;
     return {
       history: state.history,
       bestEpoch: state.bestEpoch,
-      test: settings.test ? evaluate(this.model, settings.test, settings.numClasses, this.evaluationOptionsFor(settings.test)) : undefined,
+      test: test?.evaluation,
+      testPrediction: test?.prediction,
       model: this.model,
       wallTimeMs: state.elapsedMs + (Date.now() - this.startTime),
       peakRssBytes: this.peakRssBytes,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -6,6 +6,7 @@ import { writeSyntheticChase, writeSyntheticDrosophila, type PatchSet } from '@t
 import { parseSweepConfig } from '../config/sweep-config';
 import { executeRun, fixedStepEpochs, loadDataset, runBatches, runFold, runModel } from './execute-run';
 import { planSweep } from './plan';
+import type { RunSamples } from '../results/record';
 
 let root: string;
 beforeAll(async () => {
@@ -139,6 +140,31 @@ describe('a run of the sweep', () => {
     expect(scores(await executeRun(freshCe!, options))).toEqual(first);
     expect(scores(await executeRun(freshMl!, options))).toEqual(other);
     expect(other).not.toEqual(first);
+  });
+
+  it('saves as samples the test predictions that were scored: all test patches of a run give back its class IoUs', async () => {
+    const [run] = twoSeeds();
+    const test = runFold(run!.config, await loadDataset('synthetic-drosophila', root)).test;
+    const record = await executeRun(run!, { resultsDirectory: root, samplesFolder: 'all-samples', samplesPerRun: test.count + 5 });
+    expect(record.status).toBe('ok');
+    const saved = JSON.parse(readFileSync(join(root, record.samplesFile as string), 'utf8')) as RunSamples;
+    expect(saved.samples).toHaveLength(test.count);
+    const decode = (text: string): Buffer => Buffer.from(text, 'base64');
+    const truth = Buffer.concat(saved.samples.map((sample) => decode(sample.truth)));
+    const predicted = Buffer.concat(saved.samples.map((sample) => decode(sample.prediction)));
+    expect(truth.equals(Buffer.from(test.labels))).toBe(true);
+    const classIoU = saved.classNames.map((_, c) => {
+      let intersection = 0;
+      let union = 0;
+      truth.forEach((label, index) => {
+        const inTruth = label === c;
+        const inPrediction = predicted[index] === c;
+        if (inTruth && inPrediction) intersection += 1;
+        if (inTruth || inPrediction) union += 1;
+      });
+      return union === 0 ? null : intersection / union;
+    });
+    expect(classIoU).toEqual(record.classIoU);
   });
 
   it('a sigmoid loss trains one sigmoid channel on a binary (CHASE-like) dataset and records its foreground IoU; a 5-class dataset is refused', async () => {

@@ -9,7 +9,7 @@ import { parseLossSpec } from '@tfseg/losses';
 import { buildModel } from '@tfseg/models';
 import { outputHead, type OutputHead } from '../model/head';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { FileWriteError, predict, resolveLoss, selectBackend, train, writeFileAtomic, type TrainingDevice, type TrainingEvent } from '@tfseg/training';
+import { FileWriteError, resolveLoss, selectBackend, train, writeFileAtomic, type ImageSet, type TrainingDevice, type TrainingEvent } from '@tfseg/training';
 import { RECORD_VERSION, type RunConfig, type RunRecord, type RunSamples } from '../results/record';
 import { runEnvironment } from './environment';
 import { injectLossFault } from './fault-injection';
@@ -145,7 +145,7 @@ async function trainAndTest(
     // told, and the record simply has no samples.
     let samplesFile: string | undefined;
     try {
-      samplesFile = saveSamples(run, result.model, split.test, split.classNames, head.output, options);
+      samplesFile = saveSamples(run, split.test, result.testPrediction, split.classNames, options);
     } catch (error) {
       if (!(error instanceof FileWriteError) || !options.onWriteFailure) throw error;
       options.onWriteFailure(error);
@@ -234,24 +234,20 @@ export function fixedStepEpochs<T>(batches: (epoch: number) => Iterable<T>, step
   };
 }
 
-type PatchSet = Parameters<typeof predict>[1] & { labels: Uint8Array };
+type PatchSet = ImageSet & { labels: Uint8Array };
 
-/** Saves the first few test patches (image, truth, prediction) as the run's samples file. */
-function saveSamples(
-  run: PlannedRun,
-  model: Parameters<typeof predict>[0],
-  test: PatchSet,
-  classNames: string[],
-  output: OutputHead['output'],
-  options: ExecuteRunOptions,
-): string | undefined {
+/**
+ * Saves the first few test patches (image, truth, prediction) as the run's samples file. `prediction` is
+ * the test set's label map that training scored (a binary sigmoid head predicts the 0/1 foreground mask:
+ * the dataset's class indices, as the truth), so the samples show what the scores counted.
+ */
+function saveSamples(run: PlannedRun, test: PatchSet, prediction: Uint8Array | undefined, classNames: string[], options: ExecuteRunOptions): string | undefined {
   const count = Math.min(options.samplesPerRun, test.count);
   if (count === 0) return undefined;
   const { height, width, channels } = test;
   const pixels = height * width;
+  if (prediction === undefined || prediction.length < count * pixels) throw new Error(`training returned ${prediction?.length ?? 'no'} predicted test labels, fewer than the ${count * pixels} of ${count} sample(s)`);
   const images = test.images.subarray(0, count * pixels * channels);
-  // A binary sigmoid head predicts the 0/1 foreground mask: the dataset's class indices, as the truth.
-  const prediction = predict(model, { images, count, height, width, channels }, { activation: output });
   const samples: RunSamples = {
     height,
     width,

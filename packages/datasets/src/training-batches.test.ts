@@ -132,6 +132,42 @@ describe('trainingBatches', () => {
     expect(() => trainingBatches(images, { seed: 1, crop: { size: 7 } })).toThrow('Error in trainingBatches: options.crop.size 7 is larger than the 9x6 image image0');
   });
 
+  it('stepsPerEpoch: exactly that many full batches, the patches of passes e·k, e·k + 1, … in order (repeat, then batch)', () => {
+    /** Every patch of `batches`, one entry per patch: its source and pixels. */
+    const patches = (batches: Iterable<PatchSet>) => [...batches].flatMap((batch) => Array.from({ length: batch.count }, (_, p) => {
+      const pixels = batch.height * batch.width;
+      return [batch.sourceIds[p], Array.from(batch.images.subarray(p * pixels, (p + 1) * pixels)), Array.from(batch.labels.subarray(p * pixels, (p + 1) * pixels))];
+    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 11 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 7 }), fc.integer(), fc.nat(3), (count, samplesPerEpoch, batchSize, steps, seed, epoch) => {
+        const train = codedPatches(count, 5, 6);
+        const options = { batchSize, seed, samplesPerEpoch, crop: { size: 4, minScale: 1 } };
+        const stepped = [...trainingBatches(train, { ...options, stepsPerEpoch: steps })(epoch)];
+        expect(stepped.map((batch) => batch.count)).toEqual(Array.from({ length: steps }, () => batchSize));
+        // The same draws as one pass per epoch, passes e·k, e·k + 1, … laid end to end.
+        const onePass = trainingBatches(train, options);
+        const passes = Math.ceil((steps * batchSize) / samplesPerEpoch);
+        const chained = Array.from({ length: passes }, (_, p) => patches(onePass(epoch * steps + p))).flat();
+        expect(patches(stepped)).toEqual(chained.slice(0, steps * batchSize));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('stepsPerEpoch with a pass of 6 draws in batches of 4 (Drosophila at 1/8) gives 4 patches every step, each draw in turn', () => {
+    const train = codedPatches(3, 4, 4);
+    const stepped = [...trainingBatches(train, { batchSize: 4, seed: 3, samplesPerEpoch: 6, stepsPerEpoch: 12 })(0)];
+    expect(stepped.map((batch) => batch.count)).toEqual(Array.from({ length: 12 }, () => 4));
+    // 48 draws = 8 passes of 6: each image twice a pass.
+    const counts = new Map<string, number>();
+    stepped.forEach((batch) => batch.sourceIds.forEach((id) => counts.set(id, (counts.get(id) ?? 0) + 1)));
+    expect([...counts.values()]).toEqual([16, 16, 16]);
+    expect(() => trainingBatches(train, { seed: 1, stepsPerEpoch: 3, dropLast: true })).toThrow(
+      'Error in trainingBatches: options.dropLast: dropLast has no last, smaller batch to drop when stepsPerEpoch is set (every batch is full)',
+    );
+    expect(() => trainingBatches(train, { seed: 1, stepsPerEpoch: 0 })).toThrow(/Error in trainingBatches: options\.stepsPerEpoch: Too small/);
+  });
+
   it('drops the last smaller batch on request and names bad arguments', () => {
     const train = codedPatches(5, 4, 4);
     expect([...trainingBatches(train, { batchSize: 2, seed: 1, dropLast: true })(0)].map((batch) => batch.count)).toEqual([2, 2]);

@@ -30,9 +30,21 @@ export const trainingBatchesOptionsSchema = z.object({
   }).strict().optional(),
   /** Patches per epoch: one per training image by default; more cycles the images, each cropped afresh. */
   samplesPerEpoch: z.number().int().positive().optional(),
-  /** Leave out the last, smaller batch of an epoch. */
+  /** Leave out the last, smaller batch of an epoch (not with `stepsPerEpoch`, whose batches are all full). */
   dropLast: z.boolean().default(false),
-}).strict();
+  /**
+   * Exactly this many full batches per epoch: passes over the training set (each `samplesPerEpoch` draws,
+   * reshuffled, cropped and flipped afresh) run into each other — a pass's last patches share a batch with
+   * the next pass's first, as tf.data's `repeat().batch()` — and the epoch is cut after its last batch. So
+   * a reduced training fraction gets as many steps, of as many patches, as the full set (1/8 of Drosophila:
+   * 6 draws a pass, still 4 patches a step). Epoch `e` starts at pass `e · stepsPerEpoch`. Absent: one pass
+   * per epoch.
+   */
+  stepsPerEpoch: z.number().int().positive().optional(),
+}).strict().refine((options) => !(options.dropLast && options.stepsPerEpoch !== undefined), {
+  message: 'dropLast has no last, smaller batch to drop when stepsPerEpoch is set (every batch is full)',
+  path: ['dropLast'],
+});
 /** Options accepted by {@link trainingBatches}. */
 export type TrainingBatchesOptions = z.input<typeof trainingBatchesOptionsSchema>;
 
@@ -41,12 +53,13 @@ export type TrainingBatchesOptions = z.input<typeof trainingBatchesOptionsSchema
  * flipping) of `train`: a PatchSet, or images of any sizes (`prepareFold`'s `train`; then `crop` is
  * required, so that every patch of a batch has one size). Returns `epoch => batches`. Each epoch draws `samplesPerEpoch` patches — image `i mod n` for
  * draw `i`, so every image gives ⌊s/n⌋ or ⌈s/n⌉ — in a shuffled order, each through
- * {@link augmentedPatch} with a fresh crop and flip. Everything random comes from
- * `seedStream(seed, 'trainingBatches', epoch)`: the same (seed, epoch) always gives the same batches,
- * two epochs give different ones; `train` is never modified.
+ * {@link augmentedPatch} with a fresh crop and flip (with `stepsPerEpoch`, several such passes make an
+ * epoch of full batches). Everything random comes from `seedStream(seed, 'trainingBatches', pass)`, pass =
+ * epoch without `stepsPerEpoch`: the same (seed, epoch) always gives the same batches, two epochs give
+ * different ones; `train` is never modified.
  */
 export function trainingBatches(train: PatchSet | readonly PatchSource[], options: TrainingBatchesOptions): (epoch: number) => Iterable<PatchSet> {
-  const { batchSize, seed, flip, crop, samplesPerEpoch, dropLast } = parseWithSchema(trainingBatchesOptionsSchema, options, 'trainingBatches', DatasetError);
+  const { batchSize, seed, flip, crop, samplesPerEpoch, dropLast, stepsPerEpoch } = parseWithSchema(trainingBatchesOptionsSchema, options, 'trainingBatches', DatasetError);
   const sources = 'count' in train ? patchSources(train) : [...train];
   const first = sources[0];
   if (first === undefined) throw new DatasetError('Error in trainingBatches: train must hold at least one patch, but got 0');
@@ -62,21 +75,41 @@ export function trainingBatches(train: PatchSet | readonly PatchSource[], option
   const samples = samplesPerEpoch ?? sources.length;
   const height = crop?.size ?? first.height;
   const width = crop?.size ?? first.width;
+  const channels = first.channels;
+  /**
+   * The draws of pass `pass` in order, with the pass's random stream: its shuffle first, then each draw's
+   * crop and flip as it is placed, so a patch does not depend on the batch it lands in.
+   */
+  function* passDraws(pass: number): Generator<{ source: PatchSource; random: Random }> {
+    const random = seedStream(seed, 'trainingBatches', pass);
+    const order = random.shuffle(Array.from({ length: samples }, (_, draw) => draw % sources.length));
+    for (const member of order) yield { source: sources[member] as PatchSource, random };
+  }
+  /** `sizes.length` batches of the given sizes, filled in order from `draws`. */
+  function* batchesFrom(draws: Iterator<{ source: PatchSource; random: Random }>, sizes: readonly number[]): Generator<PatchSet> {
+    for (const size of sizes) {
+      const batch = allocatePatchSet(size, height, width, channels);
+      for (let slot = 0; slot < size; slot++) {
+        const draw = draws.next();
+        if (draw.done === true) throw new DatasetError('Error in trainingBatches: ran out of draws (internal: a batch size exceeds the pass)');
+        augmentedPatch(draw.value.source, draw.value.random, { flip, crop }, batch, slot);
+      }
+      yield batch;
+    }
+  }
+  /** Passes `firstPass`, `firstPass + 1`, … as one stream of draws. */
+  function* chainedPasses(firstPass: number): Generator<{ source: PatchSource; random: Random }> {
+    for (let pass = firstPass; ; pass++) yield* passDraws(pass);
+  }
   return (epoch: number) => {
     if (!Number.isInteger(epoch) || epoch < 0) throw new DatasetError(`Error in trainingBatches: epoch must be an integer ≥ 0, but got ${epoch}`);
-    return {
-      *[Symbol.iterator]() {
-        const random = seedStream(seed, 'trainingBatches', epoch);
-        const order = random.shuffle(Array.from({ length: samples }, (_, draw) => draw % sources.length));
-        const batches = dropLast ? Math.floor(samples / batchSize) : Math.ceil(samples / batchSize);
-        for (let b = 0; b < batches; b++) {
-          const members = order.slice(b * batchSize, (b + 1) * batchSize);
-          const batch = allocatePatchSet(members.length, height, width, first.channels);
-          members.forEach((member, slot) => augmentedPatch(sources[member] as PatchSource, random, { flip, crop }, batch, slot));
-          yield batch;
-        }
-      },
-    };
+    if (stepsPerEpoch !== undefined) {
+      const sizes = Array.from({ length: stepsPerEpoch }, () => batchSize);
+      return { [Symbol.iterator]: () => batchesFrom(chainedPasses(epoch * stepsPerEpoch), sizes) };
+    }
+    const batches = dropLast ? Math.floor(samples / batchSize) : Math.ceil(samples / batchSize);
+    const sizes = Array.from({ length: batches }, (_, b) => Math.min(batchSize, samples - b * batchSize));
+    return { [Symbol.iterator]: () => batchesFrom(passDraws(epoch), sizes) };
   };
 }
 

@@ -106,8 +106,9 @@ export const sweepConfigSchema = z
     imageSize: z.number().int().positive().max(8192, 'must be ≤ 8192'),
     epochs: z.number().int().positive().max(100_000, 'must be ≤ 100000'),
     /**
-     * Optimisation steps per epoch: passes over the (reshuffled) training set are chained or cut to this
-     * many batches, so reduced training fractions get as many steps as the full set. One pass when omitted.
+     * Optimisation steps per epoch: passes over the (reshuffled) training set run into each other, or are
+     * cut, to this many full batches (@tfseg/datasets' `stepsPerEpoch`), so reduced training fractions get
+     * as many steps of as many patches as the full set. One pass when omitted.
      */
     stepsPerEpoch: z.number().int().positive().max(10_000_000, 'must be ≤ 10000000').optional(),
     batchSize: z.number().int().positive().max(4096, 'must be ≤ 4096').default(4),

@@ -28,7 +28,7 @@ import { backendNameSchema, canonicalJson, train, wasmThreadsSchema, writeFileAt
 import { z } from 'zod';
 import { benchDirectory } from '../config/package-paths';
 import { runEnvironment } from '../sweep/environment';
-import { ensureBackend, fixedStepEpochs } from '../sweep/execute-run';
+import { ensureBackend } from '../sweep/execute-run';
 import { threadsPerProcess } from '../sweep/run-sweep';
 import { outputHead } from './head';
 import { MODEL_CARD_FILE, MODEL_CARD_VERSION, writeModelCard, type InputSpec, type ModelCard } from './model-card';
@@ -55,7 +55,7 @@ export const trainModelOptionsSchema = z
     /** Downscale of every image before patching (1 = native resolution). */
     scale: prepareFoldOptionsSchema.shape.scale,
     epochs: z.number().int().positive().default(20),
-    /** Optimisation steps per epoch (passes chained or cut); one pass over the training patches when omitted. */
+    /** Full batches per epoch (passes run into each other, or are cut: @tfseg/datasets' `stepsPerEpoch`); one pass over the training patches when omitted. */
     stepsPerEpoch: z.number().int().positive().optional(),
     batchSize: z.number().int().positive().default(4),
     learningRate: z.number().positive().default(1e-3),
@@ -174,11 +174,18 @@ export async function trainModel(input: TrainModelOptions, events: TrainModelEve
   });
   const model = buildModel(modelOptions);
   try {
-    const batches = trainingBatches(trainSet, { batchSize: options.batchSize, seed: options.seed, flip: true, crop: split.trainSampling.crop, samplesPerEpoch });
+    const batches = trainingBatches(trainSet, {
+      batchSize: options.batchSize,
+      seed: options.seed,
+      flip: true,
+      crop: split.trainSampling.crop,
+      samplesPerEpoch,
+      ...(options.stepsPerEpoch === undefined ? {} : { stepsPerEpoch: options.stepsPerEpoch }),
+    });
     const result = await train({
       model,
       loss: options.loss,
-      trainBatches: options.stepsPerEpoch === undefined ? batches : fixedStepEpochs(batches, options.stepsPerEpoch),
+      trainBatches: batches,
       ...(split.validation.count > 0 ? { validation: split.validation } : {}),
       numClasses: head.channels,
       classNames: head.channelNames,

@@ -15,12 +15,15 @@ function sweep(folds: number[], seeds: number[], config: Partial<RunRecord['conf
 
 describe('the report header', () => {
   it("names every departure of a CPU preset from the paper's experiment", () => {
-    const records = sweep([0, 1, 2], [0], { imageSize: 64, modelPreset: 'small', epochs: 8, stepsPerEpoch: 12, backend: 'wasm', data: { scale: 0.25 } });
+    const records = sweep([0, 1, 2], [0], { imageSize: 64, modelPreset: 'small', epochs: 8, stepsPerEpoch: 12, fullBatches: true, backend: 'wasm', data: { scale: 0.25 } });
     const settings = describeExperiment(records);
     const byName = Object.fromEntries(settings.map((setting) => [setting.name, setting]));
     expect(byName['Image size']).toMatchObject({ ours: '64 px patches, images scaled by 0.25', differs: true });
     expect(byName.Models).toMatchObject({ ours: 'U-Net small', differs: true });
     expect(byName.Training).toMatchObject({ ours: '8 epochs × 12 steps, batch 4, Adam lr 0.001', differs: false });
+    // Records from before full batches (passes that each ended in a smaller batch) say so.
+    const chained = describeExperiment(sweep([0], [0], { epochs: 8, stepsPerEpoch: 12 }));
+    expect(chained.find((setting) => setting.name === 'Training')?.ours).toBe('8 epochs × 12 steps (passes ending in a smaller batch), batch 4, Adam lr 0.001');
     expect(byName['Folds × seeds']).toMatchObject({ ours: 'folds 0, 1, 2 of 5 × 1 seed (0)', paper: '5 folds × 3 initialisations', differs: true });
     expect(byName.Initialisation).toMatchObject({ differs: true });
     expect(byName["Adam's ε"]).toMatchObject({ ours: '1e-7', differs: true });

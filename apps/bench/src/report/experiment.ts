@@ -37,7 +37,7 @@ export function describeExperiment(records: readonly RunRecord[]): ExperimentSet
     return `${modelLabel(config.model)} ${config.modelPreset}${variant ? ` (${variant})` : ''}`;
   }));
   const fullSize = configs.every((config) => config.modelPreset === 'paper' && config.baseWidth === undefined && config.batchNorm === undefined);
-  const training = distinct(configs.map((config) => `${config.epochs} epochs × ${config.stepsPerEpoch === undefined ? 'one pass' : `${config.stepsPerEpoch} steps`}, batch ${config.batchSize}, Adam lr ${config.learningRate}`));
+  const training = distinct(configs.map((config) => `${config.epochs} epochs × ${config.stepsPerEpoch === undefined ? 'one pass' : `${config.stepsPerEpoch} steps${config.fullBatches === true ? '' : ' (passes ending in a smaller batch)'}`}, batch ${config.batchSize}, Adam lr ${config.learningRate}`));
   const fractions = distinct(configs.map((config) => config.fraction)).sort((a, b) => b - a);
   const folds = distinct(configs.map((config) => config.folds));
   const foldIndices = distinct(configs.map((config) => config.fold));

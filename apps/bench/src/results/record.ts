@@ -41,6 +41,13 @@ export const runConfigSchema = z.object({
   imageSize: z.number().int().positive(),
   epochs: z.number().int().positive(),
   stepsPerEpoch: z.number().int().positive().optional(),
+  /**
+   * Set with `stepsPerEpoch` since 2026-12-02: every step is a full batch (passes run into each other).
+   * Records with `stepsPerEpoch` but without it chained passes that each ended in a smaller batch (half the
+   * 1/8 runs' steps trained on 2 patches); the field gives the new runs other ids, so a resumed results file
+   * reruns them instead of mixing the two.
+   */
+  fullBatches: z.literal(true).optional(),
   batchSize: z.number().int().positive(),
   learningRate: z.number().positive(),
   /** Adam's ε; absent: @tfseg/training's default (Keras' 1e-7). */

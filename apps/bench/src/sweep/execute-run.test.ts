@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeSyntheticChase, writeSyntheticDrosophila, type PatchSet } from '@tfseg/datasets';
 import { parseSweepConfig } from '../config/sweep-config';
-import { executeRun, fixedStepEpochs, loadDataset, runBatches, runFold, runModel } from './execute-run';
+import { executeRun, loadDataset, runBatches, runFold, runModel } from './execute-run';
 import { planSweep } from './plan';
 import type { RunSamples } from '../results/record';
 
@@ -72,12 +72,13 @@ describe('a run of the sweep', () => {
     expect(zero.images).toHaveLength(48 * 16 * 16);
     expect(one.images).not.toEqual(zero.images);
     expect(epochData(batches, 1)).toEqual(one);
-    // With fixed-step epochs (the CPU presets), every pass is augmented afresh too.
-    const stepped = fixedStepEpochs(batches, 20);
+    // With stepsPerEpoch (the CPU presets), every pass is augmented afresh too, and every batch is full.
+    const [steppedRun] = twoSeeds({ stepsPerEpoch: 20, batchSize: 5 });
+    const stepped = runBatches(steppedRun!.config, runFold(steppedRun!.config, dataset));
     const stepA = [...stepped(0)];
     const stepB = [...stepped(1)];
-    expect(stepA).toHaveLength(20);
-    expect(stepA[0]!.images).not.toEqual(stepA[12]!.images); // pass 2 of epoch 0 is a new draw, not a repeat of pass 1
+    expect(stepA.map((batch) => batch.count)).toEqual(Array.from({ length: 20 }, () => 5));
+    expect(stepA[0]!.images).not.toEqual(stepA[10]!.images); // pass 2 of epoch 0 (48 draws = 9.6 batches of 5) is a new draw
     expect(stepA.map((batch) => batch.images)).not.toEqual(stepB.map((batch) => batch.images));
   });
 

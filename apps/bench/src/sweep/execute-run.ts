@@ -117,15 +117,13 @@ async function trainAndTest(
   reportClassNames(head.channelNames);
   const model = runModel(config, split);
   try {
-    const batches = runBatches(config, split);
-    const steps = config.stepsPerEpoch;
     const result = await train({
       model,
       // The record names the loss by its name and swept parameters; the losses package parses it into its spec.
       loss: resolveLoss(parseLossSpec(config.loss, 'tfseg-bench run'), { wrap: (loss) => injectLossFault(loss, config.loss.name) }),
       // The loss is a (wrapped) function, so train is told the head it reads.
       activation: head.output,
-      trainBatches: steps === undefined ? batches : fixedStepEpochs(batches, steps),
+      trainBatches: runBatches(config, split),
       validation: split.validation,
       test: split.test,
       numClasses: head.channels,
@@ -208,30 +206,19 @@ export function runModel(config: RunConfig, split: PreparedFold): LayersModel {
   });
 }
 
-/** The run's training batches: every epoch a fresh shuffle, crops and flips from the run's seed. */
-export function runBatches(config: RunConfig, split: PreparedFold): (epoch: number) => Iterable<PreparedFold['test']> {
-  return trainingBatches(split.train, { batchSize: config.batchSize, seed: config.seed, flip: true, ...split.trainSampling });
-}
-
 /**
- * Epochs of exactly `steps` batches: passes over the training set (each reshuffled and re-flipped) are
- * chained until `steps` batches are drawn, or cut short. So every training fraction gets the same number
- * of optimisation steps. Pass `p` of epoch `e` is `batches(e · steps + p)`: a pure function of the epoch,
- * so runs stay deterministic and resumable.
+ * The run's training batches: every epoch a fresh shuffle, crops and flips from the run's seed; with
+ * `stepsPerEpoch`, exactly that many full batches (passes run into each other), so every training
+ * fraction gets as many steps of as many patches.
  */
-export function fixedStepEpochs<T>(batches: (epoch: number) => Iterable<T>, steps: number): (epoch: number) => Iterable<T> {
-  return function* (epoch) {
-    let drawn = 0;
-    for (let pass = 0; drawn < steps; pass += 1) {
-      let passSize = 0;
-      for (const batch of batches(epoch * steps + pass)) {
-        yield batch;
-        passSize += 1;
-        if (++drawn >= steps) return;
-      }
-      if (passSize === 0) return;
-    }
-  };
+export function runBatches(config: RunConfig, split: PreparedFold): (epoch: number) => Iterable<PreparedFold['test']> {
+  return trainingBatches(split.train, {
+    batchSize: config.batchSize,
+    seed: config.seed,
+    flip: true,
+    ...split.trainSampling,
+    ...(config.stepsPerEpoch === undefined ? {} : { stepsPerEpoch: config.stepsPerEpoch }),
+  });
 }
 
 type PatchSet = ImageSet & { labels: Uint8Array };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { writeDrosophilaFolder } from '../__fixtures__/folder-datasets';
 import { parseSweepConfig } from '../config/sweep-config';
+import { runId } from '../results/run-id';
 import { parseShard, planSweep, selectShard } from './plan';
 
 const config = parseSweepConfig({
@@ -18,6 +19,14 @@ const config = parseSweepConfig({
 });
 
 describe('planSweep', () => {
+  it('marks runs with stepsPerEpoch as full-batch runs, so their ids differ from records of the older chained passes', () => {
+    const stepped = planSweep(parseSweepConfig({ ...config, stepsPerEpoch: 12 }));
+    expect(stepped.every((run) => run.config.fullBatches === true && run.config.stepsPerEpoch === 12)).toBe(true);
+    expect(planSweep(config).every((run) => run.config.fullBatches === undefined)).toBe(true);
+    const { fullBatches: _marker, ...older } = stepped[0]!.config;
+    expect(runId(older)).not.toBe(stepped[0]!.id);
+  });
+
   it('is the cartesian product of the axes, one run per λ and per r, with unique ids', () => {
     const runs = planSweep(config);
     // 2 datasets × 1 model × 7 losses × 2 fractions × 2 folds × 3 seeds

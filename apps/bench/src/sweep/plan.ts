@@ -68,7 +68,7 @@ export function planSweep(config: SweepConfig): PlannedRun[] {
                 seed,
                 imageSize: config.imageSize,
                 epochs: config.epochs,
-                ...(config.stepsPerEpoch === undefined ? {} : { stepsPerEpoch: config.stepsPerEpoch }),
+                ...(config.stepsPerEpoch === undefined ? {} : { stepsPerEpoch: config.stepsPerEpoch, fullBatches: true as const }),
                 batchSize: config.batchSize,
                 learningRate: config.learningRate,
                 ...(config.adamEpsilon === undefined ? {} : { adamEpsilon: config.adamEpsilon }),

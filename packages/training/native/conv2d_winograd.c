@@ -65,6 +65,19 @@ INLINE void filter_transform_4x4(const v128_t k[3][3], v128_t u[36]) {
 }
 
 /*
+ * A 4 x 4 transpose into U: t0..t3 hold one element of the transforms of 4 output channels (lanes: 4
+ * input channels); row l of `row` (rows `stride` floats apart) gets input channel l's 4 output channels.
+ */
+INLINE void store_transposed_4x4(const v128_t t0, const v128_t t1, const v128_t t2, const v128_t t3, float *row, int stride) {
+  const v128_t a01 = wasm_i32x4_shuffle(t0, t1, 0, 4, 1, 5), a23 = wasm_i32x4_shuffle(t2, t3, 0, 4, 1, 5);
+  const v128_t b01 = wasm_i32x4_shuffle(t0, t1, 2, 6, 3, 7), b23 = wasm_i32x4_shuffle(t2, t3, 2, 6, 3, 7);
+  wasm_v128_store(row, wasm_i32x4_shuffle(a01, a23, 0, 1, 4, 5));
+  wasm_v128_store(row + stride, wasm_i32x4_shuffle(a01, a23, 2, 3, 6, 7));
+  wasm_v128_store(row + 2 * stride, wasm_i32x4_shuffle(b01, b23, 0, 1, 4, 5));
+  wasm_v128_store(row + 3 * stride, wasm_i32x4_shuffle(b01, b23, 2, 3, 6, 7));
+}
+
+/*
  * U = G g G^T of every (ci, co) pair, for F(2x2, 3x3) (size 2, 16 elements) or F(4x4, 3x3) (size 4,
  * 36). args: g (pointer: the [3, 3, ci, co] float32 filter; with flip, the [3, 3, co, ci] filter of the
  * forward convolution whose input gradient this is, used flipped), u (pointer, [elements, ci, co]), ci,
@@ -98,16 +111,8 @@ INLINE void winograd_filter(const int32_t *args, int32_t begin, int32_t end, con
         if (size == 2) filter_transform(k, t[c]);
         else filter_transform_4x4(k, t[c]);
       }
-      for (int e = 0; e < elements; e++) {
-        /* 4 x 4 transpose: rows co0 + c (lanes ci) -> rows ci0 + l (lanes co). */
-        const v128_t a01 = wasm_i32x4_shuffle(t[0][e], t[1][e], 0, 4, 1, 5), a23 = wasm_i32x4_shuffle(t[2][e], t[3][e], 0, 4, 1, 5);
-        const v128_t b01 = wasm_i32x4_shuffle(t[0][e], t[1][e], 2, 6, 3, 7), b23 = wasm_i32x4_shuffle(t[2][e], t[3][e], 2, 6, 3, 7);
-        float *row = u + e * plane + ci0 * co_count + co0;
-        wasm_v128_store(row, wasm_i32x4_shuffle(a01, a23, 0, 1, 4, 5));
-        wasm_v128_store(row + co_count, wasm_i32x4_shuffle(a01, a23, 2, 3, 6, 7));
-        wasm_v128_store(row + 2 * co_count, wasm_i32x4_shuffle(b01, b23, 0, 1, 4, 5));
-        wasm_v128_store(row + 3 * co_count, wasm_i32x4_shuffle(b01, b23, 2, 3, 6, 7));
-      }
+      /* 4 x 4 transpose: rows co0 + c (lanes ci) -> rows ci0 + l (lanes co). */
+      for (int e = 0; e < elements; e++) store_transposed_4x4(t[0][e], t[1][e], t[2][e], t[3][e], u + e * plane + ci0 * co_count + co0, co_count);
     }
   }
 }
@@ -321,15 +326,7 @@ INLINE void filter_strip(const float *g, float *us, int ci_count, int co_count, 
           for (int j = 0; j < 3; j++) k[i][j] = wasm_v128_load(g + ((2 - i) * 3 + (2 - j)) * plane + (co0 + c0 + c) * ci_count + ci0);
         filter_transform(k, t[c]);
       }
-      for (int e = 0; e < 16; e++) {
-        const v128_t a01 = wasm_i32x4_shuffle(t[0][e], t[1][e], 0, 4, 1, 5), a23 = wasm_i32x4_shuffle(t[2][e], t[3][e], 0, 4, 1, 5);
-        const v128_t b01 = wasm_i32x4_shuffle(t[0][e], t[1][e], 2, 6, 3, 7), b23 = wasm_i32x4_shuffle(t[2][e], t[3][e], 2, 6, 3, 7);
-        float *row = us + e * us_plane + ci0 * STRIP + c0;
-        wasm_v128_store(row, wasm_i32x4_shuffle(a01, a23, 0, 1, 4, 5));
-        wasm_v128_store(row + STRIP, wasm_i32x4_shuffle(a01, a23, 2, 3, 6, 7));
-        wasm_v128_store(row + 2 * STRIP, wasm_i32x4_shuffle(b01, b23, 0, 1, 4, 5));
-        wasm_v128_store(row + 3 * STRIP, wasm_i32x4_shuffle(b01, b23, 2, 3, 6, 7));
-      }
+      for (int e = 0; e < 16; e++) store_transposed_4x4(t[0][e], t[1][e], t[2][e], t[3][e], us + e * us_plane + ci0 * STRIP + c0, STRIP);
     }
 }
 

@@ -120,7 +120,21 @@ function batchNormTrainingGrad(args: { inputs: NamedTensorInfoMap; backend: Back
   }
   const rows = util.sizeFromShape(x.shape) / channels;
   const native = nativeKernels(backend);
-  return native === undefined ? gradientLoop(backend, x, dy, mean, variance, scale, offset, rows, channels, attrs.varianceEpsilon) : gradientNative(native, backend, x, dy, mean, variance, scale, offset, rows, channels, attrs.varianceEpsilon);
+  const operands: GradientOperands = { x, dy, mean, variance, scale, offset, rows, channels, epsilon: attrs.varianceEpsilon };
+  return native === undefined ? gradientLoop(backend, operands) : gradientNative(native, backend, operands);
+}
+
+/** What both gradient paths read: the layer's tensors (`offset` only with ReLU), its [rows, channels] view, ε. */
+interface GradientOperands {
+  x: TensorInfo;
+  dy: TensorInfo;
+  mean: TensorInfo;
+  variance: TensorInfo;
+  scale: TensorInfo;
+  offset: TensorInfo | undefined;
+  rows: number;
+  channels: number;
+  epsilon: number;
 }
 
 /**
@@ -129,19 +143,7 @@ function batchNormTrainingGrad(args: { inputs: NamedTensorInfoMap; backend: Back
  * batch_norm_backward, which with ReLU recomputes y and uses dy·step(y) as the sums did (nothing
  * full-size is written but dx).
  */
-function gradientNative(
-  native: NativeKernels,
-  backend: BackendWasm,
-  x: TensorInfo,
-  dy: TensorInfo,
-  mean: TensorInfo,
-  variance: TensorInfo,
-  scale: TensorInfo,
-  offset: TensorInfo | undefined,
-  rows: number,
-  channels: number,
-  epsilon: number,
-): TensorInfo[] {
+function gradientNative(native: NativeKernels, backend: BackendWasm, { x, dy, mean, variance, scale, offset, rows, channels, epsilon }: GradientOperands): TensorInfo[] {
   const { partials, partitions } = nativeChannelPartials(native, backend, x, dy, mean, rows, channels, offset === undefined ? undefined : { variance, scale, offset, varianceEpsilon: epsilon });
   const dx = backend.makeOutput(x.shape, 'float32');
   const dScale = backend.makeOutput([channels], 'float32');
@@ -162,18 +164,7 @@ function gradientNative(
 }
 
 /** The gradient in JS loops (no native kernels): the native path's operations, in order. */
-function gradientLoop(
-  backend: BackendWasm,
-  x: TensorInfo,
-  dy: TensorInfo,
-  mean: TensorInfo,
-  variance: TensorInfo,
-  scale: TensorInfo,
-  offset: TensorInfo | undefined,
-  rows: number,
-  channels: number,
-  epsilon: number,
-): TensorInfo[] {
+function gradientLoop(backend: BackendWasm, { x, dy, mean, variance, scale, offset, rows, channels, epsilon }: GradientOperands): TensorInfo[] {
   const dx = backend.makeOutput(x.shape, 'float32');
   // With ReLU the sums write dy·step(y) into dx, and the last pass reads it from there as its dy.
   const rectifier: Rectifier | undefined = offset === undefined ? undefined : { variance, scale, offset, varianceEpsilon: epsilon, masked: dx };

@@ -71,9 +71,15 @@ describeOnBackends('BatchNormalization (one tape operation in training)', () => 
         expectAllClose(a.y, b.y, 1e-5, 1e-5);
         // Moving statistics: the same kernels from the same batch statistics (two steps: twice updated), so the same bits.
         expect(a.moving.map((values) => Array.from(values))).toEqual(b.moving.map((values) => Array.from(values)));
-        expectAllClose(a.dGamma, b.dGamma, 1e-4, 1e-4);
         expectAllClose(a.dBeta, b.dBeta, 1e-5, 1e-5);
-        expectAllClose(a.dx, b.dx, 1e-3, 1e-4);
+        if (shape.slice(0, -1).reduce((product, size) => product * size, 1) === 1) {
+          // One value per channel: x̂ = x − mean = 0, so dγ and dx are exactly 0. tfjs-layers' own rounding
+          // there is amplified by 1/√ε (1.2e-4 for ε = 1e-5 in a CI run), so it is no reference.
+          expect(Array.from(a.dGamma).every((value) => value === 0) && Array.from(a.dx).every((value) => value === 0)).toBe(true);
+        } else {
+          expectAllClose(a.dGamma, b.dGamma, 1e-4, 1e-4);
+          expectAllClose(a.dx, b.dx, 1e-3, 1e-4);
+        }
         tf.dispose([x, r]);
         ours.dispose();
         theirs.dispose();

@@ -64,9 +64,10 @@ const TfjsConv2DTranspose = serialization.SerializationMap.getMap().classNameMap
   Omit<typeof layers.Layer, 'prototype'>;
 
 /**
- * tfjs-layers' `Conv2DTranspose`, the same layer (class name, config, weights and results), whose training
- * pass with a bias, no activation and NHWC runs {@link conv2dTransposeBias} where the backend has the
- * kernel; inference and every other case run tfjs-layers' own pass.
+ * tfjs-layers' `Conv2DTranspose`, the same layer (class name, config, weights and results), whose pass
+ * with a bias, no activation and NHWC — training and inference alike — runs {@link conv2dTransposeBias}
+ * where the backend has the kernel (in inference one kernel and no full-size Add per layer, the same
+ * bits); every other case runs tfjs-layers' own pass.
  */
 export class Conv2DTranspose extends TfjsConv2DTranspose {
   /** Name under which the class is registered for serialization: tfjs-layers' own. */
@@ -81,7 +82,7 @@ export class Conv2DTranspose extends TfjsConv2DTranspose {
     }
     const { fusable, strides, pad } = this.settings;
     const x = singleInput(inputs, 'Conv2DTranspose');
-    if (kwargs.training !== true || !fusable || x.rank !== 4 || !hasKernel(CONV2D_TRANSPOSE_BIAS)) return super.call(inputs, kwargs);
+    if (!fusable || x.rank !== 4 || !hasKernel(CONV2D_TRANSPOSE_BIAS)) return super.call(inputs, kwargs);
     // The output shape as tfjs-layers' call infers it.
     const inputShape = this.computeOutputShape(x.shape) as [number, number, number, number];
     const [kernel, bias] = this.weights as [LayerVariable, LayerVariable];

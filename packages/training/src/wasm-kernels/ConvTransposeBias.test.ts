@@ -55,6 +55,43 @@ describe('TfsegConv2DTransposeBias (one-op transposed convolution + bias on wasm
     });
   });
 
+  describeBothPaths(() => {
+    it('predicts (inference, no training flag) with the same bits as tfjs-layers’ Conv2DTranspose on wasm on random shapes', () => {
+      tf.setBackend('wasm');
+      fc.assert(
+        fc.property(geometries as fc.Arbitrary<Geometry>, (g) => {
+          const ours = seededLayer(new Conv2DTranspose(args(g)), g);
+          const theirs = seededLayer(tf.layers.conv2dTranspose(args(g)), g);
+          const [a, b] = [ours, theirs].map((layer) =>
+            tf.tidy(() => Array.from((layer.apply(tf.tensor4d(seededValues(g.batch * g.height * g.width * g.inChannels, g.seed), [g.batch, g.height, g.width, g.inChannels])) as tf.Tensor).dataSync())),
+          );
+          expect(a).toEqual(b);
+          ours.dispose();
+          theirs.dispose();
+        }),
+        agreementRuns,
+      );
+    });
+  });
+
+  it('runs as one kernel in inference too, with no Add, and leaves no tensor behind', async () => {
+    tf.setBackend('wasm');
+    const g: Geometry = { batch: 2, height: 4, width: 4, inChannels: 8, outChannels: 8, filterHeight: 2, filterWidth: 2, strides: [2, 2], pad: 'same', channelsFirst: false, seed: 1 };
+    const layer = seededLayer(new Conv2DTranspose(args(g)), g);
+    const x = tf.tensor4d(seededValues(2 * 4 * 4 * 8, 1), [2, 4, 4, 8]);
+    const before = tf.memory().numTensors;
+    const profile = await tf.profile(() => {
+      tf.dispose(layer.apply(x, { training: false }) as tf.Tensor);
+      tf.dispose(layer.apply(x) as tf.Tensor);
+    });
+    const names = profile.kernels.map((kernel) => kernel.name);
+    expect(names.filter((name) => name === CONV2D_TRANSPOSE_BIAS)).toHaveLength(2);
+    expect(names).not.toContain('Add');
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+    layer.dispose();
+  });
+
   it('runs once per layer in a training step, with no Add, and leaves no tensor behind', async () => {
     tf.setBackend('wasm');
     const g: Geometry = { batch: 2, height: 4, width: 4, inChannels: 8, outChannels: 8, filterHeight: 2, filterWidth: 2, strides: [2, 2], pad: 'same', channelsFirst: false, seed: 1 };

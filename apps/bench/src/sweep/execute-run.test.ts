@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeSyntheticChase, writeSyntheticDrosophila, type PatchSet } from '@tfseg/datasets';
 import { parseSweepConfig } from '../config/sweep-config';
-import { executeRun, loadDataset, runBatches, runFold, runModel } from './execute-run';
+import { executeRun, initialModel, loadDataset, runBatches, runFold, runModel } from './execute-run';
 import { planSweep } from './plan';
 import type { RunSamples } from '../results/record';
 
@@ -107,6 +107,35 @@ describe('a run of the sweep', () => {
       a.dispose();
       b.dispose();
     }
+  });
+
+  it('consecutive runs of one network and seed reuse its model, reset to the initial weights (batch norm statistics included): the same values as a fresh build', async () => {
+    const [first, second] = twoSeeds({ models: [{ name: 'unet', preset: 'tiny', batchNorm: true }] });
+    const fold = runFold(first!.config, await loadDataset('synthetic-drosophila', root));
+    const values = (model: tf.LayersModel): number[][] => model.getWeights().map((weight) => Array.from(weight.dataSync()));
+    const model = initialModel(first!.config, fold);
+    const tensors = tf.memory().numTensors;
+    // What training leaves behind: every weight, moving statistics too, changed.
+    const trained = model.getWeights().map((weight) => tf.add(weight, 1));
+    model.setWeights(trained);
+    tf.dispose(trained);
+    expect(model.weights.map((weight) => weight.name)).toEqual(expect.arrayContaining([expect.stringMatching(/moving_mean/)]));
+    const fresh = runModel(first!.config, fold);
+    try {
+      expect(values(model)).not.toEqual(values(fresh));
+      expect(initialModel(first!.config, fold)).toBe(model);
+      expect(values(model)).toEqual(values(fresh));
+    } finally {
+      fresh.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(tensors);
+    // Another seed builds its own model (and the previous one is released).
+    const other = initialModel(second!.config, fold);
+    expect(other).not.toBe(model);
+    const otherFresh = runModel(second!.config, fold);
+    expect(values(other)).toEqual(values(otherFresh));
+    otherFresh.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 
   it('runs in one process share the loaded dataset and its resized images: same scores as a fresh load, no tensors left behind', async () => {

@@ -217,17 +217,30 @@ INLINE void output_transform(const winograd_geometry *g, const float *m, float *
         }
         continue;
       }
+      /* Addresses by advance() (winograd.h). */
       v128_t s[6][4]; /* s[j] = A^T applied to column j of M */
+      float *m_column = (float *)mt + co;
       for (int j = 0; j < 6; j++) {
         v128_t column[6];
-        for (int i = 0; i < 6; i++) column[i] = wasm_v128_load(mt + (6 * i + j) * e + co);
+        float *p = m_column;
+        for (int i = 0; i < 6; i++) {
+          column[i] = wasm_v128_load(p);
+          p = advance(p, 6 * e);
+        }
         output_rows_4x4(column, s[j]);
+        m_column = advance(m_column, e);
       }
+      float *o_row = o + co;
       for (int i = 0; i < rows; i++) {
         const v128_t row[6] = { s[0][i], s[1][i], s[2][i], s[3][i], s[4][i], s[5][i] };
         v128_t y[4];
         output_rows_4x4(row, y);
-        for (int j = 0; j < columns; j++) wasm_v128_store(o + (i * g->out_w + j) * co_count + co, y[j]);
+        float *p = o_row;
+        for (int j = 0; j < columns; j++) {
+          wasm_v128_store(p, y[j]);
+          p = advance(p, co_count);
+        }
+        o_row = advance(o_row, g->out_w * co_count);
       }
     }
   }

@@ -65,13 +65,19 @@ INLINE void gradient_transform_4x4(const winograd_geometry *g, const float *dy, 
     const int oh = 4 * ty, ow = 4 * tx;
     const int rows = g->out_h - oh < 4 ? g->out_h - oh : 4, columns = g->out_w - ow < 4 ? g->out_w - ow : 4;
     const float *base = dy + ((b * g->out_h + oh) * g->out_w + ow) * co_count;
-    float *out = y + t * co_count;
+    const int row_stride = g->out_w * co_count, element_row_stride = 6 * e_stride;
+    float *row0 = (float *)base, *out0 = y + t * co_count;
     for (int co = 0; co < co_count; co += 4) {
-      /* c[i][j]: row i of the tile times A^T (6 columns). */
+      /* c[i][j]: row i of the tile times A^T (6 columns). Addresses by advance() (winograd.h). */
       v128_t c[4][6];
+      float *row = row0;
       for (int i = 0; i < 4; i++) {
         v128_t d[4];
-        for (int j = 0; j < 4; j++) d[j] = i < rows && j < columns ? wasm_v128_load(base + (i * g->out_w + j) * co_count + co) : zero;
+        float *q = row;
+        for (int j = 0; j < 4; j++) {
+          d[j] = i < rows && j < columns ? wasm_v128_load(q) : zero;
+          q = advance(q, co_count);
+        }
         const v128_t even = wasm_f32x4_add(d[0], d[2]), odd = wasm_f32x4_add(d[1], d[3]);
         const v128_t even4 = wasm_f32x4_add(d[0], wasm_f32x4_mul(four, d[2])), odd4 = wasm_f32x4_add(wasm_f32x4_mul(two, d[1]), wasm_f32x4_mul(eight, d[3]));
         c[i][0] = d[0];
@@ -80,17 +86,22 @@ INLINE void gradient_transform_4x4(const winograd_geometry *g, const float *dy, 
         c[i][3] = wasm_f32x4_add(even4, odd4);
         c[i][4] = wasm_f32x4_sub(even4, odd4);
         c[i][5] = d[3];
+        row = advance(row, row_stride);
       }
+      float *column = out0;
       for (int j = 0; j < 6; j++) {
         const v128_t even = wasm_f32x4_add(c[0][j], c[2][j]), odd = wasm_f32x4_add(c[1][j], c[3][j]);
         const v128_t even4 = wasm_f32x4_add(c[0][j], wasm_f32x4_mul(four, c[2][j])), odd4 = wasm_f32x4_add(wasm_f32x4_mul(two, c[1][j]), wasm_f32x4_mul(eight, c[3][j]));
-        wasm_v128_store(out + (0 + j) * e_stride + co, c[0][j]);
-        wasm_v128_store(out + (6 + j) * e_stride + co, wasm_f32x4_add(even, odd));
-        wasm_v128_store(out + (12 + j) * e_stride + co, wasm_f32x4_sub(even, odd));
-        wasm_v128_store(out + (18 + j) * e_stride + co, wasm_f32x4_add(even4, odd4));
-        wasm_v128_store(out + (24 + j) * e_stride + co, wasm_f32x4_sub(even4, odd4));
-        wasm_v128_store(out + (30 + j) * e_stride + co, c[3][j]);
+        const v128_t r[6] = { c[0][j], wasm_f32x4_add(even, odd), wasm_f32x4_sub(even, odd), wasm_f32x4_add(even4, odd4), wasm_f32x4_sub(even4, odd4), c[3][j] };
+        float *o = column;
+        for (int i = 0; i < 6; i++) {
+          wasm_v128_store(o, r[i]);
+          o = advance(o, element_row_stride);
+        }
+        column = advance(column, e_stride);
       }
+      row0 = advance(row0, 4);
+      out0 = advance(out0, 4);
     }
   }
 }

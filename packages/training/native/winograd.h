@@ -79,22 +79,55 @@ INLINE void transform_6(const v128_t d[6], v128_t r[6]) {
 }
 
 /*
+ * p + stride, opaque to clang. Without it clang hoists every multiple of a runtime stride that a
+ * transform's loads and stores use (36 of them) out of the enclosing loops as separate invariants, which
+ * V8 then keeps on the stack: each access became a reload, an add and the access itself.
+ */
+INLINE float *advance(float *p, int stride) {
+  p += stride;
+  __asm__("" : "+r"(p));
+  return p;
+}
+
+/*
  * F(4x4, 3x3)'s V = B^T d B of one tile's 6 x 6 patch (patch_row's arguments), element e = 6 * row +
  * column to out + e * e_stride. Rows of d are transformed first, then the columns of the result, through
  * 36 vectors on the stack (they do not fit V8's 15 SIMD registers anyway).
  */
 INLINE void input_tile_4x4(const float *x, const int *row_offset, const int *column_offset, int inside, int in_c, int c4, float *out, int e_stride) {
   v128_t w[6][6]; /* w[i] = B^T applied to row i of d */
-  for (int i = 0; i < 6; i++) {
-    v128_t d[6];
-    patch_row(x, row_offset[i], column_offset, inside, in_c, c4, 6, d);
-    transform_6(d, w[i]);
+  if (inside) {
+    float *row = (float *)x + row_offset[0] + column_offset[0] + 4 * c4;
+    const int row_stride = row_offset[1] - row_offset[0];
+    for (int i = 0; i < 6; i++) {
+      v128_t d[6];
+      float *q = row;
+      for (int j = 0; j < 6; j++) {
+        d[j] = wasm_v128_load(q);
+        q = advance(q, in_c);
+      }
+      transform_6(d, w[i]);
+      row = advance(row, row_stride);
+    }
+  } else {
+    for (int i = 0; i < 6; i++) {
+      v128_t d[6];
+      patch_row(x, row_offset[i], column_offset, 0, in_c, c4, 6, d);
+      transform_6(d, w[i]);
+    }
   }
+  const int column_stride = 6 * e_stride;
+  float *column = out;
   for (int j = 0; j < 6; j++) {
-    const v128_t column[6] = { w[0][j], w[1][j], w[2][j], w[3][j], w[4][j], w[5][j] };
+    const v128_t c[6] = { w[0][j], w[1][j], w[2][j], w[3][j], w[4][j], w[5][j] };
     v128_t r[6];
-    transform_6(column, r);
-    for (int i = 0; i < 6; i++) wasm_v128_store(out + (6 * i + j) * e_stride, r[i]);
+    transform_6(c, r);
+    float *o = column;
+    for (int i = 0; i < 6; i++) {
+      wasm_v128_store(o, r[i]);
+      o = advance(o, column_stride);
+    }
+    column = advance(column, e_stride);
   }
 }
 

@@ -137,13 +137,13 @@ INLINE void product_tile(const float *ve, const float *ue, float *me, int t0, in
   for (int r = 0; r < 4; r++)
 #pragma clang loop unroll(full)
     for (int v = 0; v < 4; v++) acc[r][v] = wasm_f32x4_splat(0);
-  const float *p = ve + t0 * 4;
-  const float *wp = ue + co0;
+  float *p = (float *)ve + t0 * 4;
+  float *wp = (float *)ue + co0;
   /* Not unrolled: clang would hoist the next step's loads above this one's products, past the registers. */
 #pragma clang loop unroll(disable)
-  for (int c4 = 0; c4 < ci_count / 4; c4++, p += bt * 4) {
+  for (int c4 = 0; c4 < ci_count / 4; c4++, p = advance(p, bt * 4)) {
 #pragma clang loop unroll(disable)
-    for (int k = 0; k < 4; k++, wp += co_count) {
+    for (int k = 0; k < 4; k++, wp = advance(wp, co_count)) {
       v128_t w[4];
 #pragma clang loop unroll(full)
       for (int v = 0; v < 4; v++) w[v] = v < vectors ? wasm_v128_load(wp + 4 * v) : wasm_f32x4_splat(0);
@@ -236,10 +236,16 @@ INLINE void output_transform(const winograd_geometry *g, const float *m, float *
         v128_t y[4];
         output_rows_4x4(row, y);
         float *p = o_row;
-        for (int j = 0; j < columns; j++) {
-          wasm_v128_store(p, y[j]);
-          p = advance(p, co_count);
-        }
+        if (columns == 4)
+          for (int j = 0; j < 4; j++) {
+            wasm_v128_store(p, y[j]);
+            p = advance(p, co_count);
+          }
+        else
+          for (int j = 0; j < columns; j++) {
+            wasm_v128_store(p, y[j]);
+            p = advance(p, co_count);
+          }
         o_row = advance(o_row, g->out_w * co_count);
       }
     }

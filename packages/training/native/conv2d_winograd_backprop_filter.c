@@ -65,7 +65,7 @@ INLINE void gradient_transform_4x4(const winograd_geometry *g, const float *dy, 
     const int oh = 4 * ty, ow = 4 * tx;
     const int rows = g->out_h - oh < 4 ? g->out_h - oh : 4, columns = g->out_w - ow < 4 ? g->out_w - ow : 4;
     const float *base = dy + ((b * g->out_h + oh) * g->out_w + ow) * co_count;
-    const int row_stride = g->out_w * co_count, element_row_stride = 6 * e_stride;
+    const int row_stride = g->out_w * co_count, element_row_stride = 6 * e_stride, full = rows == 4 && columns == 4;
     float *row0 = (float *)base, *out0 = y + t * co_count;
     for (int co = 0; co < co_count; co += 4) {
       /* c[i][j]: row i of the tile times A^T (6 columns). Addresses by advance() (winograd.h). */
@@ -75,7 +75,7 @@ INLINE void gradient_transform_4x4(const winograd_geometry *g, const float *dy, 
         v128_t d[4];
         float *q = row;
         for (int j = 0; j < 4; j++) {
-          d[j] = i < rows && j < columns ? wasm_v128_load(q) : zero;
+          d[j] = full || (i < rows && j < columns) ? wasm_v128_load(q) : zero;
           q = advance(q, co_count);
         }
         const v128_t even = wasm_f32x4_add(d[0], d[2]), odd = wasm_f32x4_add(d[1], d[3]);
@@ -120,10 +120,11 @@ INLINE void accumulate_tile(const float *ve, const float *ye, float *o, int o_st
   for (int r = 0; r < 4; r++)
 #pragma clang loop unroll(full)
     for (int v = 0; v < 4; v++) acc[r][v] = r < mr && v < vectors && !fresh ? wasm_v128_load(o + r * o_stride + 4 * v) : wasm_f32x4_splat(0);
-  const float *p = ve + ci0, *q = ye + co0;
-  /* Not unrolled: clang would hoist the next tile's loads above this one's products, past the registers. */
+  float *p = (float *)ve + ci0, *q = (float *)ye + co0;
+  /* Not unrolled: clang would hoist the next tile's loads above this one's products, past the registers.
+     advance() (winograd.h) keeps p and q opaque, so the loads' constant offsets fold into the loads. */
 #pragma clang loop unroll(disable)
-  for (int t = 0; t < count; t++, p += ci_count, q += co_count) {
+  for (int t = 0; t < count; t++, p = advance(p, ci_count), q = advance(q, co_count)) {
     v128_t y[4];
 #pragma clang loop unroll(full)
     for (int v = 0; v < 4; v++) y[v] = v < vectors ? wasm_v128_load(q + 4 * v) : wasm_f32x4_splat(0);

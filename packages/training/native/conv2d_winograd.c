@@ -139,7 +139,8 @@ INLINE void product_tile(const float *ve, const float *ue, float *me, int t0, in
     for (int v = 0; v < 4; v++) acc[r][v] = wasm_f32x4_splat(0);
   float *p = (float *)ve + t0 * 4;
   float *wp = (float *)ue + co0;
-  /* Not unrolled: clang would hoist the next step's loads above this one's products, past the registers. */
+  /* Not unrolled: clang would hoist the next step's loads above this one's products, past the registers.
+     advance() (winograd.h) keeps p and wp opaque, so the loads' constant offsets fold into the loads. */
 #pragma clang loop unroll(disable)
   for (int c4 = 0; c4 < ci_count / 4; c4++, p = advance(p, bt * 4)) {
 #pragma clang loop unroll(disable)

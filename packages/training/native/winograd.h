@@ -79,9 +79,11 @@ INLINE void transform_6(const v128_t d[6], v128_t r[6]) {
 }
 
 /*
- * p + stride, opaque to clang. Without it clang hoists every multiple of a runtime stride that a
- * transform's loads and stores use (36 of them) out of the enclosing loops as separate invariants, which
- * V8 then keeps on the stack: each access became a reload, an add and the access itself.
+ * p + stride, opaque to clang (an empty asm). Without it clang hoists every multiple of a runtime stride
+ * that a transform's loads and stores use (36 of them) out of the enclosing loops as separate invariants,
+ * which V8 then keeps on the stack: each access became a reload, an add and the access itself. In loops,
+ * loop strength reduction turned `pointer + constant` into an i32.add (one lea per load in V8's code)
+ * instead of the load's own offset immediate. Only addresses change: the same arithmetic, the same bits.
  */
 INLINE float *advance(float *p, int stride) {
   p += stride;

@@ -2,7 +2,7 @@ import { buildAdditiveLoss } from './additive';
 import { buildCamlLoss } from './caml';
 import { buildCrossEntropyLoss } from './cross-entropy';
 import { buildDiceLoss } from './dice';
-import type { LossFunction } from './loss-function';
+import type { GradientMode, LossFunction } from './loss-function';
 import { buildMultiplicativeLoss } from './multiplicative';
 import { parseLossSpec, type LossSpec } from './spec';
 
@@ -15,17 +15,25 @@ import { parseLossSpec, type LossSpec } from './spec';
  * model.compile({ optimizer: 'adam', loss });
  */
 export function createLoss(spec: LossSpec): LossFunction {
+  return createLossWithGradient(spec, 'closed-form');
+}
+
+/**
+ * {@link createLoss} with a choice of how the gradient is computed; `'autodiff'` is the reference the
+ * closed-form gradients are tested against (internal: not exported from the package).
+ */
+export function createLossWithGradient(spec: LossSpec, gradient: GradientMode): LossFunction {
   const parsed = parseLossSpec(spec);
   switch (parsed.name) {
     case 'ce':
-      return buildCrossEntropyLoss(parsed);
+      return buildCrossEntropyLoss(parsed, gradient);
     case 'dice':
-      return buildDiceLoss(parsed);
+      return buildDiceLoss(parsed, gradient);
     case 'additive':
-      return buildAdditiveLoss(parsed);
+      return buildAdditiveLoss(parsed, gradient);
     case 'ml':
-      return buildMultiplicativeLoss(parsed);
+      return buildMultiplicativeLoss(parsed, gradient);
     case 'caml':
-      return buildCamlLoss(parsed);
+      return buildCamlLoss(parsed, gradient);
   }
 }

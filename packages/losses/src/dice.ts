@@ -1,8 +1,9 @@
 import { parseWithSchema } from './tfseg-error';
 import * as tf from '@tensorflow/tfjs-core';
 import { LossArgumentError } from './errors';
+import { diceSumGradients, type LossTerms, type SumGradients } from './closed-form-gradient';
 import type { PreparedInputs } from './inputs';
-import { buildLoss, resolveInputOptions, type LossFunction } from './loss-function';
+import { buildLoss, resolveInputOptions, type GradientMode, type LossFunction } from './loss-function';
 import { DEFAULT_SMOOTH, diceSpecSchema, type DiceSpec } from './spec';
 import { sumRows, sumVector } from './sums';
 
@@ -28,6 +29,11 @@ export interface DiceStatistics {
   readonly coefficients: tf.Tensor1D;
   /** L_Dice = 1 − Σ_c w_c·Dice_c / Σ_c w_c over the included classes (eq. 4 with weights). */
   readonly loss: tf.Scalar;
+  /**
+   * What the closed-form gradient reads: the sums S and coefficients Dice of eq. 3 it differentiates, [C]
+   * for batch Dice or [N, C] per image, and ω with L_Dice = 1 − Σ ω·Dice (w_c/Σw or 1/C, also /N per image).
+   */
+  readonly gradientParts: { readonly denominators: tf.Tensor; readonly coefficients: tf.Tensor; readonly weights: number | readonly number[] };
 }
 
 /** The Dice weight of each class: w_c (1 by default), 0 for channel 0 without `includeBackground`. */
@@ -57,17 +63,21 @@ export function diceStatistics(inputs: PreparedInputs, options: DiceOptions): Di
   let intersections: tf.Tensor1D;
   let denominators: tf.Tensor1D;
   let coefficients: tf.Tensor1D;
+  let gradientSums: { denominators: tf.Tensor; coefficients: tf.Tensor };
   const dice = (intersection: tf.Tensor, denominator: tf.Tensor) => tf.div(tf.add(tf.mul(intersection, 2), options.smooth), tf.add(denominator, options.smooth));
   if (options.diceReduction === 'batch') {
     intersections = inputs.sumOverPixels(products);
     denominators = tf.add(inputs.sumOverPixels(inputs.target), inputs.sumOverPixels(countedProbabilities));
     coefficients = dice(intersections, denominators) as tf.Tensor1D;
+    gradientSums = { denominators, coefficients };
   } else {
     const imageIntersections = inputs.sumPerImage(products);
     const imageDenominators = tf.add(inputs.sumPerImage(inputs.target), inputs.sumPerImage(countedProbabilities)) as tf.Tensor2D;
     // Over images with the same accurate sum (a [P, C] input has P one-pixel images).
     const batchTotal = (perImage: tf.Tensor) => tf.reshape(sumRows(tf.reshape(perImage, [1, inputs.imageCount, inputs.classCount])), [inputs.classCount]) as tf.Tensor1D;
-    coefficients = tf.div(batchTotal(dice(imageIntersections, imageDenominators)), inputs.imageCount);
+    const imageCoefficients = dice(imageIntersections, imageDenominators);
+    coefficients = tf.div(batchTotal(imageCoefficients), inputs.imageCount);
+    gradientSums = { denominators: imageDenominators, coefficients: imageCoefficients };
     intersections = batchTotal(imageIntersections);
     denominators = batchTotal(imageDenominators);
   }
@@ -75,13 +85,33 @@ export function diceStatistics(inputs: PreparedInputs, options: DiceOptions): Di
     weights === undefined
       ? tf.sub(1, tf.div(sumVector(coefficients), inputs.classCount))
       : tf.sub(1, tf.div(sumVector(tf.mul(coefficients, tf.tensor1d(weights))), weights.reduce((a, b) => a + b, 0)));
-  return { intersections, denominators, coefficients, loss };
+  const images = options.diceReduction === 'image' ? inputs.imageCount : 1;
+  const total = weights === undefined ? inputs.classCount : weights.reduce((a, b) => a + b, 0);
+  const gradientWeights = weights === undefined ? 1 / (total * images) : weights.map((weight) => weight / (total * images));
+  return { intersections, denominators, coefficients, loss, gradientParts: { ...gradientSums, weights: gradientWeights } };
+}
+
+/**
+ * Saves what the Dice term's gradient reads (S and Dice of eq. 3) and returns its α, β given a scale
+ * (∂L/∂L_Dice times dy): ∂L_Dice/∂I = −2ω/(S + s), ∂L_Dice/∂S = ω·Dice/(S + s).
+ */
+export function diceGradientParts(dice: DiceStatistics, options: DiceOptions, saved: Record<string, tf.Tensor>): (scale: tf.Scalar, saved: Readonly<Record<string, tf.Tensor>>) => NonNullable<SumGradients['dice']> {
+  saved['diceDenominators'] = dice.gradientParts.denominators;
+  saved['diceCoefficients'] = dice.gradientParts.coefficients;
+  const weights = dice.gradientParts.weights;
+  return (scale, savedTensors) => diceSumGradients(scale, savedTensors['diceDenominators'] as tf.Tensor, savedTensors['diceCoefficients'] as tf.Tensor, weights, options.smooth);
 }
 
 /** Builds the Dice loss from a parsed spec (shared by {@link diceLoss} and `createLoss`). */
-export function buildDiceLoss(spec: DiceSpec): LossFunction {
+export function buildDiceLoss(spec: DiceSpec, gradient: GradientMode = 'closed-form'): LossFunction {
   const options = resolveDiceOptions(spec);
-  return buildLoss('diceLoss', resolveInputOptions(spec), (inputs) => diceStatistics(inputs, options).loss);
+  const terms = (inputs: PreparedInputs): LossTerms => {
+    const dice = diceStatistics(inputs, options);
+    const saved: Record<string, tf.Tensor> = {};
+    const diceGradient = diceGradientParts(dice, options, saved);
+    return { value: dice.loss, saved, sumGradients: (dy, savedTensors) => ({ dice: diceGradient(dy, savedTensors) }) };
+  };
+  return buildLoss('diceLoss', resolveInputOptions(spec), terms, gradient);
 }
 
 /** Options of {@link diceLoss}: the `'dice'` spec without its name. */

@@ -5,7 +5,7 @@ import { diceSumGradients, type LossTerms, type SumGradients } from './closed-fo
 import type { PreparedInputs } from './inputs';
 import { buildLoss, resolveInputOptions, type GradientMode, type LossFunction } from './loss-function';
 import { DEFAULT_SMOOTH, diceSpecSchema, type DiceSpec } from './spec';
-import { sumRows, sumVector } from './sums';
+import { sumLaidOutRows, sumVector } from './sums';
 
 /** Resolved (defaults filled) options of the Dice term. */
 export interface DiceOptions {
@@ -74,7 +74,7 @@ export function diceStatistics(inputs: PreparedInputs, options: DiceOptions): Di
     const imageIntersections = inputs.sumPerImage(products);
     const imageDenominators = tf.add(inputs.sumPerImage(inputs.target), inputs.sumPerImage(countedProbabilities)) as tf.Tensor2D;
     // Over images with the same accurate sum (a [P, C] input has P one-pixel images).
-    const batchTotal = (perImage: tf.Tensor) => tf.reshape(sumRows(tf.reshape(perImage, [1, inputs.imageCount, inputs.classCount])), [inputs.classCount]) as tf.Tensor1D;
+    const batchTotal = (perImage: tf.Tensor) => sumLaidOutRows(perImage, 1, inputs.imageCount, inputs.classCount, [inputs.classCount]) as tf.Tensor1D;
     const imageCoefficients = dice(imageIntersections, imageDenominators);
     coefficients = tf.div(batchTotal(imageCoefficients), inputs.imageCount);
     gradientSums = { denominators: imageDenominators, coefficients: imageCoefficients };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LossArgumentError } from './errors';
-import { sumRows, sumVector } from './sums';
+import { sumLaidOutRows } from './sums';
 
 /** How `yPred`'s channels are read: one softmax distribution per pixel, or independent sigmoids. */
 export type Activation = 'softmax' | 'sigmoid';
@@ -196,7 +196,7 @@ export function prepareInputs(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor
     target = tf.cast(tf.reshape(yTrue, [pixelCount, classCount]), 'float32') as tf.Tensor2D;
   }
   const flatPrediction = tf.reshape(yPred, [pixelCount, classCount]) as tf.Tensor2D;
-  const countedPixels = mask === undefined ? pixelCount : sumVector(tf.reshape(mask, [pixelCount]));
+  const countedPixels = mask === undefined ? pixelCount : (sumLaidOutRows(mask, 1, pixelCount, 1, []) as tf.Scalar);
 
   let probabilities: tf.Tensor2D | undefined;
   let logProbabilities: tf.Tensor2D | undefined;
@@ -212,7 +212,7 @@ export function prepareInputs(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor
     }
     return probabilities;
   };
-  const sumOverPixels = (tensor: tf.Tensor2D): tf.Tensor1D => tf.reshape(sumRows(tf.reshape(tensor, [1, pixelCount, classCount])), [classCount]);
+  const sumOverPixels = (tensor: tf.Tensor2D): tf.Tensor1D => sumLaidOutRows(tensor, 1, pixelCount, classCount, [classCount]) as tf.Tensor1D;
   const binaryCrossEntropySums = (): tf.Tensor1D => {
     const complement = tf.sub(1, target);
     const masked = (perElement: tf.Tensor2D): tf.Tensor2D => (mask === undefined ? perElement : tf.mul(perElement, mask));
@@ -240,6 +240,6 @@ export function prepareInputs(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor
     // The sign is applied to the [C] sums, not to every pixel.
     crossEntropySums: () => (options.activation === 'softmax' ? tf.neg(sumOverPixels(tf.mul(target, logProbabilitiesOnce()))) : binaryCrossEntropySums()),
     sumOverPixels,
-    sumPerImage: (tensor) => sumRows(tf.reshape(tensor, [imageCount, pixelCount / imageCount, classCount])),
+    sumPerImage: (tensor) => sumLaidOutRows(tensor, imageCount, pixelCount / imageCount, classCount, [imageCount, classCount]) as tf.Tensor2D,
   };
 }

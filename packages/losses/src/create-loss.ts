@@ -9,7 +9,9 @@ import { parseLossSpec, type LossSpec } from './spec';
 /**
  * Builds the loss a spec names: `'ce'` (eq. 2), `'dice'` (eqs. 3–4), `'additive'` (eq. 1), `'ml'`
  * (eq. 5) or `'caml'` (Erratum eq. 13). The spec is validated here; a bad one throws a
- * `LossArgumentError` naming the field.
+ * `LossArgumentError` naming the field. The loss's gradient w.r.t. `yPred` is in closed form (one custom
+ * gradient built from eqs. 1–6 and Erratum eqs. 13–15, see the README's "Closed-form gradients"), the
+ * value the same operations as autodiff would record.
  * @example
  * const loss = createLoss({ name: 'caml' });
  * model.compile({ optimizer: 'adam', loss });

@@ -68,13 +68,15 @@ export function crossEntropySumGradient(scale: tf.Scalar, divisor: number | tf.T
 }
 
 /**
- * `tensor` tiled to `shape` (a scalar stays a scalar): the element-wise kernels then see operands of one
- * shape. tfjs' wasm binary kernels broadcast a [C] or [P, 1] operand element by element through index
+ * A per-class operand ([C], or [N, 1, C] per image) tiled to `shape` (a scalar or a [P, 1] per-pixel
+ * operand stays as it is): tfjs' wasm binary kernels broadcast a [C] operand along the rows through index
  * arithmetic, several times slower than a Tile plus a same-shape kernel (1.8 against 0.45 ms for
- * [16384, 5] ⊙ [5] with tfseg's kernels registered).
+ * [16384, 5] ⊙ [5] with tfseg's kernels registered), while a [P, 1] operand broadcasts fast and its Tile
+ * along the last axis is the slow one.
  */
 function spread(tensor: tf.Tensor, shape: readonly number[]): tf.Tensor {
-  if (tensor.rank === 0 || (tensor.rank === shape.length && tensor.shape.every((size, axis) => size === shape[axis]))) return tensor;
+  const sameShape = tensor.rank === shape.length && tensor.shape.every((size, axis) => size === shape[axis]);
+  if (tensor.rank === 0 || sameShape || tensor.shape[tensor.rank - 1] === 1) return tensor;
   const full = tensor.rank < shape.length ? tf.reshape(tensor, [...new Array<number>(shape.length - tensor.rank).fill(1), ...tensor.shape]) : tensor;
   return tf.tile(full, shape.map((size, axis) => size / (full.shape[axis] as number)));
 }
@@ -110,9 +112,8 @@ function elementGradient(sums: SumGradients, inputs: ElementInputs, options: Inp
     beta = tf.reshape(beta, [images, 1, classes]);
   }
   const shape = p.shape;
-  const spreadMask = mask === undefined ? undefined : spread(mask, shape);
-  const dice = alpha === undefined || beta === undefined ? undefined : tf.add(tf.mul(y, spread(alpha, shape)), spreadMask === undefined ? spread(beta, shape) : tf.mul(spreadMask, spread(beta, shape)));
-  const masked = (tensor: tf.Tensor) => (spreadMask === undefined ? tensor : tf.mul(tensor, spreadMask));
+  const dice = alpha === undefined || beta === undefined ? undefined : tf.add(tf.mul(y, spread(alpha, shape)), mask === undefined ? spread(beta, shape) : tf.mul(mask, spread(beta, shape)));
+  const masked = (tensor: tf.Tensor) => (mask === undefined ? tensor : tf.mul(tensor, mask));
   const kappa = sums.crossEntropy === undefined ? undefined : spread(sums.crossEntropy, shape);
   const combine = (diceTerm: tf.Tensor | undefined, crossEntropyTerm: tf.Tensor | undefined, sign: 1 | -1): tf.Tensor => {
     if (diceTerm === undefined) return sign === 1 ? (crossEntropyTerm as tf.Tensor) : tf.neg(crossEntropyTerm as tf.Tensor);
@@ -122,7 +123,7 @@ function elementGradient(sums: SumGradients, inputs: ElementInputs, options: Inp
   if (options.activation === 'softmax') {
     if (options.fromLogits) {
       const perLogProbability = combine(dice === undefined ? undefined : tf.mul(p, dice), kappa === undefined ? undefined : tf.mul(y, kappa), -1);
-      return tf.sub(perLogProbability, tf.mul(p, spread(tf.sum(perLogProbability, -1, true), shape)));
+      return tf.sub(perLogProbability, tf.mul(p, tf.sum(perLogProbability, -1, true)));
     }
     const crossEntropy =
       kappa === undefined ? undefined : tf.mul(tf.div(tf.mul(y, kappa), tf.maximum(p, options.epsilon)), tf.cast(tf.greaterEqual(p, options.epsilon), 'float32'));

@@ -43,7 +43,7 @@ INLINE void reduce_run(v128_t acc[4][4], const float *const p[4], const float *w
  * their filter rows), so they are one run of the reduction: the same products in the same order as tap
  * by tap, with a third of the loop overheads for a 3x3 first layer's single input channel.
  */
-INLINE void conv_tile(const conv_geometry *g, const float *x, const float *w, float *out, const float *zeros, int seg, int b, int oh,
+INLINE void conv_tile(const conv_geometry *g, const float *x, const float *w, float *out, const float *zeros, int seg, const int offset[4], int b, int oh,
                       int ow0, int co0, const int mr, const int vectors) {
   v128_t acc[4][4];
 #pragma clang loop unroll(full)
@@ -74,14 +74,7 @@ INLINE void conv_tile(const conv_geometry *g, const float *x, const float *w, fl
       reduce_run(acc, p, w + (kh * g->k_w + kw) * ci_count * co_count + co0, ci_count, co_count, mr, vectors);
     }
   }
-  /* Channel c of pixel ow lies at ow * seg + (c / seg) * out_w * seg + c % seg of the output row (seg = out_c: plain NHWC). */
   float *o = out + (b * g->out_h + oh) * g->out_w * co_count + ow0 * seg;
-  int offset[4];
-#pragma clang loop unroll(full)
-  for (int v = 0; v < 4; v++) {
-    const int c = co0 + 4 * v;
-    offset[v] = (c / seg) * g->out_w * seg + c % seg;
-  }
 #pragma clang loop unroll(full)
   for (int r = 0; r < 4; r++)
 #pragma clang loop unroll(full)
@@ -93,11 +86,20 @@ INLINE void conv_tile(const conv_geometry *g, const float *x, const float *w, fl
 INLINE void conv_row(const conv_geometry *g, const float *x, const float *w, float *out, const float *zeros, int seg, int b, int oh, int co0,
                      const int vectors) {
   const int px = vectors == 4 ? 2 : 4;
+  /*
+   * Channel c of pixel ow lies at ow * seg + (c / seg) * out_w * seg + c % seg of the output row (seg =
+   * out_c: plain NHWC): the tile's vectors' offsets, once per row rather than per tile (divisions).
+   */
+  int offset[4];
+  for (int v = 0; v < 4; v++) {
+    const int c = co0 + 4 * v;
+    offset[v] = (c / seg) * g->out_w * seg + c % seg;
+  }
   int ow = 0;
-  for (; ow + px <= g->out_w; ow += px) conv_tile(g, x, w, out, zeros, seg, b, oh, ow, co0, px, vectors);
-  if (g->out_w - ow == 1) conv_tile(g, x, w, out, zeros, seg, b, oh, ow, co0, 1, vectors);
-  else if (px == 4 && g->out_w - ow == 2) conv_tile(g, x, w, out, zeros, seg, b, oh, ow, co0, 2, vectors);
-  else if (px == 4 && g->out_w - ow == 3) conv_tile(g, x, w, out, zeros, seg, b, oh, ow, co0, 3, vectors);
+  for (; ow + px <= g->out_w; ow += px) conv_tile(g, x, w, out, zeros, seg, offset, b, oh, ow, co0, px, vectors);
+  if (g->out_w - ow == 1) conv_tile(g, x, w, out, zeros, seg, offset, b, oh, ow, co0, 1, vectors);
+  else if (px == 4 && g->out_w - ow == 2) conv_tile(g, x, w, out, zeros, seg, offset, b, oh, ow, co0, 2, vectors);
+  else if (px == 4 && g->out_w - ow == 3) conv_tile(g, x, w, out, zeros, seg, offset, b, oh, ow, co0, 3, vectors);
 }
 
 /*

@@ -83,9 +83,9 @@ describe('Conv2D (wasm kernel: native where it applies, XNNPACK otherwise)', () 
     );
   });
 
-  it('agrees with the cpu backend where F(2×2) runs by strips (8² to 10² maps, 64–72 channels), and leaves no tensor behind', () => {
+  it('agrees with the cpu backend where F(2×2) runs by strips (4² to 10² maps, 64–72 channels), and leaves no tensor behind', () => {
     const strips = winogradGeometry.chain((g) =>
-      fc.record({ inChannels: fc.integer({ min: 16, max: 18 }).map((n) => 4 * n), outChannels: fc.integer({ min: 16, max: 18 }).map((n) => 4 * n), height: fc.integer({ min: 8, max: 10 }), width: fc.integer({ min: 8, max: 10 }) }).map((wide) => ({ ...g, ...wide, pad: 'same' as const, batch: 1 })),
+      fc.record({ inChannels: fc.integer({ min: 16, max: 18 }).map((n) => 4 * n), outChannels: fc.integer({ min: 16, max: 18 }).map((n) => 4 * n), height: fc.integer({ min: 4, max: 10 }), width: fc.integer({ min: 4, max: 10 }) }).map((wide) => ({ ...g, ...wide, pad: 'same' as const, batch: 1 })),
     );
     fc.assert(fc.property(strips, (g) => expectConvolutionAgreement(g)), { numRuns: 5 });
     tf.setBackend('wasm');

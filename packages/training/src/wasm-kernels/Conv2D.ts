@@ -26,18 +26,19 @@ export function nativeFlipFilter(backend: BackendWasm, native: NativeKernels, fi
 
 /**
  * Whether a Winograd kernel takes a convolution: 3×3, stride 1, channels divisible by 4, and an output
- * of at least 8×8, or 4×4 for an input gradient (`flipped`) or from 256 → 256 channels. On smaller maps
- * there are few tiles to pay for transforming the filter, and the direct kernel is as fast for a forward
- * convolution up to 128 → 256 (4×4, batch 4, one thread: F(2×2) takes 0.93–1.11× its time), but an input
- * gradient there would first need a flipped copy of the filter, which Winograd's transform does on the
- * fly (1.0–1.8×), and from 256 → 256 the direct kernel takes 1.6–1.7× F(2×2)'s time (1.35–1.5× on
- * two threads; bench/conv-kernels.mjs). F(2×2)'s smallest block (6 tiles) must fit the stack, which
- * bounds the channels at 2730 in and out together.
+ * of at least 8×8, or 4×4 for an input gradient (`flipped`) or from 64 × 64 channel pairs. On smaller
+ * maps there are few tiles to pay for transforming the filter, and with few channels the direct kernel
+ * is as fast for a forward convolution, but an input gradient there would first need a flipped copy of
+ * the filter, which Winograd's transform does on the fly (1.0–1.8×); from 64 × 64 channel pairs F(2×2)
+ * runs by strips ({@link stripsApply}), which transform the filter without writing it out: 4×4, batch 4,
+ * one thread, 128 → 256 0.73–0.85× the direct kernel's time (it rounds differently: F(2×2)'s error
+ * against float64 is 1.6e-7–4.1e-7 of the output's largest magnitude), 256 → 256 0.6×. F(2×2)'s
+ * smallest block (6 tiles) must fit the stack, which bounds the channels at 2730 in and out together.
  */
 function winogradApplies(filterHeight: number, filterWidth: number, strides: [number, number], inChannels: number, outChannels: number, outHeight: number, outWidth: number, flipped: boolean): boolean {
   const shapeFits = filterHeight === 3 && filterWidth === 3 && strides[0] === 1 && strides[1] === 1;
   const channelsFit = inChannels % 4 === 0 && outChannels % 4 === 0 && 64 * 6 * (inChannels + outChannels) <= NATIVE_BLOCK_BYTES;
-  const smallest = flipped || inChannels * outChannels >= 256 * 256 ? 4 : 8;
+  const smallest = flipped || inChannels * outChannels >= 64 * 64 ? 4 : 8;
   return shapeFits && channelsFit && outHeight >= smallest && outWidth >= smallest;
 }
 

@@ -323,17 +323,37 @@ void conv2d_winograd_input(const int32_t *args, int32_t begin, int32_t end) {
   input_transform_tiles(g, x, v + 4 * begin, begin, end - begin, tiles_x, tiles_per_image, g->in_c * bt + PLANE_PAD, 4 * bt, 4, 0, g->in_c / 4, 2);
 }
 
-/* The strip co0 .. co0 + width of U = G g G^T (winograd_filter's arithmetic) into us [16][ci][STRIP] (planes padded). */
+/* winograd.h's advance() for a pointer that is only read through. */
+INLINE const float *advance_read(const float *p, int stride) {
+  p += stride;
+  __asm__("" : "+r"(p));
+  return p;
+}
+
+/*
+ * The strip co0 .. co0 + width of U = G g G^T (winograd_filter's arithmetic) into us [16][ci][STRIP]
+ * (planes padded). The 9 tap planes and 16 element planes are reached by running pointers (as in
+ * winograd.h): with constant multiples of the runtime plane sizes clang hoists each as its own
+ * invariant, which V8 keeps on the stack (a reload per access). Only addresses change: the same bits.
+ */
 INLINE void filter_strip(const float *g, float *us, int ci_count, int co_count, int co0, int width, int flip) {
   const int plane = ci_count * co_count, us_plane = ci_count * STRIP + PLANE_PAD;
   if (!flip) {
     for (int ci = 0; ci < ci_count; ci++)
       for (int c = 0; c < width; c += 4) {
         v128_t k[3][3], t[16];
+        const float *p = g + ci * co_count + co0 + c;
         for (int i = 0; i < 3; i++)
-          for (int j = 0; j < 3; j++) k[i][j] = wasm_v128_load(g + (i * 3 + j) * plane + ci * co_count + co0 + c);
+          for (int j = 0; j < 3; j++) {
+            k[i][j] = wasm_v128_load(p);
+            p = advance_read(p, plane);
+          }
         filter_transform(k, t);
-        for (int e = 0; e < 16; e++) wasm_v128_store(us + e * us_plane + ci * STRIP + c, t[e]);
+        float *o = us + ci * STRIP + c;
+        for (int e = 0; e < 16; e++) {
+          wasm_v128_store(o, t[e]);
+          o = advance(o, us_plane);
+        }
       }
     return;
   }
@@ -342,11 +362,18 @@ INLINE void filter_strip(const float *g, float *us, int ci_count, int co_count, 
       v128_t t[4][16]; /* [co lane][element], lanes along ci */
       for (int c = 0; c < 4; c++) {
         v128_t k[3][3];
-        for (int i = 0; i < 3; i++)
-          for (int j = 0; j < 3; j++) k[i][j] = wasm_v128_load(g + ((2 - i) * 3 + (2 - j)) * plane + (co0 + c0 + c) * ci_count + ci0);
+        const float *p = g + (co0 + c0 + c) * ci_count + ci0; /* tap 0, read as k[2][2] */
+        for (int tap = 0; tap < 9; tap++) {
+          k[2 - tap / 3][2 - tap % 3] = wasm_v128_load(p);
+          p = advance_read(p, plane);
+        }
         filter_transform(k, t[c]);
       }
-      for (int e = 0; e < 16; e++) store_transposed_4x4(t[0][e], t[1][e], t[2][e], t[3][e], us + e * us_plane + ci0 * STRIP + c0, STRIP);
+      float *o = us + ci0 * STRIP + c0;
+      for (int e = 0; e < 16; e++) {
+        store_transposed_4x4(t[0][e], t[1][e], t[2][e], t[3][e], o, STRIP);
+        o = advance(o, us_plane);
+      }
     }
 }
 

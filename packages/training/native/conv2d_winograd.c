@@ -323,13 +323,6 @@ void conv2d_winograd_input(const int32_t *args, int32_t begin, int32_t end) {
   input_transform_tiles(g, x, v + 4 * begin, begin, end - begin, tiles_x, tiles_per_image, g->in_c * bt + PLANE_PAD, 4 * bt, 4, 0, g->in_c / 4, 2);
 }
 
-/* winograd.h's advance() for a pointer that is only read through. */
-INLINE const float *advance_read(const float *p, int stride) {
-  p += stride;
-  __asm__("" : "+r"(p));
-  return p;
-}
-
 /*
  * The strip co0 .. co0 + width of U = G g G^T (winograd_filter's arithmetic) into us [16][ci][STRIP]
  * (planes padded). The 9 tap planes and 16 element planes are reached by running pointers (as in

@@ -91,6 +91,13 @@ INLINE float *advance(float *p, int stride) {
   return p;
 }
 
+/* advance() for a pointer that is only read through. */
+INLINE const float *advance_read(const float *p, int stride) {
+  p += stride;
+  __asm__("" : "+r"(p));
+  return p;
+}
+
 /*
  * F(4x4, 3x3)'s V = B^T d B of one tile's 6 x 6 patch (patch_row's arguments), element e = 6 * row +
  * column to out + e * e_stride. Rows of d are transformed first, then the columns of the result, through

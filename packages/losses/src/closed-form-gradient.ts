@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { InputOptions, PreparedInputs } from './inputs';
+import { sameShape } from './sums';
 
 /**
  * ∂L/∂ of the per-class sums every loss of this package is a function of (the small part of the backward
@@ -75,8 +76,7 @@ export function crossEntropySumGradient(scale: tf.Scalar, divisor: number | tf.T
  * along the last axis is the slow one.
  */
 function spread(tensor: tf.Tensor, shape: readonly number[]): tf.Tensor {
-  const sameShape = tensor.rank === shape.length && tensor.shape.every((size, axis) => size === shape[axis]);
-  if (tensor.rank === 0 || sameShape || tensor.shape[tensor.rank - 1] === 1) return tensor;
+  if (tensor.rank === 0 || sameShape(tensor.shape, shape) || tensor.shape[tensor.rank - 1] === 1) return tensor;
   const full = tensor.rank < shape.length ? tf.reshape(tensor, [...new Array<number>(shape.length - tensor.rank).fill(1), ...tensor.shape]) : tensor;
   return tf.tile(full, shape.map((size, axis) => size / (full.shape[axis] as number)));
 }

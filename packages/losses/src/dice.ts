@@ -81,12 +81,10 @@ export function diceStatistics(inputs: PreparedInputs, options: DiceOptions): Di
     intersections = batchTotal(imageIntersections);
     denominators = batchTotal(imageDenominators);
   }
-  const loss: tf.Scalar =
-    weights === undefined
-      ? tf.sub(1, tf.div(sumVector(coefficients), inputs.classCount))
-      : tf.sub(1, tf.div(sumVector(tf.mul(coefficients, tf.tensor1d(weights))), weights.reduce((a, b) => a + b, 0)));
-  const images = options.diceReduction === 'image' ? inputs.imageCount : 1;
+  // Σ_c w_c over the included classes (C without weights): eq. 4's divisor and the gradient's ω.
   const total = weights === undefined ? inputs.classCount : weights.reduce((a, b) => a + b, 0);
+  const loss: tf.Scalar = tf.sub(1, tf.div(sumVector(weights === undefined ? coefficients : tf.mul(coefficients, tf.tensor1d(weights))), total));
+  const images = options.diceReduction === 'image' ? inputs.imageCount : 1;
   const gradientWeights = weights === undefined ? 1 / (total * images) : weights.map((weight) => weight / (total * images));
   return { intersections, denominators, coefficients, loss, gradientParts: { ...gradientSums, weights: gradientWeights } };
 }

@@ -68,7 +68,8 @@ export function blockedSums(tensor: tf.Tensor, groups: number, rows: number, col
   return sameShape(total.shape, outputShape) ? total : tf.reshape(total, outputShape);
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
+/** Whether two shapes are equal, axis by axis. */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((size, axis) => size === b[axis]);
 }
 

@@ -67,9 +67,11 @@
  *                        3..14 the forward depthwise_geometry; k_h, k_w ≤ 64. Items: batch·in_h rows.
  * depthwise_conv2d_backprop_filter (same file; DepthwiseConv2dNativeBackpropFilter.ts)  0 x, 1 dy, 2 dw
  *                        [KH,KW,C], 3..14 the forward depthwise_geometry; channels ≤ 8192. Items: KH·KW taps.
- * binary_elementwise     (elementwise.c; Elementwise.ts, Add.ts)  0 a, 1 b, 2 out, 3 op (0 add, 1 sub,
- *                        2 mul), 4 layout (0 one shape, 1 b a [channels] vector repeated over a's rows,
- *                        2 a one over b's), 5 channels. Items: elements (layout 0) or rows.
+ * binary_elementwise     (elementwise.c; Elementwise.ts, Add.ts)  0 a, 1 b, 2 out (float32; bytes for
+ *                        greater-or-equal), 3 op (0 add, 1 sub, 2 mul, 3 maximum, 4 greater-or-equal),
+ *                        4 layout (0 one shape, 1 b a [channels] vector repeated over a's rows, 2 a one over
+ *                        b's, 3 b a column: one value per row of a, 4 a one of b, 5 b a scalar, 6 a one),
+ *                        5 channels. Items: elements (layouts 0, 5, 6) or rows.
  * unary_elementwise      (elementwise.c; Elementwise.ts)  0 x, 1 out, 2 op (0 relu, 1 step), 3 f32 alpha
  *                        (step's value at or below 0). Items: elements.
  * flip_filter            (flip_filter.c; Conv2D.ts)  0 w [KH,KW,Ci,Co], 1 out [KH,KW,Co,Ci]: out[kh,kw,co,ci] =

@@ -166,7 +166,7 @@ describe('wasm threads', () => {
     expect(tf.memory().numTensors).toBe(numTensors);
   });
 
-  it('on 2 threads, Add, Sub, Multiply, Relu and Step (native, threaded) agree with cpu on random shapes, and Relu and Step keep NaN', () => {
+  it('on 2 threads, Add, Sub, Multiply, Maximum, GreaterEqual, Relu and Step (native, threaded) agree with cpu on random shapes, and Relu and Step keep NaN', () => {
     expect(nativeKernelThreads(tf.backend() as BackendWasm)).toBe(2);
     fc.assert(fc.property(elementwiseCases, expectElementwiseAgreement), agreementRuns);
     const x = tf.tensor1d([Number.NaN, -1, 0, 2, -0]);

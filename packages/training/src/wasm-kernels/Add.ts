@@ -3,14 +3,14 @@
  * `[…, C]` tensor plus a `[C]` vector (either order), C divisible by 4 — what tfjs-layers' Conv2D adds
  * when a ReLU keeps tfjs from fusing it (fused ops are not recorded for gradients with an activation).
  * native/bias_activation.c does it in one SIMD pass split over the native threads; other float32 Adds
- * of one shape or with a channel vector run on the native threads when more than one runs
- * (Elementwise.ts); every other Add goes to the built-in kernel.
+ * of one shape or with a channel vector run on the native threads when more than one runs, and those
+ * with a scalar or a column on any thread count (Elementwise.ts); every other Add goes to the built-in kernel.
  */
 import { Add, util, type BinaryInputs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { nativeKernels } from './native/runtime';
 import { heapOffset, requireInputs, runWasmKernel } from './wasm-backend';
-import { threadedBinary } from './Elementwise';
+import { nativeBinary } from './Elementwise';
 
 /** The tensor and the bias of a bias Add, or undefined when `a + b` is not one. */
 function biasOperands(a: TensorInfo, b: TensorInfo): { x: TensorInfo; bias: TensorInfo } | undefined {
@@ -30,7 +30,7 @@ function add(args: { inputs: BinaryInputs; backend: BackendWasm }): TensorInfo {
   const { a, b } = requireInputs(Add, inputs, ['a', 'b']);
   const operands = biasOperands(a, b);
   const native = operands !== undefined ? nativeKernels(backend) : undefined;
-  if (operands === undefined || native === undefined) return threadedBinary('Add', backend, a, b) ?? runWasmKernel(backend, Add, { a, b });
+  if (operands === undefined || native === undefined) return nativeBinary('Add', backend, a, b) ?? runWasmKernel(backend, Add, { a, b });
   const { x, bias } = operands;
   const out = backend.makeOutput(x.shape, 'float32');
   const channels = bias.shape[0] as number;

@@ -15,7 +15,7 @@ import { concatConfig } from './Concat';
 import { depthwiseConv2dNativeConfig } from './DepthwiseConv2dNative';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
-import { multiplyConfig, reluConfig, stepConfig, subConfig } from './Elementwise';
+import { greaterEqualConfig, maximumConfig, multiplyConfig, reluConfig, stepConfig, subConfig } from './Elementwise';
 import { meanGradConfig, registerElementwiseGradients, reluGradConfig, squareGradConfig } from './ElementwiseGrad';
 import { batchNormReluConfig, fusedBatchNormConfig } from './FusedBatchNorm';
 import { fusedConv2DConfig } from './FusedConv2D';
@@ -53,8 +53,10 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   fusedBatchNormConfig,
   fusedConv2DConfig,
   fusedMatMulConfig,
+  greaterEqualConfig,
   identityConfig,
   maxPoolGradConfig,
+  maximumConfig,
   meanConfig,
   meanGradConfig,
   multiplyConfig,

@@ -58,21 +58,35 @@ INLINE v128_t relu_mask4(v128_t dy, v128_t y) {
 }
 INLINE float relu_mask1(float dy, float y) { return dy * (y != y ? y : (y > 0.0f ? 1.0f : 0.0f)); }
 
+/* Elements (x and the output together) of a row block of batch_norm_apply: 16 KiB, a third of L1. */
+#define APPLY_BLOCK_ELEMENTS 2048
+
+/*
+ * out = (x − centre)·factor + shift over rows [begin, end), optionally rectified. By blocks of rows that
+ * stay in L1, one 4-channel column at a time, so each column's three per-channel vectors stay in registers.
+ */
 INLINE void apply_rows(const float *x, float *out, const float *centre, const float *factor, const float *shift, int channels, int begin, int end,
                        const int relu) {
   const int vector_end = channels & ~3;
-  for (int row = begin; row < end; row++) {
-    const float *in = x + (int64_t)row * channels;
-    float *o = out + (int64_t)row * channels;
-    int c = 0;
-    for (; c < vector_end; c += 4) {
-      const v128_t centred = wasm_f32x4_sub(wasm_v128_load(in + c), wasm_v128_load(centre + c));
-      const v128_t y = wasm_f32x4_add(wasm_f32x4_mul(centred, wasm_v128_load(factor + c)), wasm_v128_load(shift + c));
-      wasm_v128_store(o + c, relu ? relu4(y) : y);
+  const int block = channels >= APPLY_BLOCK_ELEMENTS ? 1 : APPLY_BLOCK_ELEMENTS / channels;
+  for (int first = begin; first < end; first += block) {
+    const int last = end - first < block ? end : first + block;
+    for (int c = 0; c < vector_end; c += 4) {
+      const v128_t m = wasm_v128_load(centre + c), f = wasm_v128_load(factor + c), h = wasm_v128_load(shift + c);
+      const float *in = x + (int64_t)first * channels + c;
+      float *o = out + (int64_t)first * channels + c;
+      for (int row = first; row < last; row++, in += channels, o += channels) {
+        const v128_t y = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(in), m), f), h);
+        wasm_v128_store(o, relu ? relu4(y) : y);
+      }
     }
-    for (; c < channels; c++) {
-      const float y = (in[c] - centre[c]) * factor[c] + shift[c];
-      o[c] = relu ? relu1(y) : y;
+    for (int row = first; row < last; row++) {
+      const float *in = x + (int64_t)row * channels;
+      float *o = out + (int64_t)row * channels;
+      for (int c = vector_end; c < channels; c++) {
+        const float y = (in[c] - centre[c]) * factor[c] + shift[c];
+        o[c] = relu ? relu1(y) : y;
+      }
     }
   }
 }
@@ -265,30 +279,44 @@ void batch_norm_statistics(const int32_t *args, int32_t begin, int32_t end) {
   }
 }
 
+/* Elements (x, dy and dx together) of a row block of batch_norm_backward: 24 KiB, half of L1. */
+#define BACKWARD_BLOCK_ELEMENTS 2048
+
 /*
  * dx = (g − k1 − (x − mean)·k2)·gain over rows [begin, end), g = dy, or with relu dy·step(y) for
- * y = (x − mean)·factor + shift recomputed as batch_norm_apply computes it.
+ * y = (x − mean)·factor + shift recomputed as batch_norm_apply computes it. By blocks of rows that stay in
+ * L1, one 4-channel column at a time, so each column's six coefficient vectors stay in registers (loaded
+ * per element they were most of the loads).
  */
 INLINE void backward_rows(const float *x, const float *dy, float *dx, const float *mean, const float *k1, const float *k2, const float *gain, const float *factor,
                           const float *shift, int channels, int begin, int end, const int relu) {
   const int vector_end = channels & ~3;
-  for (int row = begin; row < end; row++) {
-    const float *xr = x + (int64_t)row * channels;
-    const float *gr = dy + (int64_t)row * channels;
-    float *o = dx + (int64_t)row * channels;
-    int c = 0;
-    for (; c < vector_end; c += 4) {
-      const v128_t centred = wasm_f32x4_sub(wasm_v128_load(xr + c), wasm_v128_load(mean + c));
-      v128_t g = wasm_v128_load(gr + c);
-      if (relu) g = relu_mask4(g, wasm_f32x4_add(wasm_f32x4_mul(centred, wasm_v128_load(factor + c)), wasm_v128_load(shift + c)));
-      const v128_t shifted = wasm_f32x4_sub(g, wasm_v128_load(k1 + c));
-      const v128_t inner = wasm_f32x4_sub(shifted, wasm_f32x4_mul(centred, wasm_v128_load(k2 + c)));
-      wasm_v128_store(o + c, wasm_f32x4_mul(inner, wasm_v128_load(gain + c)));
+  const int block = channels >= BACKWARD_BLOCK_ELEMENTS ? 1 : BACKWARD_BLOCK_ELEMENTS / channels;
+  for (int first = begin; first < end; first += block) {
+    const int last = end - first < block ? end : first + block;
+    for (int c = 0; c < vector_end; c += 4) {
+      const v128_t m = wasm_v128_load(mean + c), a = wasm_v128_load(k1 + c), b = wasm_v128_load(k2 + c), g4 = wasm_v128_load(gain + c);
+      const v128_t f = relu ? wasm_v128_load(factor + c) : m, h = relu ? wasm_v128_load(shift + c) : m;
+      const float *xr = x + (int64_t)first * channels + c;
+      const float *gr = dy + (int64_t)first * channels + c;
+      float *o = dx + (int64_t)first * channels + c;
+      for (int row = first; row < last; row++, xr += channels, gr += channels, o += channels) {
+        const v128_t centred = wasm_f32x4_sub(wasm_v128_load(xr), m);
+        v128_t g = wasm_v128_load(gr);
+        if (relu) g = relu_mask4(g, wasm_f32x4_add(wasm_f32x4_mul(centred, f), h));
+        const v128_t inner = wasm_f32x4_sub(wasm_f32x4_sub(g, a), wasm_f32x4_mul(centred, b));
+        wasm_v128_store(o, wasm_f32x4_mul(inner, g4));
+      }
     }
-    for (; c < channels; c++) {
-      const float centred = xr[c] - mean[c];
-      const float g = relu ? relu_mask1(gr[c], centred * factor[c] + shift[c]) : gr[c];
-      o[c] = ((g - k1[c]) - centred * k2[c]) * gain[c];
+    for (int row = first; row < last; row++) {
+      const float *xr = x + (int64_t)row * channels;
+      const float *gr = dy + (int64_t)row * channels;
+      float *o = dx + (int64_t)row * channels;
+      for (int c = vector_end; c < channels; c++) {
+        const float centred = xr[c] - mean[c];
+        const float g = relu ? relu_mask1(gr[c], centred * factor[c] + shift[c]) : gr[c];
+        o[c] = ((g - k1[c]) - centred * k2[c]) * gain[c];
+      }
     }
   }
 }

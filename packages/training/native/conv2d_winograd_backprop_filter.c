@@ -51,14 +51,37 @@ INLINE void gradient_transform(const winograd_geometry *g, const float *dy, floa
   }
 }
 
+/* Element (i, j) of a 4 x 4 dy tile at `tile` (rows row_stride floats apart, columns co_count), zeros beyond dy's edge. */
+INLINE v128_t dy_element(const float *tile, int i, int j, int row_stride, int co_count, int rows, int columns, int full) {
+  return full || (i < rows && j < columns) ? wasm_v128_load(tile + i * row_stride + j * co_count) : wasm_f32x4_splat(0);
+}
+
+/*
+ * Column j of Y = A dy A^T from column j of dy A^T (c, one vector per dy row): A c, the 6 elements (i, j) to o +
+ * i * element_row_stride. Addresses by advance() (winograd.h).
+ */
+INLINE void gradient_column_4x4(const v128_t c[4], float *o, int element_row_stride) {
+  const v128_t two = wasm_f32x4_splat(2), four = wasm_f32x4_splat(4), eight = wasm_f32x4_splat(8);
+  const v128_t even = wasm_f32x4_add(c[0], c[2]), odd = wasm_f32x4_add(c[1], c[3]);
+  const v128_t even4 = wasm_f32x4_add(c[0], wasm_f32x4_mul(four, c[2])), odd4 = wasm_f32x4_add(wasm_f32x4_mul(two, c[1]), wasm_f32x4_mul(eight, c[3]));
+  const v128_t r[6] = { c[0], wasm_f32x4_add(even, odd), wasm_f32x4_sub(even, odd), wasm_f32x4_add(even4, odd4), wasm_f32x4_sub(even4, odd4), c[3] };
+  for (int i = 0; i < 6; i++) {
+    wasm_v128_store(o, r[i]);
+    o = advance(o, element_row_stride);
+  }
+}
+
 /*
  * Y = A dy A^T of `count` 4 x 4 dy tiles from `first` (zeros beyond dy's edge) into y[36][block_tiles][co], with
  * A^T = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]]: per row and then per
  * column of 4, [d0, (d0 + d2) +- (d1 + d3), (d0 + 4 d2) +- (2 d1 + 8 d3), d3] (the products are by powers of 2: exact).
+ * The columns of dy A^T go in pairs that share their sums (0 and 5, 1 and 2, 3 and 4), each pair's 8 vectors
+ * then straight through the column transform: holding all 24 of dy A^T spilled out of V8's 15 SIMD registers,
+ * and loading a dy row again (from L1) costs less than spilling it. The same operations: the same bits.
  */
 INLINE void gradient_transform_4x4(const winograd_geometry *g, const float *dy, float *y, int first, int count, int tiles_x, int tiles_per_image) {
   const int co_count = g->out_c, e_stride = g->block_tiles * co_count;
-  const v128_t zero = wasm_f32x4_splat(0), two = wasm_f32x4_splat(2), four = wasm_f32x4_splat(4), eight = wasm_f32x4_splat(8);
+  const v128_t two = wasm_f32x4_splat(2), four = wasm_f32x4_splat(4), eight = wasm_f32x4_splat(8);
   for (int t = 0; t < count; t++) {
     int b, ty, tx;
     tile_position(first + t, tiles_x, tiles_per_image, &b, &ty, &tx);
@@ -66,42 +89,34 @@ INLINE void gradient_transform_4x4(const winograd_geometry *g, const float *dy, 
     const int rows = g->out_h - oh < 4 ? g->out_h - oh : 4, columns = g->out_w - ow < 4 ? g->out_w - ow : 4;
     const float *base = dy + ((b * g->out_h + oh) * g->out_w + ow) * co_count;
     const int row_stride = g->out_w * co_count, element_row_stride = 6 * e_stride, full = rows == 4 && columns == 4;
-    float *row0 = (float *)base, *out0 = y + t * co_count;
+    float *tile = (float *)base, *out = y + t * co_count;
     for (int co = 0; co < co_count; co += 4) {
-      /* c[i][j]: row i of the tile times A^T (6 columns). Addresses by advance() (winograd.h). */
-      v128_t c[4][6];
-      float *row = row0;
+      v128_t p[4], q[4];
       for (int i = 0; i < 4; i++) {
-        v128_t d[4];
-        float *q = row;
-        for (int j = 0; j < 4; j++) {
-          d[j] = full || (i < rows && j < columns) ? wasm_v128_load(q) : zero;
-          q = advance(q, co_count);
-        }
-        const v128_t even = wasm_f32x4_add(d[0], d[2]), odd = wasm_f32x4_add(d[1], d[3]);
-        const v128_t even4 = wasm_f32x4_add(d[0], wasm_f32x4_mul(four, d[2])), odd4 = wasm_f32x4_add(wasm_f32x4_mul(two, d[1]), wasm_f32x4_mul(eight, d[3]));
-        c[i][0] = d[0];
-        c[i][1] = wasm_f32x4_add(even, odd);
-        c[i][2] = wasm_f32x4_sub(even, odd);
-        c[i][3] = wasm_f32x4_add(even4, odd4);
-        c[i][4] = wasm_f32x4_sub(even4, odd4);
-        c[i][5] = d[3];
-        row = advance(row, row_stride);
+        p[i] = dy_element(tile, i, 0, row_stride, co_count, rows, columns, full);
+        q[i] = dy_element(tile, i, 3, row_stride, co_count, rows, columns, full);
       }
-      float *column = out0;
-      for (int j = 0; j < 6; j++) {
-        const v128_t even = wasm_f32x4_add(c[0][j], c[2][j]), odd = wasm_f32x4_add(c[1][j], c[3][j]);
-        const v128_t even4 = wasm_f32x4_add(c[0][j], wasm_f32x4_mul(four, c[2][j])), odd4 = wasm_f32x4_add(wasm_f32x4_mul(two, c[1][j]), wasm_f32x4_mul(eight, c[3][j]));
-        const v128_t r[6] = { c[0][j], wasm_f32x4_add(even, odd), wasm_f32x4_sub(even, odd), wasm_f32x4_add(even4, odd4), wasm_f32x4_sub(even4, odd4), c[3][j] };
-        float *o = column;
-        for (int i = 0; i < 6; i++) {
-          wasm_v128_store(o, r[i]);
-          o = advance(o, element_row_stride);
-        }
-        column = advance(column, e_stride);
+      gradient_column_4x4(p, out, element_row_stride);
+      gradient_column_4x4(q, advance(out, 5 * e_stride), element_row_stride);
+      for (int i = 0; i < 4; i++) {
+        const v128_t even = wasm_f32x4_add(dy_element(tile, i, 0, row_stride, co_count, rows, columns, full), dy_element(tile, i, 2, row_stride, co_count, rows, columns, full));
+        const v128_t odd = wasm_f32x4_add(dy_element(tile, i, 1, row_stride, co_count, rows, columns, full), dy_element(tile, i, 3, row_stride, co_count, rows, columns, full));
+        p[i] = wasm_f32x4_add(even, odd);
+        q[i] = wasm_f32x4_sub(even, odd);
       }
-      row0 = advance(row0, 4);
-      out0 = advance(out0, 4);
+      gradient_column_4x4(p, advance(out, e_stride), element_row_stride);
+      gradient_column_4x4(q, advance(out, 2 * e_stride), element_row_stride);
+      for (int i = 0; i < 4; i++) {
+        const v128_t d0 = dy_element(tile, i, 0, row_stride, co_count, rows, columns, full), d1 = dy_element(tile, i, 1, row_stride, co_count, rows, columns, full);
+        const v128_t d2 = dy_element(tile, i, 2, row_stride, co_count, rows, columns, full), d3 = dy_element(tile, i, 3, row_stride, co_count, rows, columns, full);
+        const v128_t even4 = wasm_f32x4_add(d0, wasm_f32x4_mul(four, d2)), odd4 = wasm_f32x4_add(wasm_f32x4_mul(two, d1), wasm_f32x4_mul(eight, d3));
+        p[i] = wasm_f32x4_add(even4, odd4);
+        q[i] = wasm_f32x4_sub(even4, odd4);
+      }
+      gradient_column_4x4(p, advance(out, 3 * e_stride), element_row_stride);
+      gradient_column_4x4(q, advance(out, 4 * e_stride), element_row_stride);
+      tile = advance(tile, 4);
+      out = advance(out, 4);
     }
   }
 }

@@ -20,9 +20,13 @@
  */
 #include "winograd.h"
 
-/* Y = A dy A^T of `count` tiles from `first` (A = [[1, 0], [1, 1], [1, -1], [0, -1]]), into y[16][block_tiles][co]. */
-INLINE void gradient_transform(const winograd_geometry *g, const float *dy, float *y, int first, int count, int tiles_x, int tiles_per_image) {
-  const int co_count = g->out_c, e_stride = g->block_tiles * co_count;
+/*
+ * Y = A dy A^T of `count` tiles from `first` (A = [[1, 0], [1, 1], [1, -1], [0, -1]]), into y[16][block_tiles][co]:
+ * tile t of element e at y + e * e_stride + t * t_stride (block_tiles * co and co, or padded: fused_output).
+ */
+INLINE void gradient_transform(const winograd_geometry *g, const float *dy, float *y, int first, int count, int tiles_x, int tiles_per_image, int t_stride,
+                               int e_stride) {
+  const int co_count = g->out_c;
   const v128_t zero = wasm_f32x4_splat(0);
   for (int t = 0; t < count; t++) {
     int b, ty, tx;
@@ -30,7 +34,7 @@ INLINE void gradient_transform(const winograd_geometry *g, const float *dy, floa
     const int oh = 2 * ty, ow = 2 * tx;
     const int has_row = oh + 1 < g->out_h, has_column = ow + 1 < g->out_w;
     const float *base = dy + ((b * g->out_h + oh) * g->out_w + ow) * co_count;
-    float *out = y + t * co_count;
+    float *out = y + t * t_stride;
     for (int co = 0; co < co_count; co += 4) {
       const v128_t d00 = wasm_v128_load(base + co);
       const v128_t d01 = has_column ? wasm_v128_load(base + co_count + co) : zero;
@@ -78,9 +82,11 @@ INLINE void gradient_column_4x4(const v128_t c[4], float *o, int element_row_str
  * The columns of dy A^T go in pairs that share their sums (0 and 5, 1 and 2, 3 and 4), each pair's 8 vectors
  * then straight through the column transform: holding all 24 of dy A^T spilled out of V8's 15 SIMD registers,
  * and loading a dy row again (from L1) costs less than spilling it. The same operations: the same bits.
+ * Strides as gradient_transform's.
  */
-INLINE void gradient_transform_4x4(const winograd_geometry *g, const float *dy, float *y, int first, int count, int tiles_x, int tiles_per_image) {
-  const int co_count = g->out_c, e_stride = g->block_tiles * co_count;
+INLINE void gradient_transform_4x4(const winograd_geometry *g, const float *dy, float *y, int first, int count, int tiles_x, int tiles_per_image,
+                                   int t_stride, int e_stride) {
+  const int co_count = g->out_c;
   const v128_t two = wasm_f32x4_splat(2), four = wasm_f32x4_splat(4), eight = wasm_f32x4_splat(8);
   for (int t = 0; t < count; t++) {
     int b, ty, tx;
@@ -89,7 +95,7 @@ INLINE void gradient_transform_4x4(const winograd_geometry *g, const float *dy, 
     const int rows = g->out_h - oh < 4 ? g->out_h - oh : 4, columns = g->out_w - ow < 4 ? g->out_w - ow : 4;
     const float *base = dy + ((b * g->out_h + oh) * g->out_w + ow) * co_count;
     const int row_stride = g->out_w * co_count, element_row_stride = 6 * e_stride, full = rows == 4 && columns == 4;
-    float *tile = (float *)base, *out = y + t * co_count;
+    float *tile = (float *)base, *out = y + t * t_stride;
     for (int co = 0; co < co_count; co += 4) {
       v128_t p[4], q[4];
       for (int i = 0; i < 4; i++) {
@@ -231,6 +237,21 @@ INLINE void filter_output_4x4(const v128_t m[36], float *dw, int tap_stride) {
   }
 }
 
+/* Input channels per block of fused_output's sums (a multiple of 4). */
+#define FUSED_ROWS 8
+
+/*
+ * Where the fused path's V ([elements][tile][ci]) and Y ([elements][tile][co]) keep their tiles and
+ * planes (floats): with every stride a multiple of 1 KiB (256 channels: tiles 1 KiB apart, planes 16 KiB)
+ * the lines accumulate_tile reads for all elements and tiles fell in 4 of L1's 64 sets and came from L2;
+ * FUSED_PAD floats more per tile and per plane spread them. Up to FUSED_PAD_TILES tiles (small maps; the
+ * stack then takes at most 36 · 4 · 2 · (32 + 1) · FUSED_PAD bytes, 152 KiB, more), else unpadded.
+ */
+enum { FUSED_PAD = 16, FUSED_PAD_TILES = 32 };
+typedef struct {
+  int v_tile, v_plane, y_tile, y_plane;
+} fused_layout;
+
 /*
  * The whole of dW for input channels [ci_begin, ci_end) (divisible by 4) from one block that holds every
  * tile (a small map: one partition of one block), without the partials: per tile of mr ci x 4 vectors co (as
@@ -238,42 +259,48 @@ INLINE void filter_output_4x4(const v128_t m[36], float *dw, int tap_stride) {
  * dw. Each M_e entry is the same sum from +0 over the same tiles in the same order as accumulate's, and
  * the one-partition sum is that entry itself, so dW has the bits of the partials path.
  */
-/* Input channels per block of fused_output's sums (a multiple of 4). */
-#define FUSED_ROWS 8
-
 INLINE void fused_tile(const float *v, const float *y, float *dw, float *sums, int count, int ci0, int ci_end, int co0, int ci_count, int co_count,
-                       int block_tiles, const int mr, const int vectors, const int tile) {
+                       const fused_layout *layout, const int mr, const int vectors, const int tile) {
   const int elements = (tile + 2) * (tile + 2), plane = ci_count * co_count, rows = ci_end - ci0;
   /* Element by element, the rows' tiles in turn: they share the element's V and Y lines while those are in L1. */
   for (int el = 0; el < elements; el++)
     for (int r = 0; r < rows; r += mr)
-      accumulate_tile(v + el * block_tiles * ci_count, y + el * block_tiles * co_count, sums + (el * FUSED_ROWS + r) * 16, 16, count, ci0 + r, co0,
-                      ci_count, co_count, mr, vectors, 1);
+      accumulate_tile(v + el * layout->v_plane, y + el * layout->y_plane, sums + (el * FUSED_ROWS + r) * 16, 16, count, ci0 + r, co0, layout->v_tile,
+                      layout->y_tile, mr, vectors, 1);
+  /*
+   * dW's 9 taps lie ci * co floats apart (256 KiB from 256 -> 256: one L1 set), so the rows' transforms go
+   * to `staged` first and then out tap by tap, each line of dw written whole at once; only addresses change.
+   */
+  float staged[9 * FUSED_ROWS * 16] __attribute__((aligned(16)));
   for (int r = 0; r < rows; r++)
     for (int c = 0; c < vectors; c++) {
       v128_t m[36];
       for (int el = 0; el < elements; el++) m[el] = wasm_v128_load(sums + (el * FUSED_ROWS + r) * 16 + 4 * c);
-      float *out = dw + (ci0 + r) * co_count + co0 + 4 * c;
-      if (tile == 2) filter_output_2x2(m, out, plane);
-      else filter_output_4x4(m, out, plane);
+      float *out = staged + r * 16 + 4 * c;
+      if (tile == 2) filter_output_2x2(m, out, FUSED_ROWS * 16);
+      else filter_output_4x4(m, out, FUSED_ROWS * 16);
     }
+  for (int tap = 0; tap < 9; tap++)
+    for (int r = 0; r < rows; r++)
+      for (int c = 0; c < vectors; c++)
+        wasm_v128_store(dw + tap * plane + (ci0 + r) * co_count + co0 + 4 * c, wasm_v128_load(staged + (tap * FUSED_ROWS + r) * 16 + 4 * c));
 }
 
-INLINE void fused_output(const float *v, const float *y, float *dw, int count, int ci_begin, int ci_end, int ci_count, int co_count, int block_tiles,
-                         const int tile) {
+INLINE void fused_output(const float *v, const float *y, float *dw, int count, int ci_begin, int ci_end, int ci_count, int co_count,
+                         const fused_layout *layout, const int tile) {
   float sums[36 * FUSED_ROWS * 16] __attribute__((aligned(16)));
   int co0 = 0;
   for (; co0 + 16 <= co_count; co0 += 16)
     for (int ci0 = ci_begin; ci0 < ci_end; ci0 += FUSED_ROWS)
-      fused_tile(v, y, dw, sums, count, ci0, ci0 + FUSED_ROWS < ci_end ? ci0 + FUSED_ROWS : ci_end, co0, ci_count, co_count, block_tiles, 2, 4, tile);
+      fused_tile(v, y, dw, sums, count, ci0, ci0 + FUSED_ROWS < ci_end ? ci0 + FUSED_ROWS : ci_end, co0, ci_count, co_count, layout, 2, 4, tile);
   if (co_count - co0 >= 8) {
     for (int ci0 = ci_begin; ci0 < ci_end; ci0 += FUSED_ROWS)
-      fused_tile(v, y, dw, sums, count, ci0, ci0 + FUSED_ROWS < ci_end ? ci0 + FUSED_ROWS : ci_end, co0, ci_count, co_count, block_tiles, 4, 2, tile);
+      fused_tile(v, y, dw, sums, count, ci0, ci0 + FUSED_ROWS < ci_end ? ci0 + FUSED_ROWS : ci_end, co0, ci_count, co_count, layout, 4, 2, tile);
     co0 += 8;
   }
   if (co0 < co_count)
     for (int ci0 = ci_begin; ci0 < ci_end; ci0 += FUSED_ROWS)
-      fused_tile(v, y, dw, sums, count, ci0, ci0 + FUSED_ROWS < ci_end ? ci0 + FUSED_ROWS : ci_end, co0, ci_count, co_count, block_tiles, 4, 1, tile);
+      fused_tile(v, y, dw, sums, count, ci0, ci0 + FUSED_ROWS < ci_end ? ci0 + FUSED_ROWS : ci_end, co0, ci_count, co_count, layout, 4, 1, tile);
 }
 
 /*
@@ -300,18 +327,20 @@ INLINE void winograd_backprop_filter(const int32_t *args, int32_t begin, int32_t
   const int tiles = g->batch * tiles_per_image, bt = g->block_tiles;
   const int ci_count = g->in_c, co_count = g->out_c, plane = ci_count * co_count;
   const int group_c4 = (ci_count / 4 + groups - 1) / groups;
-  float v[elements * bt * ci_count];
-  float y[elements * bt * co_count];
+  const int pad = fused && bt <= FUSED_PAD_TILES ? FUSED_PAD : 0;
+  const fused_layout layout = { ci_count + pad, bt * (ci_count + pad) + pad, co_count + pad, bt * (co_count + pad) + pad };
+  float v[elements * layout.v_plane];
+  float y[elements * layout.y_plane];
   for (int item = begin; item < end; item++) {
     const int partition = item / groups, group = item - partition * groups;
     const int c4_begin = group * group_c4, c4_end = c4_begin + group_c4 < ci_count / 4 ? c4_begin + group_c4 : ci_count / 4;
     if (c4_begin >= c4_end) continue;
     if (fused) {
       /* One partition, one block (the caller checked): partials is dw. */
-      input_transform_tiles(g, x, v, 0, tiles, tiles_x, tiles_per_image, bt * ci_count, 4, ci_count, c4_begin, c4_end, tile);
-      if (tile == 2) gradient_transform(g, dy, y, 0, tiles, tiles_x, tiles_per_image);
-      else gradient_transform_4x4(g, dy, y, 0, tiles, tiles_x, tiles_per_image);
-      fused_output(v, y, partials, tiles, 4 * c4_begin, 4 * c4_end, ci_count, co_count, bt, tile);
+      input_transform_tiles(g, x, v, 0, tiles, tiles_x, tiles_per_image, layout.v_plane, 4, layout.v_tile, c4_begin, c4_end, tile);
+      if (tile == 2) gradient_transform(g, dy, y, 0, tiles, tiles_x, tiles_per_image, layout.y_tile, layout.y_plane);
+      else gradient_transform_4x4(g, dy, y, 0, tiles, tiles_x, tiles_per_image, layout.y_tile, layout.y_plane);
+      fused_output(v, y, partials, tiles, 4 * c4_begin, 4 * c4_end, ci_count, co_count, &layout, tile);
       continue;
     }
     float *m = partials + partition * elements * plane;
@@ -320,8 +349,8 @@ INLINE void winograd_backprop_filter(const int32_t *args, int32_t begin, int32_t
       if (first >= tiles) break;
       const int count = tiles - first < bt ? tiles - first : bt;
       input_transform_tiles(g, x, v, first, count, tiles_x, tiles_per_image, bt * ci_count, 4, ci_count, c4_begin, c4_end, tile);
-      if (tile == 2) gradient_transform(g, dy, y, first, count, tiles_x, tiles_per_image);
-      else gradient_transform_4x4(g, dy, y, first, count, tiles_x, tiles_per_image);
+      if (tile == 2) gradient_transform(g, dy, y, first, count, tiles_x, tiles_per_image, co_count, bt * co_count);
+      else gradient_transform_4x4(g, dy, y, first, count, tiles_x, tiles_per_image, co_count, bt * co_count);
       for (int el = 0; el < elements; el++)
         accumulate(v + el * bt * ci_count, y + el * bt * co_count, m + el * plane, count, 4 * c4_begin, 4 * c4_end, ci_count, co_count,
                    block == partition * blocks_per_partition);

@@ -72,6 +72,8 @@
  *                        4 layout (0 one shape, 1 b a [channels] vector repeated over a's rows, 2 a one over
  *                        b's, 3 b a column: one value per row of a, 4 a one of b, 5 b a scalar, 6 a one),
  *                        5 channels. Items: elements (layouts 0, 5, 6) or rows.
+ * softmax_rows           (softmax.c; Softmax.ts)  0 x, 1 y ([rows, channels]), 2 rows, 3 channels (1..64).
+ *                        Items: groups of 4 rows.
  * unary_elementwise      (elementwise.c; Elementwise.ts)  0 x, 1 out, 2 op (0 relu, 1 step), 3 f32 alpha
  *                        (step's value at or below 0). Items: elements.
  * flip_filter            (flip_filter.c; Conv2D.ts)  0 w [KH,KW,Ci,Co], 1 out [KH,KW,Co,Ci]: out[kh,kw,co,ci] =

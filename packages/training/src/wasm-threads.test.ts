@@ -14,7 +14,7 @@ import { elementwiseCases, expectElementwiseAgreement } from './wasm-kernels/__f
 
 /**
  * The loss and every gradient of a small net that goes through each wasm training kernel and through
- * XNNPACK work large enough to be split across threads (conv, transposed conv, pooling, concat,
+ * XNNPACK work large enough to be split across threads (conv, transposed conv, pooling, concat, softmax,
  * batch norm (tfjs-core's and @tfseg/models' training-mode layers, with and without ReLU), depthwise conv, transposed matmul, tile and its gradient),
  * then Adam steps on two variables.
  */
@@ -95,7 +95,11 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       // ×2 up-sampling (the native resize gradients), as in ConvFormer's and TransUNet's steps.
       const downsampled = tf.conv2d(features, w6 as tf.Tensor4D, 2, 'same');
       const resized = tf.mul(tf.image.resizeNearestNeighbor(features, [64, 64]), tf.image.resizeBilinear(features, [64, 64]));
-      const terms = [tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(smallest).mean(), tf.square(deep).mean(), tf.square(upsampledWithBias).mean(), tf.square(narrow).mean(), tf.mul(rectified, wider).mean(), tf.square(wideSmallOut).mean(), tf.square(wideSmallestOut).mean(), tf.square(wideUpsampled).mean()];
+      // A softmax head (native Softmax, groups of rows split over the threads) under the probabilities'
+      // clipped log: max(p, ε) and p ≥ ε with a scalar, and the softmax gradient's [P, 1] · [P, C] (native broadcasts).
+      const probabilities = tf.softmax(activated);
+      const clippedLog = tf.mul(tf.log(tf.maximum(probabilities, 0.05)), tf.cast(tf.greaterEqual(probabilities, 0.05), 'float32'));
+      const terms = [clippedLog.mean(), tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(smallest).mean(), tf.square(deep).mean(), tf.square(upsampledWithBias).mean(), tf.square(narrow).mean(), tf.mul(rectified, wider).mean(), tf.square(wideSmallOut).mean(), tf.square(wideSmallestOut).mean(), tf.square(wideUpsampled).mean()];
       return tf.addN(terms) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);

@@ -1,21 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { agreementRuns, describeBothPaths, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf } from './__fixtures__/agreement';
+import { agreementRuns, describeBothPaths, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, wasmOutputBytes } from './__fixtures__/agreement';
 import { elementwiseCases, expectElementwiseAgreement, otherShape } from './__fixtures__/elementwise';
-import { setNativeKernelsEnabled } from './native/runtime';
 import { greaterEqualConfig, maximumConfig, multiplyConfig, reluConfig, stepConfig, subConfig } from './Elementwise';
-
-/** The bytes of `kernel(a, b)` on wasm: with the native kernels on (`native`), or the built-in kernel. */
-function wasmBytes(kernel: string, a: tf.Tensor, b: tf.Tensor, native: boolean): Buffer {
-  setNativeKernelsEnabled(native);
-  try {
-    const out = tf.engine().runKernel(kernel, { a, b }) as tf.Tensor;
-    const values = out.dataSync();
-    out.dispose();
-    return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-  } finally {
-    setNativeKernelsEnabled(true);
-  }
-}
 
 describe('Add, Sub, Multiply, Maximum, GreaterEqual, Relu, Step (wasm kernels: native for broadcasts, Maximum and GreaterEqual; threaded native with more than one thread)', () => {
   beforeAll(() => prepareBackends('Relu'));
@@ -46,7 +32,8 @@ describe('Add, Sub, Multiply, Maximum, GreaterEqual, Relu, Step (wasm kernels: n
         const shape = otherShape(c.shape, c.layout, c.seed);
         const other = tf.tensor(values(shape, c.seed + 1), shape);
         const [a, b] = c.layout.endsWith('-a') ? [other, full] : [full, other];
-        expect(wasmBytes(c.kernel, a, b, true).equals(wasmBytes(c.kernel, a, b, false))).toBe(true);
+        const run = (): tf.Tensor => tf.engine().runKernel(c.kernel, { a, b }) as tf.Tensor;
+        expect(wasmOutputBytes(run, true).equals(wasmOutputBytes(run, false))).toBe(true);
         tf.dispose([full, other]);
       }),
       { numRuns: 200 },

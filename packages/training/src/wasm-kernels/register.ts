@@ -24,6 +24,7 @@ import { identityConfig } from './Identity';
 import { maxPoolGradConfig } from './MaxPoolGrad';
 import { meanConfig } from './Mean';
 import { resizeBilinearGradConfig, resizeNearestNeighborGradConfig } from './ResizeGrad';
+import { softmaxConfig } from './Softmax';
 import { splitVConfig } from './SplitV';
 import { sumConfig } from './Sum';
 import { tileConfig } from './Tile';
@@ -64,6 +65,7 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   reluGradConfig,
   resizeBilinearGradConfig,
   resizeNearestNeighborGradConfig,
+  softmaxConfig,
   splitVConfig,
   squareGradConfig,
   stepConfig,

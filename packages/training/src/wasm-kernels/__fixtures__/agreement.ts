@@ -285,4 +285,20 @@ export function itIsTheRegisteredKernel(config: tf.KernelConfig): void {
   });
 }
 
+/**
+ * The bytes of `run()`'s output on wasm with tfseg's native kernels on (`native`) or off (the built-in
+ * kernels), for tests that a native path gives the built-in kernel's bits. The output is disposed.
+ */
+export function wasmOutputBytes(run: () => tf.Tensor, native: boolean): Buffer {
+  setNativeKernelsEnabled(native);
+  try {
+    const out = run();
+    const values = out.dataSync();
+    out.dispose();
+    return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  } finally {
+    setNativeKernelsEnabled(true);
+  }
+}
+
 export { fc, tf };

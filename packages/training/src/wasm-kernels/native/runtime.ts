@@ -59,6 +59,7 @@ export const NATIVE_KERNEL_NAMES = [
   'conv2d_winograd_input',
   'conv2d_winograd_strips',
   'batch_norm_coefficients',
+  'softmax_rows',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

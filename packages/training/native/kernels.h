@@ -122,6 +122,18 @@
  *                        1 partitions, 2 channels, 3 rows, 4 mean, 5 variance, 6 scale, 7–8 ε (float64, low
  *                        word first), 9 coefficients [4, C] (out: mean, k1, k2, g of batch_norm_backward),
  *                        10 dscale, 11 doffset (out, [C]). Items: channels.
+ * conv2d_single_channel  (conv2d_narrow.c; edge-convolutions.ts)  0 x [B,H,W,1], 1 w [3,3,1,Co], 2 out,
+ *                        3..15 conv_geometry (stride 1, any padding). Co divisible by 4. Items: ceil(Co/16)
+ *                        channel tiles × batch·out_h rows (conv2d's bits).
+ * conv2d_single_channel_backprop_filter (same file)  0 x [B,H,W,1], 1 dy, 2 dw [3,3,1,Co], 3..15 conv_geometry
+ *                        (3×3, stride 1). Co divisible by 4. Items: Co/4 (conv2d_backprop_filter's bits).
+ * conv2d_pointwise       (same file)  0 x [pixels,Ci], 1 w [Ci,Co], 2 bias [Co] (0: none), 3 out [pixels,Co],
+ *                        4 pixels, 5 Ci (≤ 4096), 6 Co (1..8): bias first, then the input channels in order
+ *                        (XNNPACK's gemm bits). Items: groups of 64 pixels.
+ * conv2d_pointwise_backprop_input (same file)  0 dy [pixels,Co], 1 w [Ci,Co], 2 dx [pixels,Ci], 3 pixels, 4 Ci
+ *                        (divisible by 4, ≤ 4096), 5 Co (1..8). Items: groups of 64 pixels.
+ * conv2d_pointwise_backprop_filter (same file)  0 x [pixels,Ci], 1 dy [pixels,Co], 2 dw [Ci,Co], 3 pixels, 4 Ci
+ *                        (divisible by 4), 5 Co (1..8). Items: groups of 8 input channels (Co ≤ 5) or 4.
  */
 #pragma once
 #include <stdint.h>

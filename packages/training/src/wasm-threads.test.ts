@@ -42,11 +42,16 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       tf.randomUniform([3, 3, 128, 128], -0.1, 0.1, 'float32', 14),
       tf.randomUniform([3, 3, 64, 64], -0.1, 0.1, 'float32', 15),
       tf.randomUniform([2, 2, 32, 64], -0.3, 0.3, 'float32', 16),
+      tf.randomUniform([3, 3, 1, 16], -0.3, 0.3, 'float32', 21),
+      tf.randomUniform([1, 1, 16, 2], -0.3, 0.3, 'float32', 22),
+      tf.randomUniform([1, 1, 16, 5], -0.3, 0.3, 'float32', 23),
+      tf.randomUniform([5], -0.1, 0.1, 'float32', 24),
     ] as const;
+    const image = tf.randomUniform([4, 32, 32, 1], -1, 1, 'float32', 25) as tf.Tensor4D;
     const wideSmall = tf.randomUniform([4, 8, 8, 128], -1, 1, 'float32', 17) as tf.Tensor4D;
     const wideSmallest = tf.randomUniform([4, 4, 4, 64], -1, 1, 'float32', 18) as tf.Tensor4D;
     const wideCoarse = tf.randomUniform([4, 8, 8, 64], -1, 1, 'float32', 19) as tf.Tensor4D;
-    const loss = (input: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor, w4: tf.Tensor, w5: tf.Tensor, w6: tf.Tensor, w7: tf.Tensor, b7: tf.Tensor, w8: tf.Tensor, w9: tf.Tensor, w10: tf.Tensor, w11: tf.Tensor): tf.Scalar => {
+    const loss = (input: tf.Tensor, w0: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, w3: tf.Tensor, w4: tf.Tensor, w5: tf.Tensor, w6: tf.Tensor, w7: tf.Tensor, b7: tf.Tensor, w8: tf.Tensor, w9: tf.Tensor, w10: tf.Tensor, w11: tf.Tensor, w12: tf.Tensor, w13: tf.Tensor, w14: tf.Tensor, b14: tf.Tensor): tf.Scalar => {
       const features = tf.relu(tf.conv2d(input as tf.Tensor4D, w0 as tf.Tensor4D, 1, 'same'));
       // 16 → 32 channels: Winograd's filter gradient, its tile partitions split over the threads.
       const wider = tf.conv2d(features, w4 as tf.Tensor4D, 1, 'same');
@@ -98,8 +103,12 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       // A softmax head (native Softmax, groups of rows split over the threads) under the probabilities'
       // clipped log: max(p, ε) and p ≥ ε with a scalar, and the softmax gradient's [P, 1] · [P, C] (native broadcasts).
       const probabilities = tf.softmax(activated);
+      // A U-Net's edges: a one-channel image's 3×3 first layer (its filter gradient in one pass per 4
+      // channels), and 1×1 heads to 2 and 5 classes (forward, input and filter gradients; native/conv2d_narrow.c).
+      const firstLayer = tf.conv2d(image, w12 as tf.Tensor4D, 1, 'same');
+      const heads = [tf.fused.conv2d({ x: large as tf.Tensor4D, filter: w13 as tf.Tensor4D, strides: 1, pad: 'same', activation: 'linear' }), tf.fused.conv2d({ x: large as tf.Tensor4D, filter: w14 as tf.Tensor4D, bias: b14, strides: 1, pad: 'same', activation: 'linear' })];
       const clippedLog = tf.mul(tf.log(tf.maximum(probabilities, 0.05)), tf.cast(tf.greaterEqual(probabilities, 0.05), 'float32'));
-      const terms = [clippedLog.mean(), tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(smallest).mean(), tf.square(deep).mean(), tf.square(upsampledWithBias).mean(), tf.square(narrow).mean(), tf.mul(rectified, wider).mean(), tf.square(wideSmallOut).mean(), tf.square(wideSmallestOut).mean(), tf.square(wideUpsampled).mean()];
+      const terms = [clippedLog.mean(), tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(smallest).mean(), tf.square(deep).mean(), tf.square(upsampledWithBias).mean(), tf.square(narrow).mean(), tf.mul(rectified, wider).mean(), tf.square(wideSmallOut).mean(), tf.square(wideSmallestOut).mean(), tf.square(wideUpsampled).mean(), tf.square(firstLayer).mean(), ...heads.map((head) => tf.square(head).mean())];
       return tf.addN(terms) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);

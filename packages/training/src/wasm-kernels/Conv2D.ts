@@ -12,6 +12,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dWasm, disposeIntermediate, heapOffset, requireInputs, type SignedPadding } from './wasm-backend';
 import { NATIVE_BLOCK_BYTES, nativeKernels, type NativeKernels } from './native/runtime';
 import { explicitPadding, fromChannelsLast, toChannelsLast } from './conv-geometry';
+import { nativePointwiseConv2d, nativeSingleChannelConv2d, singleChannelApplies } from './edge-convolutions';
 
 /**
  * conv-geometry.ts' `flipFilter(…, true)` in native/flip_filter.c: the forward filter [KH, KW, Ci, Co]
@@ -78,6 +79,9 @@ export function nativeConv2d(backend: BackendWasm, native: NativeKernels, x: Ten
   const outHeight = Math.floor((inHeight + padding.top + padding.bottom - filterHeight) / strides[0]) + 1;
   const outWidth = Math.floor((inWidth + padding.left + padding.right - filterWidth) / strides[1]) + 1;
   if (outHeight <= 0 || outWidth <= 0) return backend.makeOutput([batch, Math.max(0, outHeight), Math.max(0, outWidth), outChannels], 'float32');
+  if (!flipped && singleChannelApplies(inChannels, filter.shape, strides, outWidth)) {
+    return nativeSingleChannelConv2d(backend, native, x, filter, padding, [outHeight, outWidth, outChannels]);
+  }
   if (winogradApplies(filterHeight, filterWidth, strides, inChannels, outChannels, outHeight, outWidth, flipped)) {
     return winogradConv2d(backend, native, x, filter, flipped, [batch, inHeight, inWidth, inChannels], [outHeight, outWidth, outChannels], padding);
   }
@@ -242,7 +246,7 @@ function conv2d(args: { inputs: Conv2DInputs; backend: BackendWasm; attrs: Conv2
   const out =
     native !== undefined
       ? nativeConv2d(backend, native, x, filter, padding, strides)
-      : conv2dWasm(backend, x, filter, padding, strides, [info.dilationHeight, info.dilationWidth]);
+      : (nativePointwiseConv2d(backend, x, filter, undefined, info) ?? conv2dWasm(backend, x, filter, padding, strides, [info.dilationHeight, info.dilationWidth]));
   if (x !== given.x) disposeIntermediate(backend, x);
   return fromChannelsLast(backend, out, format);
 }

@@ -27,6 +27,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dWasm, disposeIntermediate, heapOffset, matMulWasm, requireInputs, reshapeView, transposeWasm } from './wasm-backend';
 import { NATIVE_BLOCK_BYTES, nativeKernels, type NativeKernels } from './native/runtime';
 import { cropTopLeft, forwardConvolutionInfo, isTilingConv, toChannelsLast } from './conv-geometry';
+import { nativePointwiseFilterGradient, nativeSingleChannelFilterGradient } from './edge-convolutions';
 
 function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backend: BackendWasm; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -159,6 +160,8 @@ function packsRows(info: backend_util.Conv2DInfo): boolean {
 
 /** Any stride and padding (dilation 1, which tfjs' conv gradients require), in native/conv2d_backprop_filter.c. */
 function nativeFilterGradient(backend: BackendWasm, native: NativeKernels, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const edge = nativeSingleChannelFilterGradient(backend, native, x, dy, info) ?? nativePointwiseFilterGradient(backend, native, x, dy, info);
+  if (edge !== undefined) return edge;
   const tile = winogradTile(info);
   if (tile !== undefined) return winogradFilterGradient(backend, native, x, dy, info, tile);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;

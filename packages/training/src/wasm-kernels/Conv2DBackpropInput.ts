@@ -26,6 +26,7 @@ import { flipFilter, forwardConvolutionInfo, fromChannelsLast, isTilingConv, toC
 import { nativeConv2d, nativeConv2dApplies, nativeFlipFilter, nativeTiledProduct } from './Conv2D';
 import { nativeKernels } from './native/runtime';
 import { nativeStridedInputGradient } from './StridedConvInputGradient';
+import { nativePointwiseInputGradient } from './edge-convolutions';
 import { conv2dWasm, copyRuns, disposeIntermediate, heapView, matMulWasm, padWasm, requireInputs, reshapeView, transposeWasm } from './wasm-backend';
 
 function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend: BackendWasm; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
@@ -34,11 +35,13 @@ function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend:
   const { info: convInfo, format } = forwardConvolutionInfo(attrs.inputShape, given.filter.shape, attrs);
   const dy = toChannelsLast(backend, given.dy, format);
   const strided = convInfo.strideHeight > 1 || convInfo.strideWidth > 1;
-  const dx = isTilingConv(convInfo)
+  const dx =
+    nativePointwiseInputGradient(backend, dy, given.filter, convInfo) ??
+    (isTilingConv(convInfo)
     ? inputGradientOfTiling(backend, dy, given.filter, convInfo)
     : strided
       ? (nativeStridedInputGradient(backend, dy, given.filter, convInfo) ?? inputGradientByPhases(backend, dy, given.filter, convInfo))
-      : inputGradientAsConv(backend, dy, given.filter, convInfo);
+      : inputGradientAsConv(backend, dy, given.filter, convInfo));
   if (dy !== given.dy) disposeIntermediate(backend, dy);
   return fromChannelsLast(backend, dx, format);
 }

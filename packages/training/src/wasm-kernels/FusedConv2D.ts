@@ -12,6 +12,7 @@ import { floatBits } from './native/runtime';
 import { heapOffset, requireInputs, runWasmKernel } from './wasm-backend';
 import { nativeConv2d, nativeKernelsForConvolution } from './Conv2D';
 import { explicitPadding } from './conv-geometry';
+import { nativePointwiseConv2d } from './edge-convolutions';
 
 /** Activation codes of native/bias_activation.c (also FusedMatMul.ts'). */
 export const activationCodes: Readonly<Record<string, number>> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
@@ -27,6 +28,9 @@ function fusedConv2d(args: { inputs: FusedConv2DInputs; backend: BackendWasm; at
   const native = epilogueApplies ? nativeKernelsForConvolution(backend, x, filter, info) : undefined;
   const padding = explicitPadding(info);
   const { top, bottom, left, right } = padding;
+  // A 1×1 head to a few (not 4k) channels: XNNPACK's bits on a native kernel.
+  const pointwise = activation === 0 && preluActivationWeights === undefined ? nativePointwiseConv2d(backend, x, filter, bias, info) : undefined;
+  if (pointwise !== undefined) return pointwise;
   if (native === undefined || activation === undefined) {
     // Explicit padding: the built-in kernel computes 'same' wrongly for even filters with strides > 1.
     const pad = info.dataFormat === 'channelsLast' ? [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]] : attrs.pad;

@@ -60,6 +60,11 @@ export const NATIVE_KERNEL_NAMES = [
   'conv2d_winograd_strips',
   'batch_norm_coefficients',
   'softmax_rows',
+  'conv2d_single_channel',
+  'conv2d_single_channel_backprop_filter',
+  'conv2d_pointwise',
+  'conv2d_pointwise_backprop_input',
+  'conv2d_pointwise_backprop_filter',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

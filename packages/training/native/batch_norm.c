@@ -58,8 +58,15 @@ INLINE v128_t relu_mask4(v128_t dy, v128_t y) {
 }
 INLINE float relu_mask1(float dy, float y) { return dy * (y != y ? y : (y > 0.0f ? 1.0f : 0.0f)); }
 
-/* Elements (x and the output together) of a row block of batch_norm_apply: 16 KiB, a third of L1. */
-#define APPLY_BLOCK_ELEMENTS 2048
+/*
+ * Elements of one full-size operand in a row block of the passes that go by L1 row blocks (8 KiB: x and
+ * the output of batch_norm_apply take 16 KiB, a third of L1; x, dy and dx of batch_norm_backward 24 KiB,
+ * half of it).
+ */
+#define BLOCK_ELEMENTS 2048
+
+/* Rows of such a block: as many as fit BLOCK_ELEMENTS, at least one. */
+INLINE int block_rows(int channels) { return channels >= BLOCK_ELEMENTS ? 1 : BLOCK_ELEMENTS / channels; }
 
 /*
  * out = (x − centre)·factor + shift over rows [begin, end), optionally rectified. By blocks of rows that
@@ -68,7 +75,7 @@ INLINE float relu_mask1(float dy, float y) { return dy * (y != y ? y : (y > 0.0f
 INLINE void apply_rows(const float *x, float *out, const float *centre, const float *factor, const float *shift, int channels, int begin, int end,
                        const int relu) {
   const int vector_end = channels & ~3;
-  const int block = channels >= APPLY_BLOCK_ELEMENTS ? 1 : APPLY_BLOCK_ELEMENTS / channels;
+  const int block = block_rows(channels);
   for (int first = begin; first < end; first += block) {
     const int last = end - first < block ? end : first + block;
     for (int c = 0; c < vector_end; c += 4) {
@@ -279,9 +286,6 @@ void batch_norm_statistics(const int32_t *args, int32_t begin, int32_t end) {
   }
 }
 
-/* Elements (x, dy and dx together) of a row block of batch_norm_backward: 24 KiB, half of L1. */
-#define BACKWARD_BLOCK_ELEMENTS 2048
-
 /*
  * dx = (g − k1 − (x − mean)·k2)·gain over rows [begin, end), g = dy, or with relu dy·step(y) for
  * y = (x − mean)·factor + shift recomputed as batch_norm_apply computes it. By blocks of rows that stay in
@@ -291,7 +295,7 @@ void batch_norm_statistics(const int32_t *args, int32_t begin, int32_t end) {
 INLINE void backward_rows(const float *x, const float *dy, float *dx, const float *mean, const float *k1, const float *k2, const float *gain, const float *factor,
                           const float *shift, int channels, int begin, int end, const int relu) {
   const int vector_end = channels & ~3;
-  const int block = channels >= BACKWARD_BLOCK_ELEMENTS ? 1 : BACKWARD_BLOCK_ELEMENTS / channels;
+  const int block = block_rows(channels);
   for (int first = begin; first < end; first += block) {
     const int last = end - first < block ? end : first + block;
     for (int c = 0; c < vector_end; c += 4) {

@@ -22,7 +22,10 @@
  * uses dy·step(y) in its place — relu_grad's arithmetic, so the same bits as that kernel followed by these
  * — recomputing y = (x − mean)·factor + offset with batch_norm_apply's operations (the same bits as the
  * forward pass) instead of reading a saved y; batch_norm_backward recomputes it again rather than
- * reading a dy·step(y) that batch_norm_sums wrote (one full-size write and read fewer per layer).
+ * reading a dy·step(y) that batch_norm_sums wrote (one full-size write and read fewer per layer). Both
+ * mask with relu_mask4_finite (three operations, not relu_mask4's five) where that gives the same bits:
+ * the sums when no dy is infinite or NaN and no y NaN (checked as they go, else summed again), the
+ * backward pass when its k1 proves the same of the whole channel.
  */
 #include "kernels.h"
 
@@ -57,6 +60,24 @@ INLINE v128_t relu_mask4(v128_t dy, v128_t y) {
   return wasm_f32x4_mul(dy, step);
 }
 INLINE float relu_mask1(float dy, float y) { return dy * (y != y ? y : (y > 0.0f ? 1.0f : 0.0f)); }
+
+/*
+ * relu_mask4's bits in three operations instead of five (seven x86 instructions), valid when dy is finite
+ * and y is not NaN: dy where y > 0, else a zero with dy's sign (the bits of dy·1 and dy·0).
+ */
+INLINE v128_t relu_mask4_finite(v128_t dy, v128_t y) {
+  return wasm_v128_and(dy, wasm_v128_or(wasm_f32x4_gt(y, wasm_f32x4_splat(0.0f)), wasm_i32x4_splat((int32_t)0x80000000)));
+}
+
+/* Whether every lane of v is finite (v·0 is ±0 for a finite v, NaN for ±∞ and NaN). */
+INLINE int all_finite4(v128_t v) { return wasm_i32x4_all_true(wasm_f32x4_eq(wasm_f32x4_mul(v, wasm_f32x4_splat(0.0f)), wasm_f32x4_splat(0.0f))); }
+
+/* Whether values[0 .. count) (count divisible by 4) are all finite. */
+INLINE int all_finite(const float *values, int count) {
+  v128_t acc = wasm_f32x4_splat(0.0f);
+  for (int i = 0; i < count; i += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(values + i), wasm_f32x4_splat(0.0f)));
+  return all_finite4(acc);
+}
 
 /*
  * Elements of one full-size operand in a row block of the passes that go by L1 row blocks (8 KiB: x and
@@ -114,32 +135,21 @@ void batch_norm_apply(const int32_t *args, int32_t begin, int32_t end) {
 
 /*
  * Σ dy and Σ dy·(x − mean) of `vectors` (1 or 2) 4-channel columns from `c` over rows [first, last), in
- * registers, added to 0 in row order. With relu, dy·step(y) in place of dy.
+ * registers, added to 0 in row order.
  */
-INLINE void sums_columns(const float *x, const float *dy, const float *mean, const float *factor, const float *shift, float *sum_dy,
-                         float *sum_dy_centred, int channels, int c, int first, int last, const int vectors, const int relu) {
+INLINE void sums_columns(const float *x, const float *dy, const float *mean, float *sum_dy, float *sum_dy_centred, int channels, int c, int first, int last,
+                         const int vectors) {
   v128_t s0 = wasm_f32x4_splat(0.0f), s1 = s0, t0 = s0, t1 = s0;
   const v128_t m0 = wasm_v128_load(mean + c), m1 = vectors > 1 ? wasm_v128_load(mean + c + 4) : m0;
-  v128_t f0 = m0, f1 = m0, h0 = m0, h1 = m0;
-  if (relu) {
-    f0 = wasm_v128_load(factor + c), h0 = wasm_v128_load(shift + c);
-    if (vectors > 1) f1 = wasm_v128_load(factor + c + 4), h1 = wasm_v128_load(shift + c + 4);
-  }
   for (int row = first; row < last; row++) {
     const int64_t at = (int64_t)row * channels + c;
     const v128_t d0 = wasm_f32x4_sub(wasm_v128_load(x + at), m0);
-    v128_t g0 = wasm_v128_load(dy + at);
-    if (relu) {
-      g0 = relu_mask4(g0, wasm_f32x4_add(wasm_f32x4_mul(d0, f0), h0));
-    }
+    const v128_t g0 = wasm_v128_load(dy + at);
     s0 = wasm_f32x4_add(s0, g0);
     t0 = wasm_f32x4_add(t0, wasm_f32x4_mul(g0, d0));
     if (vectors > 1) {
       const v128_t d1 = wasm_f32x4_sub(wasm_v128_load(x + at + 4), m1);
-      v128_t g1 = wasm_v128_load(dy + at + 4);
-      if (relu) {
-        g1 = relu_mask4(g1, wasm_f32x4_add(wasm_f32x4_mul(d1, f1), h1));
-      }
+      const v128_t g1 = wasm_v128_load(dy + at + 4);
       s1 = wasm_f32x4_add(s1, g1);
       t1 = wasm_f32x4_add(t1, wasm_f32x4_mul(g1, d1));
     }
@@ -152,6 +162,61 @@ INLINE void sums_columns(const float *x, const float *dy, const float *mean, con
   }
 }
 
+/*
+ * One 4-channel column's Σ dy·step(y) and Σ dy·step(y)·(x − mean) over rows [first, last), added in row
+ * order to 0 (`start`) or to the sums at sum_dy + c and sum_dy_centred + c; with `finite`, by
+ * relu_mask4_finite, adding every dy and the column's sums to *check (relu_mask4 otherwise).
+ */
+INLINE void sums_column_relu(const float *x, const float *dy, const float *mean, const float *factor, const float *shift, float *sum_dy,
+                             float *sum_dy_centred, int channels, int c, int first, int last, int start, v128_t *check, const int finite) {
+  v128_t s = wasm_f32x4_splat(0.0f), t = s, k = *check;
+  if (!start) s = wasm_v128_load(sum_dy + c), t = wasm_v128_load(sum_dy_centred + c);
+  const v128_t m = wasm_v128_load(mean + c), f = wasm_v128_load(factor + c), h = wasm_v128_load(shift + c);
+  const float *xr = x + (int64_t)first * channels + c;
+  const float *gr = dy + (int64_t)first * channels + c;
+  for (int row = first; row < last; row++, xr += channels, gr += channels) {
+    const v128_t d = wasm_f32x4_sub(wasm_v128_load(xr), m);
+    const v128_t y = wasm_f32x4_add(wasm_f32x4_mul(d, f), h);
+    v128_t g = wasm_v128_load(gr);
+    if (finite) {
+      k = wasm_f32x4_add(k, g);
+      g = relu_mask4_finite(g, y);
+    } else {
+      g = relu_mask4(g, y);
+    }
+    s = wasm_f32x4_add(s, g);
+    t = wasm_f32x4_add(t, wasm_f32x4_mul(g, d));
+  }
+  wasm_v128_store(sum_dy + c, s);
+  wasm_v128_store(sum_dy_centred + c, t);
+  if (finite) k = wasm_f32x4_add(k, wasm_f32x4_add(s, t));
+  *check = k;
+}
+
+/*
+ * The ReLU sums of rows [first, last) (channels divisible by 4) into sum_dy and sum_dy_centred: by blocks
+ * of rows that stay in L1, one 4-channel column at a time (its vectors in registers; each channel still
+ * added in row order), with relu_mask4_finite when every factor and shift is finite. That gives
+ * relu_mask4's bits unless some dy is infinite or NaN or some y is NaN; then Σ dy (the check) or
+ * Σ dy·step(y)·(x − mean) is not finite (with finite factor and shift, y is NaN only where x − mean is
+ * not finite, and that times ±0 or anything else is infinite or NaN), and the rows are summed again with
+ * relu_mask4, from 0. A running sum that is not finite stays so; a finite one that overflows only costs
+ * the second pass. The choice is per partition, so it does not depend on the thread count either.
+ */
+INLINE void sums_rows_relu(const float *x, const float *dy, const float *mean, const float *factor, const float *shift, float *sum_dy, float *sum_dy_centred,
+                           int channels, int first, int last, int parameters_finite) {
+  v128_t check = wasm_f32x4_splat(0.0f);
+  if (parameters_finite) {
+    const int block = block_rows(channels);
+    for (int from = first; from < last; from += block) {
+      const int to = last - from < block ? last : from + block;
+      for (int c = 0; c < channels; c += 4) sums_column_relu(x, dy, mean, factor, shift, sum_dy, sum_dy_centred, channels, c, from, to, from == first, &check, 1);
+    }
+    if (all_finite4(check)) return;
+  }
+  for (int c = 0; c < channels; c += 4) sums_column_relu(x, dy, mean, factor, shift, sum_dy, sum_dy_centred, channels, c, first, last, 1, &check, 0);
+}
+
 INLINE void sums_partitions(const int32_t *args, int32_t begin, int32_t end, const int relu) {
   const float *x = (const float *)args[0];
   const float *dy = (const float *)args[1];
@@ -160,15 +225,20 @@ INLINE void sums_partitions(const int32_t *args, int32_t begin, int32_t end, con
   const int rows = args[4], channels = args[5], partitions = args[6];
   float factor[MAX_CHANNELS], shift[MAX_CHANNELS], centre[MAX_CHANNELS];
   if (relu) normalisation(mean, (const float *)args[7], (const float *)args[8], (const float *)args[9], arg_float(args, 10), channels, centre, factor, shift);
+  const int parameters_finite = relu && channels % 4 == 0 && all_finite(factor, channels) && all_finite(shift, channels);
   for (int p = begin; p < end; p++) {
     float *sum_dy = partials + (int64_t)p * 2 * channels;
     float *sum_dy_centred = sum_dy + channels;
     const int first = (int)((int64_t)rows * p / partitions), last = (int)((int64_t)rows * (p + 1) / partitions);
+    if (relu && channels % 4 == 0) {
+      sums_rows_relu(x, dy, mean, factor, shift, sum_dy, sum_dy_centred, channels, first, last, parameters_finite);
+      continue;
+    }
     if (channels % 4 == 0) {
       /* 8 channels at a time, each partition's rows read once per group (they stay in cache). */
       int c = 0;
-      for (; c + 8 <= channels; c += 8) sums_columns(x, dy, mean, factor, shift, sum_dy, sum_dy_centred, channels, c, first, last, 2, relu);
-      if (c < channels) sums_columns(x, dy, mean, factor, shift, sum_dy, sum_dy_centred, channels, c, first, last, 1, relu);
+      for (; c + 8 <= channels; c += 8) sums_columns(x, dy, mean, sum_dy, sum_dy_centred, channels, c, first, last, 2);
+      if (c < channels) sums_columns(x, dy, mean, sum_dy, sum_dy_centred, channels, c, first, last, 1);
       continue;
     }
     for (int c = 0; c < channels; c++) sum_dy[c] = sum_dy_centred[c] = 0.0f;
@@ -287,10 +357,34 @@ void batch_norm_statistics(const int32_t *args, int32_t begin, int32_t end) {
 }
 
 /*
+ * dx of one 4-channel column over rows [first, last): g = dy (mask 0), dy·step(y) by relu_mask4 (mask 1)
+ * or by relu_mask4_finite (mask 2).
+ */
+INLINE void backward_column(const float *x, const float *dy, float *dx, const float *mean, const float *k1, const float *k2, const float *gain, const float *factor,
+                            const float *shift, int channels, int c, int first, int last, const int mask) {
+  const v128_t m = wasm_v128_load(mean + c), a = wasm_v128_load(k1 + c), b = wasm_v128_load(k2 + c), g4 = wasm_v128_load(gain + c);
+  const v128_t f = mask ? wasm_v128_load(factor + c) : m, h = mask ? wasm_v128_load(shift + c) : m;
+  const float *xr = x + (int64_t)first * channels + c;
+  const float *gr = dy + (int64_t)first * channels + c;
+  float *o = dx + (int64_t)first * channels + c;
+  for (int row = first; row < last; row++, xr += channels, gr += channels, o += channels) {
+    const v128_t centred = wasm_f32x4_sub(wasm_v128_load(xr), m);
+    v128_t g = wasm_v128_load(gr);
+    if (mask == 1) g = relu_mask4(g, wasm_f32x4_add(wasm_f32x4_mul(centred, f), h));
+    if (mask == 2) g = relu_mask4_finite(g, wasm_f32x4_add(wasm_f32x4_mul(centred, f), h));
+    const v128_t inner = wasm_f32x4_sub(wasm_f32x4_sub(g, a), wasm_f32x4_mul(centred, b));
+    wasm_v128_store(o, wasm_f32x4_mul(inner, g4));
+  }
+}
+
+/*
  * dx = (g − k1 − (x − mean)·k2)·gain over rows [begin, end), g = dy, or with relu dy·step(y) for
  * y = (x − mean)·factor + shift recomputed as batch_norm_apply computes it. By blocks of rows that stay in
  * L1, one 4-channel column at a time, so each column's six coefficient vectors stay in registers (loaded
- * per element they were most of the loads).
+ * per element they were most of the loads). With relu, a column whose k1 is finite is masked by
+ * relu_mask4_finite: k1 = Σ dy·step(y)/rows over the channel (batch_norm_coefficients' from
+ * batch_norm_sums' of the same x and dy), and a sum with one infinite or NaN term is not finite, so
+ * every dy·step(y) of the column is finite — every dy finite, no y NaN — and the cheap mask exact.
  */
 INLINE void backward_rows(const float *x, const float *dy, float *dx, const float *mean, const float *k1, const float *k2, const float *gain, const float *factor,
                           const float *shift, int channels, int begin, int end, const int relu) {
@@ -299,18 +393,9 @@ INLINE void backward_rows(const float *x, const float *dy, float *dx, const floa
   for (int first = begin; first < end; first += block) {
     const int last = end - first < block ? end : first + block;
     for (int c = 0; c < vector_end; c += 4) {
-      const v128_t m = wasm_v128_load(mean + c), a = wasm_v128_load(k1 + c), b = wasm_v128_load(k2 + c), g4 = wasm_v128_load(gain + c);
-      const v128_t f = relu ? wasm_v128_load(factor + c) : m, h = relu ? wasm_v128_load(shift + c) : m;
-      const float *xr = x + (int64_t)first * channels + c;
-      const float *gr = dy + (int64_t)first * channels + c;
-      float *o = dx + (int64_t)first * channels + c;
-      for (int row = first; row < last; row++, xr += channels, gr += channels, o += channels) {
-        const v128_t centred = wasm_f32x4_sub(wasm_v128_load(xr), m);
-        v128_t g = wasm_v128_load(gr);
-        if (relu) g = relu_mask4(g, wasm_f32x4_add(wasm_f32x4_mul(centred, f), h));
-        const v128_t inner = wasm_f32x4_sub(wasm_f32x4_sub(g, a), wasm_f32x4_mul(centred, b));
-        wasm_v128_store(o, wasm_f32x4_mul(inner, g4));
-      }
+      if (!relu) backward_column(x, dy, dx, mean, k1, k2, gain, factor, shift, channels, c, first, last, 0);
+      else if (all_finite4(wasm_v128_load(k1 + c))) backward_column(x, dy, dx, mean, k1, k2, gain, factor, shift, channels, c, first, last, 2);
+      else backward_column(x, dy, dx, mean, k1, k2, gain, factor, shift, channels, c, first, last, 1);
     }
     for (int row = first; row < last; row++) {
       const float *xr = x + (int64_t)row * channels;

@@ -76,6 +76,61 @@ function onRandomKernelInputs(body: (inputs: ReturnType<typeof kernelInputs>, c:
   );
 }
 
+/** The operands of a batch-norm gradient case, as arrays a {@link SpecialCase} may rewrite. */
+interface GradientValues {
+  xs: Float32Array;
+  gs: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  s: Float32Array;
+  o: Float32Array;
+}
+
+/**
+ * A rewrite of a case's values with a non-finite value or a signed zero; rowWhere gives the index of an
+ * element of channel 1 (late in the rows) whose y is kept or masked.
+ */
+type SpecialCase = (values: GradientValues, layout: { channels: number; rows: number; rowWhere: (kept: boolean) => number }) => void;
+
+/**
+ * Where a ReLU mask computed without dy·step(y)'s multiplication could differ from it: NaN and ±∞ in x
+ * and dy (dy·0 is NaN for those), y at ±0, channels masked throughout, non-finite parameters — one at a
+ * time, so no case hides behind another's fallback.
+ */
+const specialCases: [string, SpecialCase][] = [
+  ['NaN in x where y would be kept', ({ xs }, { rowWhere }) => void (xs[rowWhere(true)] = Number.NaN)],
+  ['NaN in x where y would be masked', ({ xs }, { rowWhere }) => void (xs[rowWhere(false)] = Number.NaN)],
+  ['NaN in dy where y is masked', ({ gs }, { rowWhere }) => void (gs[rowWhere(false)] = Number.NaN)],
+  ['NaN in dy where y is kept', ({ gs }, { rowWhere }) => void (gs[rowWhere(true)] = Number.NaN)],
+  ['+∞ in dy where y is masked', ({ gs }, { rowWhere }) => void (gs[rowWhere(false)] = Number.POSITIVE_INFINITY)],
+  ['−∞ in dy where y is kept', ({ gs }, { rowWhere }) => void (gs[rowWhere(true)] = Number.NEGATIVE_INFINITY)],
+  ['−∞ in x (y −∞, masked)', ({ xs }, { rowWhere }) => void (xs[rowWhere(false)] = Number.NEGATIVE_INFINITY)],
+  ['+∞ in x', ({ xs }, { rowWhere }) => void (xs[rowWhere(true)] = Number.POSITIVE_INFINITY)],
+  [
+    'y = +0 and −0 in a channel (x = ±0, mean 0, offset −0) with dy ±0 in places',
+    ({ xs, gs, m, o }, { channels, rows }) => {
+      m[1] = 0;
+      o[1] = -0;
+      for (let row = 0; row < rows; row++) {
+        xs[row * channels + 1] = row % 2 === 0 ? 0 : -0;
+        if (row % 3 === 0) gs[row * channels + 1] = row % 2 === 0 ? -0 : 0;
+      }
+    },
+  ],
+  ['a channel masked throughout (offset −100)', ({ o }) => void (o[1] = -100)],
+  ['offset NaN in a channel', ({ o }) => void (o[1] = Number.NaN)],
+  ['offset −∞ in a channel (y −∞ throughout)', ({ o }) => void (o[1] = Number.NEGATIVE_INFINITY)],
+  [
+    'scale +∞ in a channel, with x = mean in places (y = 0·∞, NaN)',
+    ({ xs, m, s }, { channels, rows }) => {
+      s[1] = Number.POSITIVE_INFINITY;
+      for (let row = 0; row < rows; row += 5) xs[row * channels + 1] = m[1] as number;
+    },
+  ],
+  ['variance −2 in a channel (√ of a negative: NaN)', ({ v }) => void (v[1] = -2)],
+  ['mean +∞ in a channel', ({ m }) => void (m[1] = Number.POSITIVE_INFINITY)],
+];
+
 describe('TfsegBatchNormTraining and its gradient (training-mode batch norm on wasm)', () => {
   beforeAll(() => prepareBackends(BATCH_NORM_TRAINING));
 
@@ -128,6 +183,57 @@ describe('TfsegBatchNormTraining and its gradient (training-mode batch norm on w
         const actual = tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { ...gradientInputs, dy, offset }, { varianceEpsilon: 1e-5, relu: true }) as tf.Tensor[];
         expect(bits(actual)).toEqual(bits(expected));
       });
+    });
+
+    it.each(specialCases)('with relu, give the values of ReLU’s gradient followed by the gradient without relu: %s', (_name, special) => {
+      tf.setBackend('wasm');
+      const f = Math.fround;
+      // ε a float32, so that the JS fallback (float64 ε) and the native kernels (float32 ε) normalise alike.
+      const epsilon = 2 ** -10;
+      // 512 rows of 160 channels: each of the 32 partitions of the sums two L1 row blocks (12 and 4 rows).
+      for (const shape of [[2, 16, 16, 160], [3, 7, 5, 12], [2, 3, 4, 8], [1, 5, 6, 10], [40, 16]]) {
+        tf.tidy(() => {
+          const channels = shape.at(-1) as number;
+          const size = shape.reduce((a, b) => a * b);
+          const rows = size / channels;
+          const values = {
+            xs: seededValues(size, channels).map((v) => 2 * v),
+            gs: seededValues(size, channels + 1),
+            m: seededValues(channels, channels + 2).map((v) => v / 4),
+            v: seededValues(channels, channels + 3).map((value) => value + 1.5),
+            s: seededValues(channels, channels + 4).map((value) => value / 2 + 1),
+            o: seededValues(channels, channels + 5).map((value) => value / 4),
+          };
+          const { xs, gs, m, v, s, o } = values;
+          /** y of element i as the forward pass computes it (for the values as they are when called). */
+          const yOf = (i: number): number => {
+            const c = i % channels;
+            const factor = f((s[c] as number) / f(Math.sqrt(f((v[c] as number) + epsilon))));
+            return f(f(f((xs[i] as number) - (m[c] as number)) * factor) + (o[c] as number));
+          };
+          /** Channel 1's last row in the partitions' later rows whose y is kept (above 0) or masked. */
+          const rowWhere = (kept: boolean): number => {
+            for (let row = rows - 1; row >= 0; row--) if (yOf(row * channels + 1) > 0 === kept) return row * channels + 1;
+            throw new Error(`no ${kept ? 'kept' : 'masked'} element in channel 1`);
+          };
+          special(values, { channels, rows, rowWhere });
+          const x = tf.tensor(xs, shape);
+          const dy = tf.tensor(gs, shape);
+          const [mean, variance, scale, offset] = [m, v, s, o].map((vector) => tf.tensor1d(vector)) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+          const y = tf.tensor(Float32Array.from(xs, (_, i) => yOf(i)), shape);
+          const masked = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.relu(input), dy)))(y);
+          const inputs = { x, mean, variance, scale };
+          const expected = tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { ...inputs, dy: masked }, { varianceEpsilon: epsilon }) as tf.Tensor[];
+          const actual = tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { ...inputs, dy, offset }, { varianceEpsilon: epsilon, relu: true }) as tf.Tensor[];
+          // Values, so NaN equals NaN (whatever its payload) and −0 differs from 0; only the first difference reported.
+          const difference = expected.flatMap((t, output) => {
+            const [want, got] = [t.dataSync(), (actual[output] as tf.Tensor).dataSync()];
+            const index = want.findIndex((value, i) => !Object.is(value, got[i]));
+            return index < 0 && want.length === got.length ? [] : [{ shape, output, index, expected: want[index], actual: got[index] }];
+          });
+          expect(difference).toEqual([]);
+        });
+      }
     });
   });
 

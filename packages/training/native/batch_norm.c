@@ -46,11 +46,13 @@ INLINE void normalisation(const float *mean, const float *variance, const float 
   }
 }
 
-/* ReLU as unary_elementwise computes it: v above 0, else 0; NaN stays NaN. */
-INLINE v128_t relu4(v128_t v) {
-  const v128_t keep = wasm_v128_or(wasm_f32x4_gt(v, wasm_f32x4_splat(0.0f)), wasm_f32x4_ne(v, v));
-  return wasm_v128_and(v, keep);
-}
+/*
+ * ReLU with unary_elementwise's bits for any v this file computes (an arithmetic result, so any NaN is
+ * quiet): v above 0, else +0; NaN stays NaN. In two operations instead of four: v + 0 turns −0 into +0
+ * and leaves every other value (a quiet NaN too) as it is, then pmax(v, 0) = v < 0 ? 0 : v, which keeps
+ * NaN (the comparison is false).
+ */
+INLINE v128_t relu4(v128_t v) { return wasm_f32x4_pmax(wasm_f32x4_add(v, wasm_f32x4_splat(0.0f)), wasm_f32x4_splat(0.0f)); }
 INLINE float relu1(float v) { return v != v ? v : (v > 0.0f ? v : 0.0f); }
 
 /* dy·step(y) as relu_grad computes it: step is 1 above 0, 0 at or below it, NaN for NaN. */

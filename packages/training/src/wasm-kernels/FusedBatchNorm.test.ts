@@ -114,6 +114,31 @@ describe('TfsegBatchNormRelu (wasm kernel: inference batch norm + ReLU in one na
       );
     });
 
+    it('gives the same bits as FusedBatchNorm then Relu for NaN, ±∞ and y at +0 and −0', () => {
+      tf.setBackend('wasm');
+      tf.tidy(() => {
+        const [inf, nan] = [Number.POSITIVE_INFINITY, Number.NaN];
+        // 8 channels (two SIMD columns) and 3 more (the scalar tail); channel 0: x = mean with scale −1 and
+        // offset −0, so y = +0·(−1) + (−0) = −0; channel 1: offset −0 and x = mean, y = +0.
+        const channels = 11;
+        const rows = [
+          [0.25, 0.5, nan, inf, -inf, 2, -2, 0, nan, -inf, 3],
+          [0.25, 0.5, -0, 1, -1, nan, inf, -0, 1, 0, -3],
+          [0.25, 0.5, 1e-30, -1e-30, 0, -0, 5, -5, -0, inf, nan],
+        ];
+        const x = tf.tensor2d(rows);
+        const mean = tf.tensor1d([0.25, 0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        const variance = tf.fill([channels], 1) as tf.Tensor1D;
+        const scale = tf.tensor1d([-1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+        const offset = tf.tensor1d([-0, -0, 0, 0, 0, 0, 0, 0, 0, -0, 0]);
+        const bits = (tensor: tf.Tensor): number[] => Array.from(new Uint32Array(Float32Array.from(tensor.dataSync()).buffer));
+        const composed = tf.relu(tf.batchNorm(x, mean, variance, offset, scale, 0));
+        const fused = tf.engine().runKernel(BATCH_NORM_RELU, { x, mean, variance, scale, offset } as unknown as tf.NamedTensorMap, { varianceEpsilon: 0 }) as tf.Tensor;
+        expect(bits(fused)).toEqual(bits(composed));
+        expect(Array.from(fused.dataSync()).slice(0, 3)).toEqual([0, 0, Number.NaN]);
+      });
+    });
+
     it('agrees with relu(batchNorm) on the cpu backend', () => {
       const seen = { zeros: 0, positives: 0 };
       fc.assert(

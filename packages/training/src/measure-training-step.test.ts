@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import fc from 'fast-check';
 import { describeOnBackends, expectNoTensorLeak } from '@tfseg-internal/testing';
-import { measureTrainingStep, median, type MeasureTrainingStepOptions } from './measure-training-step';
+import { createTrainingStepTimer, measureTrainingStep, median, type MeasureTrainingStepOptions } from './measure-training-step';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 import { tinyConvNet } from './__fixtures__/synthetic-disks';
 
@@ -56,6 +56,24 @@ describeOnBackends(
       }
       const model = tinyConvNet(8, 1, 4, { channels: 1, activation: 'sigmoid' });
       await expect(measureTrainingStep({ model, loss: { name: 'ml' }, numClasses: 1 })).rejects.toThrow(/numClasses must be ≥ 2 for activation 'softmax'/);
+      model.dispose();
+    });
+
+    it('keeps the step ready between timed blocks: the weights keep training, nothing leaks', async () => {
+      const model = tinyConvNet(8, 1);
+      const weights = () => model.getWeights().map((weight) => Array.from(weight.dataSync()));
+      await expectNoTensorLeak(async () => {
+        const timer = createTrainingStepTimer({ model, loss: { name: 'ml' }, numClasses: 2, batchSize: 2 });
+        expect(timer.backend).toBe('wasm');
+        expect(await timer.time(0)).toEqual([]);
+        const first = weights();
+        expect(await timer.time(2)).toHaveLength(2);
+        const second = weights();
+        expect(second).not.toEqual(first);
+        expect(await timer.time(1)).toHaveLength(1);
+        expect(weights()).not.toEqual(second);
+        timer.dispose();
+      });
       model.dispose();
     });
 

@@ -54,16 +54,27 @@ function syntheticPixels(length: number, seed: number): Float32Array {
   return values;
 }
 
+/** Options of {@link createTrainingStepTimer}: those of {@link measureTrainingStep} without the step counts. */
+export type TrainingStepTimerOptions = Omit<MeasureTrainingStepOptions, 'warmupSteps' | 'steps'>;
+
 /**
- * Times the training step `train` runs (same code path) on one synthetic batch: `warmupSteps` untimed,
- * then `steps` timed steps, each ending when the loss is read back (so queued GPU/WASM work is counted).
- * Labels are the thresholded image (every channel's mask for a multi-label head), passed to the loss as
- * `train` passes them (one-hot, integer labels or multi-hot: see its label formats), so the loss is
- * meaningful and the options of a sigmoid or ignoreIndex spec are timed as they train.
+ * The training step of {@link measureTrainingStep}, kept ready between calls: `time(n)` runs and times
+ * `n` more steps on the same batch, optimizer and weights. For a benchmark that interleaves short blocks
+ * of steps with another program's (bench/unet-step.mjs against PyTorch), so that both sides see the
+ * same machine speed; a fresh {@link measureTrainingStep} per block would re-create the batch and the
+ * optimizer's slots each time. `dispose()` frees the batch and the optimizer (not the model).
  */
-export async function measureTrainingStep(options: MeasureTrainingStepOptions): Promise<TrainingStepTiming> {
-  const settings = parseWithSchema(measureTrainingStepOptionsSchema, options, 'measureTrainingStep', TrainingError);
-  const { model, numClasses, batchSize, warmupSteps, steps, seed } = settings;
+export interface TrainingStepTimer {
+  /** Runs `steps` steps (0 allowed); returns the wall time of each, in ms. */
+  time(steps: number): Promise<number[]>;
+  readonly backend: string;
+  dispose(): void;
+}
+
+/** Builds a {@link TrainingStepTimer} (same checks, batch and step as {@link measureTrainingStep}). */
+export function createTrainingStepTimer(options: TrainingStepTimerOptions): TrainingStepTimer {
+  const settings = parseWithSchema(measureTrainingStepOptionsSchema, { ...options, warmupSteps: 0, steps: 1 }, 'measureTrainingStep', TrainingError);
+  const { model, numClasses, batchSize, seed } = settings;
   const shape = model.inputs[0]?.shape;
   if (!shape || shape.length !== 4 || shape.slice(1).some((size) => size === null)) {
     throw new TrainingError(`Error in measureTrainingStep: model input must have shape [null, height, width, channels], but got [${shape?.map(String).join(', ') ?? ''}]`);
@@ -89,17 +100,39 @@ export async function measureTrainingStep(options: MeasureTrainingStepOptions): 
   };
   const labels = lossLabelsTensor(set, 0, batchSize, format);
   const step = createTrainingStep(model, loss, settings.optimizer);
+  return {
+    backend: tf.getBackend(),
+    async time(steps) {
+      const stepTimesMs: number[] = [];
+      for (let index = 0; index < steps; index++) {
+        const start = performance.now();
+        await step.run(images, labels);
+        stepTimesMs.push(performance.now() - start);
+      }
+      return stepTimesMs;
+    },
+    dispose() {
+      step.dispose();
+      tf.dispose([images, labels]);
+    },
+  };
+}
+
+/**
+ * Times the training step `train` runs (same code path) on one synthetic batch: `warmupSteps` untimed,
+ * then `steps` timed steps, each ending when the loss is read back (so queued GPU/WASM work is counted).
+ * Labels are the thresholded image (every channel's mask for a multi-label head), passed to the loss as
+ * `train` passes them (one-hot, integer labels or multi-hot: see its label formats), so the loss is
+ * meaningful and the options of a sigmoid or ignoreIndex spec are timed as they train.
+ */
+export async function measureTrainingStep(options: MeasureTrainingStepOptions): Promise<TrainingStepTiming> {
+  const { warmupSteps, steps } = parseWithSchema(measureTrainingStepOptionsSchema, options, 'measureTrainingStep', TrainingError);
+  const timer = createTrainingStepTimer(options);
   try {
-    for (let index = 0; index < warmupSteps; index++) await step.run(images, labels);
-    const stepTimesMs: number[] = [];
-    for (let index = 0; index < steps; index++) {
-      const start = performance.now();
-      await step.run(images, labels);
-      stepTimesMs.push(performance.now() - start);
-    }
-    return { backend: tf.getBackend(), stepTimesMs, medianStepMs: median(stepTimesMs) };
+    await timer.time(warmupSteps);
+    const stepTimesMs = await timer.time(steps);
+    return { backend: timer.backend, stepTimesMs, medianStepMs: median(stepTimesMs) };
   } finally {
-    step.dispose();
-    tf.dispose([images, labels]);
+    timer.dispose();
   }
 }

@@ -11,7 +11,8 @@ const esmOnly = [
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/apps', '<rootDir>/tools', '<rootDir>/examples'],
-  testMatch: ['**/src/**/*.test.ts', '**/test/**/*.test.ts'],
+  // packages/*/bench: the benchmark scripts' helpers (plain .mjs) with their unit tests.
+  testMatch: ['**/src/**/*.test.ts', '**/test/**/*.test.ts', '<rootDir>/packages/*/bench/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleNameMapper: {
     '^@tfseg-internal/testing$': '<rootDir>/tools/testing/index.ts',

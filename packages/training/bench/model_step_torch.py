@@ -10,7 +10,8 @@ x2 upsampling, multi-head self-attention with q, k, v and output projections. Th
 Eq. 5) and Adam (lr 1e-3) are unet_step_torch.py's. Initial weights are PyTorch's defaults (the step
 time does not depend on them). Prints one JSON line with the median step time and the parameter count
 (trainable + batch-norm statistics, what tfjs' countParams reports) so that a run can check the twin
-has the tfjs model's size. Exits 3 with a message when torch is not installed.
+has the tfjs model's size; with --serve it stays up and runs blocks of steps on command (unet_step_torch's
+serve: the paired, interleaved method). Exits 3 with a message when torch is not installed.
 """
 import argparse
 import json
@@ -26,7 +27,7 @@ except ImportError:
     print("torch is not installed")
     sys.exit(3)
 
-from unet_step_torch import time_training_steps
+from unet_step_torch import serve, time_training_steps
 
 # The presets of packages/models/src/architectures (only the sizes the twins need).
 CONVFORMER_PRESETS = {
@@ -271,6 +272,7 @@ def main():
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--serve", action="store_true", help="persistent mode: take `steps K` commands on stdin (unet_step_torch.serve)")
     options = parser.parse_args()
     torch.set_num_threads(options.threads)
     torch.manual_seed(42)
@@ -280,8 +282,12 @@ def main():
         model = ConvFormerUnet(CONVFORMER_PRESETS[options.preset])
     model.train()
     parameters = sum(p.numel() for p in model.parameters()) + sum(b.numel() for name, b in model.named_buffers() if name.endswith(("running_mean", "running_var")))
+    info = {"model": options.model, "preset": options.preset, "torchVersion": torch.__version__, "threads": torch.get_num_threads(), "parameters": parameters}
+    if options.serve:
+        serve(model, options.batch, options.size, info)
+        return
     times, loss = time_training_steps(model, options.batch, options.size, options.warmup, options.steps)
-    print(json.dumps({"model": options.model, "preset": options.preset, "torchVersion": torch.__version__, "threads": torch.get_num_threads(), "parameters": parameters, "medianMs": statistics.median(times), "times": times, "loss": loss}))
+    print(json.dumps({**info, "medianMs": statistics.median(times), "times": times, "loss": loss}))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ Same model (4 down / 4 up, two 3x3 conv+ReLU per level, 2x2 max-pool, 2x2 stride
 skip concat, 1x1 head), ML loss (Dice x CE, Eq. 5), Adam lr 1e-3. Without --batch-norm the plain U-Net
 (conv with bias + ReLU); with it the twin of @tfseg/models' batch-norm U-Net (the `small`/`tiny` presets):
 conv without bias, BatchNorm2d (momentum 0.1 = tfjs' 0.9, eps 1e-5, training mode), ReLU. Prints one
-JSON line with the median step time. Exits 3 with a message when torch is not installed.
+JSON line with the median step time; with --serve it stays up and runs blocks of steps on command (the
+paired, interleaved method of unet-step.mjs; see serve). Exits 3 with a message when torch is not installed.
 """
 import argparse
 import json
@@ -73,9 +74,9 @@ def ml_loss(logits, one_hot):
     return (1 - dice) * cross_entropy
 
 
-def time_training_steps(model, batch, size, warmup, steps):
-    """Times `steps` Adam steps (lr 1e-3) of the ML loss on one fixed batch of smoothed random images
-    after `warmup` untimed ones; returns the step times in ms and the last loss. Shared by every twin."""
+def training_step(model, batch, size):
+    """The Adam step (lr 1e-3) of the ML loss on one fixed batch of smoothed random images; returns a
+    function that runs one step and returns its loss. Shared by every twin."""
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     images = torch.rand(batch, 1, size, size)
     smooth = nn.functional.avg_pool2d(images, 5, stride=1, padding=2, count_include_pad=False)
@@ -88,8 +89,11 @@ def time_training_steps(model, batch, size, warmup, steps):
         optimizer.step()
         return loss.item()
 
-    for _ in range(warmup):
-        step()
+    return step
+
+
+def timed_steps(step, steps):
+    """Runs `steps` steps; returns their times in ms and the last loss."""
     times = []
     loss = float("nan")
     for _ in range(steps):
@@ -97,6 +101,35 @@ def time_training_steps(model, batch, size, warmup, steps):
         loss = step()
         times.append((time.perf_counter() - start) * 1000)
     return times, loss
+
+
+def time_training_steps(model, batch, size, warmup, steps):
+    """Times `steps` steps of training_step after `warmup` untimed ones; returns the step times in ms and
+    the last loss (the whole-process mode: one run, then exit)."""
+    step = training_step(model, batch, size)
+    for _ in range(warmup):
+        step()
+    return timed_steps(step, steps)
+
+
+def serve(model, batch, size, info):
+    """The persistent mode of the paired benchmark (--serve): prints `info` as one JSON line, then reads
+    commands from stdin, one a line: `steps K` runs K more steps of the same model and optimizer and
+    replies one JSON line {"times": [ms, ...], "loss": x, "cpuMs": process CPU time so far}; `quit` (or
+    end of input) exits. Nothing runs between commands, so the other side has the machine to itself."""
+    step = training_step(model, batch, size)
+    print(json.dumps(info), flush=True)
+    for line in sys.stdin:
+        command = line.split()
+        if not command:
+            continue
+        if command[0] == "quit":
+            break
+        if command[0] != "steps" or len(command) != 2:
+            print(json.dumps({"error": f"unknown command {line.strip()!r} (steps K | quit)"}), flush=True)
+            continue
+        times, loss = timed_steps(step, int(command[1]))
+        print(json.dumps({"times": times, "loss": loss, "cpuMs": time.process_time() * 1000}), flush=True)
 
 
 def main():
@@ -108,13 +141,18 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-norm", action="store_true")
+    parser.add_argument("--serve", action="store_true", help="persistent mode: take `steps K` commands on stdin (see serve)")
     options = parser.parse_args()
     torch.set_num_threads(options.threads)
     torch.manual_seed(42)
     model = UNet(options.width, batch_norm=options.batch_norm)
     model.train()
+    info = {"torchVersion": torch.__version__, "threads": torch.get_num_threads(), "batchNorm": options.batch_norm}
+    if options.serve:
+        serve(model, options.batch, options.size, info)
+        return
     times, loss = time_training_steps(model, options.batch, options.size, options.warmup, options.steps)
-    print(json.dumps({"torchVersion": torch.__version__, "threads": torch.get_num_threads(), "batchNorm": options.batch_norm, "medianMs": statistics.median(times), "times": times, "loss": loss}))
+    print(json.dumps({**info, "medianMs": statistics.median(times), "times": times, "loss": loss}))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ export { TRANSUNET_PRESETS } from './architectures/transunet';
 export type { TransUnetPreset } from './architectures/transunet';
 export { CONVFORMER_UNET_PRESETS } from './architectures/convformer-unet';
 export type { ConvFormerUnetPreset } from './architectures/convformer-unet';
-export { registerCustomLayers, BatchNormalization, FusingLayersModel, ReLU, batchNormTraining, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BATCH_NORM_RELU, ChannelLayerNormalization, Conv2D, conv2dBiasRelu, CONV2D_BIAS_RELU, CONV2D_BIAS_RELU_GRAD, Conv2DTranspose, conv2dTransposeBias, CONV2D_TRANSPOSE_BIAS, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu } from './layers';
+export { registerCustomLayers, BatchNormalization, FusingLayersModel, ReLU, batchNormTraining, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BATCH_NORM_RELU, NORMALIZE_FORWARD, NORMALIZE_GRAD, normalizationLayout, normalizeAndScale, type NormalizeForwardAttrs, type NormalizeGradAttrs, ChannelLayerNormalization, Conv2D, conv2dBiasRelu, CONV2D_BIAS_RELU, CONV2D_BIAS_RELU_GRAD, Conv2DTranspose, conv2dTransposeBias, CONV2D_TRANSPOSE_BIAS, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu } from './layers';
 export type { BatchNormTrainingAttrs, BatchNormTrainingForwardAttrs, BatchNormTrainingSettings, Conv2DBiasReluAttrs, Conv2DTransposeBiasAttrs, ChannelLayerNormalizationArgs, GroupNormalizationArgs, MultiHeadSelfAttentionArgs, StarReluArgs } from './layers';
 export { saveModel, loadModel, directoryHandler } from './model-files';
 export { ModelArgumentError, ModelsError } from './errors';

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
-import { BATCH_NORM_RELU, BatchNormalization, batchNormTraining, conv2dBiasRelu, conv2dTransposeBias } from '@tfseg/models';
+import { BATCH_NORM_RELU, BatchNormalization, batchNormTraining, conv2dBiasRelu, conv2dTransposeBias, normalizeAndScale } from '@tfseg/models';
 import { Adam, adamOptionsSchema } from './adam';
 import { selectBackend } from './backend';
 import { nativeKernelThreads } from './wasm-kernels/native/runtime';
@@ -83,6 +83,9 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       const tiledStatistics = tf.tile(wider.mean([1, 2], true), [1, 32, 32, 1]);
       // Batch norm with ReLU inside (the masked sums and the in-place input gradient, threaded).
       const rectified = batchNormTraining(wider, gamma.read(), beta.read(), { epsilon: 1e-5, momentum: 0.9, movingMean, movingVariance, relu: true });
+      // GroupNormalization's and a layer norm's forward (TfsegNormalizeForward, (batch, group) items split over the threads).
+      const grouped = normalizeAndScale(wider.reshape([4, 32, 32, 8, 4]), tf.linspace(0.5, 1.5, 32).reshape([8, 4]), tf.fill([8, 4], 0.1), [1, 2, 4], 1e-5);
+      const layerNormalized = normalizeAndScale(wider.reshape([4, 1024, 32]), tf.linspace(0.5, 1.5, 32), undefined, [2], 1e-5);
       // A bias-gradient-like sum over batch, height and width (the native Sum).
       const channelSums = tf.sum(features, [0, 1, 2]);
       // Full-size elementwise kernels split over the threads ([4, 64, 64, 16]): a fused conv + ReLU (its
@@ -108,7 +111,7 @@ function gradientsThroughEveryKernel(): Float32Array[] {
       const firstLayer = tf.conv2d(image, w12 as tf.Tensor4D, 1, 'same');
       const heads = [tf.fused.conv2d({ x: large as tf.Tensor4D, filter: w13 as tf.Tensor4D, strides: 1, pad: 'same', activation: 'linear' }), tf.fused.conv2d({ x: large as tf.Tensor4D, filter: w14 as tf.Tensor4D, bias: b14, strides: 1, pad: 'same', activation: 'linear' })];
       const clippedLog = tf.mul(tf.log(tf.maximum(probabilities, 0.05)), tf.cast(tf.greaterEqual(probabilities, 0.05), 'float32'));
-      const terms = [clippedLog.mean(), tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(smallest).mean(), tf.square(deep).mean(), tf.square(upsampledWithBias).mean(), tf.square(narrow).mean(), tf.mul(rectified, wider).mean(), tf.square(wideSmallOut).mean(), tf.square(wideSmallestOut).mean(), tf.square(wideUpsampled).mean(), tf.square(firstLayer).mean(), ...heads.map((head) => tf.square(head).mean())];
+      const terms = [clippedLog.mean(), tf.square(downsampled).mean(), resized.mean(), tf.square(projected).mean(), tf.square(tiled).sum().mul(1e-3), tf.square(channelSums).sum().mul(1e-6), tf.square(wider).mean(), tf.mul(grouped.reshape([4, 32, 32, 32]), activated.slice([0, 0, 0, 0], [4, 32, 32, 16]).tile([1, 1, 1, 2])).mean(), tf.mul(layerNormalized, tokens).mean(), tf.mul(centred, activated).mean(), tf.square(tiledStatistics).mean(), tf.square(convolved).mean(), tf.square(small).mean(), tf.square(smallest).mean(), tf.square(deep).mean(), tf.square(upsampledWithBias).mean(), tf.square(narrow).mean(), tf.mul(rectified, wider).mean(), tf.square(wideSmallOut).mean(), tf.square(wideSmallestOut).mean(), tf.square(wideUpsampled).mean(), tf.square(firstLayer).mean(), ...heads.map((head) => tf.square(head).mean())];
       return tf.addN(terms) as tf.Scalar;
     };
     const { value, grads } = tf.valueAndGrads(loss)([x, ...weights]);

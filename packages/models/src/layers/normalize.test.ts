@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeOnBackends, expectAllClose, expectNoTensorLeak } from '@tfseg-internal/testing';
 import fc from 'fast-check';
-import { normalizeAndScale } from './normalize';
+import { normalizationLayout, normalizeAndScale } from './normalize';
 
 /** The op-by-op composition tfjs differentiates itself (what the layers computed before the closed form). */
 function composed(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor | undefined, axes: number[], epsilon: number): tf.Tensor {
@@ -69,5 +69,18 @@ describeOnBackends('normalizeAndScale', () => {
       tf.dispose(grads);
     });
     tf.dispose([x, gamma, beta]);
+  });
+});
+
+describe('normalizationLayout', () => {
+  it('views x as [B, M, G, K] for group and layer norm axes, and rejects axes or scales outside those runs', () => {
+    expect(normalizationLayout([4, 16, 16, 32, 2], [1, 2, 4], [32, 2])).toEqual([4, 256, 32, 2]);
+    expect(normalizationLayout([4, 16, 64], [2], [64])).toEqual([64, 1, 1, 64]);
+    expect(normalizationLayout([2, 3, 4], [0, 1, 2], [3, 4])).toEqual([1, 2, 1, 12]);
+    expect(normalizationLayout([2, 3, 4], [1], [4])).toEqual([2, 3, 4, 1]);
+    expect(normalizationLayout([2, 3, 4], [0, 2], [4])).toBeUndefined();
+    expect(normalizationLayout([2, 3, 4], [2], [3])).toBeUndefined();
+    expect(normalizationLayout([2, 3, 4, 5], [1, 3], [3, 4, 5])).toBeUndefined();
+    expect(normalizationLayout([3, 4], [1], [2, 3, 4])).toBeUndefined();
   });
 });

@@ -23,6 +23,7 @@ import { fusedMatMulConfig } from './FusedMatMul';
 import { identityConfig } from './Identity';
 import { maxPoolGradConfig } from './MaxPoolGrad';
 import { meanConfig } from './Mean';
+import { normalizeForwardConfig, normalizeGradConfig } from './Normalize';
 import { resizeBilinearGradConfig, resizeNearestNeighborGradConfig } from './ResizeGrad';
 import { softmaxConfig } from './Softmax';
 import { splitVConfig } from './SplitV';
@@ -61,6 +62,8 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   meanConfig,
   meanGradConfig,
   multiplyConfig,
+  normalizeForwardConfig,
+  normalizeGradConfig,
   reluConfig,
   reluGradConfig,
   resizeBilinearGradConfig,

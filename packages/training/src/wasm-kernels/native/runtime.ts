@@ -65,6 +65,9 @@ export const NATIVE_KERNEL_NAMES = [
   'conv2d_pointwise',
   'conv2d_pointwise_backprop_input',
   'conv2d_pointwise_backprop_filter',
+  'normalize_forward',
+  'normalize_backward',
+  'normalize_parameter_grads',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

@@ -26,7 +26,7 @@ import {
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dWasm, disposeIntermediate, heapOffset, matMulWasm, requireInputs, reshapeView, transposeWasm } from './wasm-backend';
 import { NATIVE_BLOCK_BYTES, nativeKernels, type NativeKernels } from './native/runtime';
-import { cropTopLeft, forwardConvolutionInfo, isTilingConv, toChannelsLast } from './conv-geometry';
+import { cropTopLeft, forwardConvolutionInfo, isTilingConv, nativeConvGeometry, toChannelsLast } from './conv-geometry';
 import { nativePointwiseFilterGradient, nativeSingleChannelFilterGradient } from './edge-convolutions';
 
 function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backend: BackendWasm; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
@@ -164,27 +164,10 @@ function nativeFilterGradient(backend: BackendWasm, native: NativeKernels, x: Te
   if (edge !== undefined) return edge;
   const tile = winogradTile(info);
   if (tile !== undefined) return winogradFilterGradient(backend, native, x, dy, info, tile);
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
+  const { batchSize, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
   const dw = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
   // Heap offsets only after the last allocation (makeOutput may move nothing, but may grow the heap).
-  const args = [
-    heapOffset(backend, x),
-    heapOffset(backend, dy),
-    heapOffset(backend, dw),
-    batchSize,
-    inHeight,
-    inWidth,
-    inChannels,
-    outHeight,
-    outWidth,
-    outChannels,
-    filterHeight,
-    filterWidth,
-    strideHeight,
-    strideWidth,
-    padInfo.top,
-    padInfo.left,
-  ];
+  const args = [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, dw), ...nativeConvGeometry(info)];
   const work = batchSize * outHeight * outWidth * filterHeight * filterWidth * inChannels * outChannels;
   if (packsRows(info)) {
     native.run('conv2d_backprop_filter_packed', args, filterHeight * filterWidth * (inChannels / 16) * (outChannels / 16), work);

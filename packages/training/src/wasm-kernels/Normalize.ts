@@ -54,6 +54,9 @@ function normalizeLoop(xs: Float32Array, gamma: Float32Array, beta: Float32Array
   }
 }
 
+/** `shape` with the reduced `axes` kept as 1s: the shape of the saved 1/√(var + ε). */
+const reducedShape = (shape: readonly number[], axes: readonly number[]): number[] => shape.map((size, axis) => (axes.includes(axis) ? 1 : size));
+
 function normalizeForward(args: { inputs: NamedTensorInfoMap; backend: BackendWasm; attrs: NormalizeForwardAttrs }): TensorInfo[] {
   const { inputs, backend, attrs } = args;
   const { x, scale } = requireInputs(NORMALIZE_FORWARD, inputs, ['x', 'scale']);
@@ -66,10 +69,7 @@ function normalizeForward(args: { inputs: NamedTensorInfoMap; backend: BackendWa
   const [, mSize, groups, kSize] = layout;
   const y = backend.makeOutput(x.shape, 'float32');
   const normalized = backend.makeOutput(x.shape, 'float32');
-  const inverse = backend.makeOutput(
-    x.shape.map((size, axis) => (attrs.axes.includes(axis) ? 1 : size)),
-    'float32',
-  );
+  const inverse = backend.makeOutput(reducedShape(x.shape, attrs.axes), 'float32');
   const size = util.sizeFromShape(x.shape);
   const native = nativeKernels(backend);
   if (native !== undefined) {
@@ -135,13 +135,12 @@ function normalizeGrad(args: { inputs: NamedTensorInfoMap; backend: BackendWasm;
   const { inputs, backend, attrs } = args;
   const { dy, normalized, inverseDeviation, scale } = requireInputs(NORMALIZE_GRAD, inputs, ['dy', 'normalized', 'inverseDeviation', 'scale']);
   const layout = normalizationLayout(dy.shape, attrs.axes, scale.shape);
-  const reducedShape = dy.shape.map((size, axis) => (attrs.axes.includes(axis) ? 1 : size));
   if (
     layout === undefined ||
     scale.shape.length >= dy.shape.length ||
     [dy, normalized, inverseDeviation, scale].some((info) => info.dtype !== 'float32') ||
     !util.arraysEqual(normalized.shape, dy.shape) ||
-    !util.arraysEqual(inverseDeviation.shape, reducedShape)
+    !util.arraysEqual(inverseDeviation.shape, reducedShape(dy.shape, attrs.axes))
   ) {
     throw new Error(`Error in ${NORMALIZE_GRAD}: expected float32 dy and normalized of one shape as normalizationLayout takes (an axis before scale's), inverseDeviation with the axes reduced, but got dy [${dy.shape.join(', ')}], axes [${attrs.axes.join(', ')}], scale [${scale.shape.join(', ')}]`);
   }

@@ -12,6 +12,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { nativeFlipFilter } from './Conv2D';
 import { nativeKernels } from './native/runtime';
 import { disposeIntermediate, heapOffset } from './wasm-backend';
+import { nativeConvGeometry } from './conv-geometry';
 
 /** Input channels the kernel keeps accumulators for (native/conv2d_strided_backprop_input.c). */
 const MAX_IN_CHANNELS = 4096;
@@ -22,7 +23,7 @@ const MAX_IN_CHANNELS = 4096;
  * channels): then the caller takes its general path.
  */
 export function nativeStridedInputGradient(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo | undefined {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
+  const { batchSize, inHeight, inWidth, inChannels, outChannels, filterHeight, filterWidth } = info;
   if (dy.dtype !== 'float32' || filter.dtype !== 'float32' || info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
   // Wide layers: vectors over the input channels (with a flipped, swapped filter); few input channels (the
   // stems): dot products over the output channels.
@@ -33,7 +34,7 @@ export function nativeStridedInputGradient(backend: BackendWasm, dy: TensorInfo,
   const dx = backend.makeOutput([batchSize, inHeight, inWidth, inChannels], 'float32');
   const work = util.sizeFromShape(dy.shape) * inChannels * filterHeight * filterWidth;
   const weights = wide ? nativeFlipFilter(backend, native, filter) : filter;
-  const args = [heapOffset(backend, dy), heapOffset(backend, weights), heapOffset(backend, dx), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, padInfo.top, padInfo.left];
+  const args = [heapOffset(backend, dy), heapOffset(backend, weights), heapOffset(backend, dx), ...nativeConvGeometry(info)];
   native.run(wide ? 'conv2d_strided_backprop_input_wide' : 'conv2d_strided_backprop_input', args, batchSize * inHeight, work);
   if (weights !== filter) disposeIntermediate(backend, weights);
   return dx;

@@ -146,3 +146,12 @@ export function explicitPadding(info: backend_util.Conv2DInfo): SignedPadding {
     right: (info.outWidth - 1) * info.strideWidth + info.effectiveFilterWidth - info.inWidth - left,
   };
 }
+
+/**
+ * The 13 conv_geometry slots of native/kernels.h (batch, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w,
+ * stride_h, stride_w, pad_top, pad_left) of `info`, in the order the native convolution kernels read them.
+ */
+export function nativeConvGeometry(info: backend_util.Conv2DInfo): number[] {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
+  return [batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, padInfo.top, padInfo.left];
+}

@@ -12,13 +12,8 @@
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapOffset, type SignedPadding } from './wasm-backend';
+import { nativeConvGeometry } from './conv-geometry';
 import { NATIVE_BLOCK_BYTES, nativeKernels, type NativeKernels } from './native/runtime';
-
-/** The 13 conv_geometry slots of native/kernels.h. */
-function geometry(info: backend_util.Conv2DInfo): number[] {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
-  return [batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, padInfo.top, padInfo.left];
-}
 
 /**
  * Whether conv2d_single_channel takes a forward convolution: one input channel, 3×3, stride 1, output
@@ -59,7 +54,7 @@ export function nativeSingleChannelFilterGradient(backend: BackendWasm, native: 
   const fits = info.inChannels === 1 && info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1 && info.outChannels % 4 === 0;
   if (!fits) return undefined;
   const dw = backend.makeOutput([3, 3, 1, info.outChannels], 'float32');
-  const args = [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, dw), ...geometry(info)];
+  const args = [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, dw), ...nativeConvGeometry(info)];
   native.run('conv2d_single_channel_backprop_filter', args, info.outChannels / 4, info.batchSize * info.outHeight * info.outWidth * 9 * info.outChannels);
   return dw;
 }

@@ -182,12 +182,25 @@ INLINE void accumulate(const float *ve, const float *ye, float *me, int count, i
       accumulate_tile(ve, ye, me + ci0 * co_count + co0, co_count, count, ci0, co0, ci_count, co_count, 4, 1, fresh);
 }
 
-/* m[e] = the sum over the partitions, in order, of M_e's 4 entries at `offset` (element-major partials of `elements` planes). */
-INLINE void sum_partitions(const float *partials, v128_t *m, int partitions, const int elements, int plane, int offset) {
+/*
+ * m[v][e] = the sum over the partitions, in order, of M_e's 4 entries at offset + 4 v, v < n (n <= 4;
+ * element-major partials of `elements` planes). Each partition's n vectors of an element are read one
+ * after another: the planes lie ci · co floats apart, in one L1 set when that is a multiple of 4 KiB, so
+ * a 64-byte line read one vector at a time between the other elements' lines missed L1 every time.
+ */
+INLINE void sum_partitions(const float *partials, v128_t m[4][36], int partitions, const int elements, int plane, int offset, int n) {
   for (int e = 0; e < elements; e++) {
-    v128_t sum = wasm_v128_load(partials + e * plane + offset);
-    for (int p = 1; p < partitions; p++) sum = wasm_f32x4_add(sum, wasm_v128_load(partials + (p * elements + e) * plane + offset));
-    m[e] = sum;
+    const float *p = partials + e * plane + offset;
+    v128_t sum[4];
+    for (int v = 0; v < 4; v++)
+      if (v < n) sum[v] = wasm_v128_load(p + 4 * v);
+    for (int q = 1; q < partitions; q++) {
+      p = advance_read(p, elements * plane);
+      for (int v = 0; v < 4; v++)
+        if (v < n) sum[v] = wasm_f32x4_add(sum[v], wasm_v128_load(p + 4 * v));
+    }
+    for (int v = 0; v < 4; v++)
+      if (v < n) m[v][e] = sum[v];
   }
 }
 
@@ -376,11 +389,22 @@ INLINE void winograd_filter_output(const int32_t *args, int32_t begin, int32_t e
   float *dw = (float *)args[1];
   const int partitions = args[2], ci_count = args[3], co_count = args[4], plane = ci_count * co_count;
   for (int ci = begin; ci < end; ci++) {
-    for (int co = 0; co < co_count; co += 4) {
-      v128_t m[36];
-      sum_partitions(partials, m, partitions, elements, plane, ci * co_count + co);
-      if (tile == 2) filter_output_2x2(m, dw + ci * co_count + co, plane);
-      else filter_output_4x4(m, dw + ci * co_count + co, plane);
+    /* 16 channels at a time, and dW's 9 taps (also ci · co floats apart) staged and written a line at a time. */
+    for (int co1 = 0; co1 < co_count; co1 += 16) {
+      const int n = co_count - co1 < 16 ? (co_count - co1) / 4 : 4;
+      v128_t m[4][36];
+      float staged[9 * 16] __attribute__((aligned(16)));
+      sum_partitions(partials, m, partitions, elements, plane, ci * co_count + co1, n);
+      for (int v = 0; v < n; v++) {
+        if (tile == 2) filter_output_2x2(m[v], staged + 4 * v, 16);
+        else filter_output_4x4(m[v], staged + 4 * v, 16);
+      }
+      float *o = dw + ci * co_count + co1;
+      for (int tap = 0; tap < 9; tap++) {
+        for (int v = 0; v < 4; v++)
+          if (v < n) wasm_v128_store(o + 4 * v, wasm_v128_load(staged + 16 * tap + 4 * v));
+        o = advance(o, plane);
+      }
     }
   }
 }

@@ -135,9 +135,10 @@
  * conv2d_pointwise_backprop_filter (same file)  0 x [pixels,Ci], 1 dy [pixels,Co], 2 dw [Ci,Co], 3 pixels, 4 Ci
  *                        (divisible by 4), 5 Co (1..8). Items: groups of 8 input channels (Co ≤ 5) or 4.
  * normalize_forward      (normalize.c; Normalize.ts)  0 x [B,M,G,K], 1 γ [G,K], 2 β [G,K] (0: none), 3 y, 4 x̂
- *                        (out, x's shape), 5 r [B,G] (out), 6 M, 7 G, 8 K, 9 f32 M·K, 10 f32 ε. Items: B·G.
+ *                        (out, x's shape), 5 r [B,G] (out), 6 M, 7 G, 8 K, 9 f32 M·K, 10 f32 ε, 11 B. Items: ⌈B·G/4⌉
+ *                        groups of 4 (b, g) pairs.
  * normalize_backward     (normalize.c; Normalize.ts)  0 dy [B,M,G,K], 1 x̂, 2 r [B,G], 3 γ [G,K], 4 dx (out),
- *                        5 M, 6 G, 7 K, 8 f32 M·K. Items: B·G.
+ *                        5 M, 6 G, 7 K, 8 f32 M·K, 9 B. Items: ⌈B·G/4⌉ groups of 4 (b, g) pairs.
  * normalize_parameter_grads (normalize.c; Normalize.ts)  0 dy [rows,columns], 1 x̂, 2 dγ [columns] (out),
  *                        3 dβ (out; 0: none), 4 rows, 5 columns. Items: ceil(columns/4).
  */

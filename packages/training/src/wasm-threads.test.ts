@@ -11,6 +11,7 @@ import { selectBackend } from './backend';
 import { nativeKernelThreads } from './wasm-kernels/native/runtime';
 import { agreementRuns, fc } from './wasm-kernels/__fixtures__/agreement';
 import { elementwiseCases, expectElementwiseAgreement } from './wasm-kernels/__fixtures__/elementwise';
+import { expectCompositionBits, laneLayouts } from './wasm-kernels/__fixtures__/normalize';
 
 /**
  * The loss and every gradient of a small net that goes through each wasm training kernel and through
@@ -189,6 +190,12 @@ describe('wasm threads', () => {
     expect(Array.from(tf.relu(x).dataSync())).toEqual([Number.NaN, 0, 0, 2, 0]);
     expect(Array.from(tf.step(x, 0.5).dataSync())).toEqual([Number.NaN, 0.5, 0.5, 1, 0.5]);
     x.dispose();
+  });
+
+  it('on 2 threads, TfsegNormalizeForward and TfsegNormalizeGrad (4-pair items split over both) give the composition’s bits on every SIMD path, as on 1 thread (Normalize.test.ts)', () => {
+    expect(nativeKernelThreads(tf.backend() as BackendWasm)).toBe(2);
+    // ≥ 44 Ki elements: the kernels' work (3 passes) is over the runtime's threshold for splitting; fewer runs, as they are large.
+    fc.assert(fc.property(laneLayouts(44 * 1024), fc.boolean(), expectCompositionBits), { numRuns: Math.ceil(agreementRuns.numRuns / 3) });
   });
 
   it('a request for a different count once wasm has initialised is an Error saying why', async () => {

@@ -1,79 +1,7 @@
-import { NORMALIZE_FORWARD, NORMALIZE_GRAD, normalizeAndScale } from '@tfseg/models';
-import { agreementRuns, describeBothPaths, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf } from './__fixtures__/agreement';
+import { NORMALIZE_FORWARD, NORMALIZE_GRAD } from '@tfseg/models';
+import { agreementRuns, describeBothPaths, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, tf } from './__fixtures__/agreement';
+import { composition, expectCompositionBits, expectForwardBits, expectSameBits, inputsOf, laneLayouts, layouts, type Layout, valueAndGradients, withoutKernels } from './__fixtures__/normalize';
 import { normalizeForwardConfig, normalizeGradConfig } from './Normalize';
-
-/**
- * A random x of `[B…, M…, G…, K…]` (each run 0–2 axes, K at least 1; rank ≤ 6, as XNNPACK's broadcasting
- * kernels in the composition take), its reduced axes and γ, β over the G and K runs.
- */
-const layouts = fc.record({
-  batch: fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 2 }),
-  outer: fc.array(fc.integer({ min: 1, max: 5 }), { maxLength: 2 }),
-  groups: fc.array(fc.integer({ min: 1, max: 5 }), { maxLength: 2 }),
-  inner: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 2 }),
-  offset: fc.boolean(),
-  seed: fc.nat(),
-}).filter((l) => l.batch.length + l.outer.length + l.groups.length + l.inner.length <= 6);
-type Layout = typeof layouts extends fc.Arbitrary<infer T> ? T : never;
-
-function caseOf(l: Layout): { shape: number[]; axes: number[]; scaleShape: number[] } {
-  const shape = [...l.batch, ...l.outer, ...l.groups, ...l.inner];
-  const first = l.batch.length;
-  const afterOuter = first + l.outer.length;
-  const axes = shape.map((_, axis) => axis).filter((axis) => (axis >= first && axis < afterOuter) || axis >= afterOuter + l.groups.length);
-  return { shape, axes, scaleShape: [...l.groups, ...l.inner] };
-}
-
-/** The tfjs-core composition the kernel replaces (@tfseg/models' normalizeAndScale without it), op for op. */
-function composition(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor | undefined, axes: number[], epsilon: number): tf.Tensor[] {
-  const centered = tf.sub(x, tf.mean(x, axes, true));
-  const inverseDeviation = tf.rsqrt(tf.add(tf.mean(tf.square(centered), axes, true), epsilon));
-  const normalized = tf.mul(centered, inverseDeviation);
-  const value = tf.mul(normalized, scale);
-  return [offset === undefined ? value : tf.add(value, offset), normalized, inverseDeviation];
-}
-
-/** Byte equality, with any NaN equal to any NaN (the kernels may differ in a NaN's sign or payload). */
-function expectSameBits(actual: tf.Tensor, expected: tf.Tensor): void {
-  expect(actual.shape).toEqual(expected.shape);
-  const a = actual.dataSync() as Float32Array;
-  const e = expected.dataSync() as Float32Array;
-  const canonical = (values: Float32Array): Float32Array => values.map((v) => (Number.isNaN(v) ? Number.NaN : v));
-  expect(Buffer.from(canonical(a).buffer).equals(Buffer.from(canonical(e).buffer))).toBe(true);
-}
-
-function inputsOf(l: Layout, special = false): { x: tf.Tensor; scale: tf.Tensor; offset: tf.Tensor | undefined; axes: number[] } {
-  const { shape, axes, scaleShape } = caseOf(l);
-  const values = seededValues(sizeOf(shape), l.seed).map((v) => v * 3 + 0.5);
-  if (special && values.length > 1) {
-    values[l.seed % values.length] = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY][l.seed % 3] as number;
-  }
-  return {
-    x: tf.tensor(values, shape),
-    scale: tf.tensor(seededValues(sizeOf(scaleShape), l.seed + 1), scaleShape),
-    offset: l.offset ? tf.tensor(seededValues(sizeOf(scaleShape), l.seed + 2), scaleShape) : undefined,
-    axes,
-  };
-}
-
-/** Runs `body` with both kernels unregistered on wasm (normalizeAndScale then runs its compositions). */
-function withoutKernels<T>(body: () => T): T {
-  tf.unregisterKernel(NORMALIZE_FORWARD, 'wasm');
-  tf.unregisterKernel(NORMALIZE_GRAD, 'wasm');
-  try {
-    return body();
-  } finally {
-    tf.registerKernel(normalizeForwardConfig);
-    tf.registerKernel(normalizeGradConfig);
-  }
-}
-
-/** normalizeAndScale's value and its gradients (x, γ, β) for Σ y·w. */
-function valueAndGradients(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor | undefined, axes: number[], w: tf.Tensor): tf.Tensor[] {
-  const f = (...args: tf.Tensor[]): tf.Scalar => tf.sum(tf.mul(normalizeAndScale(args[0] as tf.Tensor, args[1] as tf.Tensor, args[2], axes, 1e-5), w));
-  const { value, grads } = tf.valueAndGrads(f)(offset === undefined ? [x, scale] : [x, scale, offset]);
-  return [normalizeAndScale(x, scale, offset, axes, 1e-5), value, ...grads];
-}
 
 describe('TfsegNormalizeForward (GroupNormalization and ChannelLayerNormalization forward on wasm)', () => {
   beforeAll(() => prepareBackends(NORMALIZE_FORWARD));
@@ -93,10 +21,7 @@ describe('TfsegNormalizeForward (GroupNormalization and ChannelLayerNormalizatio
           tf.setBackend('wasm');
           tf.tidy(() => {
             const { x, scale, offset, axes } = inputsOf(l, special);
-            const inputs = offset === undefined ? { x, scale } : { x, scale, offset };
-            const actual = tf.engine().runKernel(NORMALIZE_FORWARD, inputs, { axes, epsilon: 1e-5 } as unknown as tf.NamedAttrMap) as tf.Tensor[];
-            const expected = composition(x, scale, offset, axes, 1e-5);
-            actual.forEach((tensor, index) => expectSameBits(tensor, expected[index] as tf.Tensor));
+            const actual = expectForwardBits(x, scale, offset, axes);
             if (!special) {
               const values = actual.map((tensor) => tensor.dataSync() as Float32Array);
               tf.setBackend('cpu');
@@ -114,20 +39,19 @@ describe('TfsegNormalizeForward (GroupNormalization and ChannelLayerNormalizatio
       );
     });
 
-    it('make normalizeAndScale’s gradients (x, γ, β) the composition’s bits for random [B, M, G, K] layouts with an axis before γ’s, NaN and ±∞ included', () => {
+    it('make the forward outputs and normalizeAndScale’s gradients (x, γ, β) the composition’s bits for random [B, M, G, K] layouts with an axis before γ’s, NaN and ±∞ included', () => {
       fc.assert(
         fc.property(layouts.filter((l) => l.batch.length + l.outer.length > 0), fc.boolean(), (l, special) => {
           tf.setBackend('wasm');
-          tf.tidy(() => {
-            const { x, scale, offset, axes } = inputsOf(l, special);
-            const w = tf.tensor(seededValues(x.size, l.seed + 7), x.shape);
-            const actual = valueAndGradients(x, scale, offset, axes, w);
-            const expected = withoutKernels(() => valueAndGradients(x, scale, offset, axes, w));
-            actual.forEach((tensor, index) => expectSameBits(tensor, expected[index] as tf.Tensor));
-          });
+          expectCompositionBits(l, special);
         }),
         agreementRuns,
       );
+    });
+
+    it('give the composition’s bits on every path of the native 4-pair SIMD items (lanes side by side, transposed, gathered; left-over pairs; K ≤ 16 and over), GroupNormalization and layer-norm layouts, NaN and ±∞ included', () => {
+      tf.setBackend('wasm');
+      fc.assert(fc.property(laneLayouts(), fc.boolean(), expectCompositionBits), { numRuns: 3 * agreementRuns.numRuns });
     });
 
     it('makes normalizeAndScale give the same value and gradients, bit for bit, as without it (GroupNormalization and layer-norm axes), leaking no tensor', async () => {

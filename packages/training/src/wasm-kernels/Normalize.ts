@@ -76,8 +76,8 @@ function normalizeForward(args: { inputs: NamedTensorInfoMap; backend: BackendWa
     const at = (info: TensorInfo): number => heapOffset(backend, info);
     native.run(
       'normalize_forward',
-      [at(x), at(scale), offset === undefined ? 0 : at(offset), at(y), at(normalized), at(inverse), mSize, groups, kSize, floatBits(mSize * kSize), floatBits(attrs.epsilon)],
-      layout[0] * groups,
+      [at(x), at(scale), offset === undefined ? 0 : at(offset), at(y), at(normalized), at(inverse), mSize, groups, kSize, floatBits(mSize * kSize), floatBits(attrs.epsilon), layout[0]],
+      Math.ceil((layout[0] * groups) / 4),
       3 * size,
     );
     return [y, normalized, inverse];
@@ -153,7 +153,7 @@ function normalizeGrad(args: { inputs: NamedTensorInfoMap; backend: BackendWasm;
   const native = nativeKernels(backend);
   if (native !== undefined) {
     const at = (info: TensorInfo): number => heapOffset(backend, info);
-    native.run('normalize_backward', [at(dy), at(normalized), at(inverseDeviation), at(scale), at(dx), mSize, groups, kSize, floatBits(mSize * kSize)], batch * groups, 3 * size);
+    native.run('normalize_backward', [at(dy), at(normalized), at(inverseDeviation), at(scale), at(dx), mSize, groups, kSize, floatBits(mSize * kSize), batch], Math.ceil((batch * groups) / 4), 3 * size);
     const columns = groups * kSize;
     native.run('normalize_parameter_grads', [at(dy), at(normalized), at(dGamma), dBeta === undefined ? 0 : at(dBeta), batch * mSize, columns], Math.ceil(columns / 4), 2 * size);
     return outputs;

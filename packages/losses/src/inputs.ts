@@ -167,6 +167,19 @@ function clippedLog(probabilities: tf.Tensor2D, epsilon: number): tf.Tensor2D {
 }
 
 /**
+ * tfjs-core's `logSoftmax` over the last axis: its kernels on the same values (max, x − max, exp, Σ, log,
+ * difference) without its float32 → float32 cast of x − max (a copy). While a tape records (the autodiff
+ * reference), tfjs' op itself, for its custom gradient; otherwise (inside the closed-form gradient's
+ * forward pass) that gradient would only add scopes around the kernels.
+ */
+function logSoftmax(logits: tf.Tensor2D): tf.Tensor2D {
+  if (tf.engine().isTapeOn()) return tf.logSoftmax(logits);
+  const axis = logits.rank - 1;
+  const shifted = tf.sub(logits, tf.max(logits, axis, true));
+  return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), axis, true)));
+}
+
+/**
  * Validates `(yTrue, yPred)` and flattens them to [P, C]. Call inside `tf.tidy`.
  * @param caller the public function name used in error messages.
  */
@@ -193,7 +206,9 @@ export function prepareInputs(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor
       target = tf.mul(hot, mask);
     }
   } else {
-    target = tf.cast(tf.reshape(yTrue, [pixelCount, classCount]), 'float32') as tf.Tensor2D;
+    const flatTrue = tf.reshape(yTrue, [pixelCount, classCount]) as tf.Tensor2D;
+    // A Cast to the tensor's own dtype would copy it.
+    target = flatTrue.dtype === 'float32' ? flatTrue : tf.cast(flatTrue, 'float32');
   }
   const flatPrediction = tf.reshape(yPred, [pixelCount, classCount]) as tf.Tensor2D;
   const countedPixels = mask === undefined ? pixelCount : (sumLaidOutRows(mask, 1, pixelCount, 1, []) as tf.Scalar);
@@ -202,7 +217,7 @@ export function prepareInputs(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor
   let logProbabilities: tf.Tensor2D | undefined;
   // From logits, log-softmax is exact where log(clip(softmax)) would saturate at log ε.
   const logProbabilitiesOnce = (): tf.Tensor2D => {
-    logProbabilities ??= options.fromLogits ? tf.logSoftmax(flatPrediction) : clippedLog(flatPrediction, options.epsilon);
+    logProbabilities ??= options.fromLogits ? logSoftmax(flatPrediction) : clippedLog(flatPrediction, options.epsilon);
     return logProbabilities;
   };
   const probabilitiesOnce = (): tf.Tensor2D => {

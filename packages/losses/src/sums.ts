@@ -32,6 +32,9 @@ export function sumRows(tensor: tf.Tensor3D): tf.Tensor2D {
  * `outputShape` (e.g. `[P, C]` → `[C]`): the reshapes around the sum fold into its levels' own.
  */
 export function sumLaidOutRows(tensor: tf.Tensor, groups: number, rows: number, columns: number, outputShape: number[]): tf.Tensor {
+  // Nothing records a gradient (inside the closed-form gradient's forward pass, or outside any tf.grad):
+  // the custom gradient would only wrap the same kernels in one more scope.
+  if (!tf.engine().isTapeOn()) return blockedSums(tensor, groups, rows, columns, outputShape);
   const inputShape = tensor.shape;
   const sum = tf.customGrad((x) => ({
     value: blockedSums(x as tf.Tensor, groups, rows, columns, outputShape),

@@ -8,7 +8,7 @@
  *     so a NaN in a wins and one in b loses, and max(-0, +0) is a), 4 greater-or-equal (a bool, one byte
  *     per element: 1 or 0, NaN compares false); both of one shape, one of them a [channels] vector
  *     repeated over the rows of the other, one a column (a value per row of the other's `channels`
- *     elements), or one a scalar.
+ *     elements; fewer than 8 channels go by blocks of 4 rows, 4 elements a vector), or one a scalar.
  *   unary_elementwise:  out = relu(x) (op 0: x above 0, else 0; NaN stays NaN) or step(x) (op 1: 1 above
  *     0, NaN for NaN, else alpha).
  */
@@ -59,11 +59,49 @@ INLINE void run_elements(const int op, const float *a, const float *b, void *out
   for (; j < n; j++) store1(op, out, at + j, a_step ? a[j] : a0, b_step ? b[j] : b0);
 }
 
+/* Below this many channels a column broadcast runs by blocks of 4 rows (a row is shorter than a vector). */
+enum { NARROW_COLUMN = 8 };
+
+/*
+ * Rows begin .. begin + 4·blocks − 1 of a column broadcast with 2 ≤ channels < NARROW_COLUMN: each block
+ * of 4 rows is `channels` vectors, whose column values are the block's 4 column values (one load)
+ * swizzled so that lane l of vector v holds row (4v + l) / channels's. The same IEEE operation per
+ * element as the row-by-row loop, 4 elements at a time instead of 1–2 scalar ones (softmax and
+ * log-softmax's `x − max`, `x − log Σ`, a loss's `p · Σ_c g`, C = 2..5).
+ */
+INLINE void run_narrow_columns(const int op, const int column_is_b, const float *x, const float *column, void *out, const int channels, int begin, int blocks) {
+  v128_t lanes[NARROW_COLUMN];
+  for (int v = 0; v < channels; v++) {
+    uint8_t bytes[16];
+    for (int l = 0; l < 4; l++)
+      for (int byte = 0; byte < 4; byte++) bytes[4 * l + byte] = (uint8_t)(4 * ((4 * v + l) / channels) + byte);
+    lanes[v] = wasm_v128_load(bytes);
+  }
+  for (int block = 0; block < blocks; block++) {
+    const int row = begin + 4 * block;
+    const int64_t offset = (int64_t)row * channels;
+    const v128_t values = wasm_v128_load(column + row);
+    for (int v = 0; v < channels; v++) {
+      const v128_t xv = wasm_v128_load(x + offset + 4 * v), cv = wasm_i8x16_swizzle(values, lanes[v]);
+      store4(op, out, offset + 4 * v, column_is_b ? apply(op, xv, cv) : apply(op, cv, xv));
+    }
+  }
+}
+
 INLINE void binary_range(const int op, const int layout, const float *a, const float *b, void *out, const int channels, int begin, int end) {
   switch (layout) {
     case SAME_SHAPE: run_elements(op, a + begin, b + begin, out, 1, 1, begin, end - begin); return;
     case B_SCALAR: run_elements(op, a + begin, b, out, 1, 0, begin, end - begin); return;
     case A_SCALAR: run_elements(op, a, b + begin, out, 0, 1, begin, end - begin); return;
+    case B_COLUMN:
+    case A_COLUMN:
+      if (channels >= 2 && channels < NARROW_COLUMN) {
+        const int blocks = (end - begin) / 4;
+        if (layout == B_COLUMN) run_narrow_columns(op, 1, a, b, out, channels, begin, blocks);
+        else run_narrow_columns(op, 0, b, a, out, channels, begin, blocks);
+        begin += 4 * blocks;
+      }
+      break;
     default: break;
   }
   for (int row = begin; row < end; row++) {

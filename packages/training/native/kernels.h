@@ -141,6 +141,8 @@
  *                        5 M, 6 G, 7 K, 8 f32 M·K, 9 B. Items: ⌈B·G/4⌉ groups of 4 (b, g) pairs.
  * normalize_parameter_grads (normalize.c; Normalize.ts)  0 dy [rows,columns], 1 x̂, 2 dγ [columns] (out),
  *                        3 dβ (out; 0: none), 4 rows, 5 columns. Items: ceil(columns/4).
+ * exp_elementwise        (exp.c; Exp.ts)  0 x, 1 out (float32), 2 musl's 32-entry exp table (uint64, in
+ *                        the heap): musl's expf, the built-in Exp's bits. Items: elements.
  */
 #pragma once
 #include <stdint.h>

@@ -15,6 +15,7 @@ import { concatConfig } from './Concat';
 import { depthwiseConv2dNativeConfig } from './DepthwiseConv2dNative';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput';
+import { expConfig } from './Exp';
 import { greaterEqualConfig, maximumConfig, multiplyConfig, reluConfig, stepConfig, subConfig } from './Elementwise';
 import { meanGradConfig, registerElementwiseGradients, reluGradConfig, squareGradConfig } from './ElementwiseGrad';
 import { batchNormReluConfig, fusedBatchNormConfig } from './FusedBatchNorm';
@@ -52,6 +53,7 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   depthwiseConv2dNativeConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
+  expConfig,
   fusedBatchNormConfig,
   fusedConv2DConfig,
   fusedMatMulConfig,

@@ -68,6 +68,7 @@ export const NATIVE_KERNEL_NAMES = [
   'normalize_forward',
   'normalize_backward',
   'normalize_parameter_grads',
+  'exp_elementwise',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */
@@ -149,6 +150,11 @@ export interface NativeKernels {
   run(kernel: NativeKernelName, args: ArrayLike<number>, items: number, work: number): void;
   /** A heap pointer to at least `count` float32 zeros (never written; valid until the next call). */
   zeros(count: number): number;
+  /**
+   * A heap pointer to the 64-bit words `values`, written on the first call with `key` and kept for the
+   * runtime's life: a kernel's constant table (the modules have no data segments).
+   */
+  constants(key: string, values: readonly bigint[]): number;
   /** The item count a kernel reports for `args` (kernels that export `<name>_items`). */
   items(kernel: 'conv2d_backprop_filter', args: ArrayLike<number>): number;
 }
@@ -205,6 +211,7 @@ class NativeKernelRuntime implements NativeKernels {
   private zeroCount = 0;
   private generation = 0;
   private argumentView: Int32Array | undefined;
+  private readonly constantBlocks = new Map<string, number>();
 
   constructor(
     private readonly module: EmscriptenModule,
@@ -257,6 +264,16 @@ class NativeKernelRuntime implements NativeKernels {
       new Float32Array(this.memory.buffer, this.zeroPointer, this.zeroCount).fill(0);
     }
     return this.zeroPointer;
+  }
+
+  constants(key: string, values: readonly bigint[]): number {
+    let address = this.constantBlocks.get(key);
+    if (address === undefined) {
+      address = this.module._malloc(values.length * 8);
+      new BigUint64Array(this.memory.buffer, address, values.length).set(values);
+      this.constantBlocks.set(key, address);
+    }
+    return address;
   }
 
   items(_kernel: 'conv2d_backprop_filter', args: ArrayLike<number>): number {

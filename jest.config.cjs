@@ -11,8 +11,8 @@ const esmOnly = [
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/apps', '<rootDir>/tools', '<rootDir>/examples'],
-  // packages/*/bench: the benchmark scripts' helpers (plain .mjs) with their unit tests.
-  testMatch: ['**/src/**/*.test.ts', '**/test/**/*.test.ts', '<rootDir>/packages/*/bench/*.test.ts'],
+  // packages/*/bench and packages/*/scripts: the plain .mjs helpers of the benchmark and build scripts, with their unit tests.
+  testMatch: ['**/src/**/*.test.ts', '**/test/**/*.test.ts', '<rootDir>/packages/*/bench/*.test.ts', '<rootDir>/packages/*/scripts/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleNameMapper: {
     '^@tfseg-internal/testing$': '<rootDir>/tools/testing/index.ts',

@@ -9,6 +9,8 @@
  * sources compile to. It compares the module bytes, not the file's text (whose first line names the
  * clang that wrote it): any clang producing the same bytes passes, and on a mismatch both toolchain
  * versions are printed, since another clang version may compile the same sources to other bytes.
+ * Both fail when a module owns memory (a data, data-count or start section, or static storage below the
+ * stack): native-module-layout.mjs says why that is never allowed.
  *
  *   node packages/training/scripts/build-native.mjs [--check]
  */

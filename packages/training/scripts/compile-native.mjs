@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertNoStaticMemory } from './native-module-layout.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const clang = process.env.CLANG ?? 'clang';
@@ -39,6 +40,7 @@ export function compileNative(extraFlags = []) {
       const output = join(directory, `${name}.wasm`);
       execFileSync(clang, [...common, ...flags, ...extraFlags, '-o', output, ...sources], { stdio: 'inherit' });
       modules[name] = readFileSync(output);
+      assertNoStaticMemory(name, modules[name]); // a static array would be written into tfjs' heap
     }
   } finally {
     rmSync(directory, { recursive: true, force: true });

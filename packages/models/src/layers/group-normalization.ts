@@ -1,5 +1,5 @@
 import type { serialization } from '@tensorflow/tfjs-core';
-import { reshape, tidy, type Tensor } from '@tensorflow/tfjs-core';
+import { tidy, type Tensor } from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable, type Shape } from '@tensorflow/tfjs-layers';
 import { singleInput, type LayerArgs } from './layer-args';
 import { normalizeAndScale } from './normalize';
@@ -49,12 +49,11 @@ export class GroupNormalization extends layers.Layer {
   override call(inputs: Tensor | Tensor[]): Tensor {
     return tidy(() => {
       const x = singleInput(inputs, 'GroupNormalization');
-      const [, height, width, channels] = x.shape as [number, number, number, number];
+      const [batch, height, width, channels] = x.shape as [number, number, number, number];
       const groupShape = [this.groups, channels / this.groups];
-      const grouped = reshape(x, [-1, height, width, ...groupShape]);
-      const gamma = reshape((this.gamma as LayerVariable).read(), groupShape);
-      const beta = reshape((this.beta as LayerVariable).read(), groupShape);
-      return reshape(normalizeAndScale(grouped, gamma, beta, [1, 2, 4], this.epsilon), [-1, height, width, channels]);
+      // The [B, H, W, G, C/G] and [G, C/G] views are taken inside the op (off the tape).
+      const view = { x: [batch, height, width, ...groupShape], scale: groupShape };
+      return normalizeAndScale(x, (this.gamma as LayerVariable).read(), (this.beta as LayerVariable).read(), [1, 2, 4], this.epsilon, view);
     });
   }
 

@@ -12,7 +12,7 @@ import { StarRelu } from './star-relu';
 
 export { BatchNormalization, FusingLayersModel, ReLU, ChannelLayerNormalization, Conv2D, Conv2DTranspose, GroupNormalization, MultiHeadSelfAttention, PositionEmbedding, ChannelScale, StarRelu };
 export { batchNormTraining, BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, BATCH_NORM_RELU } from './batch-normalization';
-export { NORMALIZE_FORWARD, NORMALIZE_GRAD, normalizationLayout, normalizeAndScale, type NormalizeForwardAttrs, type NormalizeGradAttrs } from './normalize';
+export { NORMALIZE_FORWARD, NORMALIZE_GRAD, normalizationLayout, normalizeAndScale, type NormalizeForwardAttrs, type NormalizeGradAttrs, type NormalizationView } from './normalize';
 export { conv2dBiasRelu, CONV2D_BIAS_RELU, CONV2D_BIAS_RELU_GRAD } from './conv2d';
 export type { Conv2DBiasReluAttrs } from './conv2d';
 export { conv2dTransposeBias, CONV2D_TRANSPOSE_BIAS } from './conv2d-transpose';

@@ -60,6 +60,60 @@ describeOnBackends('normalizeAndScale', () => {
     );
   });
 
+  it('with a view gives the bits of reshaping around the call: value and gradients (x, γ, β) in x’s and γ’s shapes, NaN and ±∞ included', () => {
+    const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, 3e38];
+    fc.assert(
+      fc.property(
+        fc.record({
+          batch: fc.integer({ min: 1, max: 3 }),
+          height: fc.integer({ min: 1, max: 4 }),
+          width: fc.integer({ min: 1, max: 4 }),
+          groups: fc.integer({ min: 1, max: 3 }),
+          perGroup: fc.integer({ min: 1, max: 4 }),
+          center: fc.boolean(),
+          specials: fc.array(fc.tuple(fc.nat(), fc.constantFrom(...special)), { maxLength: 3 }),
+          seed: fc.integer({ min: 0, max: 1000 }),
+        }),
+        ({ batch, height, width, groups, perGroup, center, specials, seed }) => {
+          const channels = groups * perGroup;
+          const shape = [batch, height, width, channels];
+          const values = tf.randomNormal(shape, 0.5, 2, 'float32', seed).dataSync() as Float32Array;
+          for (const [at, value] of specials) values[at % values.length] = value;
+          const x = tf.tensor(values, shape);
+          const gamma = tf.randomNormal([channels], 1, 0.5, 'float32', seed + 1);
+          const beta = center ? tf.randomNormal([channels], 0, 1, 'float32', seed + 2) : undefined;
+          const r = tf.randomNormal(shape, 0, 1, 'float32', seed + 3);
+          const groupShape = [groups, perGroup];
+          const view = { x: [batch, height, width, ...groupShape], scale: groupShape };
+          const around = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor | undefined): tf.Tensor =>
+            tf.reshape(normalizeAndScale(tf.reshape(a, view.x), tf.reshape(g, groupShape), b === undefined ? undefined : tf.reshape(b, groupShape), [1, 2, 4], 1e-5), shape);
+          const viewed = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor | undefined): tf.Tensor => normalizeAndScale(a, g, b, [1, 2, 4], 1e-5, view);
+          const expected = valueAndGradients(around, x, gamma, beta, r, [], 0);
+          const actual = valueAndGradients(viewed, x, gamma, beta, r, [], 0);
+          // Bit for bit: the view only moves the reshapes inside the op.
+          expect(Array.from(new Uint32Array(actual.value.buffer))).toEqual(Array.from(new Uint32Array(expected.value.buffer)));
+          expect(actual.grads.map((g) => Array.from(new Uint32Array(g.buffer)))).toEqual(expected.grads.map((g) => Array.from(new Uint32Array(g.buffer))));
+          tf.dispose([x, gamma, r, ...(beta === undefined ? [] : [beta])]);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('with a view keeps no tensors after a forward and backward pass, and rejects a view of another size', async () => {
+    const x = tf.randomNormal([2, 3, 3, 4]);
+    const gamma = tf.ones([4]);
+    const beta = tf.zeros([4]);
+    const view = { x: [2, 3, 3, 2, 2], scale: [2, 2] };
+    await expectNoTensorLeak(() => {
+      const grads = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(normalizeAndScale(a, g, b, [1, 2, 4], 1e-5, view)))([x, gamma, beta]);
+      tf.dispose(grads);
+    });
+    expect(() => normalizeAndScale(x, gamma, beta, [1, 2, 4], 1e-5, { x: [2, 3, 3, 2, 3], scale: [2, 2] })).toThrow(/normalizeAndScale: view \[2,3,3,2,3\]/);
+    expect(() => normalizeAndScale(x, gamma, beta, [1, 2, 4], 1e-5, { x: [2, 3, 3, 2, 2], scale: [2, 3] })).toThrow(/must have the sizes of x \[2,3,3,4\] and gamma \[4\]/);
+    tf.dispose([x, gamma, beta]);
+  });
+
   it('keeps no tensors after a forward and backward pass', async () => {
     const x = tf.randomNormal([2, 3, 3, 4]);
     const gamma = tf.ones([4]);

@@ -29,6 +29,14 @@ export interface NormalizeGradAttrs {
   offset: boolean;
 }
 
+/** Shapes under which {@link normalizeAndScale} sees its input and its scale (and offset). */
+export interface NormalizationView {
+  /** x's shape for the normalisation (same size as x), e.g. `[B, H, W, G, C/G]`. */
+  x: number[];
+  /** γ's and β's shape (same size as γ), e.g. `[G, C/G]`. */
+  scale: number[];
+}
+
 /** Attributes of {@link NORMALIZE_FORWARD}. */
 export interface NormalizeForwardAttrs {
   /** The reduced axes of x, ascending. */
@@ -70,10 +78,21 @@ export function normalizationLayout(shape: readonly number[], axes: readonly num
  * with its own broadcast-reducing Sum and Reshape), which dominated the normalisations' share of the
  * TransUNet and ConvFormer training steps. Built from tfjs-core ops, so every backend runs it; a backend
  * that registers {@link NORMALIZE_FORWARD} and {@link NORMALIZE_GRAD} (as @tfseg/training does for wasm)
- * runs the forward pass and the gradient as one kernel each instead, with the same bits.
+ * runs the forward pass and the gradient as one kernel each instead, with the same bits. With `view`,
+ * `axes` and γ's, β's trailing-axes role refer to x viewed as `view.x` and γ, β as `view.scale` (e.g.
+ * GroupNormalization's `[B, H, W, C]` and `[C]` as `[B, H, W, G, C/G]` and `[G, C/G]`); the value and the
+ * gradients keep the shapes of x, γ and β — the same bits as reshaping around the call.
  */
-export function normalizeAndScale(x: Tensor, gamma: Tensor, beta: Tensor | undefined, axes: number[], epsilon: number): Tensor {
-  const leadingAxes = Array.from({ length: x.rank - gamma.rank }, (_, axis) => axis);
+export function normalizeAndScale(x: Tensor, gamma: Tensor, beta: Tensor | undefined, axes: number[], epsilon: number, view?: NormalizationView): Tensor {
+  const size = (shape: readonly number[]): number => shape.reduce((product, extent) => product * extent, 1);
+  if (view !== undefined && (size(view.x) !== x.size || size(view.scale) !== gamma.size)) {
+    throw new Error(`Error in normalizeAndScale: view [${view.x.join(',')}] / [${view.scale.join(',')}] must have the sizes of x [${x.shape.join(',')}] and gamma [${gamma.shape.join(',')}]`);
+  }
+  const scaleRank = view === undefined ? gamma.rank : view.scale.length;
+  const leadingAxes = Array.from({ length: (view === undefined ? x.rank : view.x.length) - scaleRank }, (_, axis) => axis);
+  // The view's reshapes share data (no values change) and run inside the op, off the tape: tfjs would
+  // otherwise record each as a node of its own and keep a clone of its input for the gradient.
+  const viewed = (tensor: Tensor, shape: number[] | undefined): Tensor => (shape === undefined ? tensor : reshape(tensor, shape));
   const forward = (input: Tensor, scale: Tensor, offset: Tensor | undefined): { value: Tensor; normalized: Tensor; inverseDeviation: Tensor } => {
     if (hasKernel(NORMALIZE_FORWARD) && input.dtype === 'float32' && normalizationLayout(input.shape, axes, scale.shape) !== undefined) {
       const inputs: NamedTensorMap = offset === undefined ? { x: input, scale } : { x: input, scale, offset };
@@ -98,19 +117,25 @@ export function normalizeAndScale(x: Tensor, gamma: Tensor, beta: Tensor | undef
   const op = customGrad((...args) => {
     const save = args.pop() as GradSaveFunc;
     const [input, scale, offset] = args as [Tensor, Tensor, Tensor | undefined];
-    const { value, normalized, inverseDeviation } = forward(input, scale, offset);
-    save(offset === undefined ? [normalized, inverseDeviation, scale] : [normalized, inverseDeviation, scale, offset]);
+    const scaleView = viewed(scale, view?.scale);
+    const offsetView = offset === undefined ? undefined : viewed(offset, view?.scale);
+    const { value, normalized, inverseDeviation } = forward(viewed(input, view?.x), scaleView, offsetView);
+    // β itself is not needed for the gradient (only whether there is one; its view has γ's shape).
+    save([normalized, inverseDeviation, scaleView]);
+    const hasOffset = offset !== undefined;
     return {
-      value,
+      value: viewed(value, view === undefined ? undefined : input.shape),
       gradFunc: (dy, saved) => {
-        const [normalized, inverseDeviation, scale, offset] = saved as [Tensor, Tensor, Tensor, Tensor | undefined];
-        const dyTensor = dy as Tensor;
+        const [normalized, inverseDeviation, scale] = saved as [Tensor, Tensor, Tensor];
+        const dyTensor = viewed(dy as Tensor, view?.x);
+        // Back to the shapes of x and of γ (β has γ's).
+        const original = (gradients: Tensor[]): Tensor[] => (view === undefined ? gradients : gradients.map((gradient, i) => reshape(gradient, i === 0 ? (dy as Tensor).shape : gamma.shape)));
         if (leadingAxes.length > 0 && dyTensor.dtype === 'float32' && hasKernel(NORMALIZE_GRAD) && normalizationLayout(dyTensor.shape, axes, scale.shape) !== undefined) {
-          const attrs: NormalizeGradAttrs = { axes: [...axes].sort((a, b) => a - b), offset: offset !== undefined };
-          return engine().runKernel(NORMALIZE_GRAD, { dy: dyTensor, normalized, inverseDeviation, scale }, attrs as unknown as Record<string, number[]>) as Tensor[];
+          const attrs: NormalizeGradAttrs = { axes: [...axes].sort((a, b) => a - b), offset: hasOffset };
+          return original(engine().runKernel(NORMALIZE_GRAD, { dy: dyTensor, normalized, inverseDeviation, scale }, attrs as unknown as Record<string, number[]>) as Tensor[]);
         }
         const gradients = [inputGradient(dyTensor, normalized, inverseDeviation, scale), reduceToShape(mul(dyTensor, normalized), scale)];
-        return offset === undefined ? gradients : [...gradients, reduceToShape(dyTensor, offset)];
+        return original(hasOffset ? [...gradients, reduceToShape(dyTensor, scale)] : gradients);
       },
     };
   });

@@ -1,4 +1,4 @@
-import { NORMALIZE_FORWARD, NORMALIZE_GRAD } from '@tfseg/models';
+import { NORMALIZE_FORWARD, NORMALIZE_GRAD, normalizeAndScale } from '@tfseg/models';
 import { agreementRuns, describeBothPaths, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, tf } from './__fixtures__/agreement';
 import { composition, expectCompositionBits, expectForwardBits, expectSameBits, inputsOf, laneLayouts, layouts, type Layout, valueAndGradients, withoutKernels } from './__fixtures__/normalize';
 import { normalizeForwardConfig, normalizeGradConfig } from './Normalize';
@@ -74,6 +74,47 @@ describe('TfsegNormalizeForward (GroupNormalization and ChannelLayerNormalizatio
         expect(kernelNames).toEqual(expect.arrayContaining([NORMALIZE_FORWARD, NORMALIZE_GRAD]));
         tf.dispose([x, scale, w, ...(offset === undefined ? [] : [offset])]);
       }
+    });
+  });
+
+  describeBothPaths(() => {
+    it('make normalizeAndScale with GroupNormalization’s view ([B, H, W, C] as [B, H, W, G, C/G], γ and β [C] as [G, C/G]) give the bits of the kernels on reshapes around the call and of the composition, NaN and ±∞ included', () => {
+      tf.setBackend('wasm');
+      fc.assert(
+        fc.property(fc.record({ groups: fc.integer({ min: 1, max: 4 }), perGroup: fc.integer({ min: 1, max: 5 }), side: fc.integer({ min: 1, max: 6 }), offset: fc.boolean(), special: fc.boolean(), seed: fc.nat(1000) }), ({ groups, perGroup, side, offset, special, seed }) => {
+          const channels = groups * perGroup;
+          const shape = [2, side, side, channels];
+          const values = seededValues(2 * side * side * channels, seed);
+          if (special) values[seed % values.length] = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY][seed % 3] as number;
+          const x = tf.tensor(values, shape);
+          const gamma = tf.tensor(seededValues(channels, seed + 1), [channels]);
+          const beta = offset ? tf.tensor(seededValues(channels, seed + 2), [channels]) : undefined;
+          const w = tf.tensor(seededValues(x.size, seed + 3), shape);
+          const view = { x: [2, side, side, groups, perGroup], scale: [groups, perGroup] };
+          const run = (viewed: boolean): tf.Tensor[] => {
+            const f = (...args: tf.Tensor[]): tf.Tensor => {
+              const [a, g, b] = args as [tf.Tensor, tf.Tensor, tf.Tensor | undefined];
+              if (viewed) return normalizeAndScale(a, g, b, [1, 2, 4], 1e-5, view);
+              const grouped = (t: tf.Tensor | undefined): tf.Tensor | undefined => (t === undefined ? undefined : t.reshape(view.scale));
+              return normalizeAndScale(a.reshape(view.x), grouped(g) as tf.Tensor, grouped(b), [1, 2, 4], 1e-5).reshape(shape);
+            };
+            const { value, grads } = tf.valueAndGrads((...args: tf.Tensor[]) => tf.sum(tf.mul(f(...args), w)))(beta === undefined ? [x, gamma] : [x, gamma, beta]);
+            return [tf.tidy(() => f(...(beta === undefined ? [x, gamma] : [x, gamma, beta]))), value, ...grads];
+          };
+          const before = tf.memory().numTensors;
+          const actual = run(true);
+          const expected = run(false);
+          const composed = withoutKernels(() => run(true));
+          actual.forEach((tensor, index) => {
+            expectSameBits(tensor, expected[index] as tf.Tensor);
+            expectSameBits(tensor, composed[index] as tf.Tensor);
+          });
+          tf.dispose([...actual, ...expected, ...composed]);
+          expect(tf.memory().numTensors).toBe(before);
+          tf.dispose([x, gamma, w, ...(beta === undefined ? [] : [beta])]);
+        }),
+        agreementRuns,
+      );
     });
   });
 

@@ -174,3 +174,13 @@ INLINE float arg_float(const int32_t *args, int i) {
   union { int32_t i; float f; } u = { args[i] };
   return u.f;
 }
+
+/* The 4 x 4 transpose: lane l of t0..t3 into o_l (o_l = (t0[l], t1[l], t2[l], t3[l])). */
+INLINE void transpose_4x4(const v128_t t0, const v128_t t1, const v128_t t2, const v128_t t3, v128_t *o0, v128_t *o1, v128_t *o2, v128_t *o3) {
+  const v128_t a01 = wasm_i32x4_shuffle(t0, t1, 0, 4, 1, 5), a23 = wasm_i32x4_shuffle(t2, t3, 0, 4, 1, 5);
+  const v128_t b01 = wasm_i32x4_shuffle(t0, t1, 2, 6, 3, 7), b23 = wasm_i32x4_shuffle(t2, t3, 2, 6, 3, 7);
+  *o0 = wasm_i32x4_shuffle(a01, a23, 0, 1, 4, 5);
+  *o1 = wasm_i32x4_shuffle(a01, a23, 2, 3, 6, 7);
+  *o2 = wasm_i32x4_shuffle(b01, b23, 0, 1, 4, 5);
+  *o3 = wasm_i32x4_shuffle(b01, b23, 2, 3, 6, 7);
+}

@@ -72,12 +72,7 @@ INLINE int raw_values(int kind, const float *p, const int *offset, int at, int k
 /* raw_values' n vectors as lane vectors: t[i] holds every lane's (k + i)th value. */
 INLINE void arrange(const v128_t *raw, int n, v128_t *t) {
   if (n == 4) {
-    const v128_t a01 = wasm_i32x4_shuffle(raw[0], raw[1], 0, 4, 1, 5), a23 = wasm_i32x4_shuffle(raw[2], raw[3], 0, 4, 1, 5);
-    const v128_t b01 = wasm_i32x4_shuffle(raw[0], raw[1], 2, 6, 3, 7), b23 = wasm_i32x4_shuffle(raw[2], raw[3], 2, 6, 3, 7);
-    t[0] = wasm_i32x4_shuffle(a01, a23, 0, 1, 4, 5);
-    t[1] = wasm_i32x4_shuffle(a01, a23, 2, 3, 6, 7);
-    t[2] = wasm_i32x4_shuffle(b01, b23, 0, 1, 4, 5);
-    t[3] = wasm_i32x4_shuffle(b01, b23, 2, 3, 6, 7);
+    transpose_4x4(raw[0], raw[1], raw[2], raw[3], &t[0], &t[1], &t[2], &t[3]);
   } else if (n == 2) {
     t[0] = wasm_i32x4_shuffle(raw[0], raw[1], 0, 2, 4, 6);
     t[1] = wasm_i32x4_shuffle(raw[0], raw[1], 1, 3, 5, 7);

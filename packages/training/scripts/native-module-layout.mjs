@@ -22,15 +22,15 @@ function sections(bytes) {
   let offset = 8;
   while (offset < bytes.length) {
     const id = bytes[offset++];
-    const [size, next] = readUnsigned(bytes, offset);
+    const [size, next] = readLeb(bytes, offset);
     found.push({ id, start: next, size });
     offset = next + size;
   }
   return found;
 }
 
-/** An unsigned LEB128 at `offset`: [value, offset after it]. */
-function readUnsigned(bytes, offset) {
+/** A LEB128 at `offset`, unsigned or (i32.const's immediate) signed: [value, offset after it]. */
+function readLeb(bytes, offset, signed = false) {
   let value = 0;
   let shift = 0;
   let byte;
@@ -39,21 +39,7 @@ function readUnsigned(bytes, offset) {
     value += (byte & 0x7f) * 2 ** shift;
     shift += 7;
   } while (byte & 0x80);
-  return [value, offset];
-}
-
-/** A signed LEB128 (i32.const's immediate) at `offset`: [value, offset after it]. */
-function readSigned(bytes, offset) {
-  let value = 0;
-  let shift = 0;
-  let byte;
-  do {
-    byte = bytes[offset++];
-    value |= (byte & 0x7f) << shift;
-    shift += 7;
-  } while (byte & 0x80);
-  if (shift < 32 && byte & 0x40) value |= -1 << shift;
-  return [value, offset];
+  return [signed && byte & 0x40 ? value - 2 ** shift : value, offset];
 }
 
 /**
@@ -69,12 +55,12 @@ export function staticMemoryProblems(bytes) {
   }
   const globals = all.find((section) => section.id === 6);
   if (!globals) return [...problems, 'it has no global section; expected one global, __stack_pointer'];
-  const [count, first] = readUnsigned(bytes, globals.start);
+  const [count, first] = readLeb(bytes, globals.start);
   // One global: i32 (0x7f), mutable (0x01), init `i32.const N` (0x41 N) `end` (0x0b).
   if (count !== 1 || bytes[first] !== 0x7f || bytes[first + 1] !== 0x01 || bytes[first + 2] !== 0x41) {
     return [...problems, `it has ${count} globals; expected exactly one, the mutable i32 __stack_pointer (a static variable or another linker global)`];
   }
-  const [stackStart] = readSigned(bytes, first + 3);
+  const [stackStart] = readLeb(bytes, first + 3, true);
   if (stackStart !== STATIC_FREE_STACK_POINTER) {
     problems.push(`__stack_pointer starts at ${stackStart}; expected ${STATIC_FREE_STACK_POINTER} (global base 1024 + 64 KiB stack): ${stackStart - STATIC_FREE_STACK_POINTER} bytes of static data or .bss below the stack`);
   }

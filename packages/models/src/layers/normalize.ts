@@ -1,4 +1,4 @@
-import { add, customGrad, engine, mean, mul, reshape, rsqrt, square, sub, sum, type GradSaveFunc, type NamedTensorMap, type Tensor } from '@tensorflow/tfjs-core';
+import { add, customGrad, engine, mean, mul, reshape, rsqrt, square, sub, sum, util, type GradSaveFunc, type NamedTensorMap, type Tensor } from '@tensorflow/tfjs-core';
 import { hasKernel } from './layer-args';
 
 /**
@@ -84,19 +84,20 @@ export function normalizationLayout(shape: readonly number[], axes: readonly num
  * gradients keep the shapes of x, γ and β — the same bits as reshaping around the call.
  */
 export function normalizeAndScale(x: Tensor, gamma: Tensor, beta: Tensor | undefined, axes: number[], epsilon: number, view?: NormalizationView): Tensor {
-  const size = (shape: readonly number[]): number => shape.reduce((product, extent) => product * extent, 1);
-  if (view !== undefined && (size(view.x) !== x.size || size(view.scale) !== gamma.size)) {
+  if (view !== undefined && (util.sizeFromShape(view.x) !== x.size || util.sizeFromShape(view.scale) !== gamma.size)) {
     throw new Error(`Error in normalizeAndScale: view [${view.x.join(',')}] / [${view.scale.join(',')}] must have the sizes of x [${x.shape.join(',')}] and gamma [${gamma.shape.join(',')}]`);
   }
   const scaleRank = view === undefined ? gamma.rank : view.scale.length;
   const leadingAxes = Array.from({ length: (view === undefined ? x.rank : view.x.length) - scaleRank }, (_, axis) => axis);
+  // The kernels' attribute: the reduced axes, ascending.
+  const sortedAxes = [...axes].sort((a, b) => a - b);
   // The view's reshapes share data (no values change) and run inside the op, off the tape: tfjs would
   // otherwise record each as a node of its own and keep a clone of its input for the gradient.
   const viewed = (tensor: Tensor, shape: number[] | undefined): Tensor => (shape === undefined ? tensor : reshape(tensor, shape));
   const forward = (input: Tensor, scale: Tensor, offset: Tensor | undefined): { value: Tensor; normalized: Tensor; inverseDeviation: Tensor } => {
     if (hasKernel(NORMALIZE_FORWARD) && input.dtype === 'float32' && normalizationLayout(input.shape, axes, scale.shape) !== undefined) {
       const inputs: NamedTensorMap = offset === undefined ? { x: input, scale } : { x: input, scale, offset };
-      const attrs: NormalizeForwardAttrs = { axes: [...axes].sort((a, b) => a - b), epsilon };
+      const attrs: NormalizeForwardAttrs = { axes: sortedAxes, epsilon };
       const [value, normalized, inverseDeviation] = engine().runKernel(NORMALIZE_FORWARD, inputs, attrs as unknown as Record<string, number[]>) as Tensor[];
       return { value: value as Tensor, normalized: normalized as Tensor, inverseDeviation: inverseDeviation as Tensor };
     }
@@ -131,7 +132,7 @@ export function normalizeAndScale(x: Tensor, gamma: Tensor, beta: Tensor | undef
         // Back to the shapes of x and of γ (β has γ's).
         const original = (gradients: Tensor[]): Tensor[] => (view === undefined ? gradients : gradients.map((gradient, i) => reshape(gradient, i === 0 ? (dy as Tensor).shape : gamma.shape)));
         if (leadingAxes.length > 0 && dyTensor.dtype === 'float32' && hasKernel(NORMALIZE_GRAD) && normalizationLayout(dyTensor.shape, axes, scale.shape) !== undefined) {
-          const attrs: NormalizeGradAttrs = { axes: [...axes].sort((a, b) => a - b), offset: hasOffset };
+          const attrs: NormalizeGradAttrs = { axes: sortedAxes, offset: hasOffset };
           return original(engine().runKernel(NORMALIZE_GRAD, { dy: dyTensor, normalized, inverseDeviation, scale }, attrs as unknown as Record<string, number[]>) as Tensor[]);
         }
         const gradients = [inputGradient(dyTensor, normalized, inverseDeviation, scale), reduceToShape(mul(dyTensor, normalized), scale)];

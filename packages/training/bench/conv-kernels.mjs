@@ -5,7 +5,7 @@
  * Conv2DBackpropFilter) on tfjs-wasm: tfseg's native SIMD kernels against the XNNPACK/JS compositions
  * they replace (setNativeKernelsEnabled(false)), in the same process. Build first, then:
  *
- *   node packages/training/bench/conv-kernels.mjs [--size 64] [--width 8] [--batch 4] [--threads 1|2|auto]
+ *   node packages/training/bench/conv-kernels.mjs [--size 64] [--width 8] [--batch 4] [--threads 1|2|auto] [--fma]
  *        [--runs 15] [--calls 20] [--no-fallback] [--cpu] [--kernels Conv2D,Conv2DBackpropInput,Conv2DBackpropFilter,ConvTranspose]
  *        [--layers 64:1:16,8:128:128] [--json]
  *
@@ -38,6 +38,7 @@ for (let i = 0; i < argv.length; i++) {
   if (flag === '--no-fallback') options.fallback = false;
   else if (flag === '--cpu') options.cpu = true;
   else if (flag === '--json') options.json = true;
+  else if (flag === '--fma') options.fusedMultiplyAdd = true;
   else {
     const value = argv[++i];
     if (value === undefined) throw new Error(`conv-kernels: ${flag} needs a value (see the comment at the top of the script)`);
@@ -53,7 +54,7 @@ for (let i = 0; i < argv.length; i++) {
 }
 
 const training = await import(trainingModule);
-const { reason } = await training.selectBackend('wasm', { threads: options.threads });
+const { reason } = await training.selectBackend('wasm', { threads: options.threads, fusedMultiplyAdd: options.fusedMultiplyAdd === true });
 const log = options.json ? () => {} : console.log;
 log(`${reason}\nbatch ${options.batch}, U-Net ${options.size}×${options.size} base ${options.width}; ms per call (median of ${options.runs} × ${options.calls} calls, ${options.cpu ? 'process CPU time' : 'wall clock'}), GFLOP/s`);
 

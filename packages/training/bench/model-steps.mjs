@@ -5,7 +5,7 @@
  * every gradient kernel they need exists on wasm and shows where the time goes. Build first, then:
  *
  *   node packages/training/bench/model-steps.mjs [--models unet,transunet,convformer-unet] [--size 64] [--steps 5]
- *                                                [--threads 1|2|auto] [--no-native] [--profile] [--torch-threads N]
+ *                                                [--threads 1|2|auto] [--fma] [--no-native] [--profile] [--torch-threads N]
  *                                                [--method paired|rounds] [--warmup W] [--blocks B] [--block-steps K] [--untimed U]
  *
  * Preset 'tiny', 1 input channel, 2 classes, batch 4, ML loss on logits, the step of train()
@@ -48,6 +48,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (argv[i] === '--steps') options.steps = Number(argv[++i]);
   else if (argv[i] === '--profile') options.profile = true;
   else if (argv[i] === '--threads') options.threads = argv[++i] === 'auto' ? 'auto' : Number(argv[i]);
+  else if (argv[i] === '--fma') options.fusedMultiplyAdd = true;
   else if (argv[i] === '--no-native') options.native = false;
   else if (argv[i] === '--torch-threads') options.torchThreads = Number(argv[++i]);
   else if (argv[i] === '--method') options.method = argv[++i];
@@ -61,7 +62,7 @@ if (options.method !== 'paired' && options.method !== 'rounds') throw new Error(
 
 const { createTrainingStepTimer, measureTrainingStep, selectBackend, setNativeKernelsEnabled } = await import(trainingModule);
 setNativeKernelsEnabled(options.native);
-const { reason } = await selectBackend('wasm', { threads: options.threads });
+const { reason } = await selectBackend('wasm', { threads: options.threads, fusedMultiplyAdd: options.fusedMultiplyAdd === true });
 console.log(reason);
 for (const name of options.models) {
   const model = buildModel({ name, preset: options.preset, inChannels: 1, numClasses: 2, inputSize: options.size, baseWidth: options.width, batchNorm: options.batchNorm, output: 'logits', seed: 1 });

@@ -3,15 +3,15 @@
 /**
  * Helper of relaxed-simd-fma.mjs: writes the outputs of Conv2D, Conv2DBackpropInput and
  * Conv2DBackpropFilter on fixed random inputs (64², 16 → 16 and 4², 256 → 256, batch 4, one thread),
- * computed by the build in TFSEG_TRAINING_MODULE, as raw float32 to the file given as the argument.
- * Run with `node --experimental-wasm-relaxed-simd`.
+ * computed by the build in TFSEG_TRAINING_MODULE (with fused multiply-adds under `--fma`), as raw
+ * float32 to the file given as the first argument.
  */
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 
-const training = await import(process.env.TFSEG_TRAINING_MODULE);
-await training.selectBackend('wasm', { threads: 1 });
+const training = await import(process.env.TFSEG_TRAINING_MODULE || new URL('../dist/index.js', import.meta.url).href);
+await training.selectBackend('wasm', { threads: 1, fusedMultiplyAdd: process.argv.includes('--fma') });
 const values = [];
 for (const [size, inChannels, outChannels] of [[64, 16, 16], [4, 256, 256]]) {
   const x = tf.randomNormal([4, size, size, inChannels], 0, 1, 'float32', 1);

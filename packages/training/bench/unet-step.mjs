@@ -15,7 +15,8 @@
  * `small`/`tiny` presets (3×3 conv without bias, batch norm, ReLU), its PyTorch twin with BatchNorm2d —
  * 1 input channel, 2 classes, batch 4, @tfseg/losses' ML loss (Dice × CE, Eq. 5) on logits, Adam lr 1e-3:
  * on wasm the step of @tfseg/training's train() (createTrainingStepTimer, measureTrainingStep's step),
- * with the package's Adam. --wasm-threads N|auto sets the threads of the wasm backend (selectBackend's
+ * with the package's Adam. --fma runs the native kernels with fused multiply-adds (selectBackend's
+ * opt-in `fusedMultiplyAdd`). --wasm-threads N|auto sets the threads of the wasm backend (selectBackend's
  * `threads`; default auto = one per core, as PyTorch's default); --no-native turns tfseg's native SIMD
  * kernels off (the XNNPACK/JS compositions only), for comparison.
  *
@@ -99,7 +100,7 @@ function parseArguments(argv) {
     },
     '--sizes': (value) => (options.sizes = String(value).split(',').map((pair) => pair.split(':').map((part) => number('--sizes', part)))),
   };
-  const switches = { '--batch-norm': () => (options.batchNorm = true), '--no-native': () => (options.native = false), '--profile': () => (options.profile = true), '--profile-shapes': () => (options.profileShapes = true), '--no-torch': () => (options.torch = false), '--json': () => (options.json = true) };
+  const switches = { '--batch-norm': () => (options.batchNorm = true), '--no-native': () => (options.native = false), '--profile': () => (options.profile = true), '--profile-shapes': () => (options.profileShapes = true), '--no-torch': () => (options.torch = false), '--json': () => (options.json = true), '--fma': () => (options.fusedMultiplyAdd = true) };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag in valued) valued[flag](argv[++i]);
@@ -173,7 +174,7 @@ async function main() {
   const training = await import(trainingModule);
   const { selectBackend, setNativeKernelsEnabled } = training;
   setNativeKernelsEnabled(options.native);
-  const { threads, reason } = await selectBackend('wasm', { threads: options.wasmThreads });
+  const { threads, reason } = await selectBackend('wasm', { threads: options.wasmThreads, fusedMultiplyAdd: options.fusedMultiplyAdd === true });
   const log = options.json ? () => {} : console.log;
   const paired = options.method === 'paired' && options.torch;
   log(`tfjs ${tf.version.tfjs}: ${reason}; batch ${options.batch}, ` + (paired ? `paired: ${options.warmup} warm-up steps per side, then ${options.blocks} blocks of ${options.untimed} untimed + ${options.blockSteps} timed steps per side, alternating` : `${options.warmup} warm-up + ${options.steps} timed steps`));

@@ -43,7 +43,7 @@ INLINE void rows_times_b(const product *p, int i0, const int rows) {
         if (r < rows) {
           const v128_t s = wasm_f32x4_splat(ap[r * p->a_row]);
 #pragma clang loop unroll(full)
-          for (int v = 0; v < VECTORS; v++) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(s, bv[v]));
+          for (int v = 0; v < VECTORS; v++) acc[r][v] = MADD(acc[r][v], s, bv[v]);
         }
       }
     }
@@ -63,7 +63,7 @@ INLINE void rows_times_b(const product *p, int i0, const int rows) {
       const v128_t bv = wasm_v128_load(bp);
 #pragma clang loop unroll(full)
       for (int r = 0; r < ROWS; r++)
-        if (r < rows) acc[r] = wasm_f32x4_add(acc[r], wasm_f32x4_mul(wasm_f32x4_splat(ap[r * p->a_row]), bv));
+        if (r < rows) acc[r] = MADD(acc[r], wasm_f32x4_splat(ap[r * p->a_row]), bv);
     }
 #pragma clang loop unroll(full)
     for (int r = 0; r < ROWS; r++)
@@ -97,7 +97,7 @@ static void rows_times_bt(const product *p, int i0, int rows) {
       for (int k = 0; k < k4; k += 4) {
         const v128_t av = wasm_v128_load(ar + k);
 #pragma clang loop unroll(full)
-        for (int c = 0; c < 4; c++) acc[c] = wasm_f32x4_add(acc[c], wasm_f32x4_mul(av, wasm_v128_load(b0 + c * k_count + k)));
+        for (int c = 0; c < 4; c++) acc[c] = MADD(acc[c], av, wasm_v128_load(b0 + c * k_count + k));
       }
 #pragma clang loop unroll(full)
       for (int c = 0; c < 4; c++) {
@@ -109,7 +109,7 @@ static void rows_times_bt(const product *p, int i0, int rows) {
     for (; j < n; j++) {
       const float *bj = p->b + j * k_count;
       v128_t acc = wasm_f32x4_splat(0);
-      for (int k = 0; k < k4; k += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(ar + k), wasm_v128_load(bj + k)));
+      for (int k = 0; k < k4; k += 4) acc = MADD(acc, wasm_v128_load(ar + k), wasm_v128_load(bj + k));
       float sum = lanes_sum(acc);
       for (int k = k4; k < k_count; k++) sum += ar[k] * bj[k];
       o[j] = sum;

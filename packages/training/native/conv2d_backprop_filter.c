@@ -121,7 +121,7 @@ INLINE void tile_narrow(const geometry *g, const float *x, const float *dy, floa
       const v128_t d0 = vec ? wasm_v128_load(dp) : wasm_f32x4_splat(0);
       for (int i = 0; i < mr; i++) {
         const float a = xp[i];
-        if (vec) acc[i] = wasm_f32x4_add(acc[i], wasm_f32x4_mul(wasm_f32x4_splat(a), d0));
+        if (vec) acc[i] = MADD(acc[i], wasm_f32x4_splat(a), d0);
         for (int j = 0; j < rest; j++) tail[i][j] += a * dp[4 * vec + j];
       }
       xp += x_step;

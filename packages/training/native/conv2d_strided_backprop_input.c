@@ -38,7 +38,7 @@ void conv2d_strided_backprop_input(const int32_t *args, int32_t begin, int32_t e
           for (int kw = kw_first, ow = ow_first; kw < k_w && ow >= 0; kw += s_w, ow--) {
             if (ow >= out_w) continue;
             const float *g = dy_row + ow * co, *filter_row = w + (kh * k_w + kw) * co;
-            for (int j = 0; j < co; j += 4) sum = wasm_f32x4_add(sum, wasm_f32x4_mul(wasm_v128_load(g + j), wasm_v128_load(filter_row + j)));
+            for (int j = 0; j < co; j += 4) sum = MADD(sum, wasm_v128_load(g + j), wasm_v128_load(filter_row + j));
           }
         }
         dx[((b * in_h + h) * in_w + x)] = (wasm_f32x4_extract_lane(sum, 0) + wasm_f32x4_extract_lane(sum, 1)) + (wasm_f32x4_extract_lane(sum, 2) + wasm_f32x4_extract_lane(sum, 3));
@@ -55,7 +55,7 @@ void conv2d_strided_backprop_input(const int32_t *args, int32_t begin, int32_t e
           for (int c = 0; c < ci; c++) {
             const float *filter_row = tap + c * co;
             v128_t sum = acc[c];
-            for (int j = 0; j < co; j += 4) sum = wasm_f32x4_add(sum, wasm_f32x4_mul(wasm_v128_load(g + j), wasm_v128_load(filter_row + j)));
+            for (int j = 0; j < co; j += 4) sum = MADD(sum, wasm_v128_load(g + j), wasm_v128_load(filter_row + j));
             acc[c] = sum;
           }
         }
@@ -99,18 +99,18 @@ void conv2d_strided_backprop_input_wide(const int32_t *args, int32_t begin, int3
               for (int o = 0; o < co; o++) {
                 const v128_t d = wasm_f32x4_splat(g[o]);
                 const float *r = rows + o * ci;
-                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(d, wasm_v128_load(r)));
-                a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(d, wasm_v128_load(r + 4)));
-                a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(d, wasm_v128_load(r + 8)));
-                a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(d, wasm_v128_load(r + 12)));
+                a0 = MADD(a0, d, wasm_v128_load(r));
+                a1 = MADD(a1, d, wasm_v128_load(r + 4));
+                a2 = MADD(a2, d, wasm_v128_load(r + 8));
+                a3 = MADD(a3, d, wasm_v128_load(r + 12));
               }
             } else {
               for (int o = 0; o < co; o++) {
                 const v128_t d = wasm_f32x4_splat(g[o]);
                 const float *r = rows + o * ci;
-                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(d, wasm_v128_load(r)));
-                if (vectors > 1) a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(d, wasm_v128_load(r + 4)));
-                if (vectors > 2) a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(d, wasm_v128_load(r + 8)));
+                a0 = MADD(a0, d, wasm_v128_load(r));
+                if (vectors > 1) a1 = MADD(a1, d, wasm_v128_load(r + 4));
+                if (vectors > 2) a2 = MADD(a2, d, wasm_v128_load(r + 8));
               }
             }
           }

@@ -67,7 +67,7 @@ INLINE v128_t dy_element(const float *tile, int i, int j, int row_stride, int co
 INLINE void gradient_column_4x4(const v128_t c[4], float *o, int element_row_stride) {
   const v128_t two = wasm_f32x4_splat(2), four = wasm_f32x4_splat(4), eight = wasm_f32x4_splat(8);
   const v128_t even = wasm_f32x4_add(c[0], c[2]), odd = wasm_f32x4_add(c[1], c[3]);
-  const v128_t even4 = wasm_f32x4_add(c[0], wasm_f32x4_mul(four, c[2])), odd4 = wasm_f32x4_add(wasm_f32x4_mul(two, c[1]), wasm_f32x4_mul(eight, c[3]));
+  const v128_t even4 = MADD(c[0], four, c[2]), odd4 = MADD(wasm_f32x4_mul(two, c[1]), eight, c[3]);
   const v128_t r[6] = { c[0], wasm_f32x4_add(even, odd), wasm_f32x4_sub(even, odd), wasm_f32x4_add(even4, odd4), wasm_f32x4_sub(even4, odd4), c[3] };
   for (int i = 0; i < 6; i++) {
     wasm_v128_store(o, r[i]);
@@ -115,7 +115,7 @@ INLINE void gradient_transform_4x4(const winograd_geometry *g, const float *dy, 
       for (int i = 0; i < 4; i++) {
         const v128_t d0 = dy_element(tile, i, 0, row_stride, co_count, rows, columns, full), d1 = dy_element(tile, i, 1, row_stride, co_count, rows, columns, full);
         const v128_t d2 = dy_element(tile, i, 2, row_stride, co_count, rows, columns, full), d3 = dy_element(tile, i, 3, row_stride, co_count, rows, columns, full);
-        const v128_t even4 = wasm_f32x4_add(d0, wasm_f32x4_mul(four, d2)), odd4 = wasm_f32x4_add(wasm_f32x4_mul(two, d1), wasm_f32x4_mul(eight, d3));
+        const v128_t even4 = MADD(d0, four, d2), odd4 = MADD(wasm_f32x4_mul(two, d1), eight, d3);
         p[i] = wasm_f32x4_add(even4, odd4);
         q[i] = wasm_f32x4_sub(even4, odd4);
       }
@@ -226,7 +226,7 @@ INLINE void filter_output_2x2(const v128_t m[16], float *dw, int tap_stride) {
 INLINE void filter_transform_4x4(const v128_t p[6], v128_t o[3]) {
   const v128_t quarter = wasm_f32x4_splat(0.25f), sixth = wasm_f32x4_splat(1.0f / 6), twelfth = wasm_f32x4_splat(1.0f / 12), twenty_fourth = wasm_f32x4_splat(1.0f / 24);
   const v128_t s12 = wasm_f32x4_add(p[1], p[2]), d12 = wasm_f32x4_sub(p[1], p[2]), s34 = wasm_f32x4_add(p[3], p[4]), d34 = wasm_f32x4_sub(p[3], p[4]);
-  o[0] = wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(quarter, p[0]), wasm_f32x4_mul(sixth, s12)), wasm_f32x4_mul(twenty_fourth, s34));
+  o[0] = MADD(wasm_f32x4_sub(wasm_f32x4_mul(quarter, p[0]), wasm_f32x4_mul(sixth, s12)), twenty_fourth, s34);
   o[1] = wasm_f32x4_sub(wasm_f32x4_mul(twelfth, d34), wasm_f32x4_mul(sixth, d12));
   o[2] = wasm_f32x4_add(wasm_f32x4_mul(sixth, wasm_f32x4_sub(s34, s12)), p[5]);
 }

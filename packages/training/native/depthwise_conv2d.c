@@ -44,7 +44,7 @@ void depthwise_conv2d(const int32_t *args, int32_t begin, int32_t end) {
             const int iw = ow * g->stride_w + kw - g->pad_left;
             if (iw < 0 || iw >= g->in_w) continue;
             const v128_t xv = wasm_v128_load(x + ((b * g->in_h + ih) * g->in_w + iw) * c_count + c);
-            acc = wasm_f32x4_add(acc, wasm_f32x4_mul(xv, wasm_v128_load(w + (kh * g->k_w + kw) * c_count + c)));
+            acc = MADD(acc, xv, wasm_v128_load(w + (kh * g->k_w + kw) * c_count + c));
           }
         }
         wasm_v128_store(o + c, acc);
@@ -98,7 +98,7 @@ void depthwise_conv2d_backprop_input(const int32_t *args, int32_t begin, int32_t
           const float *w_row = w + kh * g->k_w * c_count + c;
           for (int kw = 0; kw < g->k_w; kw++) {
             if (ow_of[kw] < 0) continue;
-            acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(dy_row + ow_of[kw] * c_count), wasm_v128_load(w_row + kw * c_count)));
+            acc = MADD(acc, wasm_v128_load(dy_row + ow_of[kw] * c_count), wasm_v128_load(w_row + kw * c_count));
           }
         }
         wasm_v128_store(o + c, acc);
@@ -139,7 +139,7 @@ void depthwise_conv2d_backprop_filter(const int32_t *args, int32_t begin, int32_
           const float *xp = x + ((b * g->in_h + ih) * g->in_w + iw) * c_count;
           const float *gp = dy + ((b * g->out_h + oh) * g->out_w + ow) * c_count;
           for (int c = 0; c < c4; c += 4)
-            wasm_v128_store(acc + c, wasm_f32x4_add(wasm_v128_load(acc + c), wasm_f32x4_mul(wasm_v128_load(xp + c), wasm_v128_load(gp + c))));
+            wasm_v128_store(acc + c, MADD(wasm_v128_load(acc + c), wasm_v128_load(xp + c), wasm_v128_load(gp + c)));
           for (int c = c4; c < c_count; c++) acc[c] += xp[c] * gp[c];
         }
       }

@@ -158,10 +158,10 @@ typedef struct {
 
 /*
  * acc + a * b per lane, rounded twice (a product, then a sum), as every kernel computes it. Built with
- * -DTFSEG_RELAXED_FMA -mrelaxed-simd (bench/relaxed-simd-fma.mjs only, never shipped) it is relaxed
- * SIMD's f32x4.relaxed_madd instead, which an engine may fuse (one rounding) or not: results would differ
- * between machines. clang 14's builtin takes (a, b, acc) and emits the pre-standard opcode, which that
- * script rewrites to the standard one.
+ * -DTFSEG_RELAXED_FMA -mrelaxed-simd (the fused-multiply-add modules, selectBackend's opt-in
+ * `fusedMultiplyAdd`) it is relaxed SIMD's f32x4.relaxed_madd instead, which an engine may fuse (one
+ * rounding) or not: results then differ between machines. clang 14's builtin takes (a, b, acc) and
+ * emits the pre-standard opcode, which scripts/relaxed-madd.mjs rewrites to the standard one.
  */
 #ifdef TFSEG_RELAXED_FMA
 #define MADD(acc, a, b) ((v128_t)__builtin_wasm_fma_f32x4((__f32x4)(a), (__f32x4)(b), (__f32x4)(acc)))

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assertNoStaticMemory } from './native-module-layout.mjs';
+import { disassemble, llvmObjdump, standardiseRelaxedMadd } from './relaxed-madd.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const clang = process.env.CLANG ?? 'clang';
@@ -28,6 +29,20 @@ export const NATIVE_VARIANTS = {
 /** The first line of `clang --version`. */
 export function clangVersion() {
   return execFileSync(clang, ['--version'], { encoding: 'utf8' }).split('\n')[0];
+}
+
+/** clang's flags for the fused-multiply-add modules: MADD (native/kernels.h) as relaxed SIMD's FMA. */
+export const FUSED_MULTIPLY_ADD_FLAGS = ['-mrelaxed-simd', '-DTFSEG_RELAXED_FMA'];
+
+/**
+ * The modules with fused multiply-adds: {@link compileNative} with {@link FUSED_MULTIPLY_ADD_FLAGS}, each
+ * FMA rewritten to the standard `f32x4.relaxed_madd` (relaxed-madd.mjs says why). By variant.
+ */
+export function compileNativeFusedMultiplyAdd() {
+  const objdump = llvmObjdump(clangVersion());
+  const modules = compileNative(FUSED_MULTIPLY_ADD_FLAGS);
+  for (const [name, bytes] of Object.entries(modules)) standardiseRelaxedMadd(name, bytes, disassemble(objdump, name, bytes));
+  return modules;
 }
 
 /** Compiles native/*.c into each of {@link NATIVE_VARIANTS}, with `extraFlags` added; returns their bytes by variant. */

@@ -16,7 +16,7 @@ export const STATIC_FREE_STACK_POINTER = 1024 + 65536;
 const SECTION_NAMES = { 8: 'start', 11: 'data', 12: 'data count' };
 
 /** Sections of a wasm module: [{ id, start, size }] (start: the offset of the section's contents). */
-function sections(bytes) {
+export function moduleSections(bytes) {
   if (bytes.length < 8 || bytes.readUInt32LE(0) !== 0x6d736100) throw new Error('not a WebAssembly module (no \\0asm header)');
   const found = [];
   let offset = 8;
@@ -48,7 +48,7 @@ function readLeb(bytes, offset, signed = false) {
  */
 export function staticMemoryProblems(bytes) {
   const problems = [];
-  const all = sections(bytes);
+  const all = moduleSections(bytes);
   for (const section of all) {
     const name = SECTION_NAMES[section.id];
     if (name) problems.push(`it has a ${name} section (${section.size} bytes); expected none: static data or start code would live in tfjs' heap`);

@@ -1,4 +1,4 @@
-import { plainKernelsWasm, sharedKernelsWasm } from '../src/wasm-kernels/native/binaries';
+import { plainFmaKernelsWasm, plainKernelsWasm, sharedFmaKernelsWasm, sharedKernelsWasm } from '../src/wasm-kernels/native/binaries';
 // @ts-expect-error -- a plain ESM script of the native build (scripts/ is not part of the package's types)
 import { assertNoStaticMemory, STATIC_FREE_STACK_POINTER, staticMemoryProblems } from './native-module-layout.mjs';
 
@@ -21,9 +21,8 @@ const wasmModule = (...sections: number[][]): Buffer => Buffer.from([0x00, 0x61,
 const globals = (...entries: number[][]): number[] => section(6, [entries.length, ...entries.flat()]);
 
 describe('the native modules own no memory (native-module-layout.mjs)', () => {
-  it('accepts the embedded plain and shared modules', () => {
-    expect(staticMemoryProblems(Buffer.from(plainKernelsWasm, 'base64'))).toEqual([]);
-    expect(staticMemoryProblems(Buffer.from(sharedKernelsWasm, 'base64'))).toEqual([]);
+  it('accepts the embedded plain and shared modules, with and without fused multiply-adds', () => {
+    for (const text of [plainKernelsWasm, sharedKernelsWasm, plainFmaKernelsWasm, sharedFmaKernelsWasm]) expect(staticMemoryProblems(Buffer.from(text, 'base64'))).toEqual([]);
   });
 
   it('accepts a module whose only global is a stack pointer at global base + stack size', () => {

@@ -5,11 +5,11 @@ import type * as WasmPackage from '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { z } from 'zod';
 import { missingForCuda } from './cuda';
-import { activeNodeBackend, backendCandidateSchema, describeTrainingDevice, probeCuda, type BackendCandidate, type TrainingDevice } from './device';
+import { activeNodeBackend, backendCandidateSchema, describeTrainingDevice, probeCuda, type BackendCandidate, type MultiplyAdd, type TrainingDevice } from './device';
 import { BackendUnavailableError, TrainingError } from './errors';
 import { parseWithSchema } from './tfseg-error';
 import { registerWasmTrainingKernels } from './wasm-kernels';
-import { nativeKernelsEnabled, nativeKernelThreads, startNativeKernels } from './wasm-kernels/native/runtime';
+import { nativeKernelsEnabled, nativeKernelThreads, nativeMultiplyAdd, nativeRelaxedMultiplyAdd, startNativeKernels } from './wasm-kernels/native/runtime';
 import { MAX_WASM_THREADS, activateThreadedWasmInNode, isNode, unrefWasmWorkers } from './wasm-threads';
 
 /**
@@ -51,6 +51,18 @@ export const selectBackendOptionsSchema = z.object({
    * initialised in a process. Ignored by the other backends.
    */
   threads: wasmThreadsSchema.optional(),
+  /**
+   * wasm only: run tfseg's native kernels built with WebAssembly relaxed SIMD's `f32x4.relaxed_madd`,
+   * which the engine fuses (one rounding) on CPUs with FMA (x64 with FMA3, Arm64): the convolutions run
+   * 1.15–1.2× faster (BENCHMARKS.md). The price: results differ from the default build's in the last
+   * bits, and from one machine to another (whether the engine fuses depends on the CPU), so a regression
+   * baseline made with it reproduces only where the multiply-adds round alike. Bits stay identical for
+   * every thread count on one machine. In Node 20 this turns on V8's `--experimental-wasm-relaxed-simd`
+   * for the process; in a browser it needs relaxed SIMD (Chrome/Edge 114+, Firefox 120+). Default false.
+   * Fixed once the wasm backend has initialised in a process, like `threads`; other backends reject it.
+   * The selection's `device.multiplyAdd` says what the engine really did.
+   */
+  fusedMultiplyAdd: z.boolean().optional(),
 });
 /** Options of {@link selectBackend}. */
 export type SelectBackendOptions = z.infer<typeof selectBackendOptionsSchema>;
@@ -146,7 +158,7 @@ function wasmThreadsOf(backend: BackendWasm): number {
  * one: the native kernels do the heavy work of training, and two pools polling the same cores slow
  * each other down (measured in BENCHMARKS.md). In browsers the threads are XNNPACK's.
  */
-async function activateWasm(wasm: WasmModule, requested: number | undefined): Promise<{ threads: number; note: string; split: string }> {
+async function activateWasm(wasm: WasmModule, requested: number | undefined, fusedMultiplyAdd: boolean | undefined): Promise<{ threads: number; note: string; split: string }> {
   // The engine's live instance, not the package's module-level count, which outlives a removed backend.
   const initialised = tf.engine().registry['wasm'] as BackendWasm | undefined;
   if (initialised !== undefined) {
@@ -157,9 +169,17 @@ async function activateWasm(wasm: WasmModule, requested: number | undefined): Pr
           'pass threads to the first selectBackend call (or start a new process)',
       );
     }
+    const relaxed = nativeRelaxedMultiplyAdd(initialised) ?? false;
+    if (fusedMultiplyAdd !== undefined && relaxed !== fusedMultiplyAdd) {
+      throw new Error(
+        `the wasm backend already runs ${relaxed ? 'with' : 'without'} fused multiply-adds in this process and cannot switch; ` +
+          'pass fusedMultiplyAdd to the first selectBackend call (or start a new process)',
+      );
+    }
     await activate('wasm');
     return { threads: initialisedThreads, note: '', split: threadSplit(initialised) };
   }
+  if (fusedMultiplyAdd === true && !nativeKernelsEnabled()) throw new Error("fusedMultiplyAdd needs tfseg's native kernels, which setNativeKernelsEnabled(false) turned off");
   const threads = requested ?? 1;
   const nativePool = isNode() && nativeKernelsEnabled();
   wasm.setThreadsCount(nativePool ? 1 : threads);
@@ -179,7 +199,7 @@ async function activateWasm(wasm: WasmModule, requested: number | undefined): Pr
   const backend = tf.backend() as BackendWasm;
   unrefWasmWorkers(backend);
   // Browsers too: there the kernels must be compiled asynchronously, and run on the calling thread.
-  if (nativeKernelsEnabled()) await startNativeKernels(backend, nativePool ? threads : 1);
+  if (nativeKernelsEnabled()) await startNativeKernels(backend, nativePool ? threads : 1, fusedMultiplyAdd === true);
   const actual = wasmThreadsOf(backend);
   if (note === '' && actual !== threads) note = `; ${threads} threads were requested, tfjs started ${actual}${isNode() ? '' : ' (threads need a cross-origin-isolated page)'}`;
   return { threads: actual, note, split: threadSplit(backend) };
@@ -190,7 +210,12 @@ function threadSplit(backend: BackendWasm): string {
   const native = nativeKernelThreads(backend);
   const xnnpack = backend.wasm.tfjs.getThreadsCount();
   const plural = (count: number): string => `${count} thread${count === 1 ? '' : 's'}`;
-  return native > 0 ? `tfseg SIMD kernels on ${plural(native)}, XNNPACK on ${plural(xnnpack)}` : `XNNPACK on ${plural(xnnpack)}`;
+  const multiplyAdd = nativeRelaxedMultiplyAdd(backend)
+    ? nativeMultiplyAdd(backend) === 'fused'
+      ? ' with fused multiply-adds'
+      : ' with relaxed multiply-adds, not fused on this CPU'
+    : '';
+  return native > 0 ? `tfseg SIMD kernels${multiplyAdd} on ${plural(native)}, XNNPACK on ${plural(xnnpack)}` : `XNNPACK on ${plural(xnnpack)}`;
 }
 
 /** Activates one candidate; returns the candidate that really runs, why it was chosen and its thread count (1 except for wasm). */
@@ -199,7 +224,8 @@ async function tryCandidate(
   searchPaths: readonly string[],
   requestedThreads: number | undefined,
   requireGpu = false,
-): Promise<{ candidate: BackendCandidate; reason: string; threads: number }> {
+  fusedMultiplyAdd?: boolean,
+): Promise<{ candidate: BackendCandidate; reason: string; threads: number; multiplyAdd?: MultiplyAdd | undefined }> {
   switch (candidate) {
     case 'tensorflow-gpu':
     case 'tensorflow': {
@@ -224,8 +250,9 @@ async function tryCandidate(
       }
       // The stock wasm backend cannot train a conv net (no Conv2DBackpropFilter): add the training kernels.
       const kernels = registerWasmTrainingKernels();
-      const { threads, note, split } = await activateWasm(wasm, requestedThreads);
-      return { candidate, reason: `WebAssembly backend (${split}) with the tfseg training kernels (${kernels.join(', ')})${note}`, threads };
+      const { threads, note, split } = await activateWasm(wasm, requestedThreads, fusedMultiplyAdd);
+      const reason = `WebAssembly backend (${split}) with the tfseg training kernels (${kernels.join(', ')})${note}`;
+      return { candidate, reason, threads, multiplyAdd: nativeMultiplyAdd(tf.backend() as BackendWasm) };
     }
     case 'cpu':
       await activate('cpu');
@@ -253,10 +280,13 @@ export async function selectBackend(name: BackendName | string = 'auto', options
   const candidates: readonly BackendCandidate[] =
     parsedName.data === 'auto' ? autoOrder : parsedName.data === 'tensorflow' ? ['tensorflow-gpu', 'tensorflow'] : [parsedName.data];
   const requireGpu = parsedName.data === 'tensorflow-gpu';
+  if (settings.fusedMultiplyAdd === true && parsedName.data !== 'wasm') {
+    throw new TrainingError(`Error in selectBackend: fusedMultiplyAdd applies to the wasm backend's native kernels only; expected backend 'wasm', but got '${parsedName.data}'`);
+  }
   const skipped: BackendSelection['skipped'] = [];
   for (const candidate of candidates) {
     try {
-      const chosen = await tryCandidate(candidate, searchPaths, requestedThreads, requireGpu);
+      const chosen = await tryCandidate(candidate, searchPaths, requestedThreads, requireGpu, settings.fusedMultiplyAdd);
       const backend = chosen.candidate === 'tensorflow-gpu' ? 'tensorflow' : chosen.candidate;
       const device = await describeTrainingDevice(chosen);
       return { backend, candidate: chosen.candidate, device, reason: parsedName.data === 'auto' ? `auto: ${chosen.reason}` : chosen.reason, skipped, threads: chosen.threads };

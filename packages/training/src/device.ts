@@ -16,6 +16,14 @@ export const backendCandidateSchema = z.enum(['tensorflow-gpu', 'tensorflow', 'w
 /** A backend candidate. */
 export type BackendCandidate = z.infer<typeof backendCandidateSchema>;
 
+/**
+ * How the wasm backend's native kernels round a multiply-add: `separate` (product, then sum: the same
+ * bits on every machine) or `fused` (one rounding: `fusedMultiplyAdd` on an engine and CPU that fuse).
+ */
+export const multiplyAddSchema = z.enum(['separate', 'fused']);
+/** How multiply-adds round: see {@link multiplyAddSchema}. */
+export type MultiplyAdd = z.infer<typeof multiplyAddSchema>;
+
 /** The device a model trained on (or would train on): what the bench stores with every run. */
 export const trainingDeviceSchema = z.object({
   /** The candidate that won: only `tensorflow-gpu` when TensorFlow really runs on a GPU. */
@@ -30,16 +38,25 @@ export const trainingDeviceSchema = z.object({
   tfjsVersion: z.string(),
   /** libtensorflow's version (`TF_Version`) for the `tensorflow*` candidates, else null. */
   libtensorflowVersion: z.string().nullable(),
+  /**
+   * wasm with tfseg's native kernels: how their multiply-adds rounded (probed on this engine and CPU, not
+   * only what was asked for). Absent for the other backends, and in records written before it existed.
+   */
+  multiplyAdd: multiplyAddSchema.optional(),
 });
 /** The device a model trained on. */
 export type TrainingDevice = z.infer<typeof trainingDeviceSchema>;
 
-/** A short human-readable label: `NVIDIA A100 (40960 MiB) · tensorflow-gpu` or `AMD EPYC 7B13 × 2 · wasm (2 threads)`. */
+/**
+ * A short human-readable label: `NVIDIA A100 (40960 MiB) · tensorflow-gpu` or `AMD EPYC 7B13 × 2 · wasm
+ * (2 threads)`, with `· fused multiply-add` when the wasm kernels fused theirs.
+ */
 export function formatTrainingDevice(device: TrainingDevice): string {
   const where = device.gpu ? `${device.gpu.name}${device.gpu.memoryMiB ? ` (${device.gpu.memoryMiB} MiB)` : ''}` : `${device.cpu.model} × ${device.cpu.logicalCpus}`;
   const threads = device.candidate === 'wasm' ? ` (${device.threads} thread${device.threads === 1 ? '' : 's'})` : '';
   const library = device.libtensorflowVersion ? `, libtensorflow ${device.libtensorflowVersion}` : '';
-  return `${where} · ${device.candidate}${threads} · tfjs ${device.tfjsVersion}${library}`;
+  const arithmetic = device.multiplyAdd === 'fused' ? ' · fused multiply-add' : '';
+  return `${where} · ${device.candidate}${threads}${arithmetic} · tfjs ${device.tfjsVersion}${library}`;
 }
 
 /** Runs a command and returns its stdout, or null when it is missing or fails (Node only). */
@@ -129,7 +146,7 @@ export function activeNodeBackend(): NodeBackendInstance | undefined {
 }
 
 /** Describes the device of the active backend, `candidate` being what `selectBackend` chose. */
-export async function describeTrainingDevice(selection: { candidate: BackendCandidate; threads: number }): Promise<TrainingDevice> {
+export async function describeTrainingDevice(selection: { candidate: BackendCandidate; threads: number; multiplyAdd?: MultiplyAdd | undefined }): Promise<TrainingDevice> {
   const nodeBackend = activeNodeBackend();
   const gpu = selection.candidate === 'tensorflow-gpu' ? visibleGpu(await listGpus(), isNode() ? process.env.CUDA_VISIBLE_DEVICES : undefined) : null;
   return trainingDeviceSchema.parse({
@@ -139,5 +156,6 @@ export async function describeTrainingDevice(selection: { candidate: BackendCand
     threads: Math.max(1, selection.threads),
     tfjsVersion: tf.version_core,
     libtensorflowVersion: nodeBackend?.binding?.TF_Version ?? null,
+    ...(selection.multiplyAdd === undefined ? {} : { multiplyAdd: selection.multiplyAdd }),
   });
 }

@@ -4,8 +4,8 @@
  */
 export { selectBackend, probeBackends, backendNameSchema, selectBackendOptionsSchema, wasmThreadsSchema, TENSORFLOW_INSTALL_HINT, TENSORFLOW_GPU_HINT } from './backend';
 export type { BackendName, BackendSelection, BackendProbe, SelectBackendOptions, WasmThreads } from './backend';
-export { backendCandidateSchema, trainingDeviceSchema, describeTrainingDevice, formatTrainingDevice, listGpus, visibleGpu, probeCuda } from './device';
-export type { BackendCandidate, TrainingDevice } from './device';
+export { backendCandidateSchema, multiplyAddSchema, trainingDeviceSchema, describeTrainingDevice, formatTrainingDevice, listGpus, visibleGpu, probeCuda } from './device';
+export type { BackendCandidate, MultiplyAdd, TrainingDevice } from './device';
 export {
   LIBTENSORFLOW_GPU_BUILD,
   NVIDIA_SMI_QUERY,

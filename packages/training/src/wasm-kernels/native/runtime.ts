@@ -11,8 +11,9 @@
  * buffer per call); the other kernels here replace JS loops or generic transposing paths.
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { plainKernelsWasm, sharedKernelsWasm } from './binaries';
+import { plainFmaKernelsWasm, plainKernelsWasm, sharedFmaKernelsWasm, sharedKernelsWasm } from './binaries';
 import { nativeWorkerSource, type ControlSlots, type NativeWorkerData } from './worker';
+import type { MultiplyAdd } from '../../device';
 
 /**
  * The kernels the module exports, each `(args, begin, end)` over its items (argument layouts:
@@ -143,6 +144,8 @@ interface EmscriptenModule {
 export interface NativeKernels {
   /** Threads that share the items of a kernel (1: the calling thread only). */
   readonly threads: number;
+  /** Whether the modules were built with relaxed SIMD's multiply-add (what `startNativeKernels` was asked for). */
+  readonly relaxedMultiplyAdd: boolean;
   /**
    * Runs `kernel` on items `[0, items)` with the int32 `args` (see {@link floatBits} for floats),
    * split among the threads when `work` (about the multiply-adds) makes that pay.
@@ -218,6 +221,7 @@ class NativeKernelRuntime implements NativeKernels {
     private readonly memory: WebAssembly.Memory,
     private readonly compiled: WebAssembly.Module,
     instance: WebAssembly.Instance,
+    readonly relaxedMultiplyAdd: boolean,
   ) {
     this.exports = instance.exports as unknown as KernelExports;
     const stack = module._malloc(STACK_BYTES);
@@ -329,8 +333,48 @@ export function setNativeKernelsEnabled(value: boolean): void {
   enabled = value;
 }
 
-function moduleBytes(memory: WebAssembly.Memory): BufferSource {
-  return decodeBase64(isShared(memory) ? sharedKernelsWasm : plainKernelsWasm) as BufferSource;
+function moduleBytes(memory: WebAssembly.Memory, relaxedMultiplyAdd: boolean): BufferSource {
+  const shared = isShared(memory);
+  const base64 = relaxedMultiplyAdd ? (shared ? sharedFmaKernelsWasm : plainFmaKernelsWasm) : shared ? sharedKernelsWasm : plainKernelsWasm;
+  return decodeBase64(base64) as BufferSource;
+}
+
+/**
+ * One function, `(a, b, c) → lane 0 of f32x4.relaxed_madd(splat a, splat b, splat c)`: the smallest
+ * module that tells whether this engine validates relaxed SIMD and whether it fuses the multiply-add.
+ */
+const RELAXED_MADD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // \0asm, version 1
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7d, 0x7d, 0x7d, 0x01, 0x7d, // type: (f32, f32, f32) → f32
+  0x03, 0x02, 0x01, 0x00, // function 0 has type 0
+  0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00, // export it as "f"
+  0x0a, 0x16, 0x01, 0x14, 0x00, // code: one body of 20 bytes, no locals
+  0x20, 0x00, 0xfd, 0x13, 0x20, 0x01, 0xfd, 0x13, 0x20, 0x02, 0xfd, 0x13, // three local.get + f32x4.splat
+  0xfd, 0x85, 0x02, 0xfd, 0x1f, 0x00, 0x0b, // f32x4.relaxed_madd, f32x4.extract_lane 0, end
+]);
+
+/** Whether this engine validates relaxed SIMD, turning on Node 20's V8 flag for it when needed. */
+async function relaxedSimdAvailable(): Promise<boolean> {
+  if (WebAssembly.validate(RELAXED_MADD_PROBE)) return true;
+  if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') return false;
+  // V8 11.x (Node 20) implements the final relaxed-SIMD proposal behind this flag; it applies to modules
+  // compiled afterwards, in every thread of the process.
+  const v8 = await import('node:v8');
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return WebAssembly.validate(RELAXED_MADD_PROBE);
+}
+
+/**
+ * Whether relaxed_madd rounds once here: (1 + 2⁻¹²)² − (1 + 2⁻¹¹) is 2⁻²⁴ exactly, but 0 when the
+ * product is rounded first (to 1 + 2⁻¹¹, the tie rounding to even).
+ */
+let fuses: boolean | undefined;
+function relaxedMaddFuses(): boolean {
+  if (fuses !== undefined) return fuses;
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(RELAXED_MADD_PROBE as BufferSource));
+  const probe = instance.exports['f'] as (a: number, b: number, c: number) => number;
+  fuses = probe(1 + 2 ** -12, 1 + 2 ** -12, -(1 + 2 ** -11)) !== 0;
+  return fuses;
 }
 
 /** The wasm backend's emscripten module and memory, when the native kernels can use them. */
@@ -345,23 +389,32 @@ function createRuntime(backend: BackendWasm): NativeKernelRuntime | null {
   const host = hostOf(backend);
   if (host === undefined) return null;
   try {
-    const compiled = new WebAssembly.Module(moduleBytes(host.memory));
-    return new NativeKernelRuntime(host.module, host.memory, compiled, new WebAssembly.Instance(compiled, { env: { memory: host.memory } }));
+    const compiled = new WebAssembly.Module(moduleBytes(host.memory, false));
+    return new NativeKernelRuntime(host.module, host.memory, compiled, new WebAssembly.Instance(compiled, { env: { memory: host.memory } }), false);
   } catch {
     // E.g. a browser main thread refusing to compile 143 KB synchronously: the XNNPACK compositions remain.
     return null;
   }
 }
 
-/** The same, asynchronously (what browsers allow on their main thread for modules over 4 KB). */
-async function createRuntimeAsync(backend: BackendWasm): Promise<NativeKernelRuntime | null> {
+/**
+ * The same, asynchronously (what browsers allow on their main thread for modules over 4 KB). With
+ * `relaxedMultiplyAdd`, the fused-multiply-add modules or an Error saying why they cannot run: that was
+ * asked for explicitly, so no quiet fallback.
+ */
+async function createRuntimeAsync(backend: BackendWasm, relaxedMultiplyAdd: boolean): Promise<NativeKernelRuntime | null> {
   const host = hostOf(backend);
+  if (relaxedMultiplyAdd) {
+    if (host === undefined) throw new Error("fused multiply-adds need tfseg's native kernels, which cannot use this wasm backend's memory");
+    if (!(await relaxedSimdAvailable())) throw new Error('fused multiply-adds need WebAssembly relaxed SIMD, which this engine does not validate (Chrome/Edge 114+, Firefox 120+ or Node 20+ have it)');
+  }
   if (host === undefined) return null;
   try {
-    const compiled = await WebAssembly.compile(moduleBytes(host.memory));
+    const compiled = await WebAssembly.compile(moduleBytes(host.memory, relaxedMultiplyAdd));
     const instance = await WebAssembly.instantiate(compiled, { env: { memory: host.memory } });
-    return new NativeKernelRuntime(host.module, host.memory, compiled, instance);
-  } catch {
+    return new NativeKernelRuntime(host.module, host.memory, compiled, instance, relaxedMultiplyAdd);
+  } catch (error) {
+    if (relaxedMultiplyAdd) throw new Error(`the fused-multiply-add kernels failed to compile: ${error instanceof Error ? error.message : String(error)}`);
     return null;
   }
 }
@@ -388,13 +441,46 @@ export function nativeKernelThreads(backend: BackendWasm): number {
 }
 
 /**
+ * Whether the native kernels of `backend` run the fused-multiply-add modules; undefined when they are not
+ * instantiated or unavailable.
+ */
+export function nativeRelaxedMultiplyAdd(backend: BackendWasm): boolean | undefined {
+  const runtime = runtimes.get(backend);
+  return runtime === undefined || runtime === null ? undefined : runtime.relaxedMultiplyAdd;
+}
+
+/**
+ * How the native kernels of `backend` round their multiply-adds: `fused` only with the
+ * fused-multiply-add modules on an engine and CPU that fuse `f32x4.relaxed_madd` (probed); undefined
+ * when they are not instantiated or unavailable.
+ */
+export function nativeMultiplyAdd(backend: BackendWasm): MultiplyAdd | undefined {
+  const runtime = runtimes.get(backend);
+  if (runtime === undefined || runtime === null) return undefined;
+  return runtime.relaxedMultiplyAdd && relaxedMaddFuses() ? 'fused' : 'separate';
+}
+
+/**
  * Compiles and instantiates the native kernels for `backend` asynchronously (so browsers allow it on
  * their main thread) and, with tfjs' threaded build (a shared memory) in Node, starts `threads − 1`
- * worker threads for them. Returns the thread count they run on (0: none).
+ * worker threads for them. With `relaxedMultiplyAdd`, the modules whose multiply-adds are relaxed SIMD's
+ * `f32x4.relaxed_madd` (in Node 20 this turns on V8's `--experimental-wasm-relaxed-simd`); throws when
+ * they cannot run here, or when the kernels of `backend` already run with the other arithmetic.
+ * Returns the thread count they run on (0: none).
  */
-export async function startNativeKernels(backend: BackendWasm, threads: number): Promise<number> {
-  if (!enabled) return 0;
-  if (!runtimes.has(backend)) runtimes.set(backend, await createRuntimeAsync(backend));
+export async function startNativeKernels(backend: BackendWasm, threads: number, relaxedMultiplyAdd = false): Promise<number> {
+  if (!enabled) {
+    if (relaxedMultiplyAdd) throw new Error("fused multiply-adds need tfseg's native kernels, which setNativeKernelsEnabled(false) turned off");
+    return 0;
+  }
+  const existing = runtimes.get(backend);
+  if (existing === undefined) runtimes.set(backend, await createRuntimeAsync(backend, relaxedMultiplyAdd));
+  else if (existing === null && relaxedMultiplyAdd) throw new Error("fused multiply-adds need tfseg's native kernels, which cannot run on this wasm backend");
+  else if (existing !== null && existing.relaxedMultiplyAdd !== relaxedMultiplyAdd) {
+    throw new Error(
+      `tfseg's native kernels already run ${relaxedMultiplyAdd ? 'without' : 'with'} fused multiply-adds on this wasm backend and cannot switch; start a new process`,
+    );
+  }
   const runtime = runtimes.get(backend);
   if (runtime === undefined || runtime === null) return 0;
   const inNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';

@@ -4,7 +4,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from './backend';
 import { formatTrainingDevice } from './device';
 import { TrainingError } from './errors';
-import { nativeKernelThreads, nativeRelaxedMultiplyAdd } from './wasm-kernels/native/runtime';
+import { nativeKernelThreads, nativeRelaxedMultiplyAdd, probeFusedMultiplyAdd } from './wasm-kernels/native/runtime';
 import { gradientsThroughEveryKernel, replaceWasmBackend } from './wasm-kernels/__fixtures__/every-kernel';
 
 /** The largest |a − b| over the largest |b| of each array (0 when they are equal). */
@@ -42,6 +42,8 @@ describe('fused multiply-adds (selectBackend({ fusedMultiplyAdd: true }))', () =
     expect(nativeRelaxedMultiplyAdd(tf.backend() as BackendWasm)).toBe(true);
     const multiplyAdd = selection.device.multiplyAdd;
     expect(multiplyAdd === 'fused' || multiplyAdd === 'separate').toBe(true);
+    // What doctor reports without selecting a backend is what selection found.
+    await expect(probeFusedMultiplyAdd()).resolves.toBe(multiplyAdd);
     expect(selection.reason).toMatch(multiplyAdd === 'fused' ? /tfseg SIMD kernels with fused multiply-adds on 1 thread/ : /relaxed multiply-adds, not fused on this CPU/);
     expect(formatTrainingDevice(selection.device).includes('fused multiply-add')).toBe(multiplyAdd === 'fused');
     fusedOnOneThread = gradientsThroughEveryKernel();

@@ -441,6 +441,17 @@ export function nativeKernelThreads(backend: BackendWasm): number {
 }
 
 /**
+ * What `selectBackend('wasm', { fusedMultiplyAdd: true })` would give here, without selecting a backend:
+ * `fused` (the engine validates relaxed SIMD and fuses its multiply-add on this CPU), `separate` (it
+ * validates it but computes a product and a sum), or undefined (no relaxed SIMD: the option would fail).
+ * In Node 20 it turns on V8's relaxed-SIMD flag, as the option does.
+ */
+export async function probeFusedMultiplyAdd(): Promise<MultiplyAdd | undefined> {
+  if (!(await relaxedSimdAvailable())) return undefined;
+  return relaxedMaddFuses() ? 'fused' : 'separate';
+}
+
+/**
  * Whether the native kernels of `backend` run the fused-multiply-add modules; undefined when they are not
  * instantiated or unavailable.
  */

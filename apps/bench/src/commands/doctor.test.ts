@@ -21,6 +21,18 @@ describe('doctor', () => {
     expect(report.gpu.gpus).toEqual([]);
     expect(report.gpu.missing).toEqual([expect.stringMatching(/^an NVIDIA driver/), expect.stringMatching(/^the CUDA 11\.2 runtime/), expect.stringMatching(/^cuDNN 8\.1/)]);
     expect(text).toContain('tensorflow-gpu lacks: an NVIDIA driver');
+    // Node 20 has relaxed SIMD (behind the flag tfseg sets): --fma runs, fused or not depending on the CPU.
+    expect(['fused', 'separate']).toContain(report.wasm.fusedMultiplyAdd);
+    expect(text).toMatch(/fused multiply-add \(--fma\) (yes \(fused on this CPU|runs, but not fused on this CPU)/);
+  });
+
+  it('says in words what --fma would give in each case', () => {
+    const base = { node: 'v20', platform: 'linux', versions: {}, backends: [], device: { candidate: 'wasm' as const, gpu: null, cpu: { model: 'CPU', logicalCpus: 2 }, threads: 1, tfjsVersion: '4', libtensorflowVersion: null }, tfjsNodeGpu: { installed: false as const }, cudaSteps: [] };
+    const gpu = { driver: null, gpus: [], cudaRuntime: { soname: 'libcudart.so.11.0', path: null, version: null }, cudnn: { soname: 'libcudnn.so.8', path: null, version: null }, missing: [] };
+    const text = (fusedMultiplyAdd: 'fused' | 'separate' | null): string => formatDoctorReport({ ...base, gpu, wasm: { simd: true, threads: true, fusedMultiplyAdd } });
+    expect(text('fused')).toContain('fused multiply-add (--fma) yes (fused on this CPU: faster, other bits than without --fma)');
+    expect(text('separate')).toContain('fused multiply-add (--fma) runs, but not fused on this CPU (no speed-up; the same bits as without --fma)');
+    expect(text(null)).toContain('fused multiply-add (--fma) no (this engine lacks WebAssembly relaxed SIMD; --fma would fail)');
   });
 
   it('gives the CUDA steps with the versions and names tfjs-node-gpu 4.x really uses', () => {

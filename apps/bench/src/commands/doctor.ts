@@ -16,6 +16,7 @@ import {
   missingForCuda,
   probeBackends,
   probeCuda,
+  probeFusedMultiplyAdd,
   selectBackend,
   type BackendProbe,
   type ComputeCapabilitySupport,
@@ -53,7 +54,11 @@ export interface DoctorReport {
     /** What `tensorflow-gpu` lacks here (empty when nothing visible is missing). */
     missing: string[];
   };
-  wasm: { simd: boolean; threads: boolean };
+  /**
+   * The wasm backend's features; `fusedMultiplyAdd`: what `--fma` would give (`fused`, `separate` on a
+   * CPU whose engine does not fuse it, or null without relaxed SIMD).
+   */
+  wasm: { simd: boolean; threads: boolean; fusedMultiplyAdd: 'fused' | 'separate' | null };
   cudaSteps: string[];
 }
 
@@ -129,12 +134,19 @@ export async function collectDoctorReport(): Promise<DoctorReport> {
     device,
     tfjsNodeGpu,
     gpu: await gpuStatus(),
-    wasm: { simd: await flag('WASM_HAS_SIMD_SUPPORT'), threads: await flag('WASM_HAS_MULTITHREAD_SUPPORT') },
+    wasm: { simd: await flag('WASM_HAS_SIMD_SUPPORT'), threads: await flag('WASM_HAS_MULTITHREAD_SUPPORT'), fusedMultiplyAdd: (await probeFusedMultiplyAdd()) ?? null },
     cudaSteps: cudaSteps(tfjsNodeGpu.installed ? tfjsNodeGpu.directory : undefined),
   };
 }
 
 const yesNo = (value: boolean): string => (value ? 'yes' : 'no');
+
+/** What `--fma` would do here, in words. */
+function fusedMultiplyAddStatus(multiplyAdd: DoctorReport['wasm']['fusedMultiplyAdd']): string {
+  if (multiplyAdd === 'fused') return 'yes (fused on this CPU: faster, other bits than without --fma)';
+  if (multiplyAdd === 'separate') return 'runs, but not fused on this CPU (no speed-up; the same bits as without --fma)';
+  return 'no (this engine lacks WebAssembly relaxed SIMD; --fma would fail)';
+}
 
 /** The human-readable form of the report. */
 export function formatDoctorReport(report: DoctorReport): string {
@@ -153,7 +165,7 @@ export function formatDoctorReport(report: DoctorReport): string {
       : report.gpu.gpus.map((gpu) => `GPU ${gpu.index}: ${gpu.name}, ${gpu.memoryMiB ?? '?'} MiB, driver ${gpu.driverVersion ?? '?'} — ${gpu.support.detail}`)),
     ...[report.gpu.cudaRuntime, report.gpu.cudnn].map((library) => `${library.soname}: ${library.path === null ? 'not found' : `${library.path}${library.version ? ` (version ${library.version})` : ''}`}`),
     report.gpu.missing.length === 0 ? 'tensorflow-gpu: nothing missing that tfseg can see' : `tensorflow-gpu lacks: ${report.gpu.missing.join('; ')}`,
-    `WASM: SIMD ${yesNo(report.wasm.simd)}, threads ${yesNo(report.wasm.threads)}`,
+    `WASM: SIMD ${yesNo(report.wasm.simd)}, threads ${yesNo(report.wasm.threads)}, fused multiply-add (--fma) ${fusedMultiplyAddStatus(report.wasm.fusedMultiplyAdd)}`,
     '',
     'To train on a CUDA GPU:',
     ...report.cudaSteps.map((step) => `  ${step}`),

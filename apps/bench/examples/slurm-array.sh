@@ -14,6 +14,9 @@
 # Settings (environment, passed on by sbatch): TFSEG_PRESET (default paper) or TFSEG_CONFIG (a config
 # file), TFSEG_RESULTS (results folder, default results). CI runs this script on a one-node Slurm with the
 # smoke preset as a 2-task array (tools/slurm/e2e.sh).
+# Fused multiply-adds (wasm only): put `fusedMultiplyAdd: true` in the TFSEG_CONFIG file rather than a flag
+# here. Every task then plans the same FMA runs (the field is in each run's config and id), and a task
+# resubmitted with other settings cannot mix exact and FMA records in one shard's file.
 #SBATCH --job-name=tfseg-bench
 #SBATCH --output=slurm-%A_%a.out
 set -euo pipefail

@@ -1,6 +1,6 @@
 /** Helpers for the bench's end-to-end tests: they run the built CLI (`dist/cli.js`) as users do. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -62,6 +62,20 @@ export function writeTestConfig(directory: string, overrides: Record<string, unk
   const file = join(directory, name);
   writeFileSync(file, JSON.stringify(config, null, 2));
   return file;
+}
+
+/**
+ * For a describe block: a fresh folder holding {@link writeTestConfig}'s config before its tests, removed
+ * after them. Read `directory` and `config` inside the tests (they are set by then).
+ */
+export function useTestSweep(): { readonly directory: string; readonly config: string } {
+  const sweep = { directory: '', config: '' };
+  beforeAll(() => {
+    sweep.directory = temporaryDirectory();
+    sweep.config = writeTestConfig(sweep.directory);
+  });
+  afterAll(() => rmSync(sweep.directory, { recursive: true, force: true }));
+  return sweep;
 }
 
 /** The records of a results file (every complete line). */

@@ -11,8 +11,8 @@ import { loadConfigFile, loadPreset } from '../config/load-config';
 import { defaultBaselineFile, presetsDirectory } from '../config/package-paths';
 import { BenchError, CommandOptionsError, EXIT_RUNS_FAILED } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
-import { compareWithBaseline, createBaseline, DEFAULT_TOLERANCE, formatRegressions, readBaseline } from '../results/baseline';
-import { planSweep } from '../sweep/plan';
+import { compareWithBaseline, createBaseline, DEFAULT_TOLERANCE, formatRegressions, readBaseline, type Baseline } from '../results/baseline';
+import { planSweep, type PlannedRun } from '../sweep/plan';
 import { preflightSweep } from '../sweep/preflight';
 import { createProgressDisplay } from '../sweep/progress';
 import { prestartWorkersDuring, runSweep, threadsPerProcess } from '../sweep/run-sweep';
@@ -33,6 +33,20 @@ export const regressOptionsSchema = z
     json: z.boolean().default(false),
   })
   .refine((options) => !(options.preset && options.config), { message: 'give --preset or --config, not both' });
+
+/**
+ * The one-line warning `regress` prints when the baseline holds runs with fused multiply-adds (or, with
+ * `--update`, is about to): their bits depend on the CPU, so they reproduce only on one that fuses the way
+ * the baseline's did. Undefined for exact baselines.
+ */
+export function fusedMultiplyAddWarning(runs: readonly PlannedRun[], baseline: Baseline | undefined, baselineFile: string): string | undefined {
+  const fused = runs.filter((run) => run.config.fusedMultiplyAdd === true && (baseline === undefined || run.id in baseline.runs));
+  if (fused.length === 0) return undefined;
+  return (
+    `tfseg-bench: warning: ${fused.length} run(s) of ${baselineFile} use fused multiply-adds (fusedMultiplyAdd): ` +
+    'they reproduce only on a CPU that fuses as the one that wrote it did, so keep this baseline out of checks on other machines'
+  );
+}
 
 /** Registers `regress`. */
 export const registerRegressCommand: RegisterCommand = (program) => {
@@ -57,6 +71,8 @@ export const registerRegressCommand: RegisterCommand = (program) => {
         throw new BenchError(`baseline ${baselineFile} was made from sweep ${JSON.stringify(baseline.sweep)}, but this is ${JSON.stringify(sweepName)}`);
       }
       const runs = planSweep(config);
+      const warning = fusedMultiplyAddWarning(runs, baseline, baselineFile);
+      if (warning !== undefined) process.stderr.write(`${warning}\n`);
       const workers = options.workers ?? config.workers;
       const threads = threadsPerProcess(options.threads ?? config.threads, workers);
       const workerCommand = { script: process.argv[1] ?? '', args: [WORKER_COMMAND] };

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadConfigFile, loadPreset } from '../config/load-config';
 import { presetsDirectory } from '../config/package-paths';
-import { threadsFlagSchema, type SweepConfig } from '../config/sweep-config';
+import { fusedMultiplyAddBackendProblem, threadsFlagSchema, type SweepConfig } from '../config/sweep-config';
 import { CommandOptionsError, EXIT_ENVIRONMENT, EXIT_OK, EXIT_RUNS_FAILED } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 import { writeReport } from '../report/index';
@@ -30,6 +30,8 @@ export const runOptionsSchema = z
     workers: z.coerce.number().int('must be a whole number').positive('must be ≥ 1').optional(),
     threads: threadsFlagSchema.optional(),
     shard: z.string().optional(),
+    /** Sets the sweep's `fusedMultiplyAdd` (wasm only): part of every run's id, like a config field. */
+    fma: z.boolean().default(false),
     reportDir: z.string().min(1).optional(),
     report: z.boolean().default(true),
     dryRun: z.boolean().default(false),
@@ -50,17 +52,31 @@ export interface PreparedSweep {
   resultsFile: string;
 }
 
-/** Parses flags, loads the config and plans the runs (no I/O beyond reading the config). */
+/**
+ * Parses flags, loads the config and plans the runs (no I/O beyond reading the config). `--fma` becomes the
+ * config's `fusedMultiplyAdd` before planning, so it is in every run's config and id, and every process
+ * (forked workers, shards) gets it from there; its default results file is `<name>.fma.jsonl`, apart from the
+ * exact runs' file and report.
+ */
 export function prepareSweep(rawOptions: unknown): { options: RunOptions; sweep: PreparedSweep } {
   const options = parseWithSchema(runOptionsSchema, rawOptions, 'run', CommandOptionsError);
-  const config = options.config ? loadConfigFile(options.config) : loadPreset(options.preset ?? DEFAULT_PRESET, presetsDirectory());
-  const name = options.config ? config.name : (options.preset ?? DEFAULT_PRESET);
+  const loaded = options.config ? loadConfigFile(options.config) : loadPreset(options.preset ?? DEFAULT_PRESET, presetsDirectory());
+  const name = options.config ? loaded.name : (options.preset ?? DEFAULT_PRESET);
+  const config = options.fma ? withFusedMultiplyAdd(loaded, options.config ?? `preset ${name}`) : loaded;
   let runs = planSweep(config);
   if (options.shard !== undefined) runs = selectShard(runs, parseShard(options.shard));
   const shardSuffix = options.shard === undefined ? '' : `.shard-${options.shard.replace('/', '-of-')}`;
-  const resultsFile = resolve(options.out ?? `results/${name}${shardSuffix}.jsonl`);
+  const fmaSuffix = config.fusedMultiplyAdd === true ? '.fma' : '';
+  const resultsFile = resolve(options.out ?? `results/${name}${fmaSuffix}${shardSuffix}.jsonl`);
   checkResultsFileTarget(resultsFile, options.out === undefined ? 'results file' : '--out');
   return { options, sweep: { name, config, runs, resultsFile } };
+}
+
+/** The config with `fusedMultiplyAdd` on (`--fma`); a CommandOptionsError naming --fma and the backend unless it is wasm. */
+function withFusedMultiplyAdd(config: SweepConfig, source: string): SweepConfig {
+  const problem = fusedMultiplyAddBackendProblem(config.backend);
+  if (problem !== undefined) throw new CommandOptionsError(`run.fma: --fma ${problem} (in ${source})`);
+  return { ...config, fusedMultiplyAdd: true };
 }
 
 /** Registers `run` and the hidden worker command it forks. */
@@ -74,6 +90,7 @@ export const registerRunCommand: RegisterCommand = (program) => {
     .option('--workers <k>', 'parallel worker processes (default: the config\'s workers)')
     .option('--threads <n|auto>', "wasm threads per worker (default: the config's threads, auto = cores / workers)")
     .option('--shard <i/N>', 'run only shard i of N (0-based), for cluster arrays')
+    .option('--fma', "train with fused multiply-adds (wasm only; faster on CPUs with FMA, results differ in the last bits): sets the config's fusedMultiplyAdd, so the runs get ids of their own")
     .option('--report-dir <dir>', 'report folder; default <results file without .jsonl>-report')
     .option('--no-report', 'do not write the report at the end')
     .option('--dry-run', 'print the plan (run count, runs to do) and exit')
@@ -96,7 +113,7 @@ async function runCommand(options: RunOptions, sweep: PreparedSweep): Promise<nu
   log(
     `${sweep.name}: ${sweep.runs.length} runs${options.shard ? ` in shard ${options.shard}` : ''}, ` +
       `${sweep.runs.length - todo.length} already done, ${todo.length} to run on ${workers} worker${workers === 1 ? '' : 's'} ` +
-      `(backend ${sweep.config.backend}, ${threads} wasm thread${threads === 1 ? '' : 's'} each); results: ${sweep.resultsFile}`,
+      `(backend ${sweep.config.backend}${sweep.config.fusedMultiplyAdd === true ? ' with fused multiply-adds' : ''}, ${threads} wasm thread${threads === 1 ? '' : 's'} each); results: ${sweep.resultsFile}`,
   );
   if (sweep.config.description) log(sweep.config.description);
   const estimate = estimateSweepMilliseconds(todo.map((run) => run.config), workers);
@@ -114,6 +131,7 @@ async function runCommand(options: RunOptions, sweep: PreparedSweep): Promise<nu
         resultsFile: sweep.resultsFile,
         shard: options.shard ?? null,
         backend: sweep.config.backend,
+        fusedMultiplyAdd: sweep.config.fusedMultiplyAdd === true,
         workers,
         threads,
         runs: sweep.runs.length,

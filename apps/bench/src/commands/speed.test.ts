@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { runSpeedCommand } from './speed';
+import { arithmeticNote, runSpeedCommand } from './speed';
 
 describe('speed', () => {
   it('times the plain U-Net on the chosen backend and reports the settings it ran', async () => {
@@ -31,6 +31,18 @@ describe('speed', () => {
     await expect(runSpeedCommand({ backend: 'gpu' as 'wasm' })).rejects.toThrow(/^speed\.backend: /);
     await expect(runSpeedCommand({ backend: 'wasm', threads: 'many' })).rejects.toThrow('speed.threads: must be auto or a whole number from 1 to 9');
     await expect(runSpeedCommand({ backend: 'wasm', threads: '12' })).rejects.toThrow('speed.threads: must be auto or a whole number from 1 to 9');
+    // --fma on any backend but wasm (the default is auto), before a backend starts.
+    const fma = "speed.fma: --fma needs backend wasm (fused multiply-adds are a build of tfseg's native wasm kernels), but the backend is";
+    await expect(runSpeedCommand({ fma: true })).rejects.toThrow(`${fma} "auto"`);
+    await expect(runSpeedCommand({ backend: 'cpu', fma: true })).rejects.toThrow(`${fma} "cpu"`);
+  });
+
+  it('says what the arithmetic was when it is not the default', () => {
+    const device = { candidate: 'wasm', gpu: null, cpu: { model: 'x', logicalCpus: 2 }, threads: 1, tfjsVersion: '4.22.0', libtensorflowVersion: null } as const;
+    expect(arithmeticNote({ ...device, multiplyAdd: 'fused' }, true)).toBe(', fused multiply-adds');
+    expect(arithmeticNote({ ...device, multiplyAdd: 'separate' }, true)).toBe(', --fma asked for, but this CPU does not fuse: the default arithmetic');
+    expect(arithmeticNote({ ...device, multiplyAdd: 'separate' }, false)).toBe('');
+    expect(arithmeticNote(device, false)).toBe('');
   });
 
   it('passes the model builder’s error for a size the U-Net cannot take', async () => {

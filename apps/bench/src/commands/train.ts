@@ -121,9 +121,15 @@ export const registerTrainCommand: RegisterCommand = (program) => {
     .option('--seed <s>', 'seed of split, weights and augmentation (default 0)', numberFlag)
     .option('--backend <name>', 'auto, tensorflow, wasm or cpu (default auto)')
     .option('--threads <n|auto>', 'wasm threads (default auto)')
+    .option('--fma', 'train with fused multiply-adds (wasm only; faster on CPUs with FMA, weights differ in the last bits)')
     .option('--out <dir>', 'the model directory to write')
-    .action(async (flags: Record<string, unknown>) => {
-      const options = trainOptionsFrom({ ...flags, ...(typeof flags['threads'] === 'string' && flags['threads'] !== 'auto' ? { threads: numberFlag(flags['threads']) } : {}) });
+    .action(async ({ fma, ...flags }: Record<string, unknown>) => {
+      const options = trainOptionsFrom({
+        ...flags,
+        ...(typeof flags['threads'] === 'string' && flags['threads'] !== 'auto' ? { threads: numberFlag(flags['threads']) } : {}),
+        // `--fma` is the options' (and a --config file's) fusedMultiplyAdd.
+        ...(fma === true ? { fusedMultiplyAdd: true } : {}),
+      });
       const progress = progressReporter(typeof options.epochs === 'number' ? options.epochs : 20);
       try {
         const card = await trainModel(options, { onProgress: progress.onProgress, log: (line) => process.stderr.write(`${line}\n`) });

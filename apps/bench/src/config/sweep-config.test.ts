@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { loadPreset, parseConfigText, presetNames } from './load-config';
 import { planSweep } from '../sweep/plan';
-import { parseSweepConfig } from './sweep-config';
+import { selectBackendOptionsSchema } from '@tfseg/training';
+import { ConfigError, parseSweepConfig, sweepConfigSchema } from './sweep-config';
+import { exitCodeFor, EXIT_BAD_INPUT } from '../errors';
 
 const presets = join(__dirname, '../../presets');
 const minimal = { datasets: ['synthetic-drosophila'], models: [{ name: 'unet', preset: 'tiny' }], losses: [{ name: 'ml' }], imageSize: 32, epochs: 1 };
@@ -65,6 +67,28 @@ describe('sweep config', () => {
     expect(() => parseSweepConfig({ ...minimal, losses: [{ name: 'ml', fromLogits: true }] })).toThrow('config.losses[0]: unknown key "fromLogits"');
     expect(() => parseSweepConfig({ ...minimal, losses: [{ name: 'ml', activation: 'tanh' }] })).toThrow('config.losses[0].activation: must be "softmax" or "sigmoid"');
     expect(() => parseSweepConfig({ ...minimal, losses: [{ name: 'additive', lambda: [] }] })).toThrow(/^config\.losses\[0\]\.lambda: /);
+  });
+
+  it("takes fusedMultiplyAdd (training's own field, off by default) with backend wasm only, naming the field and the rule otherwise (exit 2)", () => {
+    expect(sweepConfigSchema.shape.fusedMultiplyAdd).toBe(selectBackendOptionsSchema.shape.fusedMultiplyAdd);
+    expect(parseSweepConfig(minimal).fusedMultiplyAdd).toBeUndefined();
+    expect(parseSweepConfig({ ...minimal, backend: 'wasm', fusedMultiplyAdd: true }).fusedMultiplyAdd).toBe(true);
+    // Off needs no particular backend.
+    expect(parseSweepConfig({ ...minimal, backend: 'cpu', fusedMultiplyAdd: false }).fusedMultiplyAdd).toBe(false);
+    const rule = "config.fusedMultiplyAdd: needs backend wasm (fused multiply-adds are a build of tfseg's native wasm kernels), but the backend is";
+    for (const backend of ['auto', 'cpu', 'tensorflow', 'tensorflow-gpu']) {
+      expect(() => parseSweepConfig({ ...minimal, backend, fusedMultiplyAdd: true })).toThrow(`${rule} "${backend}"`);
+    }
+    // The default backend (auto) is not wasm either.
+    let error: unknown;
+    try {
+      parseSweepConfig({ ...minimal, fusedMultiplyAdd: true });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(exitCodeFor(error)).toBe(EXIT_BAD_INPUT);
+    expect(() => parseSweepConfig({ ...minimal, backend: 'wasm', fusedMultiplyAdd: 'yes' })).toThrow(/^config\.fusedMultiplyAdd: .*boolean/);
   });
 
   it('reads YAML and JSON and names a file that does not parse', () => {

@@ -6,7 +6,7 @@
 import { prepareFoldOptionsSchema, splitFoldOptionsSchema } from '@tfseg/datasets';
 import { additiveSpecSchema, camlSpecSchema, crossEntropySpecSchema, diceSpecSchema, multiplicativeSpecSchema } from '@tfseg/losses';
 import { initNameSchema, modelNameSchema, modelOptionsSchema, presetNameSchema } from '@tfseg/models';
-import { adamOptionsSchema, backendNameSchema, MAX_WASM_THREADS, wasmThreadsSchema } from '@tfseg/training';
+import { adamOptionsSchema, backendNameSchema, MAX_WASM_THREADS, selectBackendOptionsSchema, wasmThreadsSchema, type BackendName } from '@tfseg/training';
 import { z } from 'zod';
 import { BenchError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
@@ -74,6 +74,15 @@ export const dataProtocolSchema = prepareFoldOptionsSchema
 /** The data-protocol parameters of a sweep and of each run. */
 export type DataProtocol = z.infer<typeof dataProtocolSchema>;
 
+/**
+ * Why fused multiply-adds cannot be asked for on `backend`, or undefined on wasm (the only backend that
+ * has them: they are a build of tfseg's native wasm kernels). The config, `run --fma`, `train --fma` and
+ * `speed --fma` all say it in these words.
+ */
+export function fusedMultiplyAddBackendProblem(backend: BackendName): string | undefined {
+  return backend === 'wasm' ? undefined : `needs backend wasm (fused multiply-adds are a build of tfseg's native wasm kernels), but the backend is ${JSON.stringify(backend)}`;
+}
+
 const fractionSchema = z.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1');
 
 /** A whole sweep. Every list is an axis; the runs are their cartesian product. */
@@ -127,8 +136,17 @@ export const sweepConfigSchema = z
      * bit-identical for every count.
      */
     threads: wasmThreadsSchema.default('auto'),
+    /**
+     * Train with fused multiply-adds (@tfseg/training's `fusedMultiplyAdd`; `run --fma` sets it): wasm only,
+     * off by default. Faster on CPUs with FMA, but the results differ from the default's in the last bits
+     * and between machines, so it is part of every run's identity (`fusedMultiplyAdd: true` in the run
+     * config, hence other run ids), and keeps these runs apart from exact ones on resume, merge and in reports.
+     */
+    fusedMultiplyAdd: selectBackendOptionsSchema.shape.fusedMultiplyAdd,
   })
   .superRefine((config, context) => {
+    const backendProblem = config.fusedMultiplyAdd === true ? fusedMultiplyAddBackendProblem(config.backend) : undefined;
+    if (backendProblem !== undefined) context.addIssue({ code: 'custom', path: ['fusedMultiplyAdd'], message: backendProblem });
     config.foldIndices?.forEach((fold, index) => {
       if (fold >= config.folds) {
         context.addIssue({

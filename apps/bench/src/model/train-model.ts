@@ -24,9 +24,10 @@ import {
 } from '@tfseg/datasets';
 import { lossSpecSchema } from '@tfseg/losses';
 import { buildModel, modelNameSchema, modelOptionsSchema, presetNameSchema, saveModel } from '@tfseg/models';
-import { backendNameSchema, canonicalJson, train, wasmThreadsSchema, writeFileAtomic, type TrainingEvent } from '@tfseg/training';
+import { backendNameSchema, canonicalJson, selectBackendOptionsSchema, train, wasmThreadsSchema, writeFileAtomic, type TrainingEvent } from '@tfseg/training';
 import { z } from 'zod';
 import { benchDirectory } from '../config/package-paths';
+import { fusedMultiplyAddBackendProblem } from '../config/sweep-config';
 import { runEnvironment } from '../sweep/environment';
 import { ensureBackend } from '../sweep/execute-run';
 import { threadsPerProcess } from '../sweep/run-sweep';
@@ -70,13 +71,22 @@ export const trainModelOptionsSchema = z
     seed: z.number().int().nonnegative().default(0),
     backend: backendNameSchema.default('auto'),
     threads: wasmThreadsSchema.default('auto'),
+    /**
+     * Train with fused multiply-adds (`--fma`; @tfseg/training's `fusedMultiplyAdd`): wasm only. Faster on
+     * CPUs with FMA; the weights then differ from the default's in the last bits, and between machines.
+     */
+    fusedMultiplyAdd: selectBackendOptionsSchema.shape.fusedMultiplyAdd,
     /** Fraction of a tile shared with its neighbour when predicting images larger than `size`. */
     overlap: z.number().min(0).lt(1).default(0.5),
     /** The model directory to write. */
     out: z.string().min(1),
   })
   .refine((options) => options.folds === undefined || options.fold < options.folds, { message: 'must be less than folds', path: ['fold'] })
-  .refine((options) => options.dataset !== FOLDER_DATASET_NAME || options.root !== undefined, { message: 'the folder dataset needs --root DIR (the folder holding dataset.yaml, images/ and masks/)', path: ['root'] });
+  .refine((options) => options.dataset !== FOLDER_DATASET_NAME || options.root !== undefined, { message: 'the folder dataset needs --root DIR (the folder holding dataset.yaml, images/ and masks/)', path: ['root'] })
+  .superRefine((options, context) => {
+    const problem = options.fusedMultiplyAdd === true ? fusedMultiplyAddBackendProblem(options.backend) : undefined;
+    if (problem !== undefined) context.addIssue({ code: 'custom', path: ['fusedMultiplyAdd'], message: `--fma ${problem}` });
+  });
 /** Options of {@link trainModel} as written (defaults may be left out). */
 export type TrainModelOptions = z.input<typeof trainModelOptionsSchema>;
 type ParsedTrainModelOptions = z.output<typeof trainModelOptionsSchema>;
@@ -143,10 +153,12 @@ export async function trainModel(input: TrainModelOptions, events: TrainModelEve
   // Checked before anything is written: a sigmoid loss on a multi-class dataset, wrong class weights.
   const head = outputHead(options.loss, descriptor.classNames, options.dataset, 'train');
   const contentHash = folder ? folderContentHash(folder.root) : undefined;
-  const { out: _out, threads, backend: _backend, ...identity } = options;
-  const checkpointDir = prepareOutput(out, { ...identity, root: undefined, contentHash });
+  const { out: _out, threads, backend: _backend, fusedMultiplyAdd, ...identity } = options;
+  // The arithmetic is part of a checkpoint's settings only when fused (older checkpoints resume as before):
+  // an exact training never resumes with fused multiply-adds, nor the other way round.
+  const checkpointDir = prepareOutput(out, { ...identity, root: undefined, contentHash, ...(fusedMultiplyAdd === true ? { fusedMultiplyAdd } : {}) });
 
-  const trainingDevice = await ensureBackend(options.backend, threadsPerProcess(threads, 1));
+  const trainingDevice = await ensureBackend(options.backend, threadsPerProcess(threads, 1), fusedMultiplyAdd === true);
   const dataset = await descriptor.load(options.root === undefined ? {} : { root: options.root });
   const split = prepareFold(dataset, {
     fold: options.fold,

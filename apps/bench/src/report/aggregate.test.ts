@@ -1,5 +1,5 @@
 import type { ModelName } from '@tfseg/models';
-import { aggregateRecords } from './aggregate';
+import { aggregateRecords, settingVariant } from './aggregate';
 import { makeRecord, syntheticSweep } from './__fixtures__/synthetic-records';
 
 const CLASSES = ['background', 'vessel'];
@@ -85,6 +85,22 @@ describe('aggregateRecords', () => {
     expect(rows[1]!.meanIoU.paper).toEqual({ mean: 62.6, std: 0.4 });
     expect(rows[1]!.classIoU.map((cell) => cell.paper)).toEqual([null, null]);
     expect(rows[0]!.classIoU[1]!.paper).toEqual({ mean: 29.86, std: 1.1 });
+  });
+
+  it('puts runs with fused multiply-adds in a table of their own: never averaged (or paired) with exact runs of the same config', () => {
+    const exact = [0, 1].map((fold) => makeRecord({ loss: { name: 'ml' }, fold, classIoU: [0.9, 0.3], classNames: CLASSES }));
+    const fused = [0, 1].map((fold) => {
+      const record = makeRecord({ loss: { name: 'ml' }, fold, classIoU: [0.5, 0.1], classNames: CLASSES });
+      return { ...record, id: `${record.id}-fma`, config: { ...record.config, backend: 'wasm' as const, fusedMultiplyAdd: true as const } };
+    });
+    const tables = aggregateRecords([exact[0]!, fused[0]!, exact[1]!, fused[1]!]);
+    expect(tables.map((table) => [table.id, table.variant, table.rows[0]!.runs.length, table.rows[0]!.meanIoU.ours?.mean])).toEqual([
+      ['drosophila/unet/1', '', 2, 60],
+      ['drosophila/unet (fused multiply-add)/1', 'fused multiply-add', 2, 30],
+    ]);
+    const widened = { ...fused[0]!, config: { ...fused[0]!.config, baseWidth: 16 } };
+    expect(settingVariant(widened.config)).toBe('width 16, fused multiply-add');
+    expect(settingVariant(exact[0]!.config)).toBe('');
   });
 
   it('orders tables by paper table, model, then largest fraction first', () => {

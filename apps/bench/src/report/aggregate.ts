@@ -34,13 +34,20 @@ export interface LossRow {
   classIoU: Cell[];
 }
 
-/** One table: a dataset × model × training fraction, rows in the paper's loss order. */
+/**
+ * One table: a dataset × model (and its {@link settingVariant}) × training fraction, rows in the paper's
+ * loss order.
+ */
 export interface SettingTable {
   /** `dataset/model/fraction`, unique per table; used for anchors and file names. */
   id: string;
   dataset: string;
   model: string;
-  /** The model's options beyond its name when a config set them (`width 16, no batch norm, torch init`); empty otherwise. */
+  /**
+   * {@link settingVariant}: the model's options beyond its name when a config set them, and `fused
+   * multiply-add` for runs that asked for it (`width 16, no batch norm, torch init, fused multiply-add`);
+   * empty otherwise.
+   */
   variant: string;
   fraction: number;
   classNames: string[];
@@ -56,6 +63,15 @@ export function modelVariant(config: RunRecord['config']): string {
   ].filter((part) => part !== undefined).join(', ');
 }
 
+/**
+ * What sets a table's runs apart beyond dataset, model and fraction: {@link modelVariant}, and `fused
+ * multiply-add` for runs with `fusedMultiplyAdd`. It is part of the table key, so FMA runs (whose bits
+ * differ from the default's) get tables of their own and are never averaged, or paired, with exact runs.
+ */
+export function settingVariant(config: RunRecord['config']): string {
+  return [modelVariant(config), config.fusedMultiplyAdd === true ? 'fused multiply-add' : ''].filter((part) => part !== '').join(', ');
+}
+
 const MODEL_ORDER = ['unet', 'transunet', 'convformer-unet'];
 
 /** Groups records into tables, in the paper's order (table number, then model, then largest fraction first). */
@@ -63,7 +79,7 @@ export function aggregateRecords(records: readonly RunRecord[]): SettingTable[] 
   const groups = new Map<string, RunRecord[]>();
   for (const record of records) {
     const { dataset, model, fraction } = record.config;
-    const variant = modelVariant(record.config);
+    const variant = settingVariant(record.config);
     const id = `${dataset}/${model}${variant ? ` (${variant})` : ''}/${fraction}`;
     groups.set(id, [...(groups.get(id) ?? []), record]);
   }
@@ -104,7 +120,7 @@ function buildTable(id: string, records: RunRecord[]): SettingTable {
     .sort((a, b) => compareLosses(a.loss, b.loss));
   markBest(rows.map((row) => row.meanIoU));
   classNames.forEach((_, index) => markBest(rows.map((row) => row.classIoU[index]!)));
-  return { id, dataset: first.dataset, model: first.model, variant: modelVariant(first), fraction: first.fraction, classNames, rows };
+  return { id, dataset: first.dataset, model: first.model, variant: settingVariant(first), fraction: first.fraction, classNames, rows };
 }
 
 function buildRow(records: RunRecord[], classNames: string[], dataset: string, model: string, fraction: number): LossRow {

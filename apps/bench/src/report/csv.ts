@@ -1,5 +1,5 @@
 /**
- * The CSV report: one row per dataset × model × fraction × loss with n, mIoU and per-class IoU
+ * The CSV report: one row per dataset × model (and its variant) × fraction × loss with n, mIoU and per-class IoU
  * (mean and std, percent) and the paper's mIoU, for spreadsheets and further analysis.
  */
 import type { Cell, SettingTable } from './aggregate';
@@ -9,7 +9,7 @@ import { additiveLambda, camlR } from './losses';
 export function renderCsv(tables: readonly SettingTable[]): string {
   const classNames = [...new Set(tables.flatMap((table) => table.classNames))];
   const header = [
-    'dataset', 'model', 'fraction', 'loss', 'lambda', 'r', 'n', 'failed',
+    'dataset', 'model', 'variant', 'fraction', 'loss', 'lambda', 'r', 'n', 'failed',
     'miou_mean', 'miou_std', 'paper_miou_mean', 'paper_miou_std', 'paper_table',
     ...classNames.flatMap((name) => [`${name}_mean`, `${name}_std`]),
   ];
@@ -20,7 +20,7 @@ export function renderCsv(tables: readonly SettingTable[]): string {
         return index < 0 ? ['', ''] : ours(row.classIoU[index]!);
       });
       return [
-        table.dataset, table.model, String(table.fraction), row.loss.name,
+        table.dataset, table.model, table.variant, String(table.fraction), row.loss.name,
         String(additiveLambda(row.loss) ?? ''),
         String(camlR(row.loss) ?? ''),
         String(row.runs.length), String(row.failed),

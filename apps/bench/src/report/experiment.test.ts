@@ -28,6 +28,9 @@ describe('the report header', () => {
     expect(byName.Initialisation).toMatchObject({ differs: true });
     expect(byName["Adam's ε"]).toMatchObject({ ours: '1e-7', differs: true });
     expect(byName.Backend).toMatchObject({ ours: 'wasm' });
+    // Runs with fused multiply-adds say so beside the backend.
+    const fused = describeExperiment([...records, ...sweep([0], [0], { backend: 'wasm', fusedMultiplyAdd: true })]);
+    expect(fused.find((setting) => setting.name === 'Backend')?.ours).toBe('wasm, wasm with fused multiply-adds');
     expect(experimentVerdict(settings)).toBe(
       "This sweep is NOT a reproduction of the paper's experiment: it differs in image size, models, folds × seeds, initialisation, adam's ε. Compare its numbers with the paper's with that in mind.",
     );

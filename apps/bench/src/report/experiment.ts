@@ -1,7 +1,7 @@
 /**
  * The report's header: what experiment the records come from, beside the paper's (Sec. 4.1), so that a
  * CPU preset is never mistaken for a reproduction — image size and scale, models and widths, training
- * length, fractions, folds × seeds, split seed, initialisation, Adam's ε and backend.
+ * length, fractions, folds × seeds, split seed, initialisation, Adam's ε and backend (and its arithmetic).
  */
 import type { RunRecord } from '../results/record';
 import { modelVariant } from './aggregate';
@@ -45,7 +45,7 @@ export function describeExperiment(records: readonly RunRecord[]): ExperimentSet
   const splitSeeds = distinct(configs.map((config) => config.splitSeed));
   const inits = distinct(configs.map((config) => config.init ?? 'he'));
   const epsilons = distinct(configs.map((config) => config.adamEpsilon ?? DEFAULT_ADAM_EPSILON));
-  const backends = distinct(configs.map((config) => config.backend));
+  const backends = distinct(configs.map((config) => (config.fusedMultiplyAdd === true ? `${config.backend} with fused multiply-adds` : config.backend)));
   const allFolds = folds.length === 1 && foldIndices.length === folds[0];
   return [
     { name: 'Datasets', ours: list(distinct(configs.map((config) => datasetLabel(config.dataset)))), paper: 'COVID-19, CHASE, Drosophila', differs: false },

@@ -50,6 +50,26 @@ describe('provenance', () => {
     expect(row.at(-1)!.bold).toBe(true);
   });
 
+  it('shows runs with fused multiply-adds as a setting of their own, and whether the CPU really fused', () => {
+    const wasm: TrainingDevice = { candidate: 'wasm', gpu: null, cpu: { model: 'AMD EPYC 9B14', logicalCpus: 2 }, threads: 1, tfjsVersion: '4.22.0', libtensorflowVersion: null };
+    const record = (fold: number, multiplyAdd: 'separate' | 'fused', fusedMultiplyAdd: boolean): RunRecord => {
+      const base = run(fold, { ...wasm, multiplyAdd }, 'abc');
+      return { ...base, id: `${base.id}-${fusedMultiplyAdd}`, config: { ...base.config, backend: 'wasm', ...(fusedMultiplyAdd ? { fusedMultiplyAdd: true as const } : {}) } };
+    };
+    const rows = provenanceGrid(aggregateRecords([record(0, 'separate', false), record(0, 'fused', true), record(1, 'separate', true)])).rows;
+    expect(rows.map((row) => row.map((cell) => cell.text).filter((_, column) => column !== 4))).toEqual([
+      ['Drosophila · U-Net · Full data', '1', 'AMD EPYC 9B14 × 2 · wasm (1 thread) · tfjs 4.22.0', 'wasm', 'no'],
+      [
+        'Drosophila · U-Net (fused multiply-add) · Full data',
+        '2',
+        // An FMA run on a CPU without FMA computes the default arithmetic; its device says so (no "fused multiply-add").
+        'AMD EPYC 9B14 × 2 · wasm (1 thread) · fused multiply-add · tfjs 4.22.0 (1 of 2); AMD EPYC 9B14 × 2 · wasm (1 thread) · tfjs 4.22.0 (1 of 2)',
+        'wasm',
+        '⚠ mixed devices',
+      ],
+    ]);
+  });
+
   it('says when records carry no device, and falls back to the tfjs backend name', () => {
     const [setting] = settingProvenance(aggregateRecords([run(0, undefined, null)]));
     expect(setting!.devices).toEqual([[UNKNOWN_DEVICE, 1]]);

@@ -70,4 +70,6 @@ export function provenanceGrid(tables: readonly SettingTable[]): Grid {
 /** The sentence above the provenance table. */
 export const PROVENANCE_LEGEND =
   'Where each setting’s successful runs were computed: the device that trained them (GPU or CPU, backend, tfjs and libtensorflow versions), ' +
-  'the backend and the git commit of the code. A setting marked mixed compares numbers from different devices, backends or commits.';
+  'the backend and the git commit of the code. A setting marked mixed compares numbers from different devices, backends or commits. ' +
+  'Runs with fused multiply-adds (fusedMultiplyAdd, --fma) are settings of their own, marked "fused multiply-add" and never averaged with exact runs; ' +
+  'their device says "fused multiply-add" when the CPU really fused (one without FMA computes the default arithmetic).';

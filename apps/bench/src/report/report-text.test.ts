@@ -85,25 +85,25 @@ describe('Table 4 ablation', () => {
 });
 
 describe('CSV report', () => {
-  it('has one row per dataset × model × fraction × loss with n, mean/std per class and mIoU, and the paper’s mIoU', () => {
+  it('has one row per dataset × model (variant) × fraction × loss with n, mean/std per class and mIoU, and the paper’s mIoU', () => {
     const records = [
       ...syntheticSweep(),
       makeRecord({ dataset: 'chase-db1', loss: { name: 'ml' }, classIoU: [0.9, 0.3], classNames: ['background', 'retinal vessel'] }),
     ];
     const [header, ...rows] = renderCsv(aggregateRecords(records)).trimEnd().split('\n').map((line) => line.split(','));
-    expect(header!.slice(0, 13)).toEqual(['dataset', 'model', 'fraction', 'loss', 'lambda', 'r', 'n', 'failed', 'miou_mean', 'miou_std', 'paper_miou_mean', 'paper_miou_std', 'paper_table']);
+    expect(header!.slice(0, 14)).toEqual(['dataset', 'model', 'variant', 'fraction', 'loss', 'lambda', 'r', 'n', 'failed', 'miou_mean', 'miou_std', 'paper_miou_mean', 'paper_miou_std', 'paper_table']);
     // Class columns: the union over datasets, each with mean and std.
-    expect(header!.slice(13)).toEqual(['background_mean', 'background_std', 'retinal vessel_mean', 'retinal vessel_std', 'membrane_mean', 'membrane_std', 'mitochondria_mean', 'mitochondria_std', 'synapse_mean', 'synapse_std', 'glia/extracellular_mean', 'glia/extracellular_std', 'intracellular_mean', 'intracellular_std']);
+    expect(header!.slice(14)).toEqual(['background_mean', 'background_std', 'retinal vessel_mean', 'retinal vessel_std', 'membrane_mean', 'membrane_std', 'mitochondria_mean', 'mitochondria_std', 'synapse_mean', 'synapse_std', 'glia/extracellular_mean', 'glia/extracellular_std', 'intracellular_mean', 'intracellular_std']);
     expect(rows).toHaveLength(2 * 7 + 1);
     expect(rows.every((row) => row.length === header!.length)).toBe(true);
     const chase = rows[0]!;
-    expect(chase.slice(0, 8)).toEqual(['chase-db1', 'unet', '1', 'ml', '', '', '1', '0']);
-    expect(chase.slice(8, 13)).toEqual(['60.0000', '', '62.8', '0.87', '2']);
-    expect(chase.slice(13, 17)).toEqual(['90.0000', '', '30.0000', '']);
-    expect(chase.slice(17).every((cell) => cell === '')).toBe(true);
-    const lambda = rows.find((row) => row[3] === 'additive' && row[4] === '0.3' && row[2] === '1')!;
-    expect(lambda[6]).toBe('6');
-    expect(Number(lambda[9])).toBeGreaterThan(0);
+    expect(chase.slice(0, 9)).toEqual(['chase-db1', 'unet', '', '1', 'ml', '', '', '1', '0']);
+    expect(chase.slice(9, 14)).toEqual(['60.0000', '', '62.8', '0.87', '2']);
+    expect(chase.slice(14, 18)).toEqual(['90.0000', '', '30.0000', '']);
+    expect(chase.slice(18).every((cell) => cell === '')).toBe(true);
+    const lambda = rows.find((row) => row[4] === 'additive' && row[5] === '0.3' && row[3] === '1')!;
+    expect(lambda[7]).toBe('6');
+    expect(Number(lambda[10])).toBeGreaterThan(0);
   });
 });
 

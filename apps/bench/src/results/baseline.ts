@@ -14,6 +14,8 @@ import { parseWithSchema } from '../tfseg-error';
  * seed and the same inputs give bit-identical floats on any x86-64 or arm64 machine (wasm arithmetic is
  * IEEE-754 with no fused or reordered operations, and the training loop has no data race), so a changed
  * mIoU means changed code. 1e-6 leaves room only for decimal round-trips, far below any real change.
+ * That holds for the default arithmetic: runs with fused multiply-adds (`fusedMultiplyAdd`) reproduce only
+ * on a CPU that fuses the same way, and `regress` warns when a baseline holds them.
  */
 export const DEFAULT_TOLERANCE = 1e-6;
 

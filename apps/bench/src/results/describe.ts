@@ -7,11 +7,15 @@ export function fractionLabel(fraction: number): string {
   return fraction === 1 ? '1' : Number.isInteger(denominator) ? `1/${denominator}` : String(fraction);
 }
 
-/** One line naming a run's setting: `drosophila unet/small ML fraction=1/8 fold=0 seed=1`. */
+/**
+ * One line naming a run's setting: `drosophila unet/small ML fraction=1/8 fold=0 seed=1`, ending in `fma`
+ * for a run with fused multiply-adds (so logs, merge conflicts and baselines show it).
+ */
 export function describeRun(config: RunConfig): string {
   const width = config.baseWidth === undefined ? '' : ` width=${config.baseWidth}`;
   const norm = config.batchNorm === undefined ? '' : config.batchNorm ? ' bn' : ' no-bn';
-  return `${config.dataset} ${config.model}/${config.modelPreset}${width}${norm} ${lossDisplayName(config.loss)} fraction=${fractionLabel(config.fraction)} fold=${config.fold} seed=${config.seed}`;
+  const arithmetic = config.fusedMultiplyAdd === true ? ' fma' : '';
+  return `${config.dataset} ${config.model}/${config.modelPreset}${width}${norm} ${lossDisplayName(config.loss)} fraction=${fractionLabel(config.fraction)} fold=${config.fold} seed=${config.seed}${arithmetic}`;
 }
 
 /** One line for a finished run: status, id, setting, mIoU (or the error's first line) and time. */

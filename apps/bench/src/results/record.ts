@@ -53,6 +53,13 @@ export const runConfigSchema = z.object({
   /** Adam's ε; absent: @tfseg/training's default (Keras' 1e-7). */
   adamEpsilon: adamOptionsSchema.shape.epsilon.unwrap().optional(),
   backend: backendNameSchema,
+  /**
+   * Set when the run trains with fused multiply-adds (the sweep's `fusedMultiplyAdd`, wasm only), whose
+   * results differ from the default's in the last bits and between machines. Absent for the default exact
+   * arithmetic, so every exact run keeps the id it always had and an FMA run has an id of its own: the two
+   * never stand in for each other on resume, merge or regress.
+   */
+  fusedMultiplyAdd: z.literal(true).optional(),
   /** Dataset-protocol parameters (patch counts, scale, ...) as given to @tfseg/datasets. */
   data: dataProtocolSchema.default({}),
 });

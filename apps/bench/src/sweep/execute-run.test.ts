@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeSyntheticChase, writeSyntheticDrosophila, type PatchSet } from '@tfseg/datasets';
 import { parseSweepConfig } from '../config/sweep-config';
-import { executeRun, initialModel, loadDataset, runBatches, runFold, runModel } from './execute-run';
+import { ensureBackend, executeRun, initialModel, loadDataset, runBatches, runFold, runModel } from './execute-run';
 import { planSweep } from './plan';
 import type { RunSamples } from '../results/record';
 
@@ -216,5 +216,14 @@ describe('a run of the sweep', () => {
     const [multiClass] = twoSeeds({ losses: [{ name: 'ml', activation: 'sigmoid' }] });
     const drosophila = runFold(multiClass!.config, await loadDataset('synthetic-drosophila', root));
     expect(() => runModel(multiClass!.config, drosophila)).toThrow(/^run\.loss\.activation: 'sigmoid' trains one sigmoid channel and needs a binary dataset \(a background and one foreground class\), but synthetic-drosophila has 5 classes/);
+  });
+
+  it('keeps one arithmetic per process: after exact runs, a run asking for fused multiply-adds is refused, naming both', async () => {
+    const device = await ensureBackend('cpu', 1);
+    expect(await ensureBackend('cpu', 1, false)).toBe(device);
+    await expect(ensureBackend('cpu', 1, true)).rejects.toThrow(
+      'this process already trains on cpu with exact, unfused multiply-adds, but a run asks for fused multiply-adds (fusedMultiplyAdd: true): ' +
+        'the arithmetic is fixed once per process, so run FMA and exact runs as separate sweeps',
+    );
   });
 });

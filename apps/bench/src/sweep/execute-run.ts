@@ -12,6 +12,7 @@ import { tensor } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { FileWriteError, resolveLoss, selectBackend, train, writeFileAtomic, type ImageSet, type TrainingDevice, type TrainingEvent } from '@tfseg/training';
 import { RECORD_VERSION, type RunConfig, type RunRecord, type RunSamples } from '../results/record';
+import { BenchError } from '../errors';
 import { runEnvironment } from './environment';
 import { injectLossFault } from './fault-injection';
 import type { PlannedRun } from './plan';
@@ -44,7 +45,7 @@ export interface ExecuteRunOptions {
 }
 
 const datasets = new Map<string, Promise<LoadedDataset>>();
-let activeBackend: { name: string; device: TrainingDevice } | undefined;
+let activeBackend: { name: string; fusedMultiplyAdd: boolean; device: TrainingDevice } | undefined;
 
 /** Loads a dataset once per process (every run of a sweep reuses it). Throws if its folder is missing. */
 export function loadDataset(name: string, root?: string): Promise<LoadedDataset> {
@@ -59,14 +60,30 @@ export function loadDataset(name: string, root?: string): Promise<LoadedDataset>
 }
 
 /**
- * Activates the run's backend once per process (wasm with `threads` threads) and returns the device it
- * trains on; throws when it cannot be loaded (`tensorflow-gpu` without a usable GPU included).
+ * Activates the run's backend once per process (wasm with `threads` threads, with fused multiply-adds when
+ * `fusedMultiplyAdd`) and returns the device it trains on; throws when it cannot be loaded
+ * (`tensorflow-gpu` without a usable GPU included). The arithmetic is fixed for the process, as tfseg's wasm
+ * kernels are: a process serves one sweep, so asking for the other setting later is a BenchError.
  */
-export async function ensureBackend(name: string, threads = 1): Promise<TrainingDevice> {
-  if (activeBackend?.name === name) return activeBackend.device;
-  const { device } = await selectBackend(name, { threads });
-  activeBackend = { name, device };
+export async function ensureBackend(name: string, threads = 1, fusedMultiplyAdd = false): Promise<TrainingDevice> {
+  if (activeBackend?.name === name) {
+    if (activeBackend.fusedMultiplyAdd !== fusedMultiplyAdd) {
+      const arithmetic = (fused: boolean): string => (fused ? 'fused multiply-adds (fusedMultiplyAdd: true)' : 'exact, unfused multiply-adds');
+      throw new BenchError(
+        `this process already trains on ${name} with ${arithmetic(activeBackend.fusedMultiplyAdd)}, but a run asks for ${arithmetic(fusedMultiplyAdd)}: ` +
+          'the arithmetic is fixed once per process, so run FMA and exact runs as separate sweeps',
+      );
+    }
+    return activeBackend.device;
+  }
+  const { device } = await selectBackend(name, { threads, fusedMultiplyAdd });
+  activeBackend = { name, fusedMultiplyAdd, device };
   return device;
+}
+
+/** {@link ensureBackend} for a run: its backend and arithmetic come from its config, in every process. */
+export function ensureRunBackend(config: RunConfig, threads?: number): Promise<TrainingDevice> {
+  return ensureBackend(config.backend, threads, config.fusedMultiplyAdd === true);
 }
 
 /**
@@ -74,7 +91,7 @@ export async function ensureBackend(name: string, threads = 1): Promise<Training
  * and resizes its images for the run's fold. A worker process calls it while it waits for its first run.
  */
 export async function warmUpRun(run: PlannedRun, threads: number): Promise<void> {
-  await ensureBackend(run.config.backend, threads);
+  await ensureRunBackend(run.config, threads);
   runFold(run.config, await loadDataset(run.config.dataset, run.datasetRoot));
 }
 
@@ -98,7 +115,7 @@ export async function executeRun(run: PlannedRun, options: ExecuteRunOptions): P
     };
   };
   try {
-    device = await ensureBackend(run.config.backend, options.threads);
+    device = await ensureRunBackend(run.config, options.threads);
     const result = await trainAndTest(run, options, (names) => (classNames = names));
     return finish({ status: 'ok', ...result });
   } catch (error) {

@@ -1,8 +1,9 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { writeDrosophilaFolder } from '../__fixtures__/folder-datasets';
+import { loadPreset } from '../config/load-config';
 import { parseSweepConfig } from '../config/sweep-config';
 import { runId } from '../results/run-id';
 import { parseShard, planSweep, selectShard } from './plan';
@@ -25,6 +26,33 @@ describe('planSweep', () => {
     expect(planSweep(config).every((run) => run.config.fullBatches === undefined)).toBe(true);
     const { fullBatches: _marker, ...older } = stepped[0]!.config;
     expect(runId(older)).not.toBe(stepped[0]!.id);
+  });
+
+  it("keeps every exact run's id: the committed smoke baseline's ids are still the smoke preset's plan", () => {
+    const smoke = loadPreset('smoke', join(__dirname, '../../presets'));
+    const baseline = JSON.parse(readFileSync(join(__dirname, '../../baselines/smoke.json'), 'utf8')) as { runs: Record<string, unknown> };
+    const runs = planSweep(smoke);
+    expect(runs.map((run) => run.id).sort()).toEqual(Object.keys(baseline.runs).sort());
+    expect(runs.every((run) => !('fusedMultiplyAdd' in run.config))).toBe(true);
+    // fusedMultiplyAdd: false is the default arithmetic: the same runs, the same ids.
+    expect(planSweep({ ...smoke, fusedMultiplyAdd: false }).map((run) => run.id)).toEqual(runs.map((run) => run.id));
+  });
+
+  it('carries fusedMultiplyAdd: true into every run config of an FMA sweep, so every id differs from the exact run’s', () => {
+    const exact = planSweep({ ...config, backend: 'wasm' });
+    const fused = planSweep({ ...config, backend: 'wasm', fusedMultiplyAdd: true });
+    expect(fused).toHaveLength(exact.length);
+    fused.forEach((run, index) => {
+      const { fusedMultiplyAdd, ...rest } = run.config;
+      expect(fusedMultiplyAdd).toBe(true);
+      // The same run otherwise, and its id is the hash of that config with the field.
+      expect(rest).toEqual(exact[index]!.config);
+      expect(run.id).toBe(runId(run.config));
+      expect(run.id).not.toBe(exact[index]!.id);
+    });
+    expect(new Set([...exact, ...fused].map((run) => run.id)).size).toBe(2 * exact.length);
+    // Every shard of it is FMA too: the setting travels in the run configs, not in a process flag.
+    expect(selectShard(fused, { index: 1, count: 3 }).every((run) => run.config.fusedMultiplyAdd === true)).toBe(true);
   });
 
   it('is the cartesian product of the axes, one run per λ and per r, with unique ids', () => {

@@ -73,6 +73,7 @@ export function planSweep(config: SweepConfig): PlannedRun[] {
                 learningRate: config.learningRate,
                 ...(config.adamEpsilon === undefined ? {} : { adamEpsilon: config.adamEpsilon }),
                 backend: config.backend,
+                ...(config.fusedMultiplyAdd === true ? { fusedMultiplyAdd: true as const } : {}),
                 data: { ...config.data },
               };
               const id = runId(runConfig);

@@ -3,14 +3,15 @@
  * is known and loads, every data setting can be prepared (folds ≤ groups, a training fraction that keeps
  * at least one group, a patch that fits the scaled images), every model fits its input size, every loss
  * fits its dataset (a sigmoid loss needs a binary dataset, class weights one per channel), and the
- * backend can be activated. Each failure is one BenchError naming the setting and the rule (exit 2); a
- * backend missing its native library is an environment failure (exit 3).
+ * backend can be activated with the sweep's arithmetic (fused multiply-adds or not). Each failure is one
+ * BenchError naming the setting and the rule (exit 2); a backend missing its native library is an
+ * environment failure (exit 3).
  */
 import { prepareFold } from '@tfseg/datasets';
 import { describeModel } from '@tfseg/models';
 import { BackendUnavailableError } from '@tfseg/training';
 import { BenchError } from '../errors';
-import { ensureBackend, loadDataset, runHead } from './execute-run';
+import { ensureRunBackend, loadDataset, runHead } from './execute-run';
 import type { PlannedRun } from './plan';
 
 /** Throws (nothing written yet) when any run of the plan could not run: see the file comment. */
@@ -52,11 +53,14 @@ export async function preflightSweep(runs: readonly PlannedRun[], threads = 1): 
       throw new BenchError(`model ${model}/${modelPreset} at imageSize ${imageSize}: ${firstLine(error)}`, { cause: error });
     }
   }
-  for (const backend of new Set(runs.map((run) => run.config.backend))) {
+  // A sweep has one backend and one arithmetic (both in every run's config); each pair is activated once.
+  const backends = new Map(runs.map((run) => [`${run.config.backend}\0${run.config.fusedMultiplyAdd === true}`, run.config]));
+  for (const config of backends.values()) {
+    const backend = config.backend;
     try {
-      await ensureBackend(backend, threads);
+      await ensureRunBackend(config, threads);
     } catch (error) {
-      const message = `backend ${JSON.stringify(backend)} cannot be used: ${firstLine(error)}`;
+      const message = `backend ${JSON.stringify(backend)}${config.fusedMultiplyAdd === true ? ' with fused multiply-adds' : ''} cannot be used: ${firstLine(error)}`;
       if (error instanceof BackendUnavailableError) throw new BackendUnavailableError(backend, message);
       throw new BenchError(message, { cause: error });
     }

@@ -15,7 +15,7 @@ export function formatSweepSummary(records: readonly RunRecord[]): string {
     const header = ['loss', 'n', 'mIoU %', 'paper'];
     const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
     const line = (cells: string[]): string => '  ' + cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
-    return [`${table.dataset} · ${table.model} · fraction ${fractionLabel(table.fraction)}`, line(header), ...rows.map(line)].join('\n');
+    return [`${table.dataset} · ${table.model}${table.variant ? ` (${table.variant})` : ''} · fraction ${fractionLabel(table.fraction)}`, line(header), ...rows.map(line)].join('\n');
   });
   return blocks.join('\n\n');
 }
@@ -24,6 +24,8 @@ export function formatSweepSummary(records: readonly RunRecord[]): string {
 export interface SweepSummarySetting {
   dataset: string;
   model: string;
+  /** The table's variant (model options, `fused multiply-add`: report/aggregate.ts' settingVariant); empty for the preset's plain runs. */
+  variant: string;
   fraction: number;
   losses: { loss: string; n: number; failed: number; meanIoU: { mean: number; std: number | null } | null; paper: { mean: number; std: number } | null }[];
 }
@@ -34,6 +36,7 @@ export function sweepSummary(records: readonly RunRecord[]): SweepSummarySetting
   return aggregateRecords(records).map((table) => ({
     dataset: table.dataset,
     model: table.model,
+    variant: table.variant,
     fraction: table.fraction,
     losses: table.rows.map((row) => ({
       loss: row.label,

@@ -53,12 +53,12 @@ export const selectBackendOptionsSchema = z.object({
   threads: wasmThreadsSchema.optional(),
   /**
    * wasm only: run tfseg's native kernels built with WebAssembly relaxed SIMD's `f32x4.relaxed_madd`,
-   * which the engine fuses (one rounding) on CPUs with FMA (x64 with FMA3, Arm64): the convolutions run
+   * which the engine fuses (one rounding) on CPUs with FMA (x64 with FMA3; Arm64): the convolutions run
    * 1.15–1.2× faster (BENCHMARKS.md). The price: results differ from the default build's in the last
    * bits, and from one machine to another (whether the engine fuses depends on the CPU), so a regression
    * baseline made with it reproduces only where the multiply-adds round alike. Bits stay identical for
    * every thread count on one machine. In Node 20 this turns on V8's `--experimental-wasm-relaxed-simd`
-   * for the process; in a browser it needs relaxed SIMD (Chrome/Edge 114+, Firefox 120+). Default false.
+   * for the process; in a browser it needs relaxed SIMD (Chrome/Edge 114+, Firefox 146+; not Safari). Default false.
    * Fixed once the wasm backend has initialised in a process, like `threads`; other backends reject it.
    * The selection's `device.multiplyAdd` says what the engine really did.
    */

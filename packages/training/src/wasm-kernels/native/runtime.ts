@@ -406,7 +406,7 @@ async function createRuntimeAsync(backend: BackendWasm, relaxedMultiplyAdd: bool
   const host = hostOf(backend);
   if (relaxedMultiplyAdd) {
     if (host === undefined) throw new Error("fused multiply-adds need tfseg's native kernels, which cannot use this wasm backend's memory");
-    if (!(await relaxedSimdAvailable())) throw new Error('fused multiply-adds need WebAssembly relaxed SIMD, which this engine does not validate (Chrome/Edge 114+, Firefox 120+ or Node 20+ have it)');
+    if (!(await relaxedSimdAvailable())) throw new Error('fused multiply-adds need WebAssembly relaxed SIMD, which this engine does not validate (Chrome/Edge 114+, Firefox 146+ and Node 20+ have it; Safari does not)');
   }
   if (host === undefined) return null;
   try {

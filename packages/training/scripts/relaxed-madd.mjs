@@ -36,13 +36,13 @@ export function llvmObjdump(clangVersionLine) {
 
 /**
  * Offsets (from the start of the code section's contents, as llvm-objdump prints them) of the
- * disassembly lines whose mnemonic matches `pattern`, with their bytes.
+ * disassembly lines whose mnemonic matches `pattern`, with the mnemonic.
  */
 function listed(listing, pattern) {
   const found = [];
   for (const line of listing.split('\n')) {
-    const match = /^\s*([0-9a-f]+):\s+((?:[0-9a-f]{2} )+)\s*(\S+)/.exec(line);
-    if (match && pattern.test(match[3])) found.push({ offset: parseInt(match[1], 16), bytes: match[2].trim(), mnemonic: match[3] });
+    const match = /^\s*([0-9a-f]+):\s+(?:[0-9a-f]{2} )+\s*(\S+)/.exec(line);
+    if (match && pattern.test(match[2])) found.push({ offset: parseInt(match[1], 16), mnemonic: match[2] });
   }
   return found;
 }

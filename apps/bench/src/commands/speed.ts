@@ -10,7 +10,7 @@
 import { buildModel, CONVFORMER_UNET_PRESETS, modelOptionsSchema, TRANSUNET_PRESETS, UNET_PRESETS, type ModelName, type PresetName } from '@tfseg/models';
 import { backendNameSchema, measureTrainingStep, selectBackend, selectBackendOptionsSchema, type TrainingDevice } from '@tfseg/training';
 import { z } from 'zod';
-import { fusedMultiplyAddBackendProblem, threadsFlagSchema } from '../config/sweep-config';
+import { refineFusedMultiplyAddBackend, threadsFlagSchema } from '../config/sweep-config';
 import { CommandOptionsError } from '../errors';
 import { parseWithSchema } from '../tfseg-error';
 import type { RegisterCommand } from './command';
@@ -42,10 +42,7 @@ export const speedCommandOptionsSchema = z
     warmup: z.coerce.number().int().nonnegative().default(2),
     json: z.boolean().default(false),
   })
-  .superRefine((options, context) => {
-    const problem = options.fma === true ? fusedMultiplyAddBackendProblem(options.backend) : undefined;
-    if (problem !== undefined) context.addIssue({ code: 'custom', path: ['fma'], message: `--fma ${problem}` });
-  });
+  .superRefine((options, context) => refineFusedMultiplyAddBackend(context, options.fma, options.backend, 'fma', '--fma '));
 export type SpeedCommandOptions = z.input<typeof speedCommandOptionsSchema>;
 
 /** The printed result (`--json` prints exactly this). */

@@ -83,6 +83,15 @@ export function fusedMultiplyAddBackendProblem(backend: BackendName): string | u
   return backend === 'wasm' ? undefined : `needs backend wasm (fused multiply-adds are a build of tfseg's native wasm kernels), but the backend is ${JSON.stringify(backend)}`;
 }
 
+/**
+ * The schemas' one refinement for it: an issue at `path`, its message prefixed with `label` (the flag a
+ * command line says, e.g. `--fma `), when fused multiply-adds are `requested` on a backend other than wasm.
+ */
+export function refineFusedMultiplyAddBackend(context: z.RefinementCtx, requested: boolean | undefined, backend: BackendName, path: string, label = ''): void {
+  const problem = requested === true ? fusedMultiplyAddBackendProblem(backend) : undefined;
+  if (problem !== undefined) context.addIssue({ code: 'custom', path: [path], message: `${label}${problem}` });
+}
+
 const fractionSchema = z.number().gt(0, 'must be > 0').max(1, 'must be ≤ 1');
 
 /** A whole sweep. Every list is an axis; the runs are their cartesian product. */
@@ -145,8 +154,7 @@ export const sweepConfigSchema = z
     fusedMultiplyAdd: selectBackendOptionsSchema.shape.fusedMultiplyAdd,
   })
   .superRefine((config, context) => {
-    const backendProblem = config.fusedMultiplyAdd === true ? fusedMultiplyAddBackendProblem(config.backend) : undefined;
-    if (backendProblem !== undefined) context.addIssue({ code: 'custom', path: ['fusedMultiplyAdd'], message: backendProblem });
+    refineFusedMultiplyAddBackend(context, config.fusedMultiplyAdd, config.backend, 'fusedMultiplyAdd');
     config.foldIndices?.forEach((fold, index) => {
       if (fold >= config.folds) {
         context.addIssue({

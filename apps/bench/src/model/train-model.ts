@@ -27,7 +27,7 @@ import { buildModel, modelNameSchema, modelOptionsSchema, presetNameSchema, save
 import { backendNameSchema, canonicalJson, selectBackendOptionsSchema, train, wasmThreadsSchema, writeFileAtomic, type TrainingEvent } from '@tfseg/training';
 import { z } from 'zod';
 import { benchDirectory } from '../config/package-paths';
-import { fusedMultiplyAddBackendProblem } from '../config/sweep-config';
+import { refineFusedMultiplyAddBackend } from '../config/sweep-config';
 import { runEnvironment } from '../sweep/environment';
 import { ensureBackend } from '../sweep/execute-run';
 import { threadsPerProcess } from '../sweep/run-sweep';
@@ -83,10 +83,7 @@ export const trainModelOptionsSchema = z
   })
   .refine((options) => options.folds === undefined || options.fold < options.folds, { message: 'must be less than folds', path: ['fold'] })
   .refine((options) => options.dataset !== FOLDER_DATASET_NAME || options.root !== undefined, { message: 'the folder dataset needs --root DIR (the folder holding dataset.yaml, images/ and masks/)', path: ['root'] })
-  .superRefine((options, context) => {
-    const problem = options.fusedMultiplyAdd === true ? fusedMultiplyAddBackendProblem(options.backend) : undefined;
-    if (problem !== undefined) context.addIssue({ code: 'custom', path: ['fusedMultiplyAdd'], message: `--fma ${problem}` });
-  });
+  .superRefine((options, context) => refineFusedMultiplyAddBackend(context, options.fusedMultiplyAdd, options.backend, 'fusedMultiplyAdd', '--fma '));
 /** Options of {@link trainModel} as written (defaults may be left out). */
 export type TrainModelOptions = z.input<typeof trainModelOptionsSchema>;
 type ParsedTrainModelOptions = z.output<typeof trainModelOptionsSchema>;

@@ -466,9 +466,9 @@ export function nativeRelaxedMultiplyAdd(backend: BackendWasm): boolean | undefi
  * when they are not instantiated or unavailable.
  */
 export function nativeMultiplyAdd(backend: BackendWasm): MultiplyAdd | undefined {
-  const runtime = runtimes.get(backend);
-  if (runtime === undefined || runtime === null) return undefined;
-  return runtime.relaxedMultiplyAdd && relaxedMaddFuses() ? 'fused' : 'separate';
+  const relaxed = nativeRelaxedMultiplyAdd(backend);
+  if (relaxed === undefined) return undefined;
+  return relaxed && relaxedMaddFuses() ? 'fused' : 'separate';
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { InputOptions, PreparedInputs } from './inputs';
+import { hasKernel, SOFTMAX_LOSS_GRAD } from './softmax-loss-kernels';
 import { sameShape } from './sums';
 
 /**
@@ -98,6 +99,8 @@ interface ElementInputs {
  * - sigmoid, probabilities: A − κ⊙m⊙(y/c − (1 − y)/(1 − c)), c = clip(p, ε, 1 − ε), zero outside [ε, 1 − ε].
  */
 function elementGradient(sums: SumGradients, inputs: ElementInputs, options: InputOptions): tf.Tensor {
+  const fused = fusedGradient(sums, inputs, options);
+  if (fused !== undefined) return fused;
   let { probabilities: p, target: y, mask } = inputs;
   let alpha = sums.dice?.intersections;
   let beta = sums.dice?.denominators;
@@ -138,6 +141,26 @@ function elementGradient(sums: SumGradients, inputs: ElementInputs, options: Inp
   const inRange = tf.cast(tf.logicalAnd(tf.greaterEqual(p, options.epsilon), tf.lessEqual(p, 1 - options.epsilon)), 'float32');
   const perLikelihood = tf.sub(tf.div(y, clipped), tf.div(tf.sub(1, y), tf.sub(1, clipped)));
   return combine(dice, masked(tf.mul(tf.mul(perLikelihood, kappa), inRange)), -1);
+}
+
+/**
+ * {@link elementGradient}'s softmax-from-logits case by the backend's {@link SOFTMAX_LOSS_GRAD} kernel
+ * (the same operations in one pass) where it has one: no ignored pixels and batch Dice ([C] or scalar
+ * α, β, κ); undefined elsewhere.
+ */
+function fusedGradient(sums: SumGradients, inputs: ElementInputs, options: InputOptions): tf.Tensor | undefined {
+  const { probabilities, target, mask } = inputs;
+  if (options.activation !== 'softmax' || !options.fromLogits || mask !== undefined || !hasKernel(SOFTMAX_LOSS_GRAD)) return undefined;
+  const classes = probabilities.shape[probabilities.rank - 1] as number;
+  const parameters: tf.NamedTensorMap = {};
+  if (sums.dice !== undefined) {
+    parameters['alpha'] = sums.dice.intersections;
+    parameters['beta'] = sums.dice.denominators;
+  }
+  if (sums.crossEntropy !== undefined) parameters['kappa'] = sums.crossEntropy;
+  const perClass = Object.values(parameters);
+  if (perClass.length === 0 || !perClass.every((tensor) => tensor.rank === 0 || (tensor.rank === 1 && tensor.size === classes))) return undefined;
+  return tf.engine().runKernel(SOFTMAX_LOSS_GRAD, { probabilities, target, ...parameters }, {}) as tf.Tensor;
 }
 
 /**

@@ -57,20 +57,21 @@ function diceWeights(inputs: PreparedInputs, options: DiceOptions): number[] | u
  */
 export function diceStatistics(inputs: PreparedInputs, options: DiceOptions): DiceStatistics {
   const weights = diceWeights(inputs, options);
-  const probabilities = inputs.probabilities();
-  const products = tf.mul(inputs.target, probabilities) as tf.Tensor2D;
-  const countedProbabilities = inputs.mask === undefined ? probabilities : (tf.mul(probabilities, inputs.mask) as tf.Tensor2D);
   let intersections: tf.Tensor1D;
   let denominators: tf.Tensor1D;
   let coefficients: tf.Tensor1D;
   let gradientSums: { denominators: tf.Tensor; coefficients: tf.Tensor };
   const dice = (intersection: tf.Tensor, denominator: tf.Tensor) => tf.div(tf.add(tf.mul(intersection, 2), options.smooth), tf.add(denominator, options.smooth));
   if (options.diceReduction === 'batch') {
-    intersections = inputs.sumOverPixels(products);
-    denominators = tf.add(inputs.sumOverPixels(inputs.target), inputs.sumOverPixels(countedProbabilities));
+    const sums = inputs.classSums();
+    intersections = sums.intersections;
+    denominators = tf.add(sums.targets, sums.probabilities);
     coefficients = dice(intersections, denominators) as tf.Tensor1D;
     gradientSums = { denominators, coefficients };
   } else {
+    const probabilities = inputs.probabilities();
+    const products = tf.mul(inputs.target, probabilities) as tf.Tensor2D;
+    const countedProbabilities = inputs.mask === undefined ? probabilities : (tf.mul(probabilities, inputs.mask) as tf.Tensor2D);
     const imageIntersections = inputs.sumPerImage(products);
     const imageDenominators = tf.add(inputs.sumPerImage(inputs.target), inputs.sumPerImage(countedProbabilities)) as tf.Tensor2D;
     // Over images with the same accurate sum (a [P, C] input has P one-pixel images).

@@ -32,4 +32,5 @@ export {
 } from './spec';
 export { lossCurves, lossCurvesOptionsSchema, type LossCurve, type LossCurves, type LossCurvesOptions } from './loss-curves';
 export { stopGradient } from './stop-gradient';
+export { SOFTMAX_LOSS_GRAD, SOFTMAX_LOSS_SUMS, type SoftmaxLossSumsAttrs } from './softmax-loss-kernels';
 export { LossArgumentError, LossesError } from './errors';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LossArgumentError } from './errors';
-import { sumLaidOutRows } from './sums';
+import { hasKernel, SOFTMAX_LOSS_SUMS, type SoftmaxLossSumsAttrs } from './softmax-loss-kernels';
+import { SUM_BLOCK_ROWS, sumLaidOutRows } from './sums';
 
 /** How `yPred`'s channels are read: one softmax distribution per pixel, or independent sigmoids. */
 export type Activation = 'softmax' | 'sigmoid';
@@ -44,8 +45,45 @@ export interface PreparedInputs {
   crossEntropySums(): tf.Tensor1D;
   /** Σᵢ over every pixel of the batch of a [P, C] tensor, per class: [C] (accurate, see `sumRows`). */
   sumOverPixels(tensor: tf.Tensor2D): tf.Tensor1D;
+  /** The batch sums of eq. 3 per class, computed on first use (with {@link sumOverPixels}): Σᵢ m·y·p, Σᵢ y·m and Σᵢ m·p, [C] each. */
+  classSums(): ClassSums;
   /** Σᵢ over the pixels of each image of a [P, C] tensor: [N, C]. */
   sumPerImage(tensor: tf.Tensor2D): tf.Tensor2D;
+}
+
+/** The per-class batch sums of eq. 3 (see {@link PreparedInputs.classSums}). */
+export interface ClassSums {
+  /** Σᵢ mᵢ·yᵢ,c·pᵢ,c. */
+  readonly intersections: tf.Tensor1D;
+  /** Σᵢ (y·m)ᵢ,c: the target's sums. */
+  readonly targets: tf.Tensor1D;
+  /** Σᵢ mᵢ·pᵢ,c. */
+  readonly probabilities: tf.Tensor1D;
+}
+
+/** The outputs of the {@link SOFTMAX_LOSS_SUMS} kernel, in its order. */
+interface FusedSoftmaxSums {
+  readonly probabilities: tf.Tensor2D;
+  readonly classSums: ClassSums;
+  /** Σᵢ y·log p per class (the CE sums before their sign). */
+  readonly targetLogProbabilities: tf.Tensor1D;
+}
+
+/**
+ * Whether softmax probabilities and sums come from the backend's {@link SOFTMAX_LOSS_SUMS} kernel: softmax
+ * from logits with no ignored pixels, where the kernel computes exactly this file's operations; not
+ * while a tape records (the autodiff reference differentiates the operations themselves).
+ */
+function fusedSoftmaxApplies(options: InputOptions, mask: tf.Tensor | undefined): boolean {
+  return options.activation === 'softmax' && options.fromLogits && mask === undefined && !tf.engine().isTapeOn() && hasKernel(SOFTMAX_LOSS_SUMS);
+}
+
+function fusedSoftmaxSums(logits: tf.Tensor2D, target: tf.Tensor2D): FusedSoftmaxSums {
+  const attrs: SoftmaxLossSumsAttrs = { blockRows: SUM_BLOCK_ROWS };
+  const [probabilities, intersections, targets, probabilitySums, targetLogProbabilities] = tf
+    .engine()
+    .runKernel(SOFTMAX_LOSS_SUMS, { logits, target }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+  return { probabilities, classSums: { intersections, targets, probabilities: probabilitySums }, targetLogProbabilities };
 }
 
 function shapeText(tensor: tf.Tensor): string {
@@ -215,6 +253,10 @@ export function prepareInputs(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor
 
   let probabilities: tf.Tensor2D | undefined;
   let logProbabilities: tf.Tensor2D | undefined;
+  let classSums: ClassSums | undefined;
+  // Softmax from logits: one kernel for p and every per-class sum where the backend has it (see
+  // softmax-loss-kernels.ts), the same bits as the operations below.
+  const fused = fusedSoftmaxApplies(options, mask) ? fusedSoftmaxSums(flatPrediction, target) : undefined;
   // From logits, log-softmax is exact where log(clip(softmax)) would saturate at log ε.
   const logProbabilitiesOnce = (): tf.Tensor2D => {
     logProbabilities ??= options.fromLogits ? logSoftmax(flatPrediction) : clippedLog(flatPrediction, options.epsilon);
@@ -222,7 +264,8 @@ export function prepareInputs(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor
   };
   const probabilitiesOnce = (): tf.Tensor2D => {
     if (probabilities === undefined) {
-      if (!options.fromLogits) probabilities = flatPrediction;
+      if (fused !== undefined) probabilities = fused.probabilities;
+      else if (!options.fromLogits) probabilities = flatPrediction;
       else probabilities = options.activation === 'softmax' ? tf.exp(logProbabilitiesOnce()) : tf.sigmoid(flatPrediction);
     }
     return probabilities;
@@ -253,8 +296,22 @@ export function prepareInputs(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor
     countedPixels,
     probabilities: probabilitiesOnce,
     // The sign is applied to the [C] sums, not to every pixel.
-    crossEntropySums: () => (options.activation === 'softmax' ? tf.neg(sumOverPixels(tf.mul(target, logProbabilitiesOnce()))) : binaryCrossEntropySums()),
+    crossEntropySums: () => {
+      if (fused !== undefined) return tf.neg(fused.targetLogProbabilities);
+      return options.activation === 'softmax' ? tf.neg(sumOverPixels(tf.mul(target, logProbabilitiesOnce()))) : binaryCrossEntropySums();
+    },
     sumOverPixels,
+    classSums: () => {
+      if (classSums === undefined) {
+        if (fused !== undefined) classSums = fused.classSums;
+        else {
+          const p = probabilitiesOnce();
+          const counted = mask === undefined ? p : (tf.mul(p, mask) as tf.Tensor2D);
+          classSums = { intersections: sumOverPixels(tf.mul(target, p)), targets: sumOverPixels(target), probabilities: sumOverPixels(counted) };
+        }
+      }
+      return classSums;
+    },
     sumPerImage: (tensor) => sumLaidOutRows(tensor, imageCount, pixelCount / imageCount, classCount, [imageCount, classCount]) as tf.Tensor2D,
   };
 }

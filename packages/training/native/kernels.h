@@ -143,6 +143,13 @@
  *                        3 dβ (out; 0: none), 4 rows, 5 columns. Items: ceil(columns/4).
  * exp_elementwise        (exp.c; Exp.ts)  0 x, 1 out (float32), 2 musl's 32-entry exp table (uint64, in
  *                        the heap): musl's expf, the built-in Exp's bits. Items: elements.
+ * softmax_loss_exp_sums  (softmax_loss.c; SoftmaxLoss.ts)  0 logits [rows, C], 1 shifted (out: x − max), 2 Σ_c exp
+ *                        (out, [rows]), 3 rows, 4 C (≤ 64), 5 exp table, 6 block rows (≤ 32). Items: blocks.
+ * softmax_loss_sums      (same file)  0 p (in: shifted; out: p, in place), 1 log Σ_c exp [rows], 2 y, 3 partials
+ *                        (out, [blocks, 4, C]: Σ y·p, Σ y, Σ p, Σ y·log p), 4 rows, 5 C, 6 exp table, 7 block
+ *                        rows. Items: blocks of rows.
+ * softmax_loss_grad      (same file)  0 p, 1 y, 2 dz (out) [rows, C], 3 α, 4 β (0: none), 5 κ (0: none), 6–8 their
+ *                        strides (1 per class, 0 scalar), 9 rows, 10 C (≤ 64). Items: rows.
  */
 #pragma once
 #include <stdint.h>

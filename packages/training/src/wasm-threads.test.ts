@@ -10,6 +10,7 @@ import { agreementRuns, fc } from './wasm-kernels/__fixtures__/agreement';
 import { gradientsThroughEveryKernel, replaceWasmBackend } from './wasm-kernels/__fixtures__/every-kernel';
 import { elementwiseCases, expectElementwiseAgreement } from './wasm-kernels/__fixtures__/elementwise';
 import { expectCompositionBits, laneLayouts } from './wasm-kernels/__fixtures__/normalize';
+import { expectKernelBits, softmaxLossCases } from './wasm-kernels/__fixtures__/softmax-loss';
 
 /** This process's bridge directories (other processes, such as jest's other workers, start threads too). */
 function temporaryBridgeDirectories(): string[] {
@@ -57,6 +58,13 @@ describe('wasm threads', () => {
     expect(nativeKernelThreads(tf.backend() as BackendWasm)).toBe(2);
     // ≥ 44 Ki elements: the kernels' work (3 passes) is over the runtime's threshold for splitting; fewer runs, as they are large.
     fc.assert(fc.property(laneLayouts(44 * 1024), fc.boolean(), expectCompositionBits), { numRuns: Math.ceil(agreementRuns.numRuns / 3) });
+  });
+
+  it('on 2 threads, TfsegSoftmaxLossSums and TfsegSoftmaxLossGrad (blocks of rows, rows split over both) give the losses’ composition bits, as on 1 thread (SoftmaxLoss.test.ts)', () => {
+    expect(nativeKernelThreads(tf.backend() as BackendWasm)).toBe(2);
+    // Up to 20k pixels: above the runtime's threshold for splitting (P·C·16 work ≥ 2^17 from 4096 pixels of 2 classes).
+    fc.assert(fc.property(softmaxLossCases(20000), expectKernelBits), { numRuns: agreementRuns.numRuns });
+    expectKernelBits({ pixels: 4 * 64 * 64, classes: 2, scale: 4, ties: false, oneHot: false, seed: 7, spec: { name: 'ml', fromLogits: true, validateInputs: false } });
   });
 
   it('a request for a different count once wasm has initialised is an Error saying why', async () => {

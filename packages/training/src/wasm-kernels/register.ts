@@ -27,6 +27,7 @@ import { meanConfig } from './Mean';
 import { normalizeForwardConfig, normalizeGradConfig } from './Normalize';
 import { resizeBilinearGradConfig, resizeNearestNeighborGradConfig } from './ResizeGrad';
 import { softmaxConfig } from './Softmax';
+import { softmaxLossGradConfig, softmaxLossSumsConfig } from './SoftmaxLoss';
 import { splitVConfig } from './SplitV';
 import { sumConfig } from './Sum';
 import { tileConfig } from './Tile';
@@ -71,6 +72,8 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   resizeBilinearGradConfig,
   resizeNearestNeighborGradConfig,
   softmaxConfig,
+  softmaxLossGradConfig,
+  softmaxLossSumsConfig,
   splitVConfig,
   squareGradConfig,
   stepConfig,

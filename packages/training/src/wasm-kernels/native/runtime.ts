@@ -70,6 +70,9 @@ export const NATIVE_KERNEL_NAMES = [
   'normalize_backward',
   'normalize_parameter_grads',
   'exp_elementwise',
+  'softmax_loss_exp_sums',
+  'softmax_loss_sums',
+  'softmax_loss_grad',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { InputOptions, PreparedInputs } from './inputs';
-import { hasKernel, SOFTMAX_LOSS_GRAD } from './softmax-loss-kernels';
+import { hasKernel, SOFTMAX_LOSS_GRAD, SOFTMAX_PROBABILITY_LOSS_GRAD, type SoftmaxProbabilityLossGradAttrs } from './softmax-loss-kernels';
 import { sameShape } from './sums';
 
 /**
@@ -144,13 +144,14 @@ function elementGradient(sums: SumGradients, inputs: ElementInputs, options: Inp
 }
 
 /**
- * {@link elementGradient}'s softmax-from-logits case by the backend's {@link SOFTMAX_LOSS_GRAD} kernel
- * (the same operations in one pass) where it has one: no ignored pixels and batch Dice ([C] or scalar
- * α, β, κ); undefined elsewhere.
+ * {@link elementGradient}'s softmax cases by the backend's {@link SOFTMAX_LOSS_GRAD} kernel (logits) or
+ * {@link SOFTMAX_PROBABILITY_LOSS_GRAD} kernel (probabilities) — the same operations in one pass — where
+ * it has one: no ignored pixels and batch Dice ([C] or scalar α, β, κ); undefined elsewhere.
  */
 function fusedGradient(sums: SumGradients, inputs: ElementInputs, options: InputOptions): tf.Tensor | undefined {
   const { probabilities, target, mask } = inputs;
-  if (options.activation !== 'softmax' || !options.fromLogits || mask !== undefined || !hasKernel(SOFTMAX_LOSS_GRAD)) return undefined;
+  const kernelName = options.fromLogits ? SOFTMAX_LOSS_GRAD : SOFTMAX_PROBABILITY_LOSS_GRAD;
+  if (options.activation !== 'softmax' || mask !== undefined || !hasKernel(kernelName)) return undefined;
   const classes = probabilities.shape[probabilities.rank - 1] as number;
   const parameters: tf.NamedTensorMap = {};
   if (sums.dice !== undefined) {
@@ -160,7 +161,8 @@ function fusedGradient(sums: SumGradients, inputs: ElementInputs, options: Input
   if (sums.crossEntropy !== undefined) parameters['kappa'] = sums.crossEntropy;
   const perClass = Object.values(parameters);
   if (perClass.length === 0 || !perClass.every((tensor) => tensor.rank === 0 || (tensor.rank === 1 && tensor.size === classes))) return undefined;
-  return tf.engine().runKernel(SOFTMAX_LOSS_GRAD, { probabilities, target, ...parameters }, {}) as tf.Tensor;
+  const attrs: SoftmaxProbabilityLossGradAttrs | Record<string, never> = options.fromLogits ? {} : { epsilon: options.epsilon };
+  return tf.engine().runKernel(kernelName, { probabilities, target, ...parameters }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
 /**

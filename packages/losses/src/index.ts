@@ -32,5 +32,13 @@ export {
 } from './spec';
 export { lossCurves, lossCurvesOptionsSchema, type LossCurve, type LossCurves, type LossCurvesOptions } from './loss-curves';
 export { stopGradient } from './stop-gradient';
-export { SOFTMAX_LOSS_GRAD, SOFTMAX_LOSS_SUMS, type SoftmaxLossSumsAttrs } from './softmax-loss-kernels';
+export {
+  SOFTMAX_LOSS_GRAD,
+  SOFTMAX_LOSS_SUMS,
+  SOFTMAX_PROBABILITY_LOSS_GRAD,
+  SOFTMAX_PROBABILITY_LOSS_SUMS,
+  type SoftmaxLossSumsAttrs,
+  type SoftmaxProbabilityLossGradAttrs,
+  type SoftmaxProbabilityLossSumsAttrs,
+} from './softmax-loss-kernels';
 export { LossArgumentError, LossesError } from './errors';

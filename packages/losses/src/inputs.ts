@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LossArgumentError } from './errors';
-import { hasKernel, SOFTMAX_LOSS_SUMS, type SoftmaxLossSumsAttrs } from './softmax-loss-kernels';
+import { hasKernel, SOFTMAX_LOSS_SUMS, SOFTMAX_PROBABILITY_LOSS_SUMS, type SoftmaxLossSumsAttrs, type SoftmaxProbabilityLossSumsAttrs } from './softmax-loss-kernels';
 import { SUM_BLOCK_ROWS, sumLaidOutRows } from './sums';
 
 /** How `yPred`'s channels are read: one softmax distribution per pixel, or independent sigmoids. */
@@ -76,6 +76,29 @@ interface FusedSoftmaxSums {
  */
 function fusedSoftmaxApplies(options: InputOptions, mask: tf.Tensor | undefined): boolean {
   return options.activation === 'softmax' && options.fromLogits && mask === undefined && !tf.engine().isTapeOn() && hasKernel(SOFTMAX_LOSS_SUMS);
+}
+
+/** The outputs of the {@link SOFTMAX_PROBABILITY_LOSS_SUMS} kernel, in its order. */
+interface FusedProbabilitySums {
+  readonly classSums: ClassSums;
+  /** Σᵢ y·log max(p, ε) per class (the CE sums before their sign). */
+  readonly targetLogProbabilities: tf.Tensor1D;
+}
+
+/**
+ * Whether the per-class sums of softmax probabilities come from the backend's
+ * {@link SOFTMAX_PROBABILITY_LOSS_SUMS} kernel: the probabilities case of {@link fusedSoftmaxApplies}.
+ */
+function fusedProbabilitiesApply(options: InputOptions, mask: tf.Tensor | undefined): boolean {
+  return options.activation === 'softmax' && !options.fromLogits && mask === undefined && !tf.engine().isTapeOn() && hasKernel(SOFTMAX_PROBABILITY_LOSS_SUMS);
+}
+
+function fusedProbabilitySums(probabilities: tf.Tensor2D, target: tf.Tensor2D, epsilon: number): FusedProbabilitySums {
+  const attrs: SoftmaxProbabilityLossSumsAttrs = { blockRows: SUM_BLOCK_ROWS, epsilon };
+  const [intersections, targets, probabilitySums, targetLogProbabilities] = tf
+    .engine()
+    .runKernel(SOFTMAX_PROBABILITY_LOSS_SUMS, { probabilities, target }, attrs as unknown as tf.NamedAttrMap) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+  return { classSums: { intersections, targets, probabilities: probabilitySums }, targetLogProbabilities };
 }
 
 function fusedSoftmaxSums(logits: tf.Tensor2D, target: tf.Tensor2D): FusedSoftmaxSums {
@@ -257,6 +280,12 @@ export function prepareInputs(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor
   // Softmax from logits: one kernel for p and every per-class sum where the backend has it (see
   // softmax-loss-kernels.ts), the same bits as the operations below.
   const fused = fusedSoftmaxApplies(options, mask) ? fusedSoftmaxSums(flatPrediction, target) : undefined;
+  // Softmax probabilities: the sums from one kernel where the backend has it, on first use (p is the input).
+  let fusedProbabilities: FusedProbabilitySums | undefined;
+  const fusedProbabilitiesOnce = (): FusedProbabilitySums | undefined => {
+    if (fusedProbabilities === undefined && fusedProbabilitiesApply(options, mask)) fusedProbabilities = fusedProbabilitySums(flatPrediction, target, options.epsilon);
+    return fusedProbabilities;
+  };
   // From logits, log-softmax is exact where log(clip(softmax)) would saturate at log ε.
   const logProbabilitiesOnce = (): tf.Tensor2D => {
     logProbabilities ??= options.fromLogits ? logSoftmax(flatPrediction) : clippedLog(flatPrediction, options.epsilon);
@@ -297,13 +326,15 @@ export function prepareInputs(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor
     probabilities: probabilitiesOnce,
     // The sign is applied to the [C] sums, not to every pixel.
     crossEntropySums: () => {
-      if (fused !== undefined) return tf.neg(fused.targetLogProbabilities);
+      const fusedSums = fused ?? fusedProbabilitiesOnce();
+      if (fusedSums !== undefined) return tf.neg(fusedSums.targetLogProbabilities);
       return options.activation === 'softmax' ? tf.neg(sumOverPixels(tf.mul(target, logProbabilitiesOnce()))) : binaryCrossEntropySums();
     },
     sumOverPixels,
     classSums: () => {
       if (classSums === undefined) {
-        if (fused !== undefined) classSums = fused.classSums;
+        const fusedSums = fused ?? fusedProbabilitiesOnce();
+        if (fusedSums !== undefined) classSums = fusedSums.classSums;
         else {
           const p = probabilitiesOnce();
           const counted = mask === undefined ? p : (tf.mul(p, mask) as tf.Tensor2D);

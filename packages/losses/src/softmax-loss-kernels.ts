@@ -22,6 +22,35 @@ export const SOFTMAX_LOSS_SUMS = 'TfsegSoftmaxLossSums';
  */
 export const SOFTMAX_LOSS_GRAD = 'TfsegSoftmaxLossGrad';
 
+/**
+ * Name of the optional forward kernel of the softmax losses on probabilities (`fromLogits: false`, a
+ * model whose last layer is a softmax). Inputs `{ probabilities, target }` (float32 `[P, C]`: the
+ * flattened `yPred` p and the target y), attributes {@link SoftmaxProbabilityLossSumsAttrs}; outputs
+ * `[intersections, targetSums, probabilitySums, targetLogSums]`: the per-class sums over the P rows of
+ * y·p, y, p and y·log(max(p, ε)) (`[C]` each; the backend's Maximum with the float32 ε, Log and Multiply),
+ * each the blocked sum of {@link SOFTMAX_LOSS_SUMS}. A backend that registers it must return exactly those
+ * bits; without it the losses run those kernels themselves.
+ */
+export const SOFTMAX_PROBABILITY_LOSS_SUMS = 'TfsegSoftmaxProbabilityLossSums';
+
+/**
+ * Name of the optional gradient kernel of the softmax losses on probabilities (the closed-form
+ * gradient's element-wise part). Inputs as {@link SOFTMAX_LOSS_GRAD}'s, attributes
+ * {@link SoftmaxProbabilityLossGradAttrs}. Output `[P, C]`: A − e with A = y·α + β and
+ * e = ((y·κ) / max(p, ε))·[p ≥ ε] (A without κ, −e without α and β): the float32 operations, in order, of
+ * the composition `closed-form-gradient.ts` runs without it.
+ */
+export const SOFTMAX_PROBABILITY_LOSS_GRAD = 'TfsegSoftmaxProbabilityLossGrad';
+
+/** Attributes of {@link SOFTMAX_PROBABILITY_LOSS_GRAD}. */
+export interface SoftmaxProbabilityLossGradAttrs {
+  /** The clipping ε of eq. 2's log, a number > 0 (rounded to float32, like the composition's scalar operand). */
+  epsilon: number;
+}
+
+/** Attributes of {@link SOFTMAX_PROBABILITY_LOSS_SUMS}. */
+export interface SoftmaxProbabilityLossSumsAttrs extends SoftmaxLossSumsAttrs, SoftmaxProbabilityLossGradAttrs {}
+
 /** Attributes of {@link SOFTMAX_LOSS_SUMS}. */
 export interface SoftmaxLossSumsAttrs {
   /** Rows per block of the blocked sums (`SUM_BLOCK_ROWS`). */

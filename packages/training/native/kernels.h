@@ -150,6 +150,15 @@
  *                        rows. Items: blocks of rows.
  * softmax_loss_grad      (same file)  0 p, 1 y, 2 dz (out) [rows, C], 3 α, 4 β (0: none), 5 κ (0: none), 6–8 their
  *                        strides (1 per class, 0 scalar), 9 rows, 10 C (≤ 64). Items: rows.
+ * softmax_probability_loss_gather  (same file)  0 p, 1 y [rows, C], 2 partials (out: Σ y·p, Σ y, Σ p of
+ *                        [blocks, 4, C]), 3 gathered q = max(p, ε) needing a log (out, [rows·C], per block from
+ *                        its first element), 4 counts (out, int32 [blocks]), 5 rows, 6 C (≤ 64), 7 ε (float32
+ *                        bits), 8 block rows (≤ 32). Items: blocks.
+ * softmax_probability_loss_log_sums  (same file)  0 p, 1 y, 2 logs of the gathered q (compact), 3 offsets
+ *                        (int32 [blocks]), 4 partials (out: Σ y·log q), 5 rows, 6 C, 7 ε bits, 8 block rows.
+ *                        Items: blocks.
+ * softmax_probability_loss_grad  (same file)  0 p, 1 y, 2 out [rows, C], 3 α, 4 β (0: none), 5 κ (0: none),
+ *                        6–8 their strides, 9 rows, 10 C (≤ 64), 11 ε (float32 bits). Items: rows.
  */
 #pragma once
 #include <stdint.h>

@@ -107,6 +107,28 @@ void softmax_loss_exp_sums(const int32_t *args, int32_t begin, int32_t end) {
 }
 
 /*
+ * One block's sums of rows r0..r1 to out [4, C]: Σ y·p, Σ y, Σ p and (with log_p, the block's rows of
+ * log p; else left alone) Σ y·log p, each class's rows from zero in order, 4 classes to a vector.
+ */
+INLINE void block_sums(const float *y, const float *p, const float *log_p, int r0, int r1, int classes, float *out) {
+  for (int j = 0; j < classes; j += 4) {
+    const int n = classes - j < 4 ? classes - j : 4;
+    v128_t intersection = wasm_f32x4_splat(0.0f), target = intersection, probability = intersection, cross = intersection;
+    for (int r = r0; r < r1; r++) {
+      const v128_t yv = load_classes(y + r * classes + j, n), pv = load_classes(p + r * classes + j, n);
+      intersection = wasm_f32x4_add(intersection, wasm_f32x4_mul(yv, pv));
+      target = wasm_f32x4_add(target, yv);
+      probability = wasm_f32x4_add(probability, pv);
+      if (log_p) cross = wasm_f32x4_add(cross, wasm_f32x4_mul(yv, load_classes(log_p + (r - r0) * classes + j, n)));
+    }
+    store_classes(out + j, n, intersection);
+    store_classes(out + classes + j, n, target);
+    store_classes(out + 2 * classes + j, n, probability);
+    if (log_p) store_classes(out + 3 * classes + j, n, cross);
+  }
+}
+
+/*
  * args: 0 p (in: softmax_loss_exp_sums' shifted; out: p, in place), 1 log of the exp sums [rows], 2 target y
  * [rows, C], 3 partials (out, [blocks, 4, C]: per block Σ y·p, Σ y, Σ p, Σ y·log p, each class's rows from
  * zero in order, 4 classes to a vector), 4 rows, 5 C (≤ 64), 6 exp table, 7 block rows (≤ 32). Items: blocks.
@@ -130,28 +152,27 @@ void softmax_loss_sums(const int32_t *args, int32_t begin, int32_t end) {
     for (; r < r1; r++)
       for (int c = 0; c < classes; c++) log_p[(r - r0) * classes + c] = p[r * classes + c] - log_sums[r];
     exp_block(table, log_p, p + r0 * classes, (r1 - r0) * classes);
-    float *out = partials + block * 4 * classes;
-    for (int j = 0; j < classes; j += 4) {
-      const int n = classes - j < 4 ? classes - j : 4;
-      v128_t intersection = wasm_f32x4_splat(0.0f), target = intersection, probability = intersection, cross = intersection;
-      for (r = r0; r < r1; r++) {
-        const v128_t yv = load_classes(y + r * classes + j, n), pv = load_classes(p + r * classes + j, n);
-        intersection = wasm_f32x4_add(intersection, wasm_f32x4_mul(yv, pv));
-        target = wasm_f32x4_add(target, yv);
-        probability = wasm_f32x4_add(probability, pv);
-        cross = wasm_f32x4_add(cross, wasm_f32x4_mul(yv, load_classes(log_p + (r - r0) * classes + j, n)));
-      }
-      store_classes(out + j, n, intersection);
-      store_classes(out + classes + j, n, target);
-      store_classes(out + 2 * classes + j, n, probability);
-      store_classes(out + 3 * classes + j, n, cross);
-    }
+    block_sums(y, p, log_p, r0, r1, classes, partials + block * 4 * classes);
   }
 }
 
 /* A per-class parameter's 4 classes from j (stride 1) or its one value in every lane (stride 0). */
 INLINE v128_t parameter_classes(const float *values, int stride, int j, int n) {
   return stride == 0 ? wasm_f32x4_splat(values[0]) : load_classes(values + j, n);
+}
+
+/*
+ * α, β, κ of a gradient kernel's args (3–5: pointers, 0 for an absent term; 6–8: strides) as vectors of 4
+ * classes (zeros for an absent term).
+ */
+INLINE void load_parameters(const int32_t *args, int classes, v128_t *a, v128_t *b, v128_t *k) {
+  const float *alpha = (const float *)args[3], *beta = (const float *)args[4], *kappa = (const float *)args[5];
+  for (int j = 0; j < classes; j += 4) {
+    const int n = classes - j < 4 ? classes - j : 4;
+    a[j / 4] = alpha ? parameter_classes(alpha, args[6], j, n) : wasm_f32x4_splat(0.0f);
+    b[j / 4] = alpha ? parameter_classes(beta, args[7], j, n) : wasm_f32x4_splat(0.0f);
+    k[j / 4] = kappa ? parameter_classes(kappa, args[8], j, n) : wasm_f32x4_splat(0.0f);
+  }
 }
 
 /*
@@ -165,16 +186,10 @@ void softmax_loss_grad(const int32_t *args, int32_t begin, int32_t end) {
   const float *p = (const float *)args[0];
   const float *y = (const float *)args[1];
   float *dz = (float *)args[2];
-  const float *alpha = (const float *)args[3], *beta = (const float *)args[4], *kappa = (const float *)args[5];
   const int classes = args[10];
-  const int dice = alpha != 0, cross_entropy = kappa != 0;
+  const int dice = args[3] != 0, cross_entropy = args[5] != 0;
   v128_t a[MAX_CLASSES / 4], b[MAX_CLASSES / 4], k[MAX_CLASSES / 4];
-  for (int j = 0; j < classes; j += 4) {
-    const int n = classes - j < 4 ? classes - j : 4;
-    a[j / 4] = dice ? parameter_classes(alpha, args[6], j, n) : wasm_f32x4_splat(0.0f);
-    b[j / 4] = dice ? parameter_classes(beta, args[7], j, n) : wasm_f32x4_splat(0.0f);
-    k[j / 4] = cross_entropy ? parameter_classes(kappa, args[8], j, n) : wasm_f32x4_splat(0.0f);
-  }
+  load_parameters(args, classes, a, b, k);
   /* g of one row, 3 floats of slack for a last vector's unused lanes. */
   float g[MAX_CLASSES + 3];
   for (int r = begin; r < end; r++) {
@@ -197,6 +212,128 @@ void softmax_loss_grad(const int32_t *args, int32_t begin, int32_t end) {
     for (int j = 0; j < classes; j += 4) {
       const int n = classes - j < 4 ? classes - j : 4;
       store_classes(dz + r * classes + j, n, wasm_f32x4_sub(wasm_v128_load(g + j), wasm_f32x4_mul(load_classes(pr + j, n), sv)));
+    }
+  }
+}
+
+/*
+ * The softmax losses on probabilities p (a softmax output layer): per class the blocked sums of y·p, y, p
+ * and y·log q with q = max(p, ε) (tfseg's Maximum: p < ε ? ε : p, NaN kept) and the backend's own Log
+ * (run by SoftmaxLoss.ts between the two passes). A product y·log q with y = ±0 and log q finite is ±0,
+ * which leaves a block's sum (from +0, never −0) unchanged, so only the entries with y ≠ 0 or a q whose log
+ * is not finite (q NaN, +∞ or ≤ 0) need their log: the first pass gathers those q, block by block in row
+ * order (one-hot targets: P of the P·C), the second adds their y·log q in the same order.
+ */
+
+/* Lanes whose log q the sums need: y ≠ 0 (NaN included) or q not in (0, +∞). */
+INLINE v128_t needs_log(v128_t yv, v128_t q) {
+  const v128_t finite_positive = wasm_v128_and(wasm_f32x4_gt(q, wasm_f32x4_splat(0.0f)), wasm_f32x4_lt(q, wasm_f32x4_splat(__builtin_inff())));
+  return wasm_v128_not(wasm_v128_and(wasm_f32x4_eq(yv, wasm_f32x4_splat(0.0f)), finite_positive));
+}
+
+/*
+ * args: 0 p, 1 y [rows, C], 2 partials (out, [blocks, 4, C]: Σ y·p, Σ y, Σ p; the fourth left alone),
+ * 3 gathered (out, [rows·C]: block b's q that need a log from b·block_rows·C, in row-major order), 4 counts
+ * (out, int32 [blocks]), 5 rows, 6 C (≤ 64), 7 ε (float32 bits), 8 block rows. Items: blocks.
+ */
+EXPORT(softmax_probability_loss_gather)
+void softmax_probability_loss_gather(const int32_t *args, int32_t begin, int32_t end) {
+  const float *p = (const float *)args[0];
+  const float *y = (const float *)args[1];
+  float *partials = (float *)args[2];
+  float *gathered = (float *)args[3];
+  int32_t *counts = (int32_t *)args[4];
+  const int rows = args[5], classes = args[6], block_rows = args[8];
+  const v128_t epsilon = wasm_f32x4_splat(arg_float(args, 7));
+  for (int block = begin; block < end; block++) {
+    const int r0 = block * block_rows, r1 = r0 + block_rows < rows ? r0 + block_rows : rows;
+    block_sums(y, p, 0, r0, r1, classes, partials + block * 4 * classes);
+    float *out = gathered + r0 * classes;
+    int count = 0;
+    for (int r = r0; r < r1; r++) {
+      for (int j = 0; j < classes; j += 4) {
+        const int n = classes - j < 4 ? classes - j : 4;
+        const v128_t q = wasm_f32x4_pmax(load_classes(p + r * classes + j, n), epsilon);
+        const int lanes = wasm_i32x4_bitmask(needs_log(load_classes(y + r * classes + j, n), q)) & ((1 << n) - 1);
+        if (lanes == 0) continue;
+        float values[4];
+        wasm_v128_store(values, q);
+        for (int l = 0; l < n; l++)
+          if (lanes & (1 << l)) out[count++] = values[l];
+      }
+    }
+    counts[block] = count;
+  }
+}
+
+/*
+ * args: 0 p, 1 y [rows, C], 2 logs (the backend's Log of the gathered q, all blocks' in order), 3 offsets
+ * (int32 [blocks]: each block's first), 4 partials (out: the fourth quantity, Σ y·log q), 5 rows, 6 C (≤ 64),
+ * 7 ε (float32 bits), 8 block rows. Items: blocks. The entries softmax_probability_loss_gather chose, in its
+ * order; each class's sum from zero in row order.
+ */
+EXPORT(softmax_probability_loss_log_sums)
+void softmax_probability_loss_log_sums(const int32_t *args, int32_t begin, int32_t end) {
+  const float *p = (const float *)args[0];
+  const float *y = (const float *)args[1];
+  const float *logs = (const float *)args[2];
+  const int32_t *offsets = (const int32_t *)args[3];
+  float *partials = (float *)args[4];
+  const int rows = args[5], classes = args[6], block_rows = args[8];
+  const v128_t epsilon = wasm_f32x4_splat(arg_float(args, 7));
+  float cross[MAX_CLASSES + 3];
+  for (int block = begin; block < end; block++) {
+    const int r0 = block * block_rows, r1 = r0 + block_rows < rows ? r0 + block_rows : rows;
+    const float *log_q = logs + offsets[block];
+    for (int c = 0; c < classes; c++) cross[c] = 0.0f;
+    for (int r = r0; r < r1; r++) {
+      for (int j = 0; j < classes; j += 4) {
+        const int n = classes - j < 4 ? classes - j : 4;
+        const v128_t yv = load_classes(y + r * classes + j, n);
+        const v128_t q = wasm_f32x4_pmax(load_classes(p + r * classes + j, n), epsilon);
+        const int lanes = wasm_i32x4_bitmask(needs_log(yv, q)) & ((1 << n) - 1);
+        if (lanes == 0) continue;
+        for (int l = 0; l < n; l++)
+          if (lanes & (1 << l)) cross[j + l] += y[r * classes + j + l] * *log_q++;
+      }
+    }
+    float *out = partials + (block * 4 + 3) * classes;
+    for (int c = 0; c < classes; c++) out[c] = cross[c];
+  }
+}
+
+/*
+ * args: 0 p, 1 y, 2 out [rows, C], 3 α, 4 β (0: no Dice term), 5 κ (0: no CE term), 6–8 their strides (1
+ * per class, 0 a scalar), 9 rows, 10 C (≤ 64), 11 ε (float32 bits). out = A − e with A = y·α + β,
+ * e = ((y·κ) / q)·[p ≥ ε], q = (p < ε ? ε : p); A without κ, −e without α and β. Items: rows.
+ */
+EXPORT(softmax_probability_loss_grad)
+void softmax_probability_loss_grad(const int32_t *args, int32_t begin, int32_t end) {
+  const float *p = (const float *)args[0];
+  const float *y = (const float *)args[1];
+  float *out = (float *)args[2];
+  const int classes = args[10];
+  const int dice = args[3] != 0, cross_entropy = args[5] != 0;
+  const v128_t epsilon = wasm_f32x4_splat(arg_float(args, 11)), one = wasm_f32x4_splat(1.0f);
+  v128_t a[MAX_CLASSES / 4], b[MAX_CLASSES / 4], k[MAX_CLASSES / 4];
+  load_parameters(args, classes, a, b, k);
+  for (int r = begin; r < end; r++) {
+    for (int j = 0; j < classes; j += 4) {
+      const int n = classes - j < 4 ? classes - j : 4;
+      const v128_t pv = load_classes(p + r * classes + j, n), yv = load_classes(y + r * classes + j, n);
+      v128_t e = wasm_f32x4_splat(0.0f);
+      if (cross_entropy) {
+        /* Cast(p ≥ ε) is 1 or 0, multiplied in (0·∞ and 0·NaN stay NaN, as in the composition). */
+        const v128_t in_range = wasm_v128_and(wasm_f32x4_ge(pv, epsilon), one);
+        e = wasm_f32x4_mul(wasm_f32x4_div(wasm_f32x4_mul(yv, k[j / 4]), wasm_f32x4_pmax(pv, epsilon)), in_range);
+      }
+      v128_t g;
+      if (!dice) g = wasm_f32x4_neg(e);
+      else {
+        g = wasm_f32x4_add(wasm_f32x4_mul(yv, a[j / 4]), b[j / 4]);
+        if (cross_entropy) g = wasm_f32x4_sub(g, e);
+      }
+      store_classes(out + r * classes + j, n, g);
     }
   }
 }

@@ -10,7 +10,7 @@ import { agreementRuns, fc } from './wasm-kernels/__fixtures__/agreement';
 import { gradientsThroughEveryKernel, replaceWasmBackend } from './wasm-kernels/__fixtures__/every-kernel';
 import { elementwiseCases, expectElementwiseAgreement } from './wasm-kernels/__fixtures__/elementwise';
 import { expectCompositionBits, laneLayouts } from './wasm-kernels/__fixtures__/normalize';
-import { expectKernelBits, softmaxLossCases } from './wasm-kernels/__fixtures__/softmax-loss';
+import { expectKernelBits, expectProbabilityKernelBits, softmaxLossCases, softmaxProbabilityLossCases } from './wasm-kernels/__fixtures__/softmax-loss';
 
 /** This process's bridge directories (other processes, such as jest's other workers, start threads too). */
 function temporaryBridgeDirectories(): string[] {
@@ -65,6 +65,12 @@ describe('wasm threads', () => {
     // Up to 20k pixels: above the runtime's threshold for splitting (P·C·16 work ≥ 2^17 from 4096 pixels of 2 classes).
     fc.assert(fc.property(softmaxLossCases(20000), expectKernelBits), { numRuns: agreementRuns.numRuns });
     expectKernelBits({ pixels: 4 * 64 * 64, classes: 2, scale: 4, ties: false, oneHot: false, seed: 7, spec: { name: 'ml', fromLogits: true, validateInputs: false } });
+  });
+
+  it('on 2 threads, TfsegSoftmaxProbabilityLossSums and TfsegSoftmaxProbabilityLossGrad give the losses’ composition bits on probabilities, as on 1 thread (SoftmaxLoss.test.ts)', () => {
+    expect(nativeKernelThreads(tf.backend() as BackendWasm)).toBe(2);
+    fc.assert(fc.property(softmaxProbabilityLossCases(20000), expectProbabilityKernelBits), { numRuns: agreementRuns.numRuns });
+    expectProbabilityKernelBits({ pixels: 4 * 64 * 64, classes: 5, specials: 0.01, nonFinite: true, target: 'labels', seed: 7, spec: { name: 'ml', validateInputs: false } });
   });
 
   it('a request for a different count once wasm has initialised is an Error saying why', async () => {

@@ -27,7 +27,7 @@ import { meanConfig } from './Mean';
 import { normalizeForwardConfig, normalizeGradConfig } from './Normalize';
 import { resizeBilinearGradConfig, resizeNearestNeighborGradConfig } from './ResizeGrad';
 import { softmaxConfig } from './Softmax';
-import { softmaxLossGradConfig, softmaxLossSumsConfig } from './SoftmaxLoss';
+import { softmaxLossGradConfig, softmaxLossSumsConfig, softmaxProbabilityLossGradConfig, softmaxProbabilityLossSumsConfig } from './SoftmaxLoss';
 import { splitVConfig } from './SplitV';
 import { sumConfig } from './Sum';
 import { tileConfig } from './Tile';
@@ -74,6 +74,8 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   softmaxConfig,
   softmaxLossGradConfig,
   softmaxLossSumsConfig,
+  softmaxProbabilityLossGradConfig,
+  softmaxProbabilityLossSumsConfig,
   splitVConfig,
   squareGradConfig,
   stepConfig,

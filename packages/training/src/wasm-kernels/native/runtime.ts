@@ -73,6 +73,9 @@ export const NATIVE_KERNEL_NAMES = [
   'softmax_loss_exp_sums',
   'softmax_loss_sums',
   'softmax_loss_grad',
+  'softmax_probability_loss_gather',
+  'softmax_probability_loss_log_sums',
+  'softmax_probability_loss_grad',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

@@ -70,28 +70,19 @@ interface FusedSoftmaxSums {
 }
 
 /**
- * Whether softmax probabilities and sums come from the backend's {@link SOFTMAX_LOSS_SUMS} kernel: softmax
- * from logits with no ignored pixels, where the kernel computes exactly this file's operations; not
- * while a tape records (the autodiff reference differentiates the operations themselves).
+ * The backend's kernel for the softmax losses' per-class sums where one applies: {@link SOFTMAX_LOSS_SUMS}
+ * from logits (which also gives p), {@link SOFTMAX_PROBABILITY_LOSS_SUMS} on probabilities; each with no
+ * ignored pixels, where the kernel computes exactly this file's operations. None while a tape records (the
+ * autodiff reference differentiates the operations themselves) or where the backend has no such kernel.
  */
-function fusedSoftmaxApplies(options: InputOptions, mask: tf.Tensor | undefined): boolean {
-  return options.activation === 'softmax' && options.fromLogits && mask === undefined && !tf.engine().isTapeOn() && hasKernel(SOFTMAX_LOSS_SUMS);
+function fusedSumsKernel(options: InputOptions, mask: tf.Tensor | undefined): string | undefined {
+  if (options.activation !== 'softmax' || mask !== undefined || tf.engine().isTapeOn()) return undefined;
+  const kernelName = options.fromLogits ? SOFTMAX_LOSS_SUMS : SOFTMAX_PROBABILITY_LOSS_SUMS;
+  return hasKernel(kernelName) ? kernelName : undefined;
 }
 
-/** The outputs of the {@link SOFTMAX_PROBABILITY_LOSS_SUMS} kernel, in its order. */
-interface FusedProbabilitySums {
-  readonly classSums: ClassSums;
-  /** Σᵢ y·log max(p, ε) per class (the CE sums before their sign). */
-  readonly targetLogProbabilities: tf.Tensor1D;
-}
-
-/**
- * Whether the per-class sums of softmax probabilities come from the backend's
- * {@link SOFTMAX_PROBABILITY_LOSS_SUMS} kernel: the probabilities case of {@link fusedSoftmaxApplies}.
- */
-function fusedProbabilitiesApply(options: InputOptions, mask: tf.Tensor | undefined): boolean {
-  return options.activation === 'softmax' && !options.fromLogits && mask === undefined && !tf.engine().isTapeOn() && hasKernel(SOFTMAX_PROBABILITY_LOSS_SUMS);
-}
+/** The outputs of the {@link SOFTMAX_PROBABILITY_LOSS_SUMS} kernel, in its order (p is its input). */
+type FusedProbabilitySums = Omit<FusedSoftmaxSums, 'probabilities'>;
 
 function fusedProbabilitySums(probabilities: tf.Tensor2D, target: tf.Tensor2D, epsilon: number): FusedProbabilitySums {
   const attrs: SoftmaxProbabilityLossSumsAttrs = { blockRows: SUM_BLOCK_ROWS, epsilon };
@@ -279,11 +270,11 @@ export function prepareInputs(caller: string, yTrue: tf.Tensor, yPred: tf.Tensor
   let classSums: ClassSums | undefined;
   // Softmax from logits: one kernel for p and every per-class sum where the backend has it (see
   // softmax-loss-kernels.ts), the same bits as the operations below.
-  const fused = fusedSoftmaxApplies(options, mask) ? fusedSoftmaxSums(flatPrediction, target) : undefined;
+  const fused = fusedSumsKernel(options, mask) === SOFTMAX_LOSS_SUMS ? fusedSoftmaxSums(flatPrediction, target) : undefined;
   // Softmax probabilities: the sums from one kernel where the backend has it, on first use (p is the input).
   let fusedProbabilities: FusedProbabilitySums | undefined;
   const fusedProbabilitiesOnce = (): FusedProbabilitySums | undefined => {
-    if (fusedProbabilities === undefined && fusedProbabilitiesApply(options, mask)) fusedProbabilities = fusedProbabilitySums(flatPrediction, target, options.epsilon);
+    if (fusedProbabilities === undefined && fusedSumsKernel(options, mask) === SOFTMAX_PROBABILITY_LOSS_SUMS) fusedProbabilities = fusedProbabilitySums(flatPrediction, target, options.epsilon);
     return fusedProbabilities;
   };
   // From logits, log-softmax is exact where log(clip(softmax)) would saturate at log ε.

@@ -273,6 +273,16 @@ function gradientParameters(
   return { parameters: [alpha, beta, kappa], strides: [stride('alpha', alpha), stride('beta', beta), stride('kappa', kappa)] };
 }
 
+/** Heap offsets of the optional α, β, κ (0 where absent: the native kernels' "no such term"). */
+function parameterOffsets(backend: BackendWasm, parameters: readonly (TensorInfo | undefined)[]): number[] {
+  return parameters.map((info) => (info === undefined ? 0 : heapOffset(backend, info)));
+}
+
+/** Float32 views of the optional α, β, κ (undefined where absent), for the JS fallbacks. */
+function parameterValues(backend: BackendWasm, parameters: readonly (TensorInfo | undefined)[]): (Float32Array | undefined)[] {
+  return parameters.map((info) => (info === undefined ? undefined : (float32Views(backend, [info] as const)[0] as Float32Array)));
+}
+
 /**
  * The gradient kernel on probabilities: A − ((y·κ) / max(p, ε))·[p ≥ ε] per element in one pass
  * (softmax_probability_loss_grad), or a JS loop of the same float32 operations (max as tfseg's Maximum,
@@ -289,12 +299,12 @@ function softmaxProbabilityLossGrad(args: { inputs: NamedTensorInfoMap; backend:
   if (rows === 0) return out;
   const native = nativeKernels(backend);
   if (native !== undefined && classes <= MAX_NATIVE_CLASSES) {
-    const at = (info: TensorInfo | undefined): number => (info === undefined ? 0 : heapOffset(backend, info));
-    native.run('softmax_probability_loss_grad', [at(probabilities), at(target), at(out), ...parameters.map(at), ...strides, rows, classes, floatBits(epsilon)], rows, rows * classes * 4);
+    const at = (info: TensorInfo): number => heapOffset(backend, info);
+    native.run('softmax_probability_loss_grad', [at(probabilities), at(target), at(out), ...parameterOffsets(backend, parameters), ...strides, rows, classes, floatBits(epsilon)], rows, rows * classes * 4);
     return out;
   }
   const [p, y, dz] = float32Views(backend, [probabilities, target, out] as const);
-  const [a, b, k] = parameters.map((info) => (info === undefined ? undefined : (float32Views(backend, [info] as const)[0] as Float32Array)));
+  const [a, b, k] = parameterValues(backend, parameters);
   const f = Math.fround;
   for (let index = 0; index < rows * classes; index++) {
     const c = index % classes;
@@ -316,18 +326,16 @@ function softmaxLossGrad(args: { inputs: NamedTensorInfoMap; backend: BackendWas
   const { probabilities, target } = requireInputs(SOFTMAX_LOSS_GRAD, inputs, ['probabilities', 'target']);
   const [rows, classes] = pairShape(SOFTMAX_LOSS_GRAD, ['probabilities', probabilities], ['target', target]);
   const { parameters, strides } = gradientParameters(SOFTMAX_LOSS_GRAD, inputs, classes);
-  const [alpha, beta, kappa] = parameters;
   const dz = backend.makeOutput([rows, classes], 'float32');
   if (rows === 0) return dz;
   const native = nativeKernels(backend);
   if (native !== undefined && classes <= MAX_NATIVE_CLASSES) {
-    const at = (info: TensorInfo | undefined): number => (info === undefined ? 0 : heapOffset(backend, info));
-    native.run('softmax_loss_grad', [at(probabilities), at(target), at(dz), at(alpha), at(beta), at(kappa), ...strides, rows, classes], rows, rows * classes * 4);
+    const at = (info: TensorInfo): number => heapOffset(backend, info);
+    native.run('softmax_loss_grad', [at(probabilities), at(target), at(dz), ...parameterOffsets(backend, parameters), ...strides, rows, classes], rows, rows * classes * 4);
     return dz;
   }
-  const empty = new Float32Array(0);
   const [p, y, out] = float32Views(backend, [probabilities, target, dz] as const);
-  const [a, b, k] = [alpha, beta, kappa].map((info) => (info === undefined ? empty : (float32Views(backend, [info] as const)[0] as Float32Array)));
+  const [a, b, k] = parameterValues(backend, parameters);
   const f = Math.fround;
   const g = new Float32Array(classes);
   for (let row = 0; row < rows; row++) {
@@ -335,11 +343,11 @@ function softmaxLossGrad(args: { inputs: NamedTensorInfoMap; backend: BackendWas
     for (let c = 0; c < classes; c++) {
       const pc = p[base + c] as number;
       const yc = y[base + c] as number;
-      const crossEntropy = kappa === undefined ? 0 : f(yc * (k?.[c * strides[2]] as number));
-      if (alpha === undefined) g[c] = -crossEntropy;
+      const crossEntropy = k === undefined ? 0 : f(yc * (k[c * strides[2]] as number));
+      if (a === undefined || b === undefined) g[c] = -crossEntropy;
       else {
-        const dice = f(pc * f(f(yc * (a?.[c * strides[0]] as number)) + (b?.[c * strides[1]] as number)));
-        g[c] = kappa === undefined ? dice : f(dice - crossEntropy);
+        const dice = f(pc * f(f(yc * (a[c * strides[0]] as number)) + (b[c * strides[1]] as number)));
+        g[c] = k === undefined ? dice : f(dice - crossEntropy);
       }
     }
     let sum = 0;

@@ -159,6 +159,10 @@
  *                        Items: blocks.
  * softmax_probability_loss_grad  (same file)  0 p, 1 y, 2 out [rows, C], 3 α, 4 β (0: none), 5 κ (0: none),
  *                        6–8 their strides, 9 rows, 10 C (≤ 64), 11 ε (float32 bits). Items: rows.
+ * conv2d_packed          (conv2d.c; Conv2D.ts)  conv2d's slots with 1 the filter from pack_filter (Co
+ *                        divisible by 16): conv2d's sums. Items: as conv2d's.
+ * pack_filter            (conv2d.c; Conv2D.ts)  0 w (layout 0: [K, N]; 1: [N, K]), 1 packed [N/16][K][16],
+ *                        2 K, 3 N (divisible by 16), 4 layout. Items: N/16.
  */
 #pragma once
 #include <stdint.h>

@@ -10,6 +10,7 @@ import { agreementRuns, fc } from './wasm-kernels/__fixtures__/agreement';
 import { gradientsThroughEveryKernel, replaceWasmBackend } from './wasm-kernels/__fixtures__/every-kernel';
 import { elementwiseCases, expectElementwiseAgreement } from './wasm-kernels/__fixtures__/elementwise';
 import { expectCompositionBits, laneLayouts } from './wasm-kernels/__fixtures__/normalize';
+import { expectPackedBits, packedConvCases } from './wasm-kernels/__fixtures__/packed-conv';
 import { expectKernelBits, expectProbabilityKernelBits, softmaxLossCases, softmaxProbabilityLossCases } from './wasm-kernels/__fixtures__/softmax-loss';
 
 /** This process's bridge directories (other processes, such as jest's other workers, start threads too). */
@@ -71,6 +72,13 @@ describe('wasm threads', () => {
     expect(nativeKernelThreads(tf.backend() as BackendWasm)).toBe(2);
     fc.assert(fc.property(softmaxProbabilityLossCases(20000), expectProbabilityKernelBits), { numRuns: agreementRuns.numRuns });
     expectProbabilityKernelBits({ pixels: 4 * 64 * 64, classes: 5, specials: 0.01, nonFinite: true, target: 'labels', seed: 7, spec: { name: 'ml', validateInputs: false } });
+  });
+
+  it('on 2 threads, the direct convolution from a packed filter (tiling convolutions, transposed convolutions’ tiled products) gives the unpacked kernel’s bits, as on 1 thread (Conv2D.test.ts)', () => {
+    expect(nativeKernelThreads(tf.backend() as BackendWasm)).toBe(2);
+    // Batch 4 and 8² to 16² maps: above the runtime's threshold for splitting.
+    fc.assert(fc.property(packedConvCases.map((c) => ({ ...c, batch: 4, height: 8 + (c.height % 9), width: 8 + (c.width % 9) })), expectPackedBits), agreementRuns);
+    expectPackedBits({ batch: 4, height: 4, width: 4, kernel: [2, 2], extra: [0, 0], inChannels: 128, outChannels: 256, nonFinite: true, seed: 3 });
   });
 
   it('a request for a different count once wasm has initialised is an Error saying why', async () => {

@@ -3,6 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2DConfig, nativeFlipFilter, winogradConv2d } from './Conv2D';
 import { flipFilter } from './conv-geometry';
 import { nativeKernels } from './native/runtime';
+import { expectPackedBits, packedConvCases } from './__fixtures__/packed-conv';
 import { convolutionFloat64, expectFourByFourAccuracy, padAttribute } from './__fixtures__/winograd';
 
 function expectConvolutionAgreement(g: ConvGeometry, dilations: [number, number] = [1, 1]): void {
@@ -38,6 +39,12 @@ describe('Conv2D (wasm kernel: native where it applies, XNNPACK otherwise)', () 
 
   it('takes Winograd F(4×4, 3×3) from 32 tiles, within 2e-5 (largest error) and 5e-6 (RMS) of a float64 convolution, relative to the output', () => {
     expectFourByFourAccuracy(false, (c, { x, filter }) => tf.conv2d(x, filter, 1, padAttribute(c)), (c, values) => convolutionFloat64(c, values.x, values.filter), agreementRuns);
+  });
+
+  it('reads a packed filter (conv2d_packed) with the same bits as the filter as it lies: tiling convolutions and transposed convolutions’ tiled products, NaN of both signs and ±∞ included', () => {
+    fc.assert(fc.property(packedConvCases, expectPackedBits), agreementRuns);
+    // The U-Net's 2×2/2 up-sampling at 4², 256 → 8², 128 (4 × 4 pixels per row: the 4-pixel tiles).
+    expectPackedBits({ batch: 2, height: 4, width: 4, kernel: [2, 2], extra: [0, 0], inChannels: 128, outChannels: 256, nonFinite: true, seed: 3 });
   });
 
   it('computes a hand-checkable case: a 3×3 box filter sums each neighbourhood', () => {

@@ -9,7 +9,7 @@
  */
 import { backend_util, Conv2D, type Conv2DAttrs, type Conv2DInputs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { conv2dWasm, disposeIntermediate, heapOffset, requireInputs, type SignedPadding } from './wasm-backend';
+import { conv2dWasm, disposeIntermediate, heapOffset, requireInputs, reshapeView, type SignedPadding } from './wasm-backend';
 import { NATIVE_BLOCK_BYTES, nativeKernels, type NativeKernels } from './native/runtime';
 import { explicitPadding, fromChannelsLast, toChannelsLast } from './conv-geometry';
 import { nativePointwiseConv2d, nativeSingleChannelConv2d, singleChannelApplies } from './edge-convolutions';
@@ -70,9 +70,19 @@ export function winogradTileSize(batch: number, outHeight: number, outWidth: num
  * filters with channels divisible by 4 (native/conv2d_winograd.c), else the direct kernel
  * (native/conv2d.c). `filter` is HWIO, or with `flipped` the HWIO filter of the forward convolution
  * whose input gradient this is: w[kh, kw, co, ci] = filter[KH − 1 − kh, KW − 1 − kw, ci, co]. Output
- * channels must be divisible by 4.
+ * channels must be divisible by 4. `packs` overrides whether the direct kernel packs the filter first
+ * (by default where {@link packsFilter}; 16-channel multiples only), which never changes the bits.
  */
-export function nativeConv2d(backend: BackendWasm, native: NativeKernels, x: TensorInfo, filter: TensorInfo, padding: SignedPadding, strides: [number, number], flipped = false): TensorInfo {
+export function nativeConv2d(
+  backend: BackendWasm,
+  native: NativeKernels,
+  x: TensorInfo,
+  filter: TensorInfo,
+  padding: SignedPadding,
+  strides: [number, number],
+  flipped = false,
+  packs?: boolean,
+): TensorInfo {
   const [batch, inHeight, inWidth, inChannels] = x.shape as [number, number, number, number];
   const [filterHeight, filterWidth, filterIn, filterOut] = filter.shape as [number, number, number, number];
   const outChannels = flipped ? filterIn : filterOut;
@@ -86,31 +96,63 @@ export function nativeConv2d(backend: BackendWasm, native: NativeKernels, x: Ten
     return winogradConv2d(backend, native, x, filter, flipped, [batch, inHeight, inWidth, inChannels], [outHeight, outWidth, outChannels], padding);
   }
   const weights = flipped ? nativeFlipFilter(backend, native, filter) : filter;
+  const packed = packs ?? packsFilter(filterHeight, filterWidth, strides, padding, outChannels);
+  const kernelFilter = packed ? nativePackFilter(backend, native, weights, filterHeight * filterWidth * inChannels, outChannels, false) : weights;
   const out = backend.makeOutput([batch, outHeight, outWidth, outChannels], 'float32');
   const zeros = native.zeros(inChannels);
-  const args = [heapOffset(backend, x), heapOffset(backend, weights), heapOffset(backend, out), zeros, batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strides[0], strides[1], padding.top, padding.left, outChannels];
+  const args = [heapOffset(backend, x), heapOffset(backend, kernelFilter), heapOffset(backend, out), zeros, batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strides[0], strides[1], padding.top, padding.left, outChannels];
   const rows = batch * outHeight;
-  native.run('conv2d', args, Math.ceil(outChannels / 16) * rows, rows * outWidth * filterHeight * filterWidth * inChannels * outChannels);
+  native.run(packed ? 'conv2d_packed' : 'conv2d', args, Math.ceil(outChannels / 16) * rows, rows * outWidth * filterHeight * filterWidth * inChannels * outChannels);
+  if (kernelFilter !== weights) backend.disposeData(kernelFilter.dataId);
   if (weights !== filter) backend.disposeData(weights.dataId);
   return out;
 }
 
 /**
+ * Whether the direct kernel reads a packed copy of the filter (native/conv2d.c's conv2d_packed, the same
+ * bits): output channels divisible by 16 and a filter that tiles its input (kernel = stride, nothing
+ * padded: the 2×2/2 input gradients of a U-Net's transposed convolutions). Their filter rows lie Co
+ * floats apart (1 KiB for 256 channels), so the K rows a 16-channel tile sweeps crowd a few L1 sets;
+ * packed, they are one contiguous run.
+ */
+function packsFilter(filterHeight: number, filterWidth: number, strides: [number, number], padding: SignedPadding, outChannels: number): boolean {
+  const tiling = filterHeight === strides[0] && filterWidth === strides[1] && padding.top === 0 && padding.left === 0 && padding.bottom <= 0 && padding.right <= 0;
+  return tiling && outChannels % 16 === 0;
+}
+
+/**
+ * native/conv2d.c's pack_filter: a K × N filter (`transposed`: stored as [N, K]) as conv2d_packed reads
+ * it, [N/16][K][16]. N must be divisible by 16.
+ */
+function nativePackFilter(backend: BackendWasm, native: NativeKernels, filter: TensorInfo, reduction: number, channels: number, transposed: boolean): TensorInfo {
+  const packed = backend.makeOutput([channels / 16, reduction, 16], 'float32');
+  native.run('pack_filter', [heapOffset(backend, filter), heapOffset(backend, packed), reduction, channels, transposed ? 1 : 0], channels / 16, reduction * channels);
+  return packed;
+}
+
+/**
  * dx of a transposed convolution whose kernel tiles the output (2×2/2 in a U-Net): the product
  * dy · Wᵀ as a native 1×1 convolution that writes each pixel's [KH][KW·Ci] taps straight into their
- * rows of dx, [batch, OH·KH, OW·KW, Ci]. `transposed` is W as [1, 1, Co, KH·KW·Ci] (flip_filter.c's
- * transposed filter). Needs KW·Ci divisible by 4. Replaces a product into [.., KH, KW, Ci] and an
- * XNNPACK transpose into place (one thread): the same products, so the same bits.
+ * rows of dx, [batch, OH·KH, OW·KW, Ci]. `filter` is W, [KH, KW, Ci, Co]. Needs KW·Ci divisible by 4.
+ * Replaces a product into [.., KH, KW, Ci] and an XNNPACK transpose into place (one thread): the same
+ * products, so the same bits. With KH·KW·Ci divisible by 16 (`packs`, by default) conv2d_packed reads
+ * Wᵀ packed straight from W by pack_filter, one copy instead of flip_filter's transpose, whose rows lie
+ * KH·KW·Ci floats apart (crowding L1's sets from 128 → 64 channels on); the same bits.
  */
-export function nativeTiledProduct(backend: BackendWasm, native: NativeKernels, dy: TensorInfo, transposed: TensorInfo, filterHeight: number, filterWidth: number): TensorInfo {
+export function nativeTiledProduct(backend: BackendWasm, native: NativeKernels, dy: TensorInfo, filter: TensorInfo, packs?: boolean): TensorInfo {
   const [batch, height, width, channels] = dy.shape as [number, number, number, number];
-  const tapChannels = transposed.shape[3] as number;
-  const run = tapChannels / filterHeight;
-  const dx = backend.makeOutput([batch, height * filterHeight, width * filterWidth, run / filterWidth], 'float32');
+  const [filterHeight, filterWidth, inChannels] = filter.shape as [number, number, number, number];
+  const tapChannels = filterHeight * filterWidth * inChannels;
+  const packed = packs ?? tapChannels % 16 === 0;
+  const transposed = packed
+    ? nativePackFilter(backend, native, filter, channels, tapChannels, true)
+    : nativeFlipFilter(backend, native, reshapeView(filter, [1, 1, tapChannels, channels]));
+  const dx = backend.makeOutput([batch, height * filterHeight, width * filterWidth, inChannels], 'float32');
   const zeros = native.zeros(channels);
-  const args = [heapOffset(backend, dy), heapOffset(backend, transposed), heapOffset(backend, dx), zeros, batch, height, width, channels, height, width, tapChannels, 1, 1, 1, 1, 0, 0, run];
+  const args = [heapOffset(backend, dy), heapOffset(backend, transposed), heapOffset(backend, dx), zeros, batch, height, width, channels, height, width, tapChannels, 1, 1, 1, 1, 0, 0, filterWidth * inChannels];
   const rows = batch * height;
-  native.run('conv2d', args, Math.ceil(tapChannels / 16) * rows, rows * width * channels * tapChannels);
+  native.run(packed ? 'conv2d_packed' : 'conv2d', args, Math.ceil(tapChannels / 16) * rows, rows * width * channels * tapChannels);
+  backend.disposeData(transposed.dataId);
   return dx;
 }
 

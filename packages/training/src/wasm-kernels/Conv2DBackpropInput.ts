@@ -142,12 +142,7 @@ function inputGradientOfTiling(backend: BackendWasm, dy: TensorInfo, filter: Ten
   const pixels = batchSize * outHeight * outWidth;
   const tapChannels = filterHeight * filterWidth * inChannels;
   const native = nativeConv2dApplies(dy, filter, tapChannels) ? nativeKernels(backend) : undefined;
-  if (native !== undefined && (filterWidth * inChannels) % 4 === 0) {
-    const transposed = nativeFlipFilter(backend, native, reshapeView(filter, [1, 1, tapChannels, outChannels]));
-    const tiledDx = nativeTiledProduct(backend, native, dy, transposed, filterHeight, filterWidth);
-    backend.disposeData(transposed.dataId);
-    return padToInput(backend, tiledDx, info);
-  }
+  if (native !== undefined && (filterWidth * inChannels) % 4 === 0) return padToInput(backend, nativeTiledProduct(backend, native, dy, filter), info);
   let taps: TensorInfo;
   if (native !== undefined) {
     const transposed = nativeFlipFilter(backend, native, reshapeView(filter, [1, 1, tapChannels, outChannels]));

@@ -56,6 +56,40 @@ describe('TfsegConv2DTransposeBias (one-op transposed convolution + bias on wasm
   });
 
   describeBothPaths(() => {
+    it('trains with the same bits as tfjs-layers’ Conv2DTranspose on the U-Net’s 2×2/2 up-sampling (the packed native product where KH·KW·C is divisible by 16), NaN and ±∞ included', () => {
+      tf.setBackend('wasm');
+      const upSampling = fc.record({
+        batch: fc.integer({ min: 1, max: 4 }),
+        height: fc.integer({ min: 1, max: 17 }),
+        width: fc.integer({ min: 1, max: 17 }),
+        inChannels: fc.integer({ min: 1, max: 12 }).map((n) => 4 * n),
+        outChannels: fc.oneof(fc.integer({ min: 1, max: 8 }).map((n) => 4 * n), fc.integer({ min: 1, max: 20 })),
+        seed: fc.nat(),
+      });
+      fc.assert(
+        fc.property(upSampling, (u) => {
+          const g = { ...u, filterHeight: 2, filterWidth: 2, strides: [2, 2], pad: 'same' } as unknown as Geometry;
+          const ours = seededLayer(new Conv2DTranspose(args(g)), g);
+          const theirs = seededLayer(tf.layers.conv2dTranspose(args(g)), g);
+          const special = (layer: InstanceType<typeof tf.layers.Layer>): void => {
+            const [kernel, bias] = layer.getWeights() as [tf.Tensor, tf.Tensor];
+            const values = kernel.dataSync().slice();
+            values[0] = Number.NaN;
+            values[values.length - 1] = Number.POSITIVE_INFINITY;
+            layer.setWeights([tf.tensor(values, kernel.shape), bias]);
+          };
+          if (u.seed % 2 === 1) [ours, theirs].forEach(special);
+          const [a, b] = [ours, theirs].map((layer) => results(layer, g).map((values) => Buffer.from(values.buffer)));
+          a?.forEach((bytes, index) => expect(bytes.equals(b?.[index] as Buffer)).toBe(true));
+          ours.dispose();
+          theirs.dispose();
+        }),
+        agreementRuns,
+      );
+    });
+  });
+
+  describeBothPaths(() => {
     it('predicts (inference, no training flag) with the same bits as tfjs-layers’ Conv2DTranspose on wasm on random shapes', () => {
       tf.setBackend('wasm');
       fc.assert(

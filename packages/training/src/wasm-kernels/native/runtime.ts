@@ -76,6 +76,8 @@ export const NATIVE_KERNEL_NAMES = [
   'softmax_probability_loss_gather',
   'softmax_probability_loss_log_sums',
   'softmax_probability_loss_grad',
+  'conv2d_packed',
+  'pack_filter',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

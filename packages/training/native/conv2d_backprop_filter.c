@@ -338,3 +338,62 @@ void conv2d_backprop_filter_packed(const int32_t *args, int32_t begin, int32_t e
         for (int v = 0; v < 4; v++) wasm_v128_store(out + i * g->out_c + 4 * v, wasm_f32x4_splat(0));
   }
 }
+
+/*
+ * The filter gradient of a tiling convolution (kernel = stride, nothing padded: the U-Net's 2×2/2
+ * transposed convolutions), in and out channels divisible by 16, in two passes. Every tap reaches every
+ * output pixel, each input pixel once, so conv2d_backprop_filter_tiling_pack copies x and dy once into
+ * 16-channel panels, xs [taps][Ci/16][pixels][16] and ds [Co/16][pixels][16] (pixels in order b, oh, ow);
+ * conv2d_backprop_filter_tiling then sweeps them as conv2d_backprop_filter_packed sweeps its stack copies,
+ * which it fills again for every (tap, Ci/16, Co/16) item: Co/16 copies of x and taps·Ci/16 of dy per call
+ * (a quarter of the time at 8², 128 → 256). Each entry is the same sum over the same pixels in the same
+ * order, from +0, in the same tiles, so the bits are conv2d_backprop_filter_packed's (and
+ * conv2d_backprop_filter's).
+ */
+
+/* args: x, dy, xs, ds (pointers), then the 13 geometry fields. Items: batch·out_h output rows. */
+EXPORT(conv2d_backprop_filter_tiling_pack)
+void conv2d_backprop_filter_tiling_pack(const int32_t *args, int32_t begin, int32_t end) {
+  const float *x = (const float *)args[0], *dy = (const float *)args[1];
+  float *xs = (float *)args[2], *ds = (float *)args[3];
+  const geometry *g = (const geometry *)(args + 4);
+  const int pixels = g->batch * g->out_h * g->out_w, ci_tiles = g->in_c / PACK, co_tiles = g->out_c / PACK;
+  for (int row = begin; row < end; row++) {
+    const int b = row / g->out_h, oh = row - b * g->out_h;
+    for (int ow = 0; ow < g->out_w; ow++) {
+      const int p = row * g->out_w + ow;
+      const float *d = dy + (int64_t)p * g->out_c;
+      for (int t = 0; t < co_tiles; t++) copy16(ds + ((int64_t)t * pixels + p) * PACK, d + t * PACK);
+      for (int kh = 0; kh < g->k_h; kh++) {
+        for (int kw = 0; kw < g->k_w; kw++) {
+          const float *source = x + ((int64_t)(b * g->in_h + oh * g->stride_h + kh) * g->in_w + ow * g->stride_w + kw) * g->in_c;
+          float *target = xs + (int64_t)(kh * g->k_w + kw) * ci_tiles * pixels * PACK;
+          for (int t = 0; t < ci_tiles; t++) copy16(target + ((int64_t)t * pixels + p) * PACK, source + t * PACK);
+        }
+      }
+    }
+  }
+}
+
+/* args: xs, ds (from conv2d_backprop_filter_tiling_pack), dw, then the 13 geometry fields. Items: taps × Ci/16 × Co/16. */
+EXPORT(conv2d_backprop_filter_tiling)
+void conv2d_backprop_filter_tiling(const int32_t *args, int32_t begin, int32_t end) {
+  const float *xs = (const float *)args[0], *ds = (const float *)args[1];
+  float *dw = (float *)args[2];
+  const geometry *g = (const geometry *)(args + 3);
+  const int pixels = g->batch * g->out_h * g->out_w, ci_tiles = g->in_c / PACK, co_tiles = g->out_c / PACK;
+  for (int item = begin; item < end; item++) {
+    const int co_tile = item % co_tiles, ci_tile = (item / co_tiles) % ci_tiles, tap = item / (co_tiles * ci_tiles);
+    float *out = dw + ((int64_t)tap * g->in_c + ci_tile * PACK) * g->out_c + co_tile * PACK;
+    const float *x_panel = xs + ((int64_t)tap * ci_tiles + ci_tile) * pixels * PACK;
+    const float *d_panel = ds + (int64_t)co_tile * pixels * PACK;
+    /* Chunks of PACK_PIXELS pixels, as the packed kernel's, so that a chunk's panels stay in L1 over its 8 tiles. */
+    for (int first = 0; first < pixels; first += PACK_PIXELS) {
+      const int count = pixels - first < PACK_PIXELS ? pixels - first : PACK_PIXELS;
+      for (int i = 0; i < PACK; i += 2) packed_tile(x_panel + first * PACK + i, d_panel + first * PACK, count, out + i * g->out_c, g->out_c, first == 0);
+    }
+    if (pixels == 0)
+      for (int i = 0; i < PACK; i++)
+        for (int v = 0; v < 4; v++) wasm_v128_store(out + i * g->out_c + 4 * v, wasm_f32x4_splat(0));
+  }
+}

@@ -163,6 +163,12 @@
  *                        divisible by 16): conv2d's sums. Items: as conv2d's.
  * pack_filter            (conv2d.c; Conv2D.ts)  0 w (layout 0: [K, N]; 1: [N, K]), 1 packed [N/16][K][16],
  *                        2 K, 3 N (divisible by 16), 4 layout. Items: N/16.
+ * conv2d_backprop_filter_tiling_pack (conv2d_backprop_filter.c; Conv2DBackpropFilter.ts)  0 x, 1 dy, 2 xs
+ *                        [KH·KW][Ci/16][pixels][16], 3 ds [Co/16][pixels][16] (out), 4..16 conv_geometry of a
+ *                        tiling convolution (kernel = stride, no padding), Ci and Co divisible by 16. Items:
+ *                        batch·out_h rows.
+ * conv2d_backprop_filter_tiling (same file)  0 xs, 1 ds (from the pack), 2 dw [KH,KW,Ci,Co], 3..15 conv_geometry.
+ *                        Items: KH·KW × Ci/16 × Co/16 (conv2d_backprop_filter_packed's bits).
  */
 #pragma once
 #include <stdint.h>

@@ -10,7 +10,7 @@ import { agreementRuns, fc } from './wasm-kernels/__fixtures__/agreement';
 import { gradientsThroughEveryKernel, replaceWasmBackend } from './wasm-kernels/__fixtures__/every-kernel';
 import { elementwiseCases, expectElementwiseAgreement } from './wasm-kernels/__fixtures__/elementwise';
 import { expectCompositionBits, laneLayouts } from './wasm-kernels/__fixtures__/normalize';
-import { expectPackedBits, packedConvCases } from './wasm-kernels/__fixtures__/packed-conv';
+import { expectPackedBits, expectPanelBits, packedConvCases, sixteenChannels } from './wasm-kernels/__fixtures__/packed-conv';
 import { expectKernelBits, expectProbabilityKernelBits, softmaxLossCases, softmaxProbabilityLossCases } from './wasm-kernels/__fixtures__/softmax-loss';
 
 /** This process's bridge directories (other processes, such as jest's other workers, start threads too). */
@@ -79,6 +79,12 @@ describe('wasm threads', () => {
     // Batch 4 and 8² to 16² maps: above the runtime's threshold for splitting.
     fc.assert(fc.property(packedConvCases.map((c) => ({ ...c, batch: 4, height: 8 + (c.height % 9), width: 8 + (c.width % 9) })), expectPackedBits), agreementRuns);
     expectPackedBits({ batch: 4, height: 4, width: 4, kernel: [2, 2], extra: [0, 0], inChannels: 128, outChannels: 256, nonFinite: true, seed: 3 });
+  });
+
+  it('on 2 threads, a tiling convolution’s filter gradient from panels (pack by rows, sums by tap × 16 × 16 blocks) gives the packed kernel’s bits, as on 1 thread (Conv2DBackpropFilter.test.ts)', () => {
+    expect(nativeKernelThreads(tf.backend() as BackendWasm)).toBe(2);
+    fc.assert(fc.property(packedConvCases.map((c) => ({ ...sixteenChannels(c), batch: 4, height: 4 + (c.height % 9), width: 4 + (c.width % 9) })), expectPanelBits), agreementRuns);
+    expectPanelBits({ batch: 4, height: 4, width: 4, kernel: [2, 2], extra: [0, 0], inChannels: 128, outChannels: 256, nonFinite: true, seed: 5 });
   });
 
   it('a request for a different count once wasm has initialised is an Error saying why', async () => {

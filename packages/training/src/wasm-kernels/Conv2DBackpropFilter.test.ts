@@ -5,6 +5,7 @@ import { expectAllClose } from '@tfseg-internal/testing';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { relativeErrors } from './__fixtures__/winograd';
 import { heapOffset } from './wasm-backend';
+import { expectPanelBits, packedConvCases, sixteenChannels } from './__fixtures__/packed-conv';
 
 /** dW of a stride-1 convolution in float64: Σ over pixels of x[b, oh + kh − top, ow + kw − left, ci] · dy[b, oh, ow, co]. */
 function filterGradientInFloat64(x: Float32Array, dy: Float32Array, xShape: number[], dyShape: number[], top: number, left: number): Float64Array {
@@ -160,7 +161,9 @@ describe('Conv2DBackpropFilter (wasm training kernel)', () => {
         const dyValues = seededValues(sizeOf(dyShape), seed + 1);
         run.mockClear();
         const dw = tf.tidy(() => tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(xValues, xShape as [number, number, number, number]), dy: tf.tensor4d(dyValues, dyShape as [number, number, number, number]) }, { strides: 2, pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC', filterShape: [filterHeight, filterWidth, inChannels, outChannels] } as never) as tf.Tensor);
-        expect(run.mock.calls.map(([kernel]) => kernel)).toEqual(['conv2d_backprop_filter_packed']);
+        // 2×2 windows with nothing padded tile x: the panels kernel (its own test below), the same bits.
+        const tiling = filterHeight === 2 && filterWidth === 2 && top + bottom + left + right === 0;
+        expect(run.mock.calls.map(([kernel]) => kernel)).toEqual(tiling ? ['conv2d_backprop_filter_tiling_pack', 'conv2d_backprop_filter_tiling'] : ['conv2d_backprop_filter_packed']);
         const actual = dw.dataSync() as Float32Array;
         dw.dispose();
         expect(Buffer.from(actual.buffer).equals(Buffer.from(filterGradientInOrder(xValues, dyValues, xShape, dyShape, [filterHeight, filterWidth], 2, top, left).buffer))).toBe(true);
@@ -168,6 +171,11 @@ describe('Conv2DBackpropFilter (wasm training kernel)', () => {
       agreementRuns,
     );
     run.mockRestore();
+  });
+
+  it('sums a tiling convolution’s panels (2×2/2 and other kernel = stride, odd maps, NaN of both signs, ±∞) with the bits of the packed kernel', () => {
+    fc.assert(fc.property(packedConvCases.map(sixteenChannels), expectPanelBits), agreementRuns);
+    expectPanelBits({ batch: 4, height: 4, width: 4, kernel: [2, 2], extra: [0, 0], inChannels: 128, outChannels: 256, nonFinite: true, seed: 5 });
   });
 
   it('writes a small map’s Winograd filter gradient straight into dW with the bits of the partial-sums path (F(2×2) and F(4×4), clipped tiles, channel tails)', () => {

@@ -158,17 +158,44 @@ function packsRows(info: backend_util.Conv2DInfo): boolean {
   return inChannels % 16 === 0 && outChannels % 16 === 0 && (outChannels >= 64 || inChannels * strideWidth >= 64);
 }
 
-/** Any stride and padding (dilation 1, which tfjs' conv gradients require), in native/conv2d_backprop_filter.c. */
-function nativeFilterGradient(backend: BackendWasm, native: NativeKernels, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+/**
+ * Whether the filter gradient of a tiling convolution (kernel = stride, nothing padded: the U-Net's 2×2/2
+ * transposed convolutions) runs from panels of x and dy packed once per call (native/conv2d_backprop_filter.c's
+ * conv2d_backprop_filter_tiling): where the packed kernel would run ({@link packsRows}), whose tiles it
+ * shares, so the same bits (NaN payloads included; the unpacked kernel's compiled operand order may pick
+ * another NaN where two meet). The packed kernel copies each x row once per 16 output channels and each dy
+ * row once per tap and 16 input channels; those copies took about a quarter of its time at 32² to 8² (one thread).
+ */
+function packsPanels(info: backend_util.Conv2DInfo): boolean {
+  return isTilingConv(info) && packsRows(info);
+}
+
+/**
+ * Any stride and padding (dilation 1, which tfjs' conv gradients require), in native/conv2d_backprop_filter.c.
+ * `panels` overrides whether a tiling convolution's gradient runs from panels ({@link packsPanels}, which
+ * must hold), which never changes the bits.
+ */
+export function nativeFilterGradient(backend: BackendWasm, native: NativeKernels, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo, panels = packsPanels(info)): TensorInfo {
   const edge = nativeSingleChannelFilterGradient(backend, native, x, dy, info) ?? nativePointwiseFilterGradient(backend, native, x, dy, info);
   if (edge !== undefined) return edge;
   const tile = winogradTile(info);
   if (tile !== undefined) return winogradFilterGradient(backend, native, x, dy, info, tile);
   const { batchSize, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
   const dw = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
+  const work = batchSize * outHeight * outWidth * filterHeight * filterWidth * inChannels * outChannels;
+  if (panels && packsPanels(info)) {
+    const pixels = batchSize * outHeight * outWidth;
+    const xs = backend.makeOutput([filterHeight * filterWidth * pixels, inChannels], 'float32');
+    const ds = backend.makeOutput([pixels, outChannels], 'float32');
+    const geometry = nativeConvGeometry(info);
+    native.run('conv2d_backprop_filter_tiling_pack', [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, xs), heapOffset(backend, ds), ...geometry], batchSize * outHeight, pixels * (filterHeight * filterWidth * inChannels + outChannels));
+    native.run('conv2d_backprop_filter_tiling', [heapOffset(backend, xs), heapOffset(backend, ds), heapOffset(backend, dw), ...geometry], filterHeight * filterWidth * (inChannels / 16) * (outChannels / 16), work);
+    backend.disposeData(xs.dataId);
+    backend.disposeData(ds.dataId);
+    return dw;
+  }
   // Heap offsets only after the last allocation (makeOutput may move nothing, but may grow the heap).
   const args = [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, dw), ...nativeConvGeometry(info)];
-  const work = batchSize * outHeight * outWidth * filterHeight * filterWidth * inChannels * outChannels;
   if (packsRows(info)) {
     native.run('conv2d_backprop_filter_packed', args, filterHeight * filterWidth * (inChannels / 16) * (outChannels / 16), work);
   } else {

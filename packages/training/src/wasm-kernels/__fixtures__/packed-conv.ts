@@ -2,12 +2,14 @@
  * Test-only: the direct convolution from a packed filter (native/conv2d.c's conv2d_packed) against the
  * same kernel reading the filter as it lies (conv2d), bit for bit, for the convolutions that pack: tiling
  * filters (kernel = stride, the U-Net's 2×2/2 input gradients, odd maps leaving a row or column unused)
- * and the tiled product dy · Wᵀ of a transposed convolution. Used on 1 thread (Conv2D.test.ts) and on 2 (wasm-threads.test.ts).
+ * and the tiled product dy · Wᵀ of a transposed convolution; and the filter gradient of a tiling convolution
+ * from panels packed once per call (conv2d_backprop_filter_tiling) against the packed kernel. Used on 1 thread (Conv2D.test.ts) and on 2 (wasm-threads.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
 import { nativeConv2d, nativeTiledProduct } from '../Conv2D';
+import { nativeFilterGradient } from '../Conv2DBackpropFilter';
 import { nativeKernels } from '../native/runtime';
 import { seededValues } from './agreement';
 
@@ -97,3 +99,33 @@ export function expectPackedBits(c: PackedConvCase): void {
   });
   expect(tf.memory().numTensors).toBe(numTensors);
 }
+
+/** A case with 16–64 input and 64–144 output channels (multiples of 16 from 64 out: where the panels kernel runs). */
+export function sixteenChannels(c: PackedConvCase): PackedConvCase {
+  return { ...c, inChannels: 16 * (1 + (c.inChannels % 4)), outChannels: 16 * (4 + (c.outChannels % 6)) };
+}
+
+/** The filter gradient of a tiling convolution from panels against the packed kernel, on the current wasm backend. */
+export function expectPanelBits(c: PackedConvCase): void {
+  tf.setBackend('wasm');
+  const backend = tf.backend() as BackendWasm;
+  const native = nativeKernels(backend);
+  if (native === undefined) throw new Error('the native kernels did not load');
+  const [kh, kw] = c.kernel;
+  // An extra row or column is left over by a window of 2 or more; for a 1-wide kernel it is one more output.
+  const extra = [kh > 1 ? c.extra[0] : 0, kw > 1 ? c.extra[1] : 0] as const;
+  const xShape: [number, number, number, number] = [c.batch, c.height * kh + extra[0], c.width * kw + extra[1], c.inChannels];
+  const filterShape: [number, number, number, number] = [kh, kw, c.inChannels, c.outChannels];
+  const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, [kh, kw], 1, 'valid');
+  const numTensors = tf.memory().numTensors;
+  tf.tidy(() => {
+    const x = tf.tensor4d(values(sizeOfShape(xShape), c.seed, c.nonFinite), xShape);
+    const dy = tf.tensor4d(values(c.batch * c.height * c.width * c.outChannels, c.seed + 2, c.nonFinite), [c.batch, c.height, c.width, c.outChannels]);
+    const [panels, rows] = [true, false].map((panels) => bytesOf(backend, nativeFilterGradient(backend, native, x, dy, info, panels)));
+    expect(panels?.length).toBe(4 * kh * kw * c.inChannels * c.outChannels);
+    expect(panels?.equals(rows as Buffer)).toBe(true);
+  });
+  expect(tf.memory().numTensors).toBe(numTensors);
+}
+
+const sizeOfShape = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);

@@ -78,6 +78,8 @@ export const NATIVE_KERNEL_NAMES = [
   'softmax_probability_loss_grad',
   'conv2d_packed',
   'pack_filter',
+  'conv2d_backprop_filter_tiling_pack',
+  'conv2d_backprop_filter_tiling',
 ] as const;
 
 /** A kernel of {@link NATIVE_KERNEL_NAMES}. */

@@ -11,6 +11,7 @@ import { gradientsThroughEveryKernel, replaceWasmBackend } from './wasm-kernels/
 import { elementwiseCases, expectElementwiseAgreement } from './wasm-kernels/__fixtures__/elementwise';
 import { expectCompositionBits, laneLayouts } from './wasm-kernels/__fixtures__/normalize';
 import { expectPackedBits, expectPanelBits, packedConvCases, sixteenChannels } from './wasm-kernels/__fixtures__/packed-conv';
+import { expectStripsBits, stripsConvolution } from './wasm-kernels/__fixtures__/winograd';
 import { expectKernelBits, expectProbabilityKernelBits, softmaxLossCases, softmaxProbabilityLossCases } from './wasm-kernels/__fixtures__/softmax-loss';
 
 /** This process's bridge directories (other processes, such as jest's other workers, start threads too). */
@@ -85,6 +86,11 @@ describe('wasm threads', () => {
     expect(nativeKernelThreads(tf.backend() as BackendWasm)).toBe(2);
     fc.assert(fc.property(packedConvCases.map((c) => ({ ...sixteenChannels(c), batch: 4, height: 4 + (c.height % 9), width: 4 + (c.width % 9) })), expectPanelBits), agreementRuns);
     expectPanelBits({ batch: 4, height: 4, width: 4, kernel: [2, 2], extra: [0, 0], inChannels: 128, outChannels: 256, nonFinite: true, seed: 5 });
+  });
+
+  it('on 2 threads, F(2×2) by output-channel strips (strips split over both) gives the bits of the blocks of tiles, as on 1 thread (Conv2D.test.ts), up to 512 channels, with NaN and ±inf', () => {
+    expect(nativeKernelThreads(tf.backend() as BackendWasm)).toBe(2);
+    fc.assert(fc.property(stripsConvolution(4, 128), expectStripsBits), { numRuns: Math.ceil(agreementRuns.numRuns / 3) });
   });
 
   it('a request for a different count once wasm has initialised is an Error saying why', async () => {

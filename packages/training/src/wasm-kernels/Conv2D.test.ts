@@ -1,10 +1,10 @@
 import { agreementRuns, convGeometry, convolutionCase, describeBothPaths, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf, wideConvGeometry, winogradGeometry, type ConvGeometry } from './__fixtures__/agreement';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { conv2DConfig, nativeFlipFilter, winogradConv2d } from './Conv2D';
+import { conv2DConfig, nativeFlipFilter } from './Conv2D';
 import { flipFilter } from './conv-geometry';
 import { nativeKernels } from './native/runtime';
 import { expectPackedBits, packedConvCases } from './__fixtures__/packed-conv';
-import { convolutionFloat64, expectFourByFourAccuracy, padAttribute } from './__fixtures__/winograd';
+import { convolutionFloat64, expectFourByFourAccuracy, expectStripsBits, padAttribute, stripsConvolution } from './__fixtures__/winograd';
 
 function expectConvolutionAgreement(g: ConvGeometry, dilations: [number, number] = [1, 1]): void {
   const { xShape, filterShape, attributes } = convolutionCase(g);
@@ -57,37 +57,16 @@ describe('Conv2D (wasm kernel: native where it applies, XNNPACK otherwise)', () 
     expect(values[4 * 11]).toBe(36); // inside: 3×3 pixels
     tf.dispose(out);
   });
-  it('runs F(2×2) by output-channel strips with the same bits as by blocks of tiles (forward and flipped filters, 16-, 8- and 4-channel strips, edges, every padding)', () => {
+  it('runs F(2×2) by output-channel strips with the same bits as by blocks of tiles (forward and flipped filters, 16-, 8- and 4-channel strips, edges, every padding, NaN and ±inf)', () => {
     tf.setBackend('wasm');
-    const backend = tf.backend() as BackendWasm;
-    const native = nativeKernels(backend);
-    if (native === undefined) throw new Error('the native kernels did not load');
-    const cases = fc.record({
-      batch: fc.integer({ min: 1, max: 3 }),
-      height: fc.integer({ min: 1, max: 9 }),
-      width: fc.integer({ min: 1, max: 9 }),
-      inChannels: fc.integer({ min: 1, max: 20 }).map((n) => 4 * n),
-      outChannels: fc.integer({ min: 1, max: 20 }).map((n) => 4 * n),
-      flipped: fc.boolean(),
-      padding: fc.record({ top: fc.nat(2), bottom: fc.nat(2), left: fc.nat(2), right: fc.nat(2) }),
-      seed: fc.nat(),
-    });
-    fc.assert(
-      fc.property(cases, ({ batch, height, width, inChannels, outChannels, flipped, padding, seed }) => {
-        const outHeight = height + padding.top + padding.bottom - 2;
-        const outWidth = width + padding.left + padding.right - 2;
-        fc.pre(outHeight > 0 && outWidth > 0);
-        const x = tf.tensor4d(seededValues(batch * height * width * inChannels, seed), [batch, height, width, inChannels]);
-        const filter = tf.tensor4d(seededValues(9 * inChannels * outChannels, seed + 1), flipped ? [3, 3, outChannels, inChannels] : [3, 3, inChannels, outChannels]);
-        const results = [true, false].map((byStrips) => winogradConv2d(backend, native, x, filter, flipped, [batch, height, width, inChannels], [outHeight, outWidth, outChannels], padding, 2, byStrips));
-        const [strips, blocks] = results.map((info) => Float32Array.from(backend.typedArrayFromHeap(info) as Float32Array)) as [Float32Array, Float32Array];
-        expect(strips.length).toBe(batch * outHeight * outWidth * outChannels);
-        expect(Buffer.from(strips.buffer).equals(Buffer.from(blocks.buffer))).toBe(true);
-        results.forEach((info) => backend.disposeData(info.dataId));
-        tf.dispose([x, filter]);
-      }),
-      agreementRuns,
-    );
+    fc.assert(fc.property(stripsConvolution(3, 20), expectStripsBits), agreementRuns);
+  });
+
+  it('runs F(2×2) by strips with the blocks’ bits on the U-Net’s deepest levels (1²–9² maps, batch 1–4, 4–512 channels, NaN and ±inf)', () => {
+    tf.setBackend('wasm');
+    const numTensors = tf.memory().numTensors;
+    fc.assert(fc.property(stripsConvolution(4, 128), expectStripsBits), { numRuns: Math.ceil(agreementRuns.numRuns / 3) });
+    expect(tf.memory().numTensors).toBe(numTensors);
   });
 
   it('agrees with the cpu backend where F(2×2) runs by strips (4² to 10² maps, 64–72 channels), and leaves no tensor behind', () => {

@@ -21,6 +21,23 @@ export function seededValues(size: number, seed: number): Float32Array {
   return values;
 }
 
+/**
+ * Seeded values in [−1, 1); with `nonFinite` also NaN of both signs (every 13th and 11th entry: two NaNs
+ * meet in most products and sums, where the engine keeps the first operand's, so an operand order other
+ * than the reference kernel's shows) and +∞, −∞ (every 29th and 23rd).
+ */
+export function seededValuesWithNonFinite(size: number, seed: number, nonFinite: boolean): Float32Array {
+  const result = seededValues(size, seed);
+  if (nonFinite) {
+    const bits = new Uint32Array(result.buffer);
+    for (let i = seed % 7; i < size; i += 13) bits[i] = 0x7fc00000;
+    for (let i = 3 + (seed % 5); i < size; i += 11) bits[i] = 0xffc00000;
+    for (let i = 5; i < size; i += 29) result[i] = Number.POSITIVE_INFINITY;
+    for (let i = 8; i < size; i += 23) result[i] = Number.NEGATIVE_INFINITY;
+  }
+  return result;
+}
+
 /** An input of the kernel: its shape and values (float32 unless `dtype` says otherwise). */
 export interface KernelInput {
   shape: number[];

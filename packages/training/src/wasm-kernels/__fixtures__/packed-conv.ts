@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { nativeConv2d, nativeTiledProduct } from '../Conv2D';
 import { nativeFilterGradient } from '../Conv2DBackpropFilter';
 import { nativeKernels } from '../native/runtime';
-import { seededValues } from './agreement';
+import { seededValuesWithNonFinite } from './agreement';
 
 /** A tiling convolution (or transposed convolution) and its values. */
 export interface PackedConvCase {
@@ -48,23 +48,6 @@ export const packedConvCases: fc.Arbitrary<PackedConvCase> = fc.record({
   seed: fc.nat(),
 });
 
-/**
- * Seeded values in [−1, 1); with `nonFinite` also NaN of both signs (every 13th and 11th entry: two NaNs
- * meet in most products and sums, where the engine keeps the first operand's, so an operand order other
- * than the unpacked kernel's shows) and +∞, −∞ (every 29th and 23rd).
- */
-function values(size: number, seed: number, nonFinite: boolean): Float32Array {
-  const result = seededValues(size, seed);
-  if (nonFinite) {
-    const bits = new Uint32Array(result.buffer);
-    for (let i = seed % 7; i < size; i += 13) bits[i] = 0x7fc00000;
-    for (let i = 3 + (seed % 5); i < size; i += 11) bits[i] = 0xffc00000;
-    for (let i = 5; i < size; i += 29) result[i] = Number.POSITIVE_INFINITY;
-    for (let i = 8; i < size; i += 23) result[i] = Number.NEGATIVE_INFINITY;
-  }
-  return result;
-}
-
 function bytesOf(backend: BackendWasm, info: tf.TensorInfo): Buffer {
   const copy = Float32Array.from(backend.typedArrayFromHeap(info) as Float32Array);
   backend.disposeData(info.dataId);
@@ -82,9 +65,9 @@ export function expectPackedBits(c: PackedConvCase): void {
   const inWidth = c.width * kw + c.extra[1];
   const numTensors = tf.memory().numTensors;
   tf.tidy(() => {
-    const x = tf.tensor4d(values(c.batch * inHeight * inWidth * c.inChannels, c.seed, c.nonFinite), [c.batch, inHeight, inWidth, c.inChannels]);
-    const filter = tf.tensor4d(values(kh * kw * c.inChannels * c.outChannels, c.seed + 1, c.nonFinite), [kh, kw, c.inChannels, c.outChannels]);
-    const dy = tf.tensor4d(values(c.batch * c.height * c.width * c.outChannels, c.seed + 2, c.nonFinite), [c.batch, c.height, c.width, c.outChannels]);
+    const x = tf.tensor4d(seededValuesWithNonFinite(c.batch * inHeight * inWidth * c.inChannels, c.seed, c.nonFinite), [c.batch, inHeight, inWidth, c.inChannels]);
+    const filter = tf.tensor4d(seededValuesWithNonFinite(kh * kw * c.inChannels * c.outChannels, c.seed + 1, c.nonFinite), [kh, kw, c.inChannels, c.outChannels]);
+    const dy = tf.tensor4d(seededValuesWithNonFinite(c.batch * c.height * c.width * c.outChannels, c.seed + 2, c.nonFinite), [c.batch, c.height, c.width, c.outChannels]);
     const geometry = { top: 0, bottom: -c.extra[0], left: 0, right: -c.extra[1] };
     if (c.outChannels % 16 === 0) {
       const [packed, plain] = [true, false].map((packs) => bytesOf(backend, nativeConv2d(backend, native, x, filter, geometry, [kh, kw], false, packs)));
@@ -119,8 +102,8 @@ export function expectPanelBits(c: PackedConvCase): void {
   const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, [kh, kw], 1, 'valid');
   const numTensors = tf.memory().numTensors;
   tf.tidy(() => {
-    const x = tf.tensor4d(values(sizeOfShape(xShape), c.seed, c.nonFinite), xShape);
-    const dy = tf.tensor4d(values(c.batch * c.height * c.width * c.outChannels, c.seed + 2, c.nonFinite), [c.batch, c.height, c.width, c.outChannels]);
+    const x = tf.tensor4d(seededValuesWithNonFinite(sizeOfShape(xShape), c.seed, c.nonFinite), xShape);
+    const dy = tf.tensor4d(seededValuesWithNonFinite(c.batch * c.height * c.width * c.outChannels, c.seed + 2, c.nonFinite), [c.batch, c.height, c.width, c.outChannels]);
     const [panels, rows] = [true, false].map((panels) => bytesOf(backend, nativeFilterGradient(backend, native, x, dy, info, panels)));
     expect(panels?.length).toBe(4 * kh * kw * c.inChannels * c.outChannels);
     expect(panels?.equals(rows as Buffer)).toBe(true);

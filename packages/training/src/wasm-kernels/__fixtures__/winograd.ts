@@ -3,11 +3,12 @@
  * Conv2D.test.ts and Conv2DBackpropInput.test.ts ({@link relativeErrors} also for Conv2DBackpropFilter.test.ts). The agreement tests (agreement.ts) compare with the
  * cpu backend's float32 sums at 1e-4; these pin F(4×4)'s own rounding, which is larger than F(2×2)'s
  * (its transforms have entries up to 5 and 8) but must stay far below what a wrong transform
- * coefficient would give (errors of the order of the output itself).
+ * coefficient would give (errors of the order of the output itself). Also F(2×2) by strips against
+ * F(2×2) by blocks of tiles, bit for bit ({@link expectStripsBits}, Conv2D.test.ts and wasm-threads.test.ts).
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { fc, seededValues, tf } from './agreement';
-import { winogradTileSize } from '../Conv2D';
+import { fc, seededValues, seededValuesWithNonFinite, tf } from './agreement';
+import { winogradConv2d, winogradTileSize } from '../Conv2D';
 import { nativeKernels, type NativeKernelName } from '../native/runtime';
 
 /** A 3×3 stride-1 convolution with explicit padding: x [batch, height, width, inChannels], filter [3, 3, inChannels, outChannels]. */
@@ -185,4 +186,64 @@ export function expectFourByFourAccuracy(
     runs,
   );
   expect(tf.memory().numTensors).toBe(numTensors);
+}
+
+/** A 3×3 stride-1 convolution for {@link expectStripsBits}, the filter flipped (an input gradient's) or not. */
+export interface StripsConvolution {
+  batch: number;
+  height: number;
+  width: number;
+  inChannels: number;
+  outChannels: number;
+  flipped: boolean;
+  padding: { top: number; bottom: number; left: number; right: number };
+  /** NaN of both signs and ±inf among the inputs (seededValuesWithNonFinite). */
+  nonFinite: boolean;
+  seed: number;
+}
+
+/** {@link StripsConvolution}s on 1²–9² maps, batch 1–`maxBatch`, 4–4·`maxChannelGroups` channels in and out (multiples of 4), every padding. */
+export function stripsConvolution(maxBatch: number, maxChannelGroups: number): fc.Arbitrary<StripsConvolution> {
+  const channels = fc.integer({ min: 1, max: maxChannelGroups }).map((n) => 4 * n);
+  return fc.record({
+    batch: fc.integer({ min: 1, max: maxBatch }),
+    height: fc.integer({ min: 1, max: 9 }),
+    width: fc.integer({ min: 1, max: 9 }),
+    inChannels: channels,
+    outChannels: channels,
+    flipped: fc.boolean(),
+    padding: fc.record({ top: fc.nat(2), bottom: fc.nat(2), left: fc.nat(2), right: fc.nat(2) }),
+    nonFinite: fc.boolean(),
+    seed: fc.nat(),
+  });
+}
+
+/**
+ * Asserts that F(2×2, 3×3) by output-channel strips (conv2d_winograd_input + conv2d_winograd_strips)
+ * gives the bits of the blocks of tiles (conv2d_winograd_filter + conv2d_winograd) on the current wasm
+ * backend, with however many native threads it runs: the two share every operation in the same order,
+ * so every finite and infinite output matches bit for bit, and NaN where the other has NaN. Not the NaN's
+ * sign: where two NaNs of opposite signs meet in a sum, x86 keeps the first operand's, and V8 may order a
+ * commutative add's operands differently in the two compiled loops (measured: a 1×1 input with NaN in x
+ * and the filter gave −NaN by strips and +NaN by blocks in two entries). Leaves no tensor behind.
+ */
+export function expectStripsBits(c: StripsConvolution): void {
+  fc.pre(c.height + c.padding.top + c.padding.bottom > 2 && c.width + c.padding.left + c.padding.right > 2);
+  const backend = tf.backend() as BackendWasm;
+  const native = nativeKernels(backend);
+  if (native === undefined) throw new Error('expectStripsBits: the native kernels did not load on the current backend');
+  const { batch, height, width, inChannels, outChannels, flipped, padding } = c;
+  const outHeight = height + padding.top + padding.bottom - 2;
+  const outWidth = width + padding.left + padding.right - 2;
+  const x = tf.tensor4d(seededValuesWithNonFinite(batch * height * width * inChannels, c.seed, c.nonFinite), [batch, height, width, inChannels]);
+  const filter = tf.tensor4d(seededValuesWithNonFinite(9 * inChannels * outChannels, c.seed + 1, c.nonFinite), flipped ? [3, 3, outChannels, inChannels] : [3, 3, inChannels, outChannels]);
+  const results = [true, false].map((byStrips) => winogradConv2d(backend, native, x, filter, flipped, [batch, height, width, inChannels], [outHeight, outWidth, outChannels], padding, 2, byStrips));
+  const [strips, blocks] = results.map((info) => Float32Array.from(backend.typedArrayFromHeap(info) as Float32Array)) as [Float32Array, Float32Array];
+  expect(strips.length).toBe(batch * outHeight * outWidth * outChannels);
+  const stripBits = new Uint32Array(strips.buffer);
+  const blockBits = new Uint32Array(blocks.buffer);
+  const differing = strips.findIndex((value, i) => (Number.isNaN(value) ? !Number.isNaN(blocks[i]) : stripBits[i] !== blockBits[i]));
+  expect(differing).toBe(-1);
+  results.forEach((info) => backend.disposeData(info.dataId));
+  tf.dispose([x, filter]);
 }

@@ -1,8 +1,6 @@
-import { agreementRuns, convGeometry, convolutionCase, describeBothPaths, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf, wideConvGeometry, winogradGeometry, type ConvGeometry } from './__fixtures__/agreement';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { agreementRuns, convGeometry, convolutionCase, describeBothPaths, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf, wasmNative, wideConvGeometry, winogradGeometry, type ConvGeometry } from './__fixtures__/agreement';
 import { conv2DConfig, nativeFlipFilter } from './Conv2D';
 import { flipFilter } from './conv-geometry';
-import { nativeKernels } from './native/runtime';
 import { expectPackedBits, packedConvCases } from './__fixtures__/packed-conv';
 import { convolutionFloat64, expectFourByFourAccuracy, expectStripsBits, padAttribute, stripsConvolution } from './__fixtures__/winograd';
 
@@ -81,10 +79,7 @@ describe('Conv2D (wasm kernel: native where it applies, XNNPACK otherwise)', () 
   });
 
   it('flips and swaps a filter natively to the same bits as the JS flip (input gradients on the direct kernel)', () => {
-    tf.setBackend('wasm');
-    const backend = tf.backend() as BackendWasm;
-    const native = nativeKernels(backend);
-    if (native === undefined) throw new Error('the native kernels did not load');
+    const { backend, native } = wasmNative();
     const shapes = fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.nat());
     fc.assert(
       fc.property(shapes, ([height, width, inChannels, outChannels, seed]) => {

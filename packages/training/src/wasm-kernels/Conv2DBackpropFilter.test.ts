@@ -1,6 +1,5 @@
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { agreementRuns, convGeometry, convolutionCase, describeBothPaths, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf, wideConvGeometry, wideWinogradGeometry, winogradGeometry, type ConvGeometry } from './__fixtures__/agreement';
-import { nativeKernels, setNativeKernelsEnabled } from './native/runtime';
+import { agreementRuns, convGeometry, convolutionCase, describeBothPaths, expectAgreement, fc, itIsTheRegisteredKernel, prepareBackends, seededValues, sizeOf, tf, wasmNative, wideConvGeometry, wideWinogradGeometry, winogradGeometry, type ConvGeometry } from './__fixtures__/agreement';
+import { setNativeKernelsEnabled } from './native/runtime';
 import { expectAllClose } from '@tfseg-internal/testing';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { relativeErrors } from './__fixtures__/winograd';
@@ -108,9 +107,7 @@ describe('Conv2DBackpropFilter (wasm training kernel)', () => {
   it('computes F(4×4, 3×3) filter gradients within 1.5e-5 (largest error) and 5e-6 (RMS) of a float64 reference, relative to the gradient’s largest entry and RMS', () => {
     // Measured on the U-Net's 26 layer shapes: at most 8.1e-6 and 2.6e-6 (F(2×2): 9.4e-7, 1.0e-6); 1/23.9
     // for G's 1/24 errs by 2e-1. The path is pinned: every case must run the F(4×4) kernels.
-    tf.setBackend('wasm');
-    const native = nativeKernels(tf.backend() as BackendWasm);
-    if (native === undefined) throw new Error('the native kernels did not load');
+    const { native } = wasmNative();
     const run = jest.spyOn(native, 'run');
     const cases: { xShape: number[]; dyShape: number[]; ci: number; co: number; pad: 'same' | 'valid' | number[][]; top: number; left: number }[] = [
       { xShape: [4, 16, 16, 16], dyShape: [4, 16, 16, 32], ci: 16, co: 32, pad: 'same', top: 1, left: 1 },
@@ -135,9 +132,7 @@ describe('Conv2DBackpropFilter (wasm training kernel)', () => {
   });
 
   it('sums packed rows (channels divisible by 16, rows ≥ 256 bytes apart) in the direct kernel’s order: the in-order float32 sums, bit for bit, padding taps included', () => {
-    tf.setBackend('wasm');
-    const native = nativeKernels(tf.backend() as BackendWasm);
-    if (native === undefined) throw new Error('the native kernels did not load');
+    const { native } = wasmNative();
     const run = jest.spyOn(native, 'run');
     const geometry = fc.record({
       batch: fc.integer({ min: 1, max: 2 }),
@@ -179,10 +174,7 @@ describe('Conv2DBackpropFilter (wasm training kernel)', () => {
   });
 
   it('writes a small map’s Winograd filter gradient straight into dW with the bits of the partial-sums path (F(2×2) and F(4×4), clipped tiles, channel tails)', () => {
-    tf.setBackend('wasm');
-    const backend = tf.backend() as BackendWasm;
-    const native = nativeKernels(backend);
-    if (native === undefined) throw new Error('the native kernels did not load');
+    const { backend, native } = wasmNative();
     const run = jest.spyOn(native, 'run');
     const cases: { xShape: [number, number, number, number]; dyShape: [number, number, number, number]; kernel: 'conv2d_winograd_backprop_filter' | 'conv2d_winograd4_backprop_filter'; output: 'conv2d_winograd_filter_output' | 'conv2d_winograd4_filter_output'; elements: number }[] = [
       { xShape: [4, 4, 4, 64], dyShape: [4, 4, 4, 64], kernel: 'conv2d_winograd_backprop_filter', output: 'conv2d_winograd_filter_output', elements: 16 },

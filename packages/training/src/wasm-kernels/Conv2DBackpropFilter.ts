@@ -172,10 +172,10 @@ function packsPanels(info: backend_util.Conv2DInfo): boolean {
 
 /**
  * Any stride and padding (dilation 1, which tfjs' conv gradients require), in native/conv2d_backprop_filter.c.
- * `panels` overrides whether a tiling convolution's gradient runs from panels ({@link packsPanels}, which
- * must hold), which never changes the bits.
+ * `panels: false` keeps a tiling convolution's gradient off the panels ({@link packsPanels}) it would
+ * otherwise run from, which never changes the bits.
  */
-export function nativeFilterGradient(backend: BackendWasm, native: NativeKernels, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo, panels = packsPanels(info)): TensorInfo {
+export function nativeFilterGradient(backend: BackendWasm, native: NativeKernels, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo, panels = true): TensorInfo {
   const edge = nativeSingleChannelFilterGradient(backend, native, x, dy, info) ?? nativePointwiseFilterGradient(backend, native, x, dy, info);
   if (edge !== undefined) return edge;
   const tile = winogradTile(info);

@@ -1,8 +1,7 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { agreementRuns, expectAgreement, fc, prepareBackends, seededValues, tf, wasmOutputBytes } from './__fixtures__/agreement';
+import { agreementRuns, expectAgreement, fc, prepareBackends, seededValues, tf, wasmNative, wasmOutputBytes } from './__fixtures__/agreement';
 import { explicitPadding } from './conv-geometry';
-import { nativeKernels, type NativeKernels } from './native/runtime';
 import { heapOffset } from './wasm-backend';
 
 /** A 3×3 stride-1 convolution of a one-channel image (a U-Net's first layer), 4–40 output channels. */
@@ -40,13 +39,6 @@ const hasOutput = (c: SingleChannelCase): boolean => {
   return info.outHeight > 0 && info.outWidth > 0;
 };
 
-function wasmNative(): { backend: BackendWasm; native: NativeKernels } {
-  tf.setBackend('wasm');
-  const backend = tf.backend() as BackendWasm;
-  const native = nativeKernels(backend);
-  if (native === undefined) throw new Error('the native kernels did not load');
-  return { backend, native };
-}
 
 /** The bytes of a native kernel's output tensor of `shape`, filled by `run(outputPointer)` (then freed). */
 function nativeBytes(backend: BackendWasm, shape: number[], run: (out: number) => void): Buffer {

@@ -7,8 +7,18 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
 import { expectAllClose } from '@tfseg-internal/testing';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../register';
-import { setNativeKernelsEnabled } from '../native/runtime';
+import { nativeKernels, setNativeKernelsEnabled, type NativeKernels } from '../native/runtime';
+
+/** The wasm backend, made current, and its native kernels (a test that needs them fails when they did not load). */
+export function wasmNative(): { backend: BackendWasm; native: NativeKernels } {
+  tf.setBackend('wasm');
+  const backend = tf.backend() as BackendWasm;
+  const native = nativeKernels(backend);
+  if (native === undefined) throw new Error('the native kernels did not load');
+  return { backend, native };
+}
 
 /** Reproducible values in [−1, 1) (an LCG), so fast-check only has to shrink a seed. */
 export function seededValues(size: number, seed: number): Float32Array {

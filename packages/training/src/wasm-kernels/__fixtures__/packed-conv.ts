@@ -10,8 +10,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import fc from 'fast-check';
 import { nativeConv2d, nativeTiledProduct } from '../Conv2D';
 import { nativeFilterGradient } from '../Conv2DBackpropFilter';
-import { nativeKernels } from '../native/runtime';
-import { seededValuesWithNonFinite } from './agreement';
+import { seededValuesWithNonFinite, wasmNative } from './agreement';
 
 /** A tiling convolution (or transposed convolution) and its values. */
 export interface PackedConvCase {
@@ -56,10 +55,7 @@ function bytesOf(backend: BackendWasm, info: tf.TensorInfo): Buffer {
 
 /** Packed against unpacked on the current wasm backend: the forward tiling convolution and the tiled product. */
 export function expectPackedBits(c: PackedConvCase): void {
-  tf.setBackend('wasm');
-  const backend = tf.backend() as BackendWasm;
-  const native = nativeKernels(backend);
-  if (native === undefined) throw new Error('the native kernels did not load');
+  const { backend, native } = wasmNative();
   const [kh, kw] = c.kernel;
   const inHeight = c.height * kh + c.extra[0];
   const inWidth = c.width * kw + c.extra[1];
@@ -90,10 +86,7 @@ export function sixteenChannels(c: PackedConvCase): PackedConvCase {
 
 /** The filter gradient of a tiling convolution from panels against the packed kernel, on the current wasm backend. */
 export function expectPanelBits(c: PackedConvCase): void {
-  tf.setBackend('wasm');
-  const backend = tf.backend() as BackendWasm;
-  const native = nativeKernels(backend);
-  if (native === undefined) throw new Error('the native kernels did not load');
+  const { backend, native } = wasmNative();
   const [kh, kw] = c.kernel;
   // An extra row or column is left over by a window of 2 or more; for a 1-wide kernel it is one more output.
   const extra = [kh > 1 ? c.extra[0] : 0, kw > 1 ? c.extra[1] : 0] as const;

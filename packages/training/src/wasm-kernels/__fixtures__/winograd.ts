@@ -7,7 +7,7 @@
  * F(2×2) by blocks of tiles, bit for bit ({@link expectStripsBits}, Conv2D.test.ts and wasm-threads.test.ts).
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { fc, seededValues, seededValuesWithNonFinite, tf } from './agreement';
+import { fc, seededValues, seededValuesWithNonFinite, tf, wasmNative } from './agreement';
 import { winogradConv2d, winogradTileSize } from '../Conv2D';
 import { nativeKernels, type NativeKernelName } from '../native/runtime';
 
@@ -136,9 +136,7 @@ export function relativeErrors(actual: Float32Array, reference: Float64Array): {
 
 /** Runs `body` on the wasm backend and returns the native kernels it ran, in order. */
 function nativeKernelsRun<T>(body: () => T): { result: T; kernels: NativeKernelName[] } {
-  tf.setBackend('wasm');
-  const native = nativeKernels(tf.backend() as BackendWasm);
-  if (native === undefined) throw new Error('the native kernels did not load');
+  const { native } = wasmNative();
   const kernels: NativeKernelName[] = [];
   const run = native.run.bind(native);
   native.run = (kernel, args, items, work) => {

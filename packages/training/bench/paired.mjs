@@ -68,25 +68,43 @@ export function firstStepExcess(blocks) {
 }
 
 /**
- * The block schedule: `warmup` untimed steps on each side, then `blocks` blocks of `untimed + blockSteps`
- * steps on each side, alternating which side goes first (wasm first in even blocks), the first `untimed`
- * steps of each block dropped. `wasm` and `torch` are `{ time(steps) → Promise<ms[]> }`; `pause(ms)`
- * waits before every block when `pauseMs` > 0 (an experiment: does a quiet gap change the hand-over?).
- * Returns the blocks ({ first, wasm, torch, wasmAll, torchAll }) and their paired ratios.
+ * The interleaved schedule of any number of sides (`sides`: name → `{ time(steps) → Promise<ms[]> }`):
+ * `warmup` untimed steps on each side in order, then `blocks` blocks of `untimed + blockSteps` steps on
+ * each side, the order rotated by one side per block (so each side goes first equally often; with two
+ * sides they alternate), the first `untimed` steps of each block dropped. `pause(ms)` waits before every
+ * block when `pauseMs` > 0. Returns the blocks: `{ order, timed: name → ms[], all: name → ms[] }`.
  */
-export async function runPaired({ wasm, torch, warmup, blocks, blockSteps, untimed = 1, pauseMs = 0, pause = defaultPause }) {
-  await wasm.time(warmup);
-  await torch.time(warmup);
+export async function runInterleaved({ sides, warmup, blocks, blockSteps, untimed = 1, pauseMs = 0, pause = defaultPause }) {
+  const names = Object.keys(sides);
+  for (const name of names) await sides[name].time(warmup);
   const results = [];
   for (let index = 0; index < blocks; index++) {
-    const first = index % 2 === 0 ? 'wasm' : 'torch';
-    const times = {};
-    for (const name of first === 'wasm' ? ['wasm', 'torch'] : ['torch', 'wasm']) {
+    const order = names.map((_, position) => names[(position + index) % names.length]);
+    const all = {};
+    for (const name of order) {
       if (pauseMs > 0) await pause(pauseMs);
-      times[name] = await (name === 'wasm' ? wasm : torch).time(untimed + blockSteps);
+      all[name] = await sides[name].time(untimed + blockSteps);
     }
-    results.push({ first, wasm: times.wasm.slice(untimed), torch: times.torch.slice(untimed), wasmAll: times.wasm, torchAll: times.torch });
+    results.push({ order, all, timed: Object.fromEntries(names.map((name) => [name, all[name].slice(untimed)])) });
   }
+  return results;
+}
+
+/**
+ * Per block, side `a`'s median step ÷ side `b`'s, over blocks of {@link runInterleaved}; with their median
+ * and quartiles.
+ */
+export function blockRatios(blocks, a, b) {
+  return pairedRatios(blocks.map((block) => ({ wasm: block.timed[a], torch: block.timed[b] })));
+}
+
+/**
+ * The paired schedule of wasm against PyTorch: {@link runInterleaved} with the two sides (wasm first in
+ * even blocks). Returns the blocks ({ first, wasm, torch, wasmAll, torchAll }) and their paired ratios.
+ */
+export async function runPaired({ wasm, torch, ...schedule }) {
+  const interleaved = await runInterleaved({ sides: { wasm, torch }, ...schedule });
+  const results = interleaved.map(({ order, timed, all }) => ({ first: order[0], wasm: timed.wasm, torch: timed.torch, wasmAll: all.wasm, torchAll: all.torch }));
   const wasmSteps = results.flatMap((block) => block.wasm);
   const torchSteps = results.flatMap((block) => block.torch);
   return { blocks: results, wasmMs: median(wasmSteps), torchMs: median(torchSteps), ...pairedRatios(results), firstStep: firstStepExcess(results) };

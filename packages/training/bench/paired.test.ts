@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 // @ts-expect-error -- a plain ESM script of the benchmarks (bench/ is not part of the package's types)
-import { firstStepExcess, median, pairedRatios, quantile, runPaired, summarise } from './paired.mjs';
+import { blockRatios, firstStepExcess, median, pairedRatios, quantile, runInterleaved, runPaired, summarise } from './paired.mjs';
 
 describe('quantile, median, summarise', () => {
   it('interpolates linearly between order statistics (numpy default)', () => {
@@ -91,5 +91,30 @@ describe('runPaired', () => {
     const result = await runPaired({ wasm: side('wasm', log, 6), torch: side('torch', log, 8), warmup: 0, blocks: 3, blockSteps: 2, untimed: 0 });
     expect(log).toEqual(['wasm 0', 'torch 0', 'wasm 2', 'torch 2', 'torch 2', 'wasm 2', 'wasm 2', 'torch 2']);
     expect(result).toMatchObject({ wasmMs: 6, torchMs: 8, median: 0.75, q1: 0.75, q3: 0.75, ratios: [0.75, 0.75, 0.75] });
+  });
+});
+
+describe('runInterleaved', () => {
+  it('warms every side up, rotates which side goes first block by block, and pairs any two sides per block', async () => {
+    const log: string[] = [];
+    let calls = 0;
+    /** The machine slows 2× after every block of three sides (warm-up counts as one): each ratio within a block stays exact. */
+    const side = (name: string, stepMs: number) => ({
+      async time(steps: number) {
+        const speed = 2 ** Math.floor(calls++ / 3);
+        log.push(`${name} ${steps}`);
+        return Array.from({ length: steps }, () => stepMs * speed);
+      },
+    });
+    const blocks = await runInterleaved({ sides: { one: side('one', 12), two: side('two', 8), torch: side('torch', 16) }, warmup: 2, blocks: 3, blockSteps: 2, untimed: 1 });
+    expect(log).toEqual(['one 2', 'two 2', 'torch 2', 'one 3', 'two 3', 'torch 3', 'two 3', 'torch 3', 'one 3', 'torch 3', 'one 3', 'two 3']);
+    expect(blocks.map((block: { order: string[] }) => block.order)).toEqual([
+      ['one', 'two', 'torch'],
+      ['two', 'torch', 'one'],
+      ['torch', 'one', 'two'],
+    ]);
+    expect(blocks[1]).toMatchObject({ timed: { one: [48, 48], two: [32, 32], torch: [64, 64] }, all: { one: [48, 48, 48] } });
+    expect(blockRatios(blocks, 'two', 'one')).toMatchObject({ ratios: [2 / 3, 2 / 3, 2 / 3], median: 2 / 3 });
+    expect(blockRatios(blocks, 'one', 'torch')).toMatchObject({ ratios: [0.75, 0.75, 0.75], q1: 0.75, q3: 0.75 });
   });
 });

@@ -20,7 +20,7 @@ export {
 } from './cuda';
 export type { GpuDevice, CudaLibrary, CudaFacts, ComputeCapabilitySupport } from './cuda';
 export { MAX_WASM_THREADS } from './wasm-threads';
-export { registerWasmTrainingKernels, wasmTrainingKernelConfigs, setNativeKernelsEnabled, probeFusedMultiplyAdd } from './wasm-kernels';
+export { registerWasmTrainingKernels, wasmTrainingKernelConfigs, setNativeKernelsEnabled, setNativeWorkerThreadsEnabled, probeFusedMultiplyAdd } from './wasm-kernels';
 export { train, trainOptionsSchema } from './train';
 export type { TrainOptions, TrainResult, TrainingEvent } from './train';
 export { evaluate, predict, predictOptionsSchema } from './evaluate';

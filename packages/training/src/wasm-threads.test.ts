@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from './backend';
-import { nativeKernelThreads } from './wasm-kernels/native/runtime';
+import { nativeKernelThreads, nativeThreadedCalls, setNativeWorkerThreadsEnabled } from './wasm-kernels/native/runtime';
 import { agreementRuns, fc } from './wasm-kernels/__fixtures__/agreement';
 import { gradientsThroughEveryKernel, replaceWasmBackend } from './wasm-kernels/__fixtures__/every-kernel';
 import { elementwiseCases, expectElementwiseAgreement } from './wasm-kernels/__fixtures__/elementwise';
@@ -91,6 +91,28 @@ describe('wasm threads', () => {
   it('on 2 threads, F(2×2) by output-channel strips (strips split over both) gives the bits of the blocks of tiles, as on 1 thread (Conv2D.test.ts), up to 512 channels, with NaN and ±inf', () => {
     expect(nativeKernelThreads(tf.backend() as BackendWasm)).toBe(2);
     fc.assert(fc.property(stripsConvolution(4, 128), expectStripsBits), { numRuns: Math.ceil(agreementRuns.numRuns / 3) });
+  });
+
+  it('with the worker threads switched off in the same process (setNativeWorkerThreadsEnabled), kernels run as on 1 thread with the same bits, and switching back restores 2', () => {
+    const backend = tf.backend() as BackendWasm;
+    const callsBefore = nativeThreadedCalls(backend);
+    const threaded = gradientsThroughEveryKernel();
+    expect(nativeThreadedCalls(backend)).toBeGreaterThan(callsBefore);
+    const numTensors = tf.memory().numTensors;
+    setNativeWorkerThreadsEnabled(false);
+    try {
+      expect(nativeKernelThreads(backend)).toBe(1);
+      const callsOff = nativeThreadedCalls(backend);
+      const single = gradientsThroughEveryKernel();
+      // No call went to the workers.
+      expect(nativeThreadedCalls(backend)).toBe(callsOff);
+      expect(single.map((values) => values.length)).toEqual(threaded.map((values) => values.length));
+      single.forEach((values, index) => expect(Buffer.from(values.buffer).equals(Buffer.from((threaded[index] as Float32Array).buffer))).toBe(true));
+    } finally {
+      setNativeWorkerThreadsEnabled(true);
+    }
+    expect(nativeKernelThreads(backend)).toBe(2);
+    expect(tf.memory().numTensors).toBe(numTensors);
   });
 
   it('a request for a different count once wasm has initialised is an Error saying why', async () => {

@@ -1,3 +1,3 @@
 /** Fast training kernels for tfjs' wasm backend (see register.ts for the list). */
 export { registerWasmTrainingKernels, wasmTrainingKernelConfigs } from './register';
-export { probeFusedMultiplyAdd, setNativeKernelsEnabled } from './native/runtime';
+export { probeFusedMultiplyAdd, setNativeKernelsEnabled, setNativeWorkerThreadsEnabled } from './native/runtime';

@@ -97,6 +97,20 @@ export const NATIVE_BLOCK_BYTES = STACK_BYTES / 2;
 /** Below this many multiply-adds (or element visits) a kernel runs on the calling thread alone: waking a worker costs more. */
 const MIN_WORK_FOR_THREADS = 1 << 17;
 
+/** Whether kernels may use the worker threads ({@link setNativeWorkerThreadsEnabled}). */
+let workerThreadsEnabled = true;
+
+/**
+ * Lets the native kernels split their work over the worker threads that `selectBackend('wasm', { threads })`
+ * started (on by default), or keeps every kernel on the calling thread with a one-thread backend's splits
+ * (`threads` reads 1) while the workers idle. Results never depend on the thread count (the kernels' split
+ * rules), so this only moves time: for benchmarks that time one and several threads in one process, where a
+ * VM's speed drifts too much between processes (bench/thread-scaling.mjs).
+ */
+export function setNativeWorkerThreadsEnabled(value: boolean): void {
+  workerThreadsEnabled = value;
+}
+
 /** How long a worker keeps polling for the next kernel before it sleeps (waking one costs ~50–100 µs). */
 const SPIN_MS = 2;
 /** Chunks per thread a kernel's items are cut into: threads take chunks until none is left (load balance). */
@@ -239,8 +253,13 @@ class NativeKernelRuntime implements NativeKernels {
     this.argumentPointer = module._malloc(ARGUMENT_SLOTS * 4);
   }
 
+  /** Kernel calls split over the worker threads so far (the call generation; for tests). */
+  get threadedCalls(): number {
+    return this.generation;
+  }
+
   get threads(): number {
-    return 1 + this.workers.length;
+    return workerThreadsEnabled ? 1 + this.workers.length : 1;
   }
 
   /** Starts `count` workers on the shared memory (Node only); resolves once they all wait for work. */
@@ -298,7 +317,7 @@ class NativeKernelRuntime implements NativeKernels {
   run(kernel: NativeKernelName, args: ArrayLike<number>, items: number, work: number): void {
     if (items <= 0) return;
     this.writeArguments(args);
-    const workers = this.workers.length;
+    const workers = workerThreadsEnabled ? this.workers.length : 0;
     if (workers === 0 || items < 2 || work < MIN_WORK_FOR_THREADS) {
       this.exports[kernel](this.argumentPointer, 0, items);
       return;
@@ -448,6 +467,11 @@ export function nativeKernelsEnabled(): boolean {
 /** Threads the native kernels of `backend` run on (0: not instantiated or unavailable). */
 export function nativeKernelThreads(backend: BackendWasm): number {
   return runtimes.get(backend)?.threads ?? 0;
+}
+
+/** Kernel calls of `backend`'s native kernels that were split over worker threads so far (0 without workers). */
+export function nativeThreadedCalls(backend: BackendWasm): number {
+  return runtimes.get(backend)?.threadedCalls ?? 0;
 }
 
 /**

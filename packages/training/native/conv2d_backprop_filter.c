@@ -284,6 +284,12 @@ INLINE void packed_tile(const float *xs, const float *ds, int count, float *out,
     for (int v = 0; v < 4; v++) wasm_v128_store(out + i * out_c + 4 * v, acc[i][v]);
 }
 
+/* out[0 .. 16)[0 .. 16) (rows out_c apart) = +0: the gradient of a tap no pixel reaches, as the direct kernel writes it. */
+INLINE void zero_tile(float *out, int out_c) {
+  for (int i = 0; i < PACK; i++)
+    for (int v = 0; v < 4; v++) wasm_v128_store(out + i * out_c + 4 * v, wasm_f32x4_splat(0));
+}
+
 /* 16 floats from `from` to `to`. */
 INLINE void copy16(float *to, const float *from) {
 #pragma clang loop unroll(full)
@@ -332,10 +338,8 @@ void conv2d_backprop_filter_packed(const int32_t *args, int32_t begin, int32_t e
       for (int i = 0; i < PACK; i += 2) packed_tile(xs + i, ds, count, out + i * g->out_c, g->out_c, fresh);
       fresh = 0;
     }
-    /* No pixel reaches this tap (it lies in the padding): its gradient is +0, as the direct kernel writes. */
-    if (fresh)
-      for (int i = 0; i < PACK; i++)
-        for (int v = 0; v < 4; v++) wasm_v128_store(out + i * g->out_c + 4 * v, wasm_f32x4_splat(0));
+    /* No pixel reaches this tap (it lies in the padding). */
+    if (fresh) zero_tile(out, g->out_c);
   }
 }
 
@@ -392,8 +396,6 @@ void conv2d_backprop_filter_tiling(const int32_t *args, int32_t begin, int32_t e
       const int count = pixels - first < PACK_PIXELS ? pixels - first : PACK_PIXELS;
       for (int i = 0; i < PACK; i += 2) packed_tile(x_panel + first * PACK + i, d_panel + first * PACK, count, out + i * g->out_c, g->out_c, first == 0);
     }
-    if (pixels == 0)
-      for (int i = 0; i < PACK; i++)
-        for (int v = 0; v < 4; v++) wasm_v128_store(out + i * g->out_c + 4 * v, wasm_f32x4_splat(0));
+    if (pixels == 0) zero_tile(out, g->out_c);
   }
 }

@@ -56,7 +56,6 @@ describe('Conv2D (wasm kernel: native where it applies, XNNPACK otherwise)', () 
     tf.dispose(out);
   });
   it('runs F(2×2) by output-channel strips with the same bits as by blocks of tiles (forward and flipped filters, 16-, 8- and 4-channel strips, edges, every padding, NaN and ±inf)', () => {
-    tf.setBackend('wasm');
     fc.assert(fc.property(stripsConvolution(3, 20), expectStripsBits), agreementRuns);
   });
 

@@ -190,8 +190,8 @@ export function nativeFilterGradient(backend: BackendWasm, native: NativeKernels
     const geometry = nativeConvGeometry(info);
     native.run('conv2d_backprop_filter_tiling_pack', [heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, xs), heapOffset(backend, ds), ...geometry], batchSize * outHeight, pixels * (filterHeight * filterWidth * inChannels + outChannels));
     native.run('conv2d_backprop_filter_tiling', [heapOffset(backend, xs), heapOffset(backend, ds), heapOffset(backend, dw), ...geometry], filterHeight * filterWidth * (inChannels / 16) * (outChannels / 16), work);
-    backend.disposeData(xs.dataId);
-    backend.disposeData(ds.dataId);
+    disposeIntermediate(backend, xs);
+    disposeIntermediate(backend, ds);
     return dw;
   }
   // Heap offsets only after the last allocation (makeOutput may move nothing, but may grow the heap).

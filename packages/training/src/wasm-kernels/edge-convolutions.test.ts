@@ -39,7 +39,6 @@ const hasOutput = (c: SingleChannelCase): boolean => {
   return info.outHeight > 0 && info.outWidth > 0;
 };
 
-
 /** The bytes of a native kernel's output tensor of `shape`, filled by `run(outputPointer)` (then freed). */
 function nativeBytes(backend: BackendWasm, shape: number[], run: (out: number) => void): Buffer {
   const out = backend.makeOutput(shape, 'float32');

@@ -95,7 +95,7 @@ export function expectPanelBits(c: PackedConvCase): void {
   const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, [kh, kw], 1, 'valid');
   const numTensors = tf.memory().numTensors;
   tf.tidy(() => {
-    const x = tf.tensor4d(seededValuesWithNonFinite(sizeOfShape(xShape), c.seed, c.nonFinite), xShape);
+    const x = tf.tensor4d(seededValuesWithNonFinite(tf.util.sizeFromShape(xShape), c.seed, c.nonFinite), xShape);
     const dy = tf.tensor4d(seededValuesWithNonFinite(c.batch * c.height * c.width * c.outChannels, c.seed + 2, c.nonFinite), [c.batch, c.height, c.width, c.outChannels]);
     const [panels, rows] = [true, false].map((panels) => bytesOf(backend, nativeFilterGradient(backend, native, x, dy, info, panels)));
     expect(panels?.length).toBe(4 * kh * kw * c.inChannels * c.outChannels);
@@ -103,5 +103,3 @@ export function expectPanelBits(c: PackedConvCase): void {
   });
   expect(tf.memory().numTensors).toBe(numTensors);
 }
-
-const sizeOfShape = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);

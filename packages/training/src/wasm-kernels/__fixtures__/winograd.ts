@@ -6,10 +6,9 @@
  * coefficient would give (errors of the order of the output itself). Also F(2×2) by strips against
  * F(2×2) by blocks of tiles, bit for bit ({@link expectStripsBits}, Conv2D.test.ts and wasm-threads.test.ts).
  */
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { fc, seededValues, seededValuesWithNonFinite, tf, wasmNative } from './agreement';
 import { winogradConv2d, winogradTileSize } from '../Conv2D';
-import { nativeKernels, type NativeKernelName } from '../native/runtime';
+import type { NativeKernelName } from '../native/runtime';
 
 /** A 3×3 stride-1 convolution with explicit padding: x [batch, height, width, inChannels], filter [3, 3, inChannels, outChannels]. */
 export interface PaddedConvolution {
@@ -227,9 +226,7 @@ export function stripsConvolution(maxBatch: number, maxChannelGroups: number): f
  */
 export function expectStripsBits(c: StripsConvolution): void {
   fc.pre(c.height + c.padding.top + c.padding.bottom > 2 && c.width + c.padding.left + c.padding.right > 2);
-  const backend = tf.backend() as BackendWasm;
-  const native = nativeKernels(backend);
-  if (native === undefined) throw new Error('expectStripsBits: the native kernels did not load on the current backend');
+  const { backend, native } = wasmNative();
   const { batch, height, width, inChannels, outChannels, flipped, padding } = c;
   const outHeight = height + padding.top + padding.bottom - 2;
   const outWidth = width + padding.left + padding.right - 2;
